@@ -1,0 +1,93 @@
+# Makefile - every entry point: build, run, test, bench, deps.
+# Guest code is freestanding i386 C built with the system GCC; host code is
+# Python run with Debian's /usr/bin/python3 (its packages live there).
+
+PYTHON    ?= /usr/bin/python3
+CC        := gcc
+LD        := ld
+BUILD     := build
+FAULTINJ  ?= 1
+QEMU      := qemu-system-i386
+LIBGCC    := $(shell $(CC) -m32 -print-libgcc-file-name)
+LDFLAGS   := -m elf_i386 --no-warn-rwx-segments
+
+CFLAGS_COMMON := -m32 -std=c11 -ffreestanding -fno-pie -fno-pic -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -mgeneral-regs-only -nostdlib -O2 -g \
+	-Wall -Wextra -Werror -DFAULTINJ=$(FAULTINJ)
+KCFLAGS := $(CFLAGS_COMMON) -D__KERNEL_BUILD__
+UCFLAGS := $(CFLAGS_COMMON)
+ASFLAGS := -m32 -g
+
+KERNEL_SRCS := $(wildcard os/kernel/*.c) os/lib/common/format.c os/lib/libc/string.c
+KERNEL_ASM  := os/kernel/boot.S os/kernel/trap.S
+LIB_SRCS    := $(wildcard os/lib/libc/*.c os/lib/libsys/*.c) os/lib/common/format.c
+LIB_ASM     := os/lib/libc/crt0.S os/lib/libsys/ipc.S
+
+# user programs: name -> source directory
+PROGRAMS := rs ktest peer victim lonely
+SRCDIR_rs := os/servers/rs
+SRCS_ktest := os/tests/ktest.c
+SRCS_peer := os/tests/peer.c
+SRCS_victim := os/tests/victim.c
+SRCS_lonely := os/tests/lonely.c
+SRCS_rs := $(wildcard os/servers/rs/*.c)
+
+HEADERS := $(wildcard os/include/*.h os/kernel/*.h os/lib/*/*.h os/servers/*/*.h os/tests/*.h)
+
+KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
+LOBJS := $(patsubst %,$(BUILD)/u/%.o,$(LIB_SRCS) $(LIB_ASM))
+ELFS  := $(BUILD)/kernel.elf $(patsubst %,$(BUILD)/%.elf,$(PROGRAMS))
+
+.PHONY: all run test bench deps clean
+all: $(ELFS)
+
+$(BUILD)/k/%.c.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo CC $<; $(CC) $(KCFLAGS) -c $< -o $@
+$(BUILD)/k/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo CC $<; $(CC) $(ASFLAGS) -c $< -o $@
+$(BUILD)/u/%.c.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo CC $<; $(CC) $(UCFLAGS) -c $< -o $@
+$(BUILD)/u/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo CC $<; $(CC) $(ASFLAGS) -c $< -o $@
+
+$(BUILD)/kernel.elf: $(KOBJS) os/kernel/kernel.ld
+	@echo LD $@; $(LD) $(LDFLAGS) -T os/kernel/kernel.ld -o $@ $(KOBJS) $(LIBGCC)
+
+$(BUILD)/libos.a: $(LOBJS)
+	@rm -f $@ && ar rcs $@ $(LOBJS)
+
+define program
+$(BUILD)/$(1).elf: $(patsubst %,$(BUILD)/u/%.o,$(SRCS_$(1))) $(BUILD)/libos.a os/lib/user.ld
+	@echo LD $$@; $(LD) $(LDFLAGS) -T os/lib/user.ld -o $$@ $(BUILD)/u/os/lib/libc/crt0.S.o \
+		$(patsubst %,$(BUILD)/u/%.o,$(SRCS_$(1))) $(BUILD)/libos.a $(LIBGCC)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program,$(p))))
+
+# The boot image `make run` uses; modules are "path args", comma-joined.
+RUN_MODULES := $(BUILD)/rs.elf,$(BUILD)/peer.elf,$(BUILD)/victim.elf,$(BUILD)/lonely.elf,$(BUILD)/ktest.elf ipc
+run: all
+	$(QEMU) -nodefaults -no-reboot -display none -machine pc -m 128 \
+		-bios /usr/share/qemu/qboot.rom -kernel $(BUILD)/kernel.elf \
+		-initrd "$(RUN_MODULES)" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-icount shift=0,sleep=off -rtc base=2000-01-01,clock=vm \
+		-chardev stdio,id=ser0,signal=on -serial chardev:ser0; \
+	status=$$?; echo "qemu exit status $$status (33 = clean halt)"
+
+test: all
+	$(PYTHON) -m pytest -n auto -q
+
+bench: all
+	$(PYTHON) -m bench
+
+deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 gcc gcc-multilib \
+		binutils make gdb lcov python3 python3-pytest python3-pytest-xdist \
+		python3-pytest-timeout python3-pyelftools python3-matplotlib python3-jinja2
+
+clean:
+	rm -rf $(BUILD)

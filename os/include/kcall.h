@@ -1,0 +1,104 @@
+/* kcall.h - kernel call numbers and their message fields. A kernel call is
+ * the IPC_VECTOR's sibling trap: the caller passes a message whose m_type is
+ * the call number; the SYSTEM task answers in the same message. */
+#ifndef OS_KCALL_H
+#define OS_KCALL_H
+
+#include "ipc.h"
+
+#define SYS_PRIVCTL   0
+#define SYS_EXIT      1   /* end a process (self or another) */
+#define SYS_KILL      2   /* post a signal to a process */
+#define SYS_GETKSIG   3   /* signal manager: fetch a process with signals */
+#define SYS_VIRCOPY   4   /* copy between address spaces */
+#define SYS_SETALARM  5
+#define SYS_TIMES     6
+#define SYS_GETINFO   7
+#define SYS_DIAGCTL   8   /* console output, plain or as an event line */
+#define SYS_ABORT     9   /* shut the machine down with a status */
+#define SYS_FORK      10  /* copy a process into a new slot */
+#define SYS_EXEC      11  /* load an ELF image into a process */
+#define SYS_FI        12  /* fault injection control */
+#define SYS_STOP      13  /* stop / resume a process (RTS_PROC_STOP) */
+#define NR_SYS_CALLS  14
+#define SYS_ALL_CALLS ((uint64_t)((1ull << NR_SYS_CALLS) - 1))
+#define KC_BIT(c)     (1ull << (c))
+
+/* SYS_PRIVCTL */
+#define PRIV_ENDPT   m.i[0]
+#define PRIV_REQ     m.i[1]
+#define PRIV_ADDR    m.u[2]   /* struct priv_spec in caller, or 0 */
+#define   PRIV_ALLOW     1
+#define   PRIV_DISALLOW  2
+#define   PRIV_SET_SYS   3
+#define   PRIV_SET_USER  4
+
+/* SYS_EXIT / SYS_KILL / SYS_STOP */
+#define PR_ENDPT     m.i[0]   /* SELF allowed */
+#define PR_SIG       m.i[1]
+#define PR_STOP      m.i[1]   /* SYS_STOP: 1 stop, 0 resume */
+
+/* SYS_GETKSIG reply */
+#define KSIG_ENDPT   m.i[0]   /* NONE if no process has pending signals */
+#define KSIG_MAP     m.u[1]
+#define KSIG_ADDR    m.u[2]   /* fault address, for SIGSEGV */
+#define KSIG_PC      m.u[3]
+
+/* SYS_VIRCOPY */
+#define CP_SRC_EP    m.i[0]
+#define CP_SRC_ADDR  m.u[1]
+#define CP_DST_EP    m.i[2]
+#define CP_DST_ADDR  m.u[3]
+#define CP_LEN       m.u[4]
+#define VIRCOPY_MAX  (1u << 20)
+
+/* SYS_SETALARM: relative ticks; 0 cancels. Reply: ticks left on old one. */
+#define ALRM_TICKS   m.u[0]
+#define ALRM_LEFT    m.u[1]
+
+/* SYS_TIMES reply */
+#define T_UPTIME     m.u[0]   /* ticks since boot */
+#define T_HZ         m.u[1]
+#define T_USEC       m.u[2]   /* virtual microseconds since boot (low) */
+#define T_TSC_LO     m.u[3]
+#define T_TSC_HI     m.u[4]
+#define T_USER       m.u[5]   /* caller's ticks */
+
+/* SYS_GETINFO */
+#define I_REQ        m.i[0]
+#define I_ADDR       m.u[1]
+#define I_LEN        m.u[2]
+#define I_ARG        m.i[3]
+#define I_COUNT      m.i[4]   /* reply: entries or bytes copied */
+#define   GET_WHOAMI    1   /* struct whoami */
+#define   GET_IMAGE     2   /* struct boot_image_entry[] */
+#define   GET_PROCTAB   3   /* struct proc_info[] */
+#define   GET_PRIV      4   /* struct priv_spec of I_ARG endpoint */
+#define   GET_BOOTMOD   5   /* bytes of boot module I_ARG (index) */
+#define   GET_KINFO     6   /* struct kinfo */
+
+/* SYS_DIAGCTL */
+#define DIAG_ADDR    m.u[0]
+#define DIAG_LEN     m.u[1]
+#define DIAG_EVENT   m.i[2]   /* 1: prefix "#EV t=.. who=.." */
+#define DIAG_MAX     512
+
+/* SYS_ABORT */
+#define ABRT_HOW     m.i[0]
+#define   ABORT_HALT      0
+#define   ABORT_PANIC     1
+#define   ABORT_TEST_FAIL 2
+
+/* SYS_FORK: parent endpoint; reply child endpoint */
+#define FORK_PARENT  m.i[0]
+#define FORK_CHILD   m.i[1]
+
+/* SYS_EXEC: load ELF image at caller's IMG_ADDR into EXEC_ENDPT */
+#define EXEC_ENDPT   m.i[0]
+#define EXEC_IMG     m.u[1]
+#define EXEC_LEN     m.u[2]
+#define EXEC_ARGS    m.u[3]   /* command line string, space separated */
+#define EXEC_ARGLEN  m.u[4]
+#define EXEC_MAX_IMG (4u << 20)
+
+#endif

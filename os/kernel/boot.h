@@ -1,0 +1,18 @@
+/* boot.h - the boot image: one process per multiboot module. */
+#ifndef BOOT_H
+#define BOOT_H
+#include "kernel.h"
+#include "../include/kinfo.h"
+
+#define MAX_MODULES NR_BOOT_PROCS
+struct boot_module {
+    uint32_t start, len;       /* physical, identity-mapped */
+    char     name[PROC_NAME_LEN];
+    char     args[64];         /* everything after the path */
+    char     cmdline[128];     /* argv: name then args */
+};
+extern struct boot_module boot_modules[MAX_MODULES];
+extern int nr_boot_modules;
+extern struct boot_image_entry boot_image[MAX_MODULES];
+extern int nr_boot_image;
+#endif

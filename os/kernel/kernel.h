@@ -1,0 +1,49 @@
+/* kernel.h - common kernel declarations: console, panic, events, string
+ * helpers and port I/O. */
+#ifndef KERNEL_H
+#define KERNEL_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include "../include/ipc.h"
+#include "../include/errno.h"
+#include "../include/exitcodes.h"
+
+#define HZ 100
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0,%1" :: "a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1,%0" : "=a"(v) : "Nd"(port)); return v; }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0,%1" :: "a"(v), "Nd"(port)); }
+static inline uint64_t rdtsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((uint64_t)hi << 32) | lo; }
+
+/* serial.c */
+void serial_init(void);
+void serial_putc(char c);
+void serial_write(const char *s, size_t n);
+
+/* kprintf.c */
+int  kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int  ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* event.c: one machine-readable line per event, "#EV t=<us> ..." */
+void kevent(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void kevent_raw(const char *who, const char *text, size_t len);
+
+/* shutdown.c */
+void machine_exit(int guest_code) __attribute__((noreturn));
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* string routines: the libc ones, which are freestanding */
+#include "../lib/libc/libc.h"
+
+/* clock.c */
+extern volatile uint32_t ticks;
+void     clock_init(void);
+uint64_t uptime_usec(void);
+void     clock_tick(void);
+
+#define KASSERT(c) do { if (!(c)) panic("assertion failed: %s at %s:%d", #c, __FILE__, __LINE__); } while (0)
+
+#endif

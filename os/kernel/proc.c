@@ -1,0 +1,133 @@
+/* proc.c - process slots, endpoints with generations, run queues and the
+ * cleanup of a process that has ended. */
+#include "proc.h"
+#include "memory.h"
+
+struct proc proc_table[NR_TASKS + NR_PROCS];
+struct proc *current;
+static struct proc *rdy_head[NR_SCHED_QUEUES], *rdy_tail[NR_SCHED_QUEUES];
+
+void proc_init(void)
+{
+    for (int i = 0; i < NR_TASKS + NR_PROCS; i++) {
+        struct proc *p = &proc_table[i];
+        memset(p, 0, sizeof *p);
+        p->nr = i - NR_TASKS;
+        p->rts = RTS_SLOT_FREE;
+        p->endpoint = MAKE_EP(0, p->nr);
+        p->boot_module = -1;
+        p->sendto_e = p->getfrom_e = NONE;
+    }
+}
+
+/* Resolve a live endpoint. A stale generation or a free slot is a dead
+ * endpoint; anything out of range is invalid. */
+struct proc *ep_to_proc(int ep, int *err)
+{
+    int slot = EP_SLOT(ep);
+    if (ep == ANY || ep == NONE || ep == SELF || !isokprocn(slot)) {
+        *err = EINVAL;
+        return 0;
+    }
+    struct proc *p = proc_addr(slot);
+    if ((p->rts & RTS_SLOT_FREE) || p->endpoint != ep) {
+        *err = EDEADSRCDST;
+        return 0;
+    }
+    *err = OK;
+    return p;
+}
+
+struct proc *proc_alloc(int slot)
+{
+    if (slot == NONE) {
+        for (int n = NR_BOOT_PROCS; n < NR_PROCS; n++)
+            if (proc_addr(n)->rts & RTS_SLOT_FREE) { slot = n; break; }
+        if (slot == NONE) return 0;
+    }
+    struct proc *p = proc_addr(slot);
+    if (!(p->rts & RTS_SLOT_FREE)) return 0;
+    int gen = p->gen + 1;
+    if (gen > EP_MAX_GEN) gen = 1;
+    memset(p, 0, sizeof *p);
+    p->nr = slot;
+    p->gen = gen;
+    p->endpoint = MAKE_EP(gen, slot);
+    p->rts = 0;
+    p->boot_module = -1;
+    p->sendto_e = p->getfrom_e = NONE;
+    p->priority = USER_Q;
+    p->quantum = p->ticks_left = 8;
+    return p;
+}
+
+void proc_ready(struct proc *p)
+{
+    int q = p->priority;
+    p->next_ready = 0;
+    if (!rdy_head[q]) rdy_head[q] = p;
+    else rdy_tail[q]->next_ready = p;
+    rdy_tail[q] = p;
+}
+
+void proc_unready(struct proc *p)
+{
+    int q = p->priority;
+    struct proc **pp = &rdy_head[q], *prev = 0;
+    while (*pp && *pp != p) { prev = *pp; pp = &(*pp)->next_ready; }
+    if (!*pp) return;
+    *pp = p->next_ready;
+    if (rdy_tail[q] == p) rdy_tail[q] = prev;
+    p->next_ready = 0;
+}
+
+void set_rts(struct proc *p, uint32_t f)
+{
+    if (p->rts == 0 && f) proc_unready(p);
+    p->rts |= f;
+}
+
+void clear_rts(struct proc *p, uint32_t f)
+{
+    uint32_t was = p->rts;
+    p->rts &= ~f;
+    if (was && p->rts == 0) proc_ready(p);
+}
+
+struct proc *pick_proc(void)
+{
+    for (int q = 0; q < NR_SCHED_QUEUES; q++)
+        if (rdy_head[q]) return rdy_head[q];
+    return 0;
+}
+
+/* Quantum used up: go to the back of the queue, so equals take turns. */
+void sched_tick(void)
+{
+    struct proc *p = current;
+    if (p->rts || --p->ticks_left > 0) return;
+    p->ticks_left = p->quantum;
+    if (p->priv && !(p->priv->flags & PF_PREEMPTIBLE) && (p->priv->flags & PF_SYS_PROC))
+        return;
+    proc_unready(p);
+    proc_ready(p);
+}
+
+void proc_cleanup(struct proc *p)
+{
+    if (p->rts & RTS_SLOT_FREE) return;
+    set_rts(p, RTS_SLOT_FREE);
+    ipc_dead_partners(p);
+    if (p->priv) {
+        if (p->priv->id != USER_PRIV_ID) priv_free(p->priv);
+        p->priv = 0;
+    }
+    if (p->pdir) {
+        pdir_activate(kernel_pdir);
+        pdir_free(p->pdir);
+        p->pdir = 0;
+    }
+    p->rts = RTS_SLOT_FREE;
+    p->sig_pending = 0;
+    if (current == p) current = 0;
+}

@@ -1,0 +1,97 @@
+/* sys_mem.c - kernel calls that touch address spaces: copies between
+ * processes, fork and exec. Every address and length is checked against
+ * the page tables of the process it belongs to. */
+#include "system.h"
+#include "memory.h"
+#include "elfload.h"
+#include "protect.h"
+
+int do_vircopy(struct proc *caller, message *m)
+{
+    int err;
+    if (m->CP_LEN > VIRCOPY_MAX) return E2BIG;
+    struct proc *s = arg_proc(caller, m->CP_SRC_EP, &err);
+    if (!s) return err;
+    struct proc *d = arg_proc(caller, m->CP_DST_EP, &err);
+    if (!d) return err;
+    if (m->CP_LEN == 0) return OK;
+    return copy_user_to_user(s, m->CP_SRC_ADDR, d, m->CP_DST_ADDR, m->CP_LEN);
+}
+
+int do_fork(struct proc *caller, message *m)
+{
+    int err;
+    struct proc *parent = arg_proc(caller, m->FORK_PARENT, &err);
+    if (!parent) return err;
+    struct proc *child = proc_alloc(NONE);
+    if (!child) return EAGAIN;
+    uint32_t *pd = pdir_clone(parent->pdir);
+    if (!pd) { child->rts = RTS_SLOT_FREE; return ENOMEM; }
+    child->pdir = pd;
+    child->regs = parent->regs;
+    child->regs.eax = 0;
+    child->priority = parent->priority;
+    strlcpy(child->name, parent->name, sizeof child->name);
+    /* a child of a system process may not run before RS configures it */
+    if (parent->priv && (parent->priv->flags & PF_SYS_PROC)) {
+        child->rts = RTS_NO_PRIV;
+    } else {
+        child->priv = parent->priv;
+        child->rts = RTS_PROC_STOP;     /* the parent's manager resumes it */
+    }
+    m->FORK_CHILD = child->endpoint;
+    kevent("ev=fork parent=%s child_ep=%d", parent->name, child->endpoint);
+    return OK;
+}
+
+struct user_img { struct proc *p; uint32_t base; };
+static int user_reader(void *ctx, uint32_t off, void *buf, uint32_t len)
+{
+    struct user_img *u = ctx;
+    return copy_from_user(u->p, u->base + off, buf, len) == OK ? OK : EFAULT;
+}
+
+/* Replace a process's image. It loses any IPC it was blocked in (a
+ * successful exec gets no reply) and starts at the ELF entry point. */
+int do_exec(struct proc *caller, message *m)
+{
+    int err;
+    struct proc *p = arg_proc(caller, m->EXEC_ENDPT, &err);
+    if (!p) return err;
+    if (p == caller) return EPERM;
+    if (m->EXEC_LEN == 0 || m->EXEC_LEN > EXEC_MAX_IMG || m->EXEC_ARGLEN >= 128)
+        return EINVAL;
+    char args[128];
+    if (copy_from_user(caller, m->EXEC_ARGS, args, m->EXEC_ARGLEN) != OK) return EFAULT;
+    args[m->EXEC_ARGLEN] = 0;
+    if (!user_range_ok(caller, m->EXEC_IMG, m->EXEC_LEN, 0)) return EFAULT;
+
+    uint32_t *pd = pdir_new(), entry, esp;
+    if (!pd) return ENOMEM;
+    struct user_img u = { caller, m->EXEC_IMG };
+    int r = elf_load(pd, user_reader, &u, m->EXEC_LEN, &entry);
+    if (r == OK) r = stack_setup(pd, args, &esp);
+    if (r != OK) { pdir_free(pd); return r; }
+
+    ipc_dead_partners(p);             /* nobody may wait on the old image */
+    p->rts &= ~(RTS_SENDING | RTS_RECEIVING);
+    p->misc = 0;
+    p->sendto_e = p->getfrom_e = NONE;
+    uint32_t was_rts = p->rts;
+    if (was_rts == 0) proc_unready(p);
+    pdir_activate(caller->pdir);
+    pdir_free(p->pdir);
+    p->pdir = pd;
+    memset(&p->regs, 0, sizeof p->regs);
+    p->regs.eip = entry;
+    p->regs.esp = esp;
+    p->regs.cs = UCODE_SEL;
+    p->regs.ss = p->regs.ds = p->regs.es = p->regs.fs = p->regs.gs = UDATA_SEL;
+    p->regs.eflags = 0x202;
+    int i = 0;
+    while (args[i] && args[i] != ' ' && i < PROC_NAME_LEN - 1) { p->name[i] = args[i]; i++; }
+    p->name[i] = 0;
+    if (was_rts == 0) proc_ready(p);
+    kevent("ev=exec proc=%s ep=%d", p->name, p->endpoint);
+    return OK;
+}

@@ -1,0 +1,133 @@
+/* system.c - the SYSTEM task: the kernel-call trap checks the caller's
+ * call mask and dispatches; signals to managers are posted from here. */
+#include "system.h"
+#include "memory.h"
+#include "../include/signal.h"
+
+static const kcall_handler handlers[NR_SYS_CALLS] = {
+    [SYS_PRIVCTL] = do_privctl, [SYS_EXIT] = do_exit, [SYS_KILL] = do_kill,
+    [SYS_GETKSIG] = do_getksig, [SYS_VIRCOPY] = do_vircopy,
+    [SYS_SETALARM] = do_setalarm, [SYS_TIMES] = do_times,
+    [SYS_GETINFO] = do_getinfo, [SYS_DIAGCTL] = do_diagctl,
+    [SYS_ABORT] = do_abort, [SYS_FORK] = do_fork, [SYS_EXEC] = do_exec,
+    [SYS_STOP] = do_stop,
+};
+
+struct proc *arg_proc(struct proc *caller, int ep, int *err)
+{
+    if (ep == SELF) { *err = OK; return caller; }
+    struct proc *p = ep_to_proc(ep, err);
+    if (p && is_task(p)) { *err = EPERM; return 0; }
+    return p;
+}
+
+/* ecx = message address; the reply overwrites it, eax = result. */
+void kernel_call_trap(struct proc *caller)
+{
+    message m;
+    uint32_t uaddr = caller->regs.ecx;
+    if (copy_from_user(caller, uaddr, &m, sizeof m) != OK) {
+        caller->regs.eax = (uint32_t)EFAULT;
+        return;
+    }
+    int call = m.m_type, r;
+    if (call < 0 || call >= NR_SYS_CALLS || !handlers[call])
+        r = EBADREQUEST;
+    else if (!caller->priv || !(caller->priv->k_calls & KC_BIT(call)))
+        r = ECALLDENIED;
+    else
+        r = handlers[call](caller, &m);
+    if (r == EDONTREPLY)            /* caller is gone (exited itself) */
+        return;
+    m.m_type = r;
+    m.m_source = SYSTEM;
+    if (copy_to_user(caller, uaddr, &m, sizeof m) != OK)
+        r = EFAULT;
+    caller->regs.eax = (uint32_t)r;
+}
+
+void proc_exit(struct proc *p, const char *why)
+{
+    if (p->priv && (p->priv->flags & PF_ROOT_SYS))
+        panic("root system process %s exited (%s)", p->name, why);
+    kevent("ev=exit proc=%s ep=%d why=%s", p->name, p->endpoint, why);
+    proc_cleanup(p);
+}
+
+/* Stop p and tell its signal manager; without a manager it just ends. */
+void cause_sig(struct proc *p, int sig)
+{
+    if (p->priv && (p->priv->flags & PF_ROOT_SYS))
+        panic("root system process %s got signal %d at pc=0x%x addr=0x%x",
+              p->name, sig, p->fault_pc, p->fault_addr);
+    int mgr_e = p->priv ? p->priv->sig_mgr : NONE, err;
+    struct proc *mgr = mgr_e == NONE ? 0 : ep_to_proc(mgr_e, &err);
+    if (!mgr || mgr == p) {
+        proc_exit(p, "signal-without-manager");
+        return;
+    }
+    p->sig_pending |= SIGBIT(sig);
+    kevent("ev=signal proc=%s ep=%d sig=%d mgr=%s", p->name, p->endpoint, sig, mgr->name);
+    if (!(p->rts & RTS_SIG_PENDING)) {
+        set_rts(p, RTS_SIGNALED | RTS_SIG_PENDING);
+        ipc_notify_from(proc_addr(SYSTEM), mgr);
+    }
+}
+
+int do_kill(struct proc *caller, message *m)
+{
+    int err;
+    struct proc *p = arg_proc(caller, m->PR_ENDPT, &err);
+    if (!p) return err;
+    if (m->PR_SIG <= 0 || m->PR_SIG >= NSIG) return EINVAL;
+    cause_sig(p, m->PR_SIG);
+    return p == caller && (p->rts & RTS_SLOT_FREE) ? EDONTREPLY : OK;
+}
+
+int do_getksig(struct proc *caller, message *m)
+{
+    m->KSIG_ENDPT = NONE;
+    m->KSIG_MAP = 0;
+    for (int n = 0; n < NR_PROCS; n++) {
+        struct proc *p = proc_addr(n);
+        if (!(p->rts & RTS_SIG_PENDING) || (p->rts & RTS_SLOT_FREE)) continue;
+        if (!p->priv || p->priv->sig_mgr != caller->endpoint) continue;
+        m->KSIG_ENDPT = p->endpoint;
+        m->KSIG_MAP = p->sig_pending;
+        m->KSIG_ADDR = p->fault_addr;
+        m->KSIG_PC = p->fault_pc;
+        p->sig_pending = 0;
+        p->rts &= ~RTS_SIG_PENDING;       /* stays stopped (SIGNALED) */
+        break;
+    }
+    return OK;
+}
+
+int do_stop(struct proc *caller, message *m)
+{
+    int err;
+    struct proc *p = arg_proc(caller, m->PR_ENDPT, &err);
+    if (!p) return err;
+    if (p == caller) return EINVAL;
+    if (m->PR_STOP) set_rts(p, RTS_PROC_STOP);
+    else clear_rts(p, RTS_PROC_STOP | RTS_SIGNALED);
+    return OK;
+}
+
+int do_exit(struct proc *caller, message *m)
+{
+    int err;
+    struct proc *p = arg_proc(caller, m->PR_ENDPT, &err);
+    if (!p) return err;
+    proc_exit(p, p == caller ? "exit" : "killed");
+    return p == caller ? EDONTREPLY : OK;
+}
+
+int do_abort(struct proc *caller, message *m)
+{
+    static const char *how[] = { "halt", "panic", "test-fail" };
+    int h = m->ABRT_HOW;
+    if (h < ABORT_HALT || h > ABORT_TEST_FAIL) return EINVAL;
+    kevent("ev=shutdown how=%s by=%s", how[h], caller->name);
+    machine_exit(h == ABORT_HALT ? GUEST_HALT : h == ABORT_PANIC ? GUEST_PANIC : GUEST_TEST_FAIL);
+}

@@ -1,0 +1,100 @@
+/* trap.c - the one entry from every trap: save the interrupted process,
+ * handle the event, pick who runs next and return to it. A fault in ring 3
+ * stops only that process and informs its signal manager; a fault in the
+ * kernel itself is a panic. */
+#include "proc.h"
+#include "protect.h"
+#include "memory.h"
+#include "../include/signal.h"
+
+extern char kstack_top[];
+void enter_frame(struct trapframe *tf) __attribute__((noreturn));
+static const char *exc_names[20] = { "divide error", "debug", "NMI", "breakpoint",
+    "overflow", "bounds", "invalid opcode", "no coprocessor", "double fault",
+    "coprocessor overrun", "invalid TSS", "segment not present", "stack fault",
+    "general protection", "page fault", "reserved", "x87 error", "alignment check",
+    "machine check", "SIMD error" };
+
+static int exc_signal(int vec)
+{
+    switch (vec) {
+    case 0: case 16: case 19: return SIGFPE;
+    case 6: case 7: return SIGILL;
+    case 3: case 1: return SIGTRAP;
+    case 14: case 13: case 12: case 11: case 17: return SIGSEGV;
+    default: return SIGBUS;
+    }
+}
+
+static void handle_irq(int irq)
+{
+    irq_eoi(irq);
+    if (irq == 0)
+        clock_tick();
+}
+
+static void user_exception(struct proc *p, struct trapframe *tf)
+{
+    uint32_t cr2 = 0;
+    if (tf->vector == 14) __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+    p->fault_addr = cr2;
+    p->fault_pc = tf->eip;
+    kevent("ev=fault proc=%s ep=%d trap=%u what=\"%s\" pc=0x%x addr=0x%x",
+           p->name, p->endpoint, tf->vector,
+           tf->vector < 20 ? exc_names[tf->vector] : "?", tf->eip, cr2);
+    cause_sig(p, exc_signal((int)tf->vector));
+}
+
+/* Run the chosen process: never returns. Idles with interrupts on when
+ * nothing is ready; interrupts taken while idle arrive with a kernel frame
+ * and only do their interrupt work. */
+static void __attribute__((noreturn)) run_next(void)
+{
+    struct proc *p;
+    while (!(p = pick_proc())) {
+        current = proc_addr(IDLE);
+        __asm__ volatile("sti; hlt; cli");
+    }
+    if (p != current || p->dispatches == 0)
+        p->dispatches++;
+    current = p;
+    pdir_activate(p->pdir);
+    struct trapframe *tf = (struct trapframe *)((uintptr_t)kstack_top - sizeof(struct trapframe));
+    *tf = p->regs;
+    enter_frame(tf);
+}
+
+void trap_dispatch(struct trapframe *tf)
+{
+    int from_user = (tf->cs & 3) == 3;
+    if (!from_user) {
+        /* only interrupts may arrive in the kernel: the idle loop */
+        if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + 16) {
+            handle_irq((int)tf->vector - IRQ_BASE);
+            return;
+        }
+        uint32_t cr2;
+        __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+        panic("kernel trap %u (%s) at eip=0x%x err=0x%x cr2=0x%x", tf->vector,
+              tf->vector < 20 ? exc_names[tf->vector] : "?", tf->eip, tf->err, cr2);
+    }
+    struct proc *p = current;
+    KASSERT(p && !is_task(p));
+    p->regs = *tf;
+    if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + 16)
+        handle_irq((int)tf->vector - IRQ_BASE);
+    else if (tf->vector == IPC_VECTOR)
+        ipc_trap(p);
+    else if (tf->vector == KERNEL_CALL_VECTOR)
+        kernel_call_trap(p);
+    else
+        user_exception(p, tf);
+    run_next();
+}
+
+/* First entry into user space, from kmain. */
+void start_scheduling(void)
+{
+    current = 0;
+    run_next();
+}

@@ -1,0 +1,84 @@
+/* string.c - string and memory routines for user programs. */
+#include "libc.h"
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+    uint8_t *dp = d; const uint8_t *sp = s;
+    while (n--) *dp++ = *sp++;
+    return d;
+}
+void *memmove(void *d, const void *s, size_t n)
+{
+    uint8_t *dp = d; const uint8_t *sp = s;
+    if (dp < sp) while (n--) *dp++ = *sp++;
+    else { dp += n; sp += n; while (n--) *--dp = *--sp; }
+    return d;
+}
+void *memset(void *d, int c, size_t n)
+{
+    uint8_t *dp = d;
+    while (n--) *dp++ = (uint8_t)c;
+    return d;
+}
+int memcmp(const void *a, const void *b, size_t n)
+{
+    const uint8_t *x = a, *y = b;
+    for (; n; n--, x++, y++) if (*x != *y) return *x - *y;
+    return 0;
+}
+size_t strlen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
+int strcmp(const char *a, const char *b)
+{
+    while (*a && *a == *b) { a++; b++; }
+    return (uint8_t)*a - (uint8_t)*b;
+}
+int strncmp(const char *a, const char *b, size_t n)
+{
+    for (; n; n--, a++, b++) {
+        if (*a != *b) return (uint8_t)*a - (uint8_t)*b;
+        if (!*a) return 0;
+    }
+    return 0;
+}
+char *strncpy(char *d, const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i < n && s[i]; i++) d[i] = s[i];
+    for (; i < n; i++) d[i] = 0;
+    return d;
+}
+size_t strlcpy(char *d, const char *s, size_t n)
+{
+    size_t len = strlen(s);
+    if (n) {
+        size_t c = len < n - 1 ? len : n - 1;
+        memcpy(d, s, c);
+        d[c] = 0;
+    }
+    return len;
+}
+char *strchr(const char *s, int c)
+{
+    for (; *s; s++) if (*s == (char)c) return (char *)s;
+    return c ? 0 : (char *)s;
+}
+long strtol(const char *s, char **end, int base)
+{
+    long v = 0; int neg = 0;
+    while (*s == ' ') s++;
+    if (*s == '-') { neg = 1; s++; } else if (*s == '+') s++;
+    if ((base == 0 || base == 16) && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) { s += 2; base = 16; }
+    if (base == 0) base = 10;
+    for (;; s++) {
+        int d;
+        if (*s >= '0' && *s <= '9') d = *s - '0';
+        else if (*s >= 'a' && *s <= 'z') d = *s - 'a' + 10;
+        else if (*s >= 'A' && *s <= 'Z') d = *s - 'A' + 10;
+        else break;
+        if (d >= base) break;
+        v = v * base + d;
+    }
+    if (end) *end = (char *)s;
+    return neg ? -v : v;
+}
+int atoi(const char *s) { return (int)strtol(s, 0, 10); }

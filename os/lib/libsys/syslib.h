@@ -1,0 +1,42 @@
+/* syslib.h - user-space interface to IPC and kernel calls. */
+#ifndef SYSLIB_H
+#define SYSLIB_H
+#include <stdint.h>
+#include "../../include/ipc.h"
+#include "../../include/kcall.h"
+#include "../../include/errno.h"
+#include "../../include/priv.h"
+#include "../../include/kinfo.h"
+#include "../../include/signal.h"
+
+int ipc_call(int call, int endpoint, message *m);
+int kernel_call(message *m);
+
+static inline int ipc_send(int dst, message *m)    { return ipc_call(IPC_SEND, dst, m); }
+static inline int ipc_sendnb(int dst, message *m)  { return ipc_call(IPC_SENDNB, dst, m); }
+static inline int ipc_receive(int src, message *m) { return ipc_call(IPC_RECEIVE, src, m); }
+static inline int ipc_sendrec(int dst, message *m) { return ipc_call(IPC_SENDREC, dst, m); }
+static inline int ipc_notify(int dst)              { return ipc_call(IPC_NOTIFY, dst, 0); }
+static inline int is_notify(const message *m)      { return m->m_type == NOTIFY_MESSAGE; }
+
+int sys_privctl(int ep, int req, const priv_spec_t *spec);
+int sys_exit_proc(int ep);
+int sys_kill(int ep, int sig);
+int sys_getksig(int *ep, uint32_t *sigmap, uint32_t *addr, uint32_t *pc);
+int sys_stop(int ep, int stop);
+int sys_vircopy(int src_ep, uint32_t src, int dst_ep, uint32_t dst, uint32_t len);
+int sys_setalarm(uint32_t ticks, uint32_t *left);
+int sys_times(message *reply);
+uint64_t sys_tsc(void);
+uint32_t sys_uptime(void);
+int sys_getinfo(int req, void *buf, uint32_t len, int arg, int *count);
+int sys_getbootmod(int idx, uint32_t off, void *buf, uint32_t len, uint32_t *total);
+int sys_diag(const char *s, uint32_t len, int event);
+int sys_abort(int how) __attribute__((noreturn));
+int sys_fork(int parent, int *child);
+int sys_exec(int ep, const void *img, uint32_t len, const char *args);
+int sys_whoami(struct whoami *w);
+
+/* "#EV" event line from this process: kernel adds time and name */
+void event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#endif

@@ -1,0 +1,235 @@
+/* ktest.c - kernel test driver. Runs the scenario named by its argument
+ * against peer, victim and lonely, prints one "check" event per assertion
+ * and a "test_done" event, then shuts the machine down: clean halt if every
+ * check held, test failure otherwise. The host tests read these events. */
+#include "testproto.h"
+#include "../include/layout.h"
+
+static int failures, checks;
+static int peer, victim, lonely;
+
+static void check(const char *name, int got, int want)
+{
+    checks++;
+    if (got != want) failures++;
+    event("ev=check name=%s ok=%d got=%d want=%d", name, got == want, got, want);
+}
+
+static int ping(int ep, int v)
+{
+    message m = { .m_type = T_PING };
+    m.m.i[0] = v;
+    int r = ipc_sendrec(ep, &m);
+    return r != OK ? r : m.m.i[0];
+}
+
+/* wait n ticks, receiving only the CLOCK's notification */
+static void sleep_ticks(uint32_t n)
+{
+    message m;
+    sys_setalarm(n, 0);
+    ipc_receive(CLOCK, &m);
+}
+
+static int proc_state(int ep, uint32_t *rts)
+{
+    static struct proc_info tab[NR_TASKS + NR_PROCS];
+    int n = 0;
+    if (sys_getinfo(GET_PROCTAB, tab, sizeof tab, 0, &n) != OK) return -1;
+    for (int i = 0; i < n; i++)
+        if (tab[i].endpoint == ep) { *rts = tab[i].rts_flags; return 0; }
+    return -1;
+}
+
+static void t_ipc(void)
+{
+    check("sendrec_roundtrip", ping(peer, 41), 42);
+    message m = { .m_type = T_PING };
+    m.m.i[0] = 7;
+    check("send_ok", ipc_send(peer, &m), OK);
+    check("receive_reply", ipc_receive(peer, &m), OK);
+    check("reply_payload", m.m.i[0], 8);
+    check("reply_source", m.m_source, peer);
+}
+
+static void t_notify(void)
+{
+    message m = { .m_type = T_NOTIFY_THRICE };
+    check("ask_notify", ipc_sendrec(peer, &m), OK);
+    sleep_ticks(2);                    /* peer notifies us three times meanwhile */
+    check("first_notify", ipc_receive(ANY, &m), OK);
+    check("first_is_notify", is_notify(&m) && m.m_source == peer, 1);
+    /* the other two coalesced into the first: the next one is the clock's */
+    sys_setalarm(1, 0);
+    check("next_receive", ipc_receive(ANY, &m), OK);
+    check("next_is_clock", m.m_source, CLOCK);
+}
+
+static void t_dead(void)
+{
+    int old = victim;
+    message m = { .m_type = T_GO };
+    check("victim_alive", ping(victim, 1), 2);
+    check("go", ipc_sendrec(victim, &m), OK);   /* victim exits after replying */
+    sleep_ticks(2);
+    m.m_type = T_PING;
+    check("send_to_dead", ipc_send(old, &m), EDEADSRCDST);
+    check("sendrec_to_dead", ipc_sendrec(old, &m), EDEADSRCDST);
+    check("next_generation", ipc_send(MAKE_EP(EP_GEN(old) + 1, EP_SLOT(old)), &m), EDEADSRCDST);
+    check("bad_slot", ipc_send(MAKE_EP(0, NR_PROCS + 5), &m), EINVAL);
+}
+
+static void t_deadlock(void)
+{
+    message m = { .m_type = T_SEND_BACK };
+    check("ask_send_back", ipc_sendrec(peer, &m), OK);
+    sleep_ticks(1);                    /* peer now blocks sending to us */
+    uint32_t rts = 0;
+    proc_state(peer, &rts);
+    check("peer_blocked_sending", (rts & RTS_SENDING) != 0, 1);
+    m.m_type = T_PING;
+    check("send_cycle_refused", ipc_send(peer, &m), ELOCKED);
+    check("sendrec_cycle_refused", ipc_sendrec(peer, &m), ELOCKED);
+    check("take_peer_message", ipc_receive(peer, &m), OK);
+    check("roundtrip_after", ping(peer, 1), 2);
+}
+
+static void t_denied(void)
+{
+    message m;
+    check("lonely_result", ipc_receive(lonely, &m), OK);
+    check("lonely_send_denied", m.m.i[0], ECALLDENIED);
+    check("lonely_privctl_denied", m.m.i[1], ECALLDENIED);
+    check("lonely_notify_denied", m.m.i[2], ECALLDENIED);
+    m.m_type = T_COUNT_FROM;
+    m.m.i[0] = lonely;
+    check("peer_saw_nothing_from_lonely", ipc_sendrec(peer, &m) == OK ? m.m.i[0] : -1, 0);
+    check("ipc_to_kernel_task", ipc_send(SYSTEM, &m), ETRAPDENIED);
+    check("send_to_self", ipc_send(SELF, &m), ELOCKED);
+}
+
+static void t_fault(void)
+{
+    message m = { .m_type = T_GO };
+    check("victim_alive", ping(victim, 1), 2);
+    check("go", ipc_sendrec(victim, &m), OK);      /* it faults right after */
+    int gone = 0;
+    for (int i = 0; i < 50 && !gone; i++) {
+        uint32_t rts;
+        gone = proc_state(victim, &rts) != 0 || (rts & RTS_SLOT_FREE);
+        if (!gone) sleep_ticks(1);
+    }
+    check("victim_removed_by_manager", gone, 1);
+    check("victim_dead", ping(victim, 1), EDEADSRCDST);
+    check("roundtrip_after_fault", ping(peer, 10), 11);
+}
+
+static void t_badptr(void)
+{
+    static uint32_t buf[4];
+    uint32_t me = (uint32_t)buf;
+    check("copy_from_kernel", sys_vircopy(SELF, 0x100000, SELF, me, 4), EFAULT);
+    check("copy_to_kernel", sys_vircopy(SELF, me, SELF, 0x100000, 4), EFAULT);
+    check("copy_from_null", sys_vircopy(SELF, 0, SELF, me, 4), EFAULT);
+    check("copy_unmapped", sys_vircopy(SELF, 0x60000000, SELF, me, 4), EFAULT);
+    check("copy_to_text", sys_vircopy(SELF, me, SELF, (uint32_t)&t_badptr, 4), EFAULT);
+    check("copy_wraps", sys_vircopy(SELF, 0xfffffff0, SELF, me, 64), EFAULT);
+    check("copy_too_long", sys_vircopy(SELF, me, SELF, me, VIRCOPY_MAX + 1), E2BIG);
+    check("copy_past_end", sys_vircopy(SELF, me, SELF, me, 0x100000), EFAULT);
+    check("copy_bad_endpoint", sys_vircopy(12345678, me, SELF, me, 4), EINVAL);
+    check("copy_from_task", sys_vircopy(SYSTEM, me, SELF, me, 4), EPERM);
+    check("diag_bad_pointer", sys_diag((const char *)0x1000, 10, 0), EFAULT);
+    check("diag_too_long", sys_diag("x", 100000, 0), E2BIG);
+    check("kcall_null_message", kernel_call(0), EFAULT);
+    check("kcall_kernel_message", kernel_call((message *)0x100000), EFAULT);
+    message m = {0};
+    m.m_type = 999;
+    check("kcall_unknown", kernel_call(&m), EBADREQUEST);
+    check("ipc_null_message", ipc_call(IPC_SEND, peer, 0), EFAULT);
+    check("ipc_receive_into_text", ipc_call(IPC_RECEIVE, ANY, (message *)&t_badptr), EFAULT);
+    check("ipc_bad_call", ipc_call(77, peer, &m), EBADCALL);
+    check("getinfo_bad_buffer", sys_getinfo(GET_PROCTAB, (void *)0x50000000, 4096, 0, 0), EFAULT);
+    check("getinfo_bad_request", sys_getinfo(12345, buf, sizeof buf, 0, 0), EINVAL);
+    check("privctl_bad_request", sys_privctl(peer, 99, 0), EINVAL);
+    check("privctl_running_target", sys_privctl(victim, PRIV_SET_SYS, 0), EPERM);
+    check("exec_bad_image", sys_exec(victim, (void *)0x100000, 100, "x"), EFAULT);
+    check("kill_bad_signal", sys_kill(peer, 1000), EINVAL);
+    check("roundtrip_after", ping(peer, 1), 2);
+}
+
+static void t_prestart(void)
+{
+    uint32_t mine = *(volatile uint32_t *)USER_INFO_ADDR, theirs = 0;
+    check("own_start_count", (int)mine, 1);
+    check("read_peer_count", sys_vircopy(peer, USER_INFO_ADDR, SELF, (uint32_t)&theirs, 4), OK);
+    check("peer_start_count", (int)theirs, 1);
+}
+
+/* fork + exec of the victim's boot image into a new process that ktest
+ * configures and manages itself (signal manager = ktest) */
+static void t_spawn(void)
+{
+    static uint8_t img[256 * 1024];
+    static struct boot_image_entry tab[NR_BOOT_PROCS];
+    int n = 0, mod = -1;
+    sys_getinfo(GET_IMAGE, tab, sizeof tab, 0, &n);
+    for (int i = 0; i < n; i++) if (!strcmp(tab[i].name, "victim")) mod = tab[i].module;
+    uint32_t total = 0;
+    int got = sys_getbootmod(mod, 0, img, sizeof img, &total);
+    check("bootmod_copied", got > 0 && (uint32_t)got == total, 1);
+    int child = NONE;
+    check("fork", sys_fork(SELF, &child), OK);
+    uint32_t rts = 0;
+    proc_state(child, &rts);
+    check("child_no_priv", (rts & RTS_NO_PRIV) != 0, 1);
+    check("exec_garbage", sys_exec(child, "not an elf file at all", 22, "junk"), ENOEXEC);
+    check("exec", sys_exec(child, img, total, "spawned ud"), OK);
+    check("allow_before_priv", sys_privctl(child, PRIV_ALLOW, 0), EPERM);
+    check("set_sys_bad_spec", sys_privctl(child, PRIV_SET_SYS, (void *)0x100000), EFAULT);
+    check("set_sys", sys_privctl(child, PRIV_SET_SYS, 0), OK);
+    check("allow", sys_privctl(child, PRIV_ALLOW, 0), OK);
+    check("child_ping", ping(child, 5), 6);
+    message m = { .m_type = T_GO };
+    check("child_go", ipc_sendrec(child, &m), OK);   /* child executes ud2 */
+    check("manager_notified", ipc_receive(SYSTEM, &m), OK);
+    int ep; uint32_t map;
+    check("getksig", sys_getksig(&ep, &map, 0, 0), OK);
+    check("ksig_endpoint", ep, child);
+    check("ksig_sigill", (int)map, (int)SIGBIT(SIGILL));
+    check("reap_child", sys_exit_proc(child), OK);
+    check("child_dead", ping(child, 1), EDEADSRCDST);
+}
+
+static void t_bench(int n)
+{
+    ping(peer, 0);
+    uint64_t t0 = sys_tsc();
+    for (int i = 0; i < n; i++) ping(peer, i);
+    uint64_t t1 = sys_tsc();
+    uint32_t per = (uint32_t)((t1 - t0) / (uint64_t)n);
+    event("ev=bench what=ipc_roundtrip n=%d tsc_total=%llu tsc_per_roundtrip=%u",
+          n, (unsigned long long)(t1 - t0), per);
+    check("bench_ran", n > 0, 1);
+}
+
+int main(int argc, char **argv)
+{
+    const char *scen = argc > 1 ? argv[1] : "ipc";
+    peer = boot_ep("peer");
+    victim = boot_ep("victim");
+    lonely = boot_ep("lonely");
+    event("ev=test_start name=%s", scen);
+    if (!strcmp(scen, "ipc")) t_ipc();
+    else if (!strcmp(scen, "notify")) t_notify();
+    else if (!strcmp(scen, "dead")) t_dead();
+    else if (!strcmp(scen, "deadlock")) t_deadlock();
+    else if (!strcmp(scen, "denied")) t_denied();
+    else if (!strcmp(scen, "fault")) t_fault();
+    else if (!strcmp(scen, "badptr")) t_badptr();
+    else if (!strcmp(scen, "prestart")) t_prestart();
+    else if (!strcmp(scen, "spawn")) t_spawn();
+    else if (!strcmp(scen, "bench")) t_bench(argc > 2 ? atoi(argv[2]) : 10000);
+    else check("known_scenario", 0, 1);
+    event("ev=test_done name=%s checks=%d failures=%d", scen, checks, failures);
+    sys_abort(failures || !checks ? ABORT_TEST_FAIL : ABORT_HALT);
+}

@@ -1,0 +1,29 @@
+/* victim.c - a process that misbehaves on request: after answering T_GO it
+ * dereferences NULL, divides by zero, executes an invalid opcode or exits,
+ * as its first argument says. Otherwise it answers pings. */
+#include "testproto.h"
+
+static volatile int zero;
+
+static void misbehave(const char *how)
+{
+    if (!strcmp(how, "null")) { volatile int *p = 0; *p = 1; }
+    else if (!strcmp(how, "div")) { volatile int x = 1 / zero; (void)x; }
+    else if (!strcmp(how, "ud")) { __asm__ volatile("ud2"); }
+    else if (!strcmp(how, "kernel")) { volatile int *p = (int *)0x100000; *p = 1; }
+    else if (!strcmp(how, "exit")) exit(0);
+}
+
+int main(int argc, char **argv)
+{
+    const char *how = argc > 1 ? argv[1] : "none";
+    for (;;) {
+        message m;
+        if (ipc_receive(ANY, &m) != OK || is_notify(&m)) continue;
+        int src = m.m_source, type = m.m_type;
+        if (type == T_PING) m.m.i[0]++;
+        m.m_type = OK;
+        ipc_send(src, &m);
+        if (type == T_GO) misbehave(how);
+    }
+}
