@@ -55,6 +55,22 @@ static void pic_remap(void)
     outb(0x21, 0xFF); outb(0xA1, 0xFF);           /* all masked */
 }
 
+/* Firmware such as qboot leaves LINT0 of the local APIC masked, which
+ * swallows the 8259's interrupts even with the APIC off. We use the 8259
+ * only: put LINT0 back in ExtINT "virtual wire" mode, as a PC BIOS does.
+ * Runs before paging, so the APIC page is reachable at its physical address. */
+static void lapic_virtual_wire(void)
+{
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1));
+    if (!(d & (1u << 9)) || !(d & (1u << 5))) return;     /* no APIC or no MSRs */
+    __asm__ volatile("rdmsr" : "=a"(a), "=d"(d) : "c"(0x1B));
+    if (!(a & (1u << 11))) return;                         /* APIC off: PIC is direct */
+    volatile uint32_t *lapic = (volatile uint32_t *)(a & 0xfffff000u);
+    lapic[0x350 / 4] = 0x700;          /* LINT0: ExtINT, unmasked */
+    lapic[0x360 / 4] = 0x400;          /* LINT1: NMI */
+}
+
 void irq_enable(int irq)
 {
     uint16_t port = irq < 8 ? 0x21 : 0xA1;
@@ -102,5 +118,6 @@ void protect_init(void)
     set_idt(IPC_VECTOR, trap_33, 3);
     struct dtr d = { sizeof idt - 1, (uint32_t)idt };
     __asm__ volatile("lidt %0" :: "m"(d));
+    lapic_virtual_wire();
     pic_remap();
 }

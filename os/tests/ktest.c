@@ -96,8 +96,8 @@ static void t_deadlock(void)
 
 static void t_denied(void)
 {
-    message m;
-    check("lonely_result", ipc_receive(lonely, &m), OK);
+    message m = { .m_type = T_GO };
+    check("lonely_result", ipc_sendrec(lonely, &m), OK);
     check("lonely_send_denied", m.m.i[0], ECALLDENIED);
     check("lonely_privctl_denied", m.m.i[1], ECALLDENIED);
     check("lonely_notify_denied", m.m.i[2], ECALLDENIED);

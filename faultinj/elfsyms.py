@@ -1,0 +1,253 @@
+"""Symbols and fault-site descriptors from the project's ELF files.
+
+The host lists every fault site of every binary without running anything
+by reading the `fi_sites` section (one 24-byte descriptor per site) and the
+strings it points to.  Linked executables are the normal input; relocatable
+objects (`gcc -c`) also work, their pointers being resolved through the
+section's relocations.
+"""
+
+import io
+import struct
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+from elftools.elf.constants import SH_FLAGS
+from elftools.elf.elffile import ELFFile
+from elftools.elf.relocation import RelocationSection
+from elftools.elf.sections import SymbolTableSection
+
+SITES_SECTION = "fi_sites"
+# struct fi_site { u32 name_ptr, file_ptr, line, hits, kind, reserved; }
+SITE_FORMAT = "<6I"
+SITE_SIZE = struct.calcsize(SITE_FORMAT)  # 24
+HITS_OFFSET = 12                          # of the hit counter in a descriptor
+
+_R_386_32 = 1
+_MAX_STRING = 4096
+
+
+class ElfFormatError(ValueError):
+    """The ELF file (or its fi_sites section) is not what we expect."""
+
+
+@dataclass
+class FaultSite:
+    binary: str
+    name: str
+    file: str
+    line: int
+    kind: int
+    addr: int  # vaddr of the descriptor; its hit counter is at addr + 12
+
+    @property
+    def hits_addr(self) -> int:
+        return self.addr + HITS_OFFSET
+
+
+class _Section:
+    """What we keep of one section after the file is closed."""
+
+    def __init__(self, index, name, addr, size, alloc, nobits, data):
+        self.index, self.name, self.addr, self.size = index, name, addr, size
+        self.alloc, self.nobits, self.data = alloc, nobits, data
+
+    def contains(self, vaddr: int, size: int = 1) -> bool:
+        return self.addr <= vaddr and vaddr + size <= self.addr + self.size
+
+    def bytes_at(self, offset: int, size: int) -> bytes:
+        if self.nobits:
+            return bytes(size)  # .bss starts zeroed
+        return self.data[offset:offset + size]
+
+
+class ElfImage:
+    def __init__(self, path: str):
+        self.path = str(path)
+        try:
+            with open(self.path, "rb") as f:
+                blob = f.read()
+            elf = ELFFile(io.BytesIO(blob))
+            self.relocatable = elf["e_type"] == "ET_REL"
+            self.little_endian = elf.little_endian
+            self.elfclass = elf.elfclass
+            self._sections = self._load_sections(elf)
+            self._symbols = self._load_symbols(elf)
+            self._site_relocs = self._load_site_relocs(elf)
+        except OSError:
+            raise
+        except ElfFormatError as e:
+            raise ElfFormatError(f"{self.path}: {e}") from None
+        except Exception as e:
+            # pyelftools reports garbage with many exception types.
+            raise ElfFormatError(f"{self.path}: not a valid ELF file: {e}") from e
+        self._sites: Optional[List[FaultSite]] = None
+
+    # -- loading -----------------------------------------------------------
+    @staticmethod
+    def _load_sections(elf) -> List[_Section]:
+        out = []
+        for i, sec in enumerate(elf.iter_sections()):
+            nobits = sec["sh_type"] in ("SHT_NOBITS", "SHT_NULL")
+            data = b"" if nobits else sec.data()
+            if not nobits and len(data) != sec["sh_size"]:
+                raise ElfFormatError(
+                    f"section {sec.name} is truncated: {len(data)} of "
+                    f"{sec['sh_size']} bytes at file offset {sec['sh_offset']:#x}")
+            out.append(_Section(
+                index=i, name=sec.name, addr=sec["sh_addr"], size=sec["sh_size"],
+                alloc=bool(sec["sh_flags"] & SH_FLAGS.SHF_ALLOC), nobits=nobits,
+                data=data))
+        return out
+
+    @staticmethod
+    def _load_symbols(elf):
+        """name -> (addr, size); globals win over locals of the same name."""
+        table: Dict[str, Tuple[int, int]] = {}
+        binding: Dict[str, str] = {}
+        symtab = elf.get_section_by_name(".symtab") or elf.get_section_by_name(".dynsym")
+        if not isinstance(symtab, SymbolTableSection):
+            return table
+        for sym in symtab.iter_symbols():
+            if not sym.name or sym["st_info"]["type"] in ("STT_SECTION", "STT_FILE"):
+                continue
+            if sym["st_shndx"] == "SHN_UNDEF":
+                continue
+            bind = sym["st_info"]["bind"]
+            if sym.name in table and not (binding[sym.name] == "STB_LOCAL"
+                                          and bind != "STB_LOCAL"):
+                continue
+            table[sym.name] = (sym["st_value"], sym["st_size"])
+            binding[sym.name] = bind
+        return table
+
+    @staticmethod
+    def _load_site_relocs(elf) -> Dict[int, Tuple[object, Optional[int], int]]:
+        """For relocatable files: offset in fi_sites -> (symbol, addend, type)."""
+        if elf["e_type"] != "ET_REL":
+            return {}
+        target = None
+        for i, sec in enumerate(elf.iter_sections()):
+            if sec.name == SITES_SECTION:
+                target = i
+        if target is None:
+            return {}
+        relocs = {}
+        for sec in elf.iter_sections():
+            if not isinstance(sec, RelocationSection) or sec["sh_info"] != target:
+                continue
+            symtab = elf.get_section(sec["sh_link"])
+            for r in sec.iter_relocations():
+                sym = symtab.get_symbol(r["r_info_sym"])
+                addend = r["r_addend"] if r.is_RELA() else None
+                relocs[r["r_offset"]] = (sym, addend, r["r_info_type"])
+        return relocs
+
+    # -- symbols -----------------------------------------------------------
+    def symbols(self) -> Dict[str, Tuple[int, int]]:
+        return dict(self._symbols)
+
+    def symbol(self, name: str) -> Tuple[int, int]:
+        try:
+            return self._symbols[name]
+        except KeyError:
+            raise KeyError(f"symbol {name!r} not found in {self.path}") from None
+
+    def address(self, name: str) -> int:
+        return self.symbol(name)[0]
+
+    # -- memory image ------------------------------------------------------
+    def section_at(self, vaddr: int, size: int = 1) -> Optional[_Section]:
+        for sec in self._sections:
+            if sec.alloc and sec.size and sec.contains(vaddr, size):
+                return sec
+        return None
+
+    def read_bytes(self, vaddr: int, size: int) -> bytes:
+        """Initial contents of [vaddr, vaddr+size) from one loadable section."""
+        sec = self.section_at(vaddr, size)
+        if sec is None:
+            raise ValueError(f"{self.path}: no loadable section holds "
+                             f"{size} bytes at {vaddr:#x}")
+        return sec.bytes_at(vaddr - sec.addr, size)
+
+    def read_cstring(self, vaddr: int) -> str:
+        sec = self.section_at(vaddr)
+        if sec is None:
+            raise ValueError(f"{self.path}: no loadable section holds {vaddr:#x}")
+        return self._cstring_in(sec, vaddr - sec.addr)
+
+    def _cstring_in(self, sec: _Section, offset: int) -> str:
+        data = sec.bytes_at(offset, min(_MAX_STRING, sec.size - offset))
+        end = data.find(b"\0")
+        if end < 0:
+            raise ValueError(f"{self.path}: unterminated string in {sec.name} "
+                             f"at offset {offset:#x}")
+        return data[:end].decode("utf-8", errors="replace")
+
+    # -- fault sites -------------------------------------------------------
+    def fault_sites(self) -> List[FaultSite]:
+        if self._sites is None:
+            self._sites = self._parse_sites()
+        return list(self._sites)
+
+    def _parse_sites(self) -> List[FaultSite]:
+        sec = next((s for s in self._sections if s.name == SITES_SECTION), None)
+        if sec is None:
+            return []
+        if sec.nobits:
+            raise ElfFormatError(f"{self.path}: section {SITES_SECTION} has no contents")
+        if self.elfclass != 32 or not self.little_endian:
+            # The descriptor layout is the i386 one: 32-bit little-endian.
+            raise ElfFormatError(f"{self.path}: {SITES_SECTION} in a non-i386 ELF")
+        data = sec.data
+        if len(data) % SITE_SIZE:
+            raise ElfFormatError(
+                f"{self.path}: section {SITES_SECTION} is {len(data)} bytes, "
+                f"not a multiple of {SITE_SIZE} (trailing part at offset "
+                f"{len(data) - len(data) % SITE_SIZE:#x})")
+        sites = []
+        for off in range(0, len(data), SITE_SIZE):
+            name_ptr, file_ptr, line, _hits, kind, _res = struct.unpack_from(
+                SITE_FORMAT, data, off)
+            name = self._site_string(off, name_ptr, "name")
+            file = self._site_string(off + 4, file_ptr, "file")
+            sites.append(FaultSite(binary=self.path, name=name, file=file,
+                                   line=line, kind=kind, addr=sec.addr + off))
+        return sites
+
+    def _site_string(self, field_off: int, ptr: int, what: str) -> str:
+        desc_off = field_off - field_off % SITE_SIZE
+        where = (f"{self.path}: {SITES_SECTION} descriptor at offset "
+                 f"{desc_off:#x}: {what} pointer {ptr:#x}")
+        try:
+            if self.relocatable:
+                return self._reloc_string(field_off, ptr, where)
+            if ptr == 0:
+                raise ElfFormatError(f"{where} is NULL")
+            sec = self.section_at(ptr)
+            if sec is None:
+                raise ElfFormatError(f"{where} is outside any section")
+            return self._cstring_in(sec, ptr - sec.addr)
+        except ValueError as e:
+            if isinstance(e, ElfFormatError):
+                raise
+            raise ElfFormatError(f"{where}: {e}") from None
+
+    def _reloc_string(self, field_off: int, inplace: int, where: str) -> str:
+        # In a .o every section sits at 0; the pointer is a relocation
+        # against a symbol (usually the .rodata.str section) plus an addend.
+        entry = self._site_relocs.get(field_off)
+        if entry is None:
+            raise ElfFormatError(f"{where} has no relocation (unlinked object)")
+        sym, addend, rtype = entry
+        if rtype != _R_386_32:
+            raise ElfFormatError(f"{where}: unsupported relocation type {rtype}")
+        shndx = sym["st_shndx"]
+        if not isinstance(shndx, int) or shndx >= len(self._sections):
+            raise ElfFormatError(f"{where}: relocation against an undefined symbol")
+        sec = self._sections[shndx]
+        offset = sym["st_value"] + (inplace if addend is None else addend)
+        if not 0 <= offset < sec.size:
+            raise ElfFormatError(f"{where} is outside section {sec.name}")
+        return self._cstring_in(sec, offset)

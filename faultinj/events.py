@@ -1,0 +1,292 @@
+"""Parse the machine-readable event lines the guest prints on its serial line.
+
+An event line is `#EV key=value key="quoted value" ...`; `ev` names the kind
+of event and `t` is the guest's virtual time in microseconds.  EventStream
+turns the raw byte stream from QEMU into text and events and lets a test
+wait for a particular event.
+"""
+
+import codecs
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional
+
+PREFIX = "#EV "
+
+_INT_RE = re.compile(r"-?(?:0[xX][0-9a-fA-F]+|[0-9]+)\Z")
+
+
+class EventParseError(ValueError):
+    """A line starts with the event prefix but is not a well-formed event."""
+
+
+class EventFieldError(KeyError, ValueError):
+    """An event lacks a field that was asked for.
+
+    Both a KeyError (it is a lookup) and a ValueError (Event.int promises
+    ValueError), so callers may catch either.
+    """
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
+class EventStreamClosed(TimeoutError):
+    """The serial stream ended (QEMU exited) before the awaited event came.
+
+    A TimeoutError so callers that only expect a timeout still catch it,
+    but raised at once instead of after the full timeout.
+    """
+
+
+def parse_int(text: str) -> int:
+    """Decimal or 0x-prefixed hex, optionally negative; ValueError otherwise."""
+    if not _INT_RE.match(text):
+        raise ValueError(f"not an integer: {text!r}")
+    neg = text.startswith("-")
+    body = text[1:] if neg else text
+    value = int(body, 16) if body[:2] in ("0x", "0X") else int(body, 10)
+    return -value if neg else value
+
+
+@dataclass
+class Event:
+    kind: str
+    t: Optional[int]
+    fields: Dict[str, str]
+    raw: str
+
+    def get(self, key: str, default=None):
+        return self.fields.get(key, default)
+
+    def int(self, key: str) -> int:
+        try:
+            text = self.fields[key]
+        except KeyError:
+            raise EventFieldError(
+                f"event {self.kind!r} has no field {key!r}: {self.raw}") from None
+        return parse_int(text)
+
+    def __contains__(self, key):
+        return key in self.fields
+
+
+def _tokenize(body: str) -> Dict[str, str]:
+    """Split `k=v k="q v"` into a dict; EventParseError on bad syntax."""
+    fields: Dict[str, str] = {}
+    i, n = 0, len(body)
+    while True:
+        while i < n and body[i] in " \t":
+            i += 1
+        if i >= n:
+            return fields
+        start = i
+        while i < n and body[i] not in " \t=\"":
+            i += 1
+        key = body[start:i]
+        if i >= n or body[i] != "=":
+            raise EventParseError(f"token without '=' at column {start}: "
+                                  f"{body[start:].split(' ')[0]!r}")
+        if not key:
+            raise EventParseError(f"empty key at column {start}")
+        i += 1  # skip '='
+        if i < n and body[i] == '"':
+            i += 1
+            chars = []
+            while True:
+                if i >= n:
+                    raise EventParseError(f"unterminated quoted value for {key!r}")
+                c = body[i]
+                if c == "\\":
+                    if i + 1 >= n:
+                        raise EventParseError(f"dangling backslash in value of {key!r}")
+                    nxt = body[i + 1]
+                    if nxt not in "\"\\":
+                        raise EventParseError(
+                            f"unknown escape \\{nxt} in value of {key!r}")
+                    chars.append(nxt)
+                    i += 2
+                elif c == '"':
+                    i += 1
+                    break
+                else:
+                    chars.append(c)
+                    i += 1
+            if i < n and body[i] not in " \t":
+                raise EventParseError(f"garbage after closing quote of {key!r}")
+            value = "".join(chars)
+        else:
+            vstart = i
+            while i < n and body[i] not in " \t":
+                i += 1
+            value = body[vstart:i]
+            if '"' in value:
+                raise EventParseError(f"stray quote in bare value of {key!r}")
+        # A repeated key keeps its last value, like a dict literal.
+        fields[key] = value
+
+
+def parse_line(line: str, strict: bool = False) -> Optional[Event]:
+    """Parse one serial line.
+
+    Returns None for lines that are not events.  A line that starts with the
+    prefix but is malformed gives None, or EventParseError when strict.
+    """
+    raw = line.rstrip("\r\n")
+    # Output from the guest sometimes starts with a stray CR; ignore it.
+    stripped = raw.lstrip("\r")
+    if not stripped.startswith(PREFIX):
+        return None
+    try:
+        fields = _tokenize(stripped[len(PREFIX):])
+        if "ev" not in fields:
+            raise EventParseError("no ev= field")
+        if not fields["ev"]:
+            raise EventParseError("empty ev= field")
+        t = None
+        if "t" in fields:
+            try:
+                t = parse_int(fields["t"])
+            except ValueError:
+                raise EventParseError(f"bad time t={fields['t']!r}") from None
+    except EventParseError as e:
+        if strict:
+            raise EventParseError(f"{e}: {raw!r}") from None
+        return None
+    return Event(kind=fields["ev"], t=t, fields=fields, raw=raw)
+
+
+def parse_text(text: str, strict: bool = False) -> List[Event]:
+    """All events in a block of serial text, in order."""
+    out = []
+    for line in text.splitlines():
+        ev = parse_line(line, strict=strict)
+        if ev is not None:
+            out.append(ev)
+    return out
+
+
+class EventStream:
+    """Accumulates serial bytes, keeps the text and the parsed events.
+
+    feed() is called from a reader thread; wait_for() from the test thread.
+    """
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        # Incremental so a UTF-8 sequence split across chunks decodes cleanly.
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._chunks: List[str] = []
+        self._text_len = 0
+        self._partial = ""
+        self._events: List[Event] = []
+        self._closed = False
+
+    # -- producer side --------------------------------------------------
+    def feed(self, data: bytes) -> List[Event]:
+        """Add bytes; returns the events completed by them."""
+        text = self._decoder.decode(data)
+        return self._add_text(text)
+
+    def close(self) -> List[Event]:
+        """End of stream: flush the decoder and the last unterminated line."""
+        with self._cond:
+            if self._closed:
+                return []
+        new = self._add_text(self._decoder.decode(b"", final=True))
+        with self._cond:
+            if self._partial:
+                ev = parse_line(self._partial)
+                self._partial = ""
+                if ev is not None:
+                    self._events.append(ev)
+                    new.append(ev)
+            self._closed = True
+            self._cond.notify_all()
+        return new
+
+    def _add_text(self, text: str) -> List[Event]:
+        new: List[Event] = []
+        with self._cond:
+            if not text:
+                return new
+            self._chunks.append(text)
+            self._text_len += len(text)
+            lines = (self._partial + text).split("\n")
+            self._partial = lines.pop()
+            for line in lines:
+                ev = parse_line(line)
+                if ev is not None:
+                    new.append(ev)
+            if new:
+                self._events.extend(new)
+            self._cond.notify_all()
+        return new
+
+    # -- consumer side --------------------------------------------------
+    @property
+    def text(self) -> str:
+        with self._cond:
+            if len(self._chunks) > 1:
+                self._chunks = ["".join(self._chunks)]
+            return self._chunks[0] if self._chunks else ""
+
+    @property
+    def events(self) -> List[Event]:
+        with self._cond:
+            return list(self._events)
+
+    @property
+    def closed(self) -> bool:
+        with self._cond:
+            return self._closed
+
+    def tail(self, nchars: int = 2000) -> str:
+        return self.text[-nchars:]
+
+    def wait_for(self, predicate: Callable[[Event], bool],
+                 timeout: Optional[float] = None, *, since: int = 0) -> Event:
+        """Return the first event (index >= since) that satisfies predicate.
+
+        Events already received count, so there is no race between starting
+        the guest and starting to wait.  Pass since=len(stream.events) to
+        wait only for new ones.  TimeoutError if none comes in time;
+        EventStreamClosed (a TimeoutError) at once if the stream has ended.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        idx = since
+        with self._cond:
+            while True:
+                while idx < len(self._events):
+                    ev = self._events[idx]
+                    idx += 1
+                    if predicate(ev):
+                        return ev
+                if self._closed:
+                    raise EventStreamClosed(
+                        "serial stream ended before the awaited event; "
+                        f"last output:\n{self._tail_locked()}")
+                if deadline is None:
+                    self._cond.wait()
+                else:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise TimeoutError(
+                            f"no matching event within {timeout} s; "
+                            f"last output:\n{self._tail_locked()}")
+                    self._cond.wait(remaining)
+
+    def wait_kind(self, kind: str, timeout: Optional[float] = None, *,
+                  since: int = 0, **fields) -> Event:
+        """wait_for an event of this kind whose fields equal the given ones."""
+        def match(ev: Event) -> bool:
+            return ev.kind == kind and all(
+                ev.fields.get(k) == str(v) for k, v in fields.items())
+        return self.wait_for(match, timeout, since=since)
+
+    def _tail_locked(self, nchars: int = 2000) -> str:
+        if len(self._chunks) > 1:
+            self._chunks = ["".join(self._chunks)]
+        return (self._chunks[0] if self._chunks else "")[-nchars:]

@@ -1,0 +1,53 @@
+"""Exit-status conventions shared by the guest and the host.
+
+The guest ends QEMU by writing a code to the isa-debug-exit port (0xf4);
+QEMU then exits with (code << 1) | 1.  The guest codes live here so the
+kernel headers and the host agree in one place.
+"""
+
+DEBUG_EXIT_PORT = 0xF4
+
+# Codes the guest writes to the debug-exit port.
+GUEST_HALT = 0x10
+GUEST_PANIC = 0x11
+GUEST_TEST_FAIL = 0x12
+
+
+def host_status(guest_code: int) -> int:
+    """Host exit status QEMU reports for a guest debug-exit code."""
+    # QEMU only keeps the low 7 bits of the shifted value in the exit status.
+    return ((guest_code << 1) | 1) & 0xFF
+
+
+HOST_HALT = host_status(GUEST_HALT)            # 33
+HOST_PANIC = host_status(GUEST_PANIC)          # 35
+HOST_TEST_FAIL = host_status(GUEST_TEST_FAIL)  # 37
+# A triple fault under -no-reboot ends QEMU with 0: 0 never means success.
+HOST_RESET = 0
+
+# Outcome names a RunResult can carry.
+HALT = "halt"
+PANIC = "panic"
+TEST_FAIL = "test_fail"
+RESET = "reset"
+TIMEOUT = "timeout"
+KILLED = "killed"    # the host killed QEMU on purpose (Qemu.kill())
+ERROR = "error"
+
+_BY_STATUS = {
+    HOST_HALT: HALT,
+    HOST_PANIC: PANIC,
+    HOST_TEST_FAIL: TEST_FAIL,
+    HOST_RESET: RESET,
+}
+
+
+def outcome_for(exit_status, timed_out=False, killed=False) -> str:
+    """Classify how a QEMU run ended."""
+    if timed_out:
+        return TIMEOUT
+    if killed:
+        return KILLED
+    if exit_status is None:
+        return ERROR
+    return _BY_STATUS.get(exit_status, ERROR)

@@ -1,0 +1,391 @@
+"""Start QEMU for one experiment and make sure it never outlives us.
+
+Each Qemu instance owns a private temp dir (GDB socket, stderr log), runs
+QEMU in its own process group, streams the guest serial console into an
+EventStream, and is killed by close(), by atexit, or on SIGTERM.
+"""
+
+import atexit
+import ctypes
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from typing import List, Optional, Sequence
+
+from . import exitcodes
+from .events import Event, EventStream
+
+QEMU_BINARY = "qemu-system-i386"
+QBOOT_ROM = "/usr/share/qemu/qboot.rom"
+# Unix socket paths must fit in sun_path (108 bytes incl. NUL).
+_MAX_SOCK_PATH = 100
+
+
+class QemuError(RuntimeError):
+    """QEMU could not be started as asked."""
+
+
+@dataclass
+class RunResult:
+    exit_status: Optional[int]
+    outcome: str
+    timed_out: bool
+    serial: str
+    events: List[Event]
+    host_seconds: float
+    stderr: str
+
+
+# Every instance that owns a process or a temp dir; cleaned at exit.
+# A plain set (strong refs): an instance stays registered until close().
+_live: "set[Qemu]" = set()
+# Reentrant: the SIGTERM handler may run while this thread holds it.
+_live_lock = threading.RLock()
+_sigterm_installed = False
+_prev_sigterm = None
+
+
+def close_all(reap_timeout: float = 10.0):
+    """Close every live instance (atexit and SIGTERM use this)."""
+    with _live_lock:
+        instances = list(_live)
+    for q in instances:
+        try:
+            q.close(reap_timeout=reap_timeout)
+        except Exception:
+            pass
+
+
+def _on_sigterm(signum, frame):
+    # The handler may have interrupted Popen.wait() in this very thread,
+    # which holds the lock a second wait needs: SIGKILL, don't linger.
+    close_all(reap_timeout=0.5)
+    if callable(_prev_sigterm):
+        _prev_sigterm(signum, frame)
+    else:
+        # Default action: die by SIGTERM as if we had never caught it.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _install_sigterm():
+    """Chain a SIGTERM handler in front of whatever was there (main thread only)."""
+    global _sigterm_installed, _prev_sigterm
+    if _sigterm_installed or threading.current_thread() is not threading.main_thread():
+        return
+    prev = signal.getsignal(signal.SIGTERM)
+    _sigterm_installed = True
+    if prev is signal.SIG_IGN:
+        return  # whoever ignores SIGTERM wants to live on
+    if prev is not _on_sigterm:
+        _prev_sigterm = prev if callable(prev) else None
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+atexit.register(close_all)
+
+# Resolved in the parent: the forked child must not dlopen (another
+# thread may have held the loader lock at fork time).
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """preexec_fn: SIGKILL QEMU when the thread that forked it dies.
+
+    Covers what atexit cannot: the Python process being SIGKILLed.  Only
+    used when forking from the main thread, whose death is the process's.
+    """
+    _prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+
+
+def kvm_usable() -> bool:
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+class Qemu:
+    def __init__(self, kernel: str, modules: Sequence[str] = (), *,
+                 append: str = "", memory_mb: int = 128, icount: bool = True,
+                 kvm: bool = False, gdb: bool = False, timeout: float = 60.0,
+                 extra_args: Sequence[str] = (), qemu_binary: str = QEMU_BINARY):
+        for m in modules:
+            if "," in m:
+                # QEMU splits -initrd on commas; a comma would split a module.
+                raise ValueError(f"module string contains a comma: {m!r}")
+            if not m.strip():
+                raise ValueError("empty module string")
+        self.kernel = kernel
+        self.modules = list(modules)
+        self.append = append
+        self.memory_mb = memory_mb
+        self.icount = icount
+        self.kvm = kvm
+        self.gdb = gdb
+        self.timeout = timeout
+        self.extra_args = list(extra_args)
+        self.qemu_binary = qemu_binary
+
+        self.serial = EventStream()
+        self.proc: Optional[subprocess.Popen] = None
+        self._tmpdir: Optional[str] = None
+        self._stderr_file = None
+        self._reader: Optional[threading.Thread] = None
+        self._lock = threading.RLock()
+        self._t_start: Optional[float] = None
+        self._t_end: Optional[float] = None
+        self._timed_out = False
+        self._killed = False
+        self._closed = False
+        self._result: Optional[RunResult] = None
+
+    # -- paths ------------------------------------------------------------
+    @property
+    def tmpdir(self) -> str:
+        with self._lock:
+            if self._tmpdir is None:
+                d = tempfile.mkdtemp(prefix="faultinj-qemu-")
+                if len(os.path.join(d, "gdb.sock")) > _MAX_SOCK_PATH:
+                    os.rmdir(d)
+                    d = tempfile.mkdtemp(prefix="fiq-", dir="/tmp")
+                self._tmpdir = d
+                with _live_lock:
+                    _live.add(self)
+            return self._tmpdir
+
+    @property
+    def gdb_socket(self) -> Optional[str]:
+        return os.path.join(self.tmpdir, "gdb.sock") if self.gdb else None
+
+    @property
+    def stderr_path(self) -> str:
+        return os.path.join(self.tmpdir, "qemu.stderr")
+
+    # -- command line ------------------------------------------------------
+    def command(self) -> List[str]:
+        cmd = [self.qemu_binary, "-nodefaults", "-no-reboot", "-display", "none",
+               "-machine", "pc", "-m", str(self.memory_mb)]
+        if os.path.exists(QBOOT_ROM):
+            # qboot boots a multiboot kernel about twice as fast as SeaBIOS.
+            cmd += ["-bios", QBOOT_ROM]
+        cmd += ["-kernel", self.kernel, "-append", self.append]
+        if self.modules:
+            cmd += ["-initrd", ",".join(self.modules)]
+        cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                "-chardev", "stdio,id=ser0,signal=off",
+                "-serial", "chardev:ser0",
+                "-rtc", "base=2000-01-01,clock=vm"]
+        if self.icount:
+            # Deterministic virtual time: runs are reproducible.
+            cmd += ["-icount", "shift=0,sleep=off"]
+        if self.kvm:
+            cmd += ["-accel", "kvm", "-cpu", "host"]
+        else:
+            cmd += ["-accel", "tcg"]
+        if self.gdb:
+            cmd += ["-S",
+                    "-chardev", f"socket,id=gdb0,path={self.gdb_socket},server=on,wait=off",
+                    "-gdb", "chardev:gdb0"]
+        cmd += self.extra_args
+        return cmd
+
+    def command_line(self) -> str:
+        """The command as a shell line, for replaying an experiment by hand."""
+        return " ".join(shlex.quote(a) for a in self.command())
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> "Qemu":
+        with self._lock:
+            if self.proc is not None:
+                raise QemuError("already started")
+            if self._closed:
+                raise QemuError("instance is closed")
+            if self.kvm and not kvm_usable():
+                raise QemuError("kvm=True but /dev/kvm is not usable")
+            if shutil.which(self.qemu_binary) is None and not os.path.exists(self.qemu_binary):
+                raise QemuError(f"{self.qemu_binary} not found")
+            cmd = self.command()
+            _install_sigterm()
+            self._stderr_file = open(self.stderr_path, "wb")
+            main = threading.current_thread() is threading.main_thread()
+            self._t_start = time.monotonic()
+            try:
+                self.proc = subprocess.Popen(
+                    cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=self._stderr_file, bufsize=0, close_fds=True,
+                    start_new_session=True,
+                    preexec_fn=_die_with_parent if (main and _prctl) else None)
+            except OSError as e:
+                self._stderr_file.close()
+                raise QemuError(f"cannot start {cmd[0]}: {e}") from e
+            self._reader = threading.Thread(
+                target=self._read_serial, name=f"qemu-serial-{self.proc.pid}",
+                daemon=True)
+            self._reader.start()
+            return self
+
+    def _read_serial(self):
+        out = self.proc.stdout
+        try:
+            while True:
+                try:
+                    data = out.read(65536)
+                except (OSError, ValueError):
+                    break
+                if not data:
+                    break
+                self.serial.feed(data)
+        finally:
+            self.serial.close()
+
+    @property
+    def pid(self) -> Optional[int]:
+        return self.proc.pid if self.proc else None
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def write(self, text) -> None:
+        """Send bytes (or UTF-8 text) to the guest's serial input."""
+        if self.proc is None:
+            raise QemuError("not started")
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, ValueError, OSError) as e:
+            raise QemuError(f"QEMU is not accepting input: {e}") from e
+
+    def _kill_group(self, reap_timeout: float = 10.0):
+        """SIGKILL QEMU's process group, only while QEMU is unreaped.
+
+        Once reaped its pid (= pgid) could be reused by someone else.
+        """
+        p = self.proc
+        if p is not None and p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                p.wait(timeout=reap_timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        if self._t_end is None and self._t_start is not None:
+            self._t_end = time.monotonic()
+
+    def kill(self) -> None:
+        """SIGKILL QEMU now; a later wait() reports outcome "killed"."""
+        with self._lock:
+            if self.alive():
+                self._killed = True
+            self._kill_group()
+
+    def wait(self, timeout: Optional[float] = None) -> RunResult:
+        """Wait for QEMU to exit; kill it at the deadline and call it a timeout.
+
+        The deadline is the instance timeout counted from start(), or
+        `timeout` seconds from now if that is given.
+        """
+        if self.proc is None:
+            raise QemuError("not started")
+        if timeout is None:
+            remaining = self._t_start + self.timeout - time.monotonic()
+        else:
+            remaining = timeout
+        try:
+            self.proc.wait(timeout=max(remaining, 0))
+        except subprocess.TimeoutExpired:
+            with self._lock:
+                if self.proc.poll() is None:
+                    self._timed_out = True
+                self._kill_group()
+        if self._t_end is None:
+            self._t_end = time.monotonic()
+        return self._finish()
+
+    def _finish(self, join_timeout: float = 5.0) -> RunResult:
+        # The reader sees EOF once QEMU is gone; join so serial is complete.
+        if self._reader is not None:
+            self._reader.join(timeout=join_timeout)
+        status = self.proc.returncode
+        result = RunResult(
+            exit_status=status,
+            outcome=exitcodes.outcome_for(status, self._timed_out, self._killed),
+            timed_out=self._timed_out,
+            serial=self.serial.text,
+            events=self.serial.events,
+            host_seconds=(self._t_end or time.monotonic()) - self._t_start,
+            stderr=self.stderr_text())
+        self._result = result
+        return result
+
+    @property
+    def result(self) -> Optional[RunResult]:
+        return self._result
+
+    def stderr_text(self) -> str:
+        if self._tmpdir is None:
+            return ""
+        try:
+            with open(self.stderr_path, "rb") as f:
+                return f.read().decode("utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def close(self, reap_timeout: float = 10.0) -> None:
+        """Kill QEMU if still running and remove the temp dir.  Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self.alive():
+                self._killed = True
+            self._kill_group(reap_timeout)
+            if self.proc is not None:
+                try:
+                    self.proc.stdin.close()
+                except Exception:
+                    pass
+                if self._reader is not None:
+                    self._reader.join(timeout=min(5.0, reap_timeout))
+                try:
+                    self.proc.stdout.close()
+                except Exception:
+                    pass
+                if self._result is None:
+                    try:
+                        self._finish(join_timeout=min(5.0, reap_timeout))
+                    except Exception:
+                        pass
+            if self._stderr_file is not None:
+                self._stderr_file.close()
+            if self._tmpdir is not None:
+                shutil.rmtree(self._tmpdir, ignore_errors=True)
+        with _live_lock:
+            _live.discard(self)
+
+    def __enter__(self) -> "Qemu":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def run(kernel: str, modules: Sequence[str] = (), **kw) -> RunResult:
+    """Boot, wait for QEMU to exit (or time out), clean up."""
+    with Qemu(kernel, modules, **kw) as q:
+        return q.wait()
