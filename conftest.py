@@ -1,0 +1,33 @@
+"""pytest harness: build the OS once, then give tests a way to boot it.
+
+`boot_os(modules, timeout=...)` boots a boot image under deterministic QEMU
+(TCG, icount) and returns the RunResult once the guest has shut down. The
+QEMU process is always cleaned up, even when the test fails or times out.
+"""
+
+import pytest
+
+from faultinj import bootimage
+from faultinj.qemu import Qemu
+
+
+@pytest.fixture(scope="session")
+def os_built():
+    # every xdist worker runs make; make is idempotent and cheap when built
+    bootimage.build()
+    return bootimage.BUILD
+
+
+@pytest.fixture
+def boot_os(os_built):
+    started = []
+
+    def boot(mods, timeout=60.0, **kw):
+        q = Qemu(bootimage.kernel_path(), bootimage.modules(mods), timeout=timeout, **kw)
+        started.append(q)
+        with q:
+            return q.wait()
+
+    yield boot
+    for q in started:
+        q.close()

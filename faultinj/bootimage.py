@@ -1,0 +1,44 @@
+"""Where the built OS lives and how a boot image is put together.
+
+A boot image is the kernel plus one Multiboot module per boot process,
+each written "path arg...". The kernel names a process after its file
+(build/peer.elf -> "peer"); module order carries no meaning.
+"""
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Iterable, List, Sequence, Tuple, Union
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = Path(os.environ.get("OS_BUILD_DIR", ROOT / "build"))
+
+Module = Union[str, Tuple[str, str]]
+
+
+def kernel_path() -> str:
+    return str(BUILD / "kernel.elf")
+
+
+def program_path(name: str) -> str:
+    return str(BUILD / f"{name}.elf")
+
+
+def modules(spec: Iterable[Module]) -> List[str]:
+    """["rs", ("ktest", "ipc")] -> ["<build>/rs.elf", "<build>/ktest.elf ipc"]."""
+    out = []
+    for m in spec:
+        name, args = (m, "") if isinstance(m, str) else m
+        path = program_path(name)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{path} is not built (run make)")
+        out.append(f"{path} {args}".strip())
+    return out
+
+
+def build(targets: Sequence[str] = (), env=None) -> None:
+    """Run make in the project root; raise with its output on failure."""
+    cmd = ["make", "-s", "-C", str(ROOT), *targets]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stdout}\n{r.stderr}")

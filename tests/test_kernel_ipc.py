@@ -1,0 +1,53 @@
+"""IPC semantics: rendezvous, notification coalescing, dead endpoints,
+deadlock refusal, and the privilege checks on IPC and kernel calls."""
+
+import pytest
+
+from tests.kernel_image import assert_passed, checks, events_of, image
+
+
+def test_sendrec_roundtrip(boot_os):
+    r = boot_os(image("ipc"))
+    assert_passed(r, "ipc")
+    assert checks(r)["sendrec_roundtrip"].int("got") == 42
+
+
+def test_notify_coalesces(boot_os):
+    r = boot_os(image("notify"))
+    assert_passed(r, "notify")
+    assert "next_is_clock" in checks(r)
+
+
+def test_send_to_dead_endpoint_fails(boot_os):
+    r = boot_os(image("dead", victim="exit"))
+    assert_passed(r, "dead")
+    assert events_of(r, "exit", proc="victim", why="exit")
+    assert checks(r)["send_to_dead"].int("got") == -106     # EDEADSRCDST
+
+
+def test_send_cycle_is_refused(boot_os):
+    r = boot_os(image("deadlock"))
+    assert_passed(r, "deadlock")
+    assert checks(r)["send_cycle_refused"].int("got") == -101   # ELOCKED
+
+
+def test_privileges_are_enforced(boot_os):
+    r = boot_os(image("denied"))
+    assert_passed(r, "denied")
+    c = checks(r)
+    assert c["lonely_send_denied"].int("got") == -104          # ECALLDENIED
+    assert c["lonely_privctl_denied"].int("got") == -104
+    assert c["peer_saw_nothing_from_lonely"].int("got") == 0
+
+
+def test_bad_pointers_and_lengths_get_errors(boot_os):
+    r = boot_os(image("badptr"))
+    assert_passed(r, "badptr")
+    assert len([e for e in r.events if e.kind == "check"]) >= 20
+    assert not events_of(r, "panic")
+
+
+def test_fork_exec_and_own_signal_manager(boot_os):
+    r = boot_os(image("spawn"))
+    assert_passed(r, "spawn")
+    assert events_of(r, "signal", proc="spawned", mgr="ktest")
