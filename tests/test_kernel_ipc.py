@@ -21,7 +21,9 @@ def test_notify_coalesces(boot_os):
 def test_send_to_dead_endpoint_fails(boot_os):
     r = boot_os(image("dead", victim="exit"))
     assert_passed(r, "dead")
-    assert events_of(r, "exit", proc="victim", why="exit")
+    # a managed process that exits is stopped and its manager (RS) reaps it
+    assert events_of(r, "exit_request", proc="victim")
+    assert events_of(r, "exit", proc="victim")
     assert checks(r)["send_to_dead"].int("got") == -106     # EDEADSRCDST
 
 

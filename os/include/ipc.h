@@ -66,6 +66,11 @@ typedef struct {
         int32_t  i[MSG_PAYLOAD_WORDS];
         uint32_t u[MSG_PAYLOAD_WORDS];
         char     c[MSG_PAYLOAD_WORDS * 4];
+        /* layouts with a text field, named by the word it starts at */
+        struct { char label[16]; int32_t w[5]; char args[20]; } l0;
+        struct { int32_t w[2]; char label[16]; char args[32]; } l2;
+        struct { int32_t w[4]; char label[16]; } l4;
+        struct { int32_t w[8]; char label[16]; } l8;
     } m;
 } message;
 _Static_assert(sizeof(message) == 64, "message must be 64 bytes");

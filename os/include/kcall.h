@@ -20,7 +20,8 @@
 #define SYS_EXEC      11  /* load an ELF image into a process */
 #define SYS_FI        12  /* fault injection control */
 #define SYS_STOP      13  /* stop / resume a process (RTS_PROC_STOP) */
-#define NR_SYS_CALLS  14
+#define SYS_SERIAL    14  /* console input: register for it, read it */
+#define NR_SYS_CALLS  15
 #define SYS_ALL_CALLS ((uint64_t)((1ull << NR_SYS_CALLS) - 1))
 #define KC_BIT(c)     (1ull << (c))
 
@@ -76,6 +77,8 @@
 #define   GET_PRIV      4   /* struct priv_spec of I_ARG endpoint */
 #define   GET_BOOTMOD   5   /* bytes of boot module I_ARG (index) */
 #define   GET_KINFO     6   /* struct kinfo */
+#define   GET_MODULES   7   /* struct boot_image_entry[] of every module,
+                               proc_nr NONE for program files (noexec) */
 
 /* SYS_DIAGCTL */
 #define DIAG_ADDR    m.u[0]
@@ -92,6 +95,16 @@
 /* SYS_FORK: parent endpoint; reply child endpoint */
 #define FORK_PARENT  m.i[0]
 #define FORK_CHILD   m.i[1]
+#define FORK_SLOT    m.i[2]   /* wanted slot, or -1 for any free one */
+#define FORK_FLAGS   m.i[3]
+#define   FORK_BLANK   0x1    /* empty address space: an exec follows */
+
+/* SYS_SERIAL */
+#define SER_OP       m.i[0]
+#define   SER_REGISTER  1     /* notify me (from HARDWARE) when input comes */
+#define   SER_READ      2     /* copy buffered input: reply SER_LEN bytes */
+#define SER_ADDR     m.u[1]
+#define SER_LEN      m.u[2]
 
 /* SYS_EXEC: load ELF image at caller's IMG_ADDR into EXEC_ENDPT */
 #define EXEC_ENDPT   m.i[0]

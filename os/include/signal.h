@@ -12,6 +12,7 @@
 #define SIGTERM  15
 #define SIGCHLD  17
 #define SIGBUS   7
+#define SIGEXIT  31   /* not a real signal: the process called exit */
 #define NSIG     32
 #define SIGBIT(s) (1u << (s))
 #endif

@@ -15,4 +15,5 @@ extern struct boot_module boot_modules[MAX_MODULES];
 extern int nr_boot_modules;
 extern struct boot_image_entry boot_image[MAX_MODULES];
 extern int nr_boot_image;
+extern struct boot_image_entry module_table[MAX_MODULES];   /* every module */
 #endif

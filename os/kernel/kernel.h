@@ -21,6 +21,9 @@ static inline uint64_t rdtsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" :
 void serial_init(void);
 void serial_putc(char c);
 void serial_write(const char *s, size_t n);
+void serial_enable_rx(void);
+int  serial_rx_irq(void);
+size_t serial_read(char *buf, size_t max);
 
 /* kprintf.c */
 int  kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);

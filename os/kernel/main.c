@@ -13,6 +13,7 @@
 struct boot_module boot_modules[MAX_MODULES];
 int nr_boot_modules;
 struct boot_image_entry boot_image[MAX_MODULES];
+struct boot_image_entry module_table[MAX_MODULES];
 int nr_boot_image;
 extern char __kernel_end[];   /* the loader zeroed .bss (ELF memsz) */
 void start_scheduling(void) __attribute__((noreturn));
@@ -61,7 +62,7 @@ static void setup_task(int nr, const char *name)
     struct proc *p = proc_addr(nr);
     p->rts = 0;
     strlcpy(p->name, name, sizeof p->name);
-    if (nr == CLOCK || nr == SYSTEM) {
+    if (nr == CLOCK || nr == SYSTEM || nr == HARDWARE) {
         /* they only ever notify: receive-only trap mask, may reach anyone */
         struct priv *pv = priv_get(static_priv_id(nr));
         pv->flags = PF_SYS_PROC;
@@ -147,7 +148,20 @@ void kmain(uint32_t magic, struct mb_info *mbi)
 
     int next_free = FIRST_FREE_SLOT, have_rs = 0;
     for (int i = 0; i < nr_boot_modules; i++) {
-        int slot = slot_for(boot_modules[i].name, &next_free);
+        struct boot_module *bm = &boot_modules[i];
+        struct boot_image_entry *e = &module_table[i];
+        e->proc_nr = NONE;
+        e->endpoint = NONE;
+        e->module = i;
+        e->image_size = bm->len;
+        strlcpy(e->name, bm->name, sizeof e->name);
+        strlcpy(e->args, bm->args, sizeof e->args);
+        /* "noexec": a program file for RS and PM to start later */
+        if (!strncmp(bm->args, "noexec", 6) && (bm->args[6] == 0 || bm->args[6] == ' '))
+            continue;
+        int slot = slot_for(bm->name, &next_free);
+        e->proc_nr = slot;
+        e->endpoint = MAKE_EP(0, slot);
         if (slot == RS_PROC_NR) have_rs = 1;
         load_boot_process(i, slot);
     }

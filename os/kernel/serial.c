@@ -14,6 +14,37 @@ void serial_init(void)
     outb(COM1 + 4, 0x0B);
 }
 
+/* Console input: the IRQ 4 handler fills a ring the registered reader
+ * (the tty driver) drains with SYS_SERIAL; it is told by a notification
+ * from HARDWARE. */
+#define RX_SIZE 512
+static char rx_ring[RX_SIZE];
+static unsigned rx_head, rx_tail;
+
+void serial_enable_rx(void)
+{
+    outb(COM1 + 1, 0x01);   /* interrupt on received data */
+    outb(COM1 + 4, 0x0B);   /* OUT2: let the UART drive its IRQ line */
+}
+
+int serial_rx_irq(void)
+{
+    int got = 0;
+    while (inb(COM1 + 5) & 0x01) {
+        char c = (char)inb(COM1);
+        if (rx_head - rx_tail < RX_SIZE) rx_ring[rx_head++ % RX_SIZE] = c;
+        got = 1;
+    }
+    return got;
+}
+
+size_t serial_read(char *buf, size_t max)
+{
+    size_t n = 0;
+    while (n < max && rx_tail != rx_head) buf[n++] = rx_ring[rx_tail++ % RX_SIZE];
+    return n;
+}
+
 void serial_putc(char c)
 {
     while ((inb(COM1 + 5) & 0x20) == 0)

@@ -2,6 +2,7 @@
 #include "system.h"
 #include "memory.h"
 #include "boot.h"
+#include "protect.h"
 
 int do_times(struct proc *caller, message *m)
 {
@@ -22,6 +23,30 @@ int do_setalarm(struct proc *caller, message *m)
     m->ALRM_LEFT = pv->alarm_at > ticks ? pv->alarm_at - ticks : 0;
     pv->alarm_at = m->ALRM_TICKS ? ticks + m->ALRM_TICKS : 0;
     return OK;
+}
+
+extern int serial_reader_ep;
+
+int do_serial(struct proc *caller, message *m)
+{
+    switch (m->SER_OP) {
+    case SER_REGISTER:
+        serial_reader_ep = caller->endpoint;
+        serial_enable_rx();
+        irq_enable(4);
+        return OK;
+    case SER_READ: {
+        char buf[256];
+        if (m->SER_LEN > sizeof buf) m->SER_LEN = sizeof buf;
+        if (!user_range_ok(caller, m->SER_ADDR, m->SER_LEN, 1)) return EFAULT;
+        size_t n = serial_read(buf, m->SER_LEN);
+        if (copy_to_user(caller, m->SER_ADDR, buf, (uint32_t)n) != OK) return EFAULT;
+        m->SER_LEN = (uint32_t)n;
+        return OK;
+    }
+    default:
+        return EINVAL;
+    }
 }
 
 int do_diagctl(struct proc *caller, message *m)
@@ -67,6 +92,8 @@ int do_getinfo(struct proc *caller, message *m)
     }
     case GET_IMAGE:
         return copy_records(caller, m, boot_image, nr_boot_image, sizeof boot_image[0]);
+    case GET_MODULES:
+        return copy_records(caller, m, module_table, nr_boot_modules, sizeof module_table[0]);
     case GET_PROCTAB: {
         static struct proc_info tab[NR_TASKS + NR_PROCS];
         for (int i = 0; i < NR_TASKS + NR_PROCS; i++) {

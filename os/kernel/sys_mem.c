@@ -23,9 +23,11 @@ int do_fork(struct proc *caller, message *m)
     int err;
     struct proc *parent = arg_proc(caller, m->FORK_PARENT, &err);
     if (!parent) return err;
-    struct proc *child = proc_alloc(NONE);
-    if (!child) return EAGAIN;
-    uint32_t *pd = pdir_clone(parent->pdir);
+    int slot = m->FORK_SLOT;
+    if (slot != -1 && (slot < 0 || slot >= NR_PROCS)) return EINVAL;
+    struct proc *child = proc_alloc(slot == -1 ? NONE : slot);
+    if (!child) return slot == -1 ? EAGAIN : EBUSY;
+    uint32_t *pd = (m->FORK_FLAGS & FORK_BLANK) ? pdir_new() : pdir_clone(parent->pdir);
     if (!pd) { child->rts = RTS_SLOT_FREE; return ENOMEM; }
     child->pdir = pd;
     child->regs = parent->regs;

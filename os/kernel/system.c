@@ -10,7 +10,7 @@ static const kcall_handler handlers[NR_SYS_CALLS] = {
     [SYS_SETALARM] = do_setalarm, [SYS_TIMES] = do_times,
     [SYS_GETINFO] = do_getinfo, [SYS_DIAGCTL] = do_diagctl,
     [SYS_ABORT] = do_abort, [SYS_FORK] = do_fork, [SYS_EXEC] = do_exec,
-    [SYS_STOP] = do_stop,
+    [SYS_STOP] = do_stop, [SYS_SERIAL] = do_serial,
 };
 
 struct proc *arg_proc(struct proc *caller, int ep, int *err)
@@ -119,6 +119,14 @@ int do_exit(struct proc *caller, message *m)
     int err;
     struct proc *p = arg_proc(caller, m->PR_ENDPT, &err);
     if (!p) return err;
+    if (p == caller && p->priv && p->priv->sig_mgr != NONE &&
+        ep_to_proc(p->priv->sig_mgr, &err) && p->priv->sig_mgr != p->endpoint) {
+        /* a managed process that exits is stopped and its manager decides
+         * (RS restarts a service that exits, PM reaps a user process) */
+        kevent("ev=exit_request proc=%s ep=%d", p->name, p->endpoint);
+        cause_sig(p, SIGEXIT);
+        return EDONTREPLY;
+    }
     proc_exit(p, p == caller ? "exit" : "killed");
     return p == caller ? EDONTREPLY : OK;
 }

@@ -18,6 +18,7 @@ int do_diagctl(struct proc *caller, message *m);
 int do_abort(struct proc *caller, message *m);
 int do_fork(struct proc *caller, message *m);
 int do_exec(struct proc *caller, message *m);
+int do_serial(struct proc *caller, message *m);
 
 /* endpoint argument that may be SELF; a live non-task process or NULL */
 struct proc *arg_proc(struct proc *caller, int ep, int *err);

@@ -26,11 +26,18 @@ static int exc_signal(int vec)
     }
 }
 
+int serial_reader_ep = NONE;     /* who SYS_SERIAL(REGISTER) named */
+
 static void handle_irq(int irq)
 {
     irq_eoi(irq);
     if (irq == 0)
         clock_tick();
+    else if (irq == 4 && serial_rx_irq() && serial_reader_ep != NONE) {
+        int err;
+        struct proc *p = ep_to_proc(serial_reader_ep, &err);
+        if (p) ipc_notify_from(proc_addr(HARDWARE), p);
+    }
 }
 
 static void user_exception(struct proc *p, struct trapframe *tf)

@@ -161,6 +161,7 @@ static void t_prestart(void)
 {
     uint32_t mine = *(volatile uint32_t *)USER_INFO_ADDR, theirs = 0;
     check("own_start_count", (int)mine, 1);
+    check("peer_answers", ping(peer, 1), 2);        /* so it has run */
     check("read_peer_count", sys_vircopy(peer, USER_INFO_ADDR, SELF, (uint32_t)&theirs, 4), OK);
     check("peer_start_count", (int)theirs, 1);
 }
@@ -178,7 +179,7 @@ static void t_spawn(void)
     int got = sys_getbootmod(mod, 0, img, sizeof img, &total);
     check("bootmod_copied", got > 0 && (uint32_t)got == total, 1);
     int child = NONE;
-    check("fork", sys_fork(SELF, &child), OK);
+    check("fork", sys_fork(SELF, -1, 0, &child), OK);
     uint32_t rts = 0;
     proc_state(child, &rts);
     check("child_no_priv", (rts & RTS_NO_PRIV) != 0, 1);

@@ -86,3 +86,9 @@ long strtol(const char *s, char **end, int base)
     return neg ? -v : v;
 }
 int atoi(const char *s) { return (int)strtol(s, 0, 10); }
+char *strstr(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++) if (!strncmp(hay, needle, n)) return (char *)hay;
+    return n ? 0 : (char *)hay;
+}

@@ -122,10 +122,12 @@ int sys_abort(int how)
     for (;;) ;
 }
 
-int sys_fork(int parent, int *child)
+int sys_fork(int parent, int slot, int flags, int *child)
 {
     message m = {0};
     m.FORK_PARENT = parent;
+    m.FORK_SLOT = slot;
+    m.FORK_FLAGS = flags;
     int r = kc(SYS_FORK, &m);
     if (child) *child = m.FORK_CHILD;
     return r;
@@ -148,4 +150,12 @@ void event(const char *fmt, ...)
     va_end(ap);
     if (n > (int)sizeof buf - 1) n = sizeof buf - 1;
     sys_diag(buf, (uint32_t)n, 1);
+}
+
+int sys_serial(int op, void *buf, uint32_t len)
+{
+    message m = {0};
+    m.SER_OP = op; m.SER_ADDR = (uint32_t)buf; m.SER_LEN = len;
+    int r = kc(SYS_SERIAL, &m);
+    return r == OK && op == SER_READ ? (int)m.SER_LEN : r;
 }

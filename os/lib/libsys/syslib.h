@@ -33,7 +33,8 @@ int sys_getinfo(int req, void *buf, uint32_t len, int arg, int *count);
 int sys_getbootmod(int idx, uint32_t off, void *buf, uint32_t len, uint32_t *total);
 int sys_diag(const char *s, uint32_t len, int event);
 int sys_abort(int how) __attribute__((noreturn));
-int sys_fork(int parent, int *child);
+int sys_fork(int parent, int slot, int flags, int *child);
+int sys_serial(int op, void *buf, uint32_t len);
 int sys_exec(int ep, const void *img, uint32_t len, const char *args);
 int sys_whoami(struct whoami *w);
 

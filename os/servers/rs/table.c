@@ -1,24 +1,38 @@
 /* table.c - the one static table of RS: privileges and properties of every
- * boot service and program it knows. A boot process without an entry here
- * is a boot error. */
+ * service and program it knows. Boot services are initialized in this
+ * table's order. A boot process without an entry here is a boot error. */
 #include "table.h"
 #include "../../lib/libc/libc.h"
 
 /* kernel-call sets */
 #define KC(c) KC_BIT(SYS_##c)
 #define KC_BASE  (KC(TIMES) | KC(GETINFO) | KC(DIAGCTL) | KC(SETALARM) | KC(EXIT))
+#define KC_PM    (KC_BASE | KC(FORK) | KC(EXEC) | KC(PRIVCTL) | KC(GETKSIG) | KC(KILL) | KC(STOP))
+#define KC_DS    (KC_BASE | KC(VIRCOPY))
+#define KC_TTY   (KC_BASE | KC(SERIAL) | KC(ABORT))
 #define KC_TEST  (KC_BASE | KC(VIRCOPY) | KC(ABORT) | KC(FORK) | KC(EXEC) | \
                   KC(PRIVCTL) | KC(GETKSIG) | KC(KILL) | KC(STOP))
 #define SRV_F    (PF_PREEMPTIBLE)
+#define ALL      IPC_ALL_TRAPS
+#define SENDREC  (1u << IPC_SENDREC)
 
 const struct rs_priv_entry rs_priv_table[] = {
+/*  label     flags  traps    ipc                     kcalls   vm        pri q  sys flags                 period policy */
+    { "ds",   SRV_F, ALL,     "*",                    KC_DS,   VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART },
+    { "vm",   SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART },
+    { "pm",   SRV_F, ALL,     "*",                    KC_PM,   VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART },
+    { "mem",  SRV_F, ALL,     "*",                    KC_DS,   VM_CALL_INFO, 4, 8, SF_CORE,                 0, RS_POLICY_RESET },
+    { "tty",  SRV_F, ALL,     "*",                    KC_TTY,  VM_CALL_INFO, 3, 8, SF_CORE,                 0, RS_POLICY_RESTART },
+    { "kv",   SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESET },
+    { "echo", SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESTART },
+    { "init", 0,     SENDREC, "pm rs vm ds tty",      0,       0,            6, 8, SF_USER | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET },
     /* kernel test programs (os/tests) */
-    { "ktest",  SRV_F, IPC_ALL_TRAPS, "*",                 KC_TEST, 4, 8, 0, 0 },
-    { "peer",   SRV_F, IPC_ALL_TRAPS, "ktest victim rs",   KC_BASE, 4, 8, 0, 0 },
-    { "victim", SRV_F, IPC_ALL_TRAPS, "*",                 KC_BASE, 4, 8, 0, 0 },
+    { "ktest",  SRV_F, ALL, "*",               KC_TEST, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET },
+    { "peer",   SRV_F, ALL, "ktest victim rs", KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET },
+    { "victim", SRV_F, ALL, "*",               KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET },
     /* may talk only to ktest, and use no privileged call */
-    { "lonely", SRV_F, IPC_ALL_TRAPS, "ktest",             KC_BASE, 4, 8, 0, 0 },
-    { 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+    { "lonely", SRV_F, ALL, "ktest",           KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET },
+    { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
 };
 
 const struct rs_priv_entry *rs_priv_lookup(const char *label)

@@ -1,25 +1,30 @@
-/* table.h - RS's static tables: for every service it may start, the
- * privileges (IPC targets, kernel calls, flags), the system flags and the
- * device / heartbeat properties. */
+/* table.h - RS's static table: for every service and program it may start,
+ * the privileges (IPC targets, kernel calls, flags), the system flags, the
+ * recovery policy and the heartbeat period. */
 #ifndef RS_TABLE_H
 #define RS_TABLE_H
 #include "../../lib/libsys/syslib.h"
+#include "../../include/services.h"
 
 /* sys flags */
-#define SF_CORE      0x01   /* a boot service RS cannot do without */
-#define SF_SYNCH_BOOT 0x02  /* RS waits for its init reply before the next */
-#define SF_NEED_COPY 0x04   /* keep a copy of the executable for restarts */
+#define SF_CORE       0x01   /* boot service the system cannot do without */
+#define SF_SYNCH_BOOT 0x02   /* RS waits for its init before starting the next */
+#define SF_NOSEF      0x04   /* no init protocol (kernel test programs) */
+#define SF_NORESTART  0x08   /* on death: reap, do not restart */
+#define SF_USER       0x10   /* user privileges (INIT) */
 
 struct rs_priv_entry {
     const char *label;
     uint32_t    flags;       /* PF_* */
     uint32_t    trap_mask;
-    const char *ipc;         /* "*" = everyone, else space-separated labels */
+    const char *ipc;         /* "*" = every service, else space-separated labels */
     uint64_t    k_calls;
+    uint32_t    vm_calls;    /* VM call mask, handed to VM */
     int         priority;
     int         quantum;
     uint32_t    sys_flags;   /* SF_* */
-    int         period;      /* heartbeat period in ticks, 0 = none */
+    int         period;      /* heartbeat period in ticks, 0 = default, -1 = none */
+    int         policy;      /* RS_POLICY_RESET or RS_POLICY_RESTART */
 };
 
 extern const struct rs_priv_entry rs_priv_table[];

@@ -1,0 +1,62 @@
+/* sef.c - SEF startup and receive loop. sef_startup() says hello to RS,
+ * which answers with the init type; the matching callback runs and its
+ * result goes back to RS. sef_receive() answers RS's pings and live-update
+ * requests itself and hands the service only its own messages. */
+#include "sef.h"
+#include "sef_priv.h"
+#include "../libc/libc.h"
+
+static struct sef_init_info info;
+
+const struct sef_init_info *sef_init_info(void) { return &info; }
+
+/* Block for ever: receive from the kernel, which never sends. RS notices
+ * the silence (init timeout, missed pings) and acts. */
+void sef_block_forever(void)
+{
+    message m;
+    for (;;) ipc_receive(KERNEL, &m);
+}
+
+int sef_startup(void)
+{
+    message m = { .m_type = RS_INIT_HELLO };
+    int r = ipc_sendrec(RS_PROC_EP, &m);
+    if (r != OK || m.m_type != OK) {
+        printf("SEF: no init from RS (%d/%d)\n", r, m.m_type);
+        sef_block_forever();
+    }
+    info.type = m.INIT_TYPE;
+    info.flags = m.INIT_FLAGS;
+    info.restarts = m.INIT_RESTARTS;
+    info.old_endpoint = m.INIT_OLD_EP;
+    strlcpy(info.label, m.INIT_LABEL, sizeof info.label);
+
+    /* debug behaviours for tests of the init protocol itself */
+    if (info.flags & SEF_DBG_INIT_CRASH) { volatile int *p = 0; *p = 0xdead; }
+    if (info.flags & SEF_DBG_INIT_TIMEOUT) sef_block_forever();
+    if (info.flags & SEF_DBG_INIT_FAIL) r = EINVAL;
+    else r = sef_run_init_cb(info.type, &info);
+
+    m.m_type = RS_INIT_RESULT;
+    m.INIT_RESULT = r;
+    ipc_sendrec(RS_PROC_EP, &m);
+    if (r != OK) sef_block_forever();      /* RS brings us down */
+    return r;
+}
+
+int sef_receive(int src, message *m)
+{
+    for (;;) {
+        sef_lu_before_receive();
+        int r = ipc_receive(src, m);
+        if (r != OK) return r;
+        if (m->m_source != RS_PROC_EP) return OK;
+        if (is_notify(m)) { sef_run_ping_cb(RS_PROC_EP); continue; }
+        if (m->m_type == RS_LU_PREPARE || m->m_type == RS_LU_CANCEL) {
+            sef_lu_request(m);
+            continue;
+        }
+        return OK;   /* a reply or request from RS meant for the service */
+    }
+}

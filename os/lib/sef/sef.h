@@ -1,0 +1,63 @@
+/* sef.h - the System Event Framework: every system service starts with
+ * sef_startup() and receives with sef_receive(). SEF answers RS's init,
+ * ping and live-update traffic through callbacks, each with a default. */
+#ifndef SEF_H
+#define SEF_H
+#include "../libsys/syslib.h"
+#include "../../include/services.h"
+
+/* init types */
+#define SEF_INIT_FRESH    0
+#define SEF_INIT_LU       1
+#define SEF_INIT_RESTART  2
+
+/* debug behaviours RS may ask of a new instance's init (service up -x) */
+#define SEF_DBG_INIT_CRASH   0x1   /* crash instead of running init */
+#define SEF_DBG_INIT_FAIL    0x2   /* report failure */
+#define SEF_DBG_INIT_TIMEOUT 0x4   /* never report */
+
+/* standard live-update states */
+#define SEF_LU_STATE_NULL          0
+#define SEF_LU_STATE_WORK_FREE     1
+#define SEF_LU_STATE_REQUEST_FREE  2
+#define SEF_LU_STATE_PROTOCOL_FREE 3
+#define SEF_LU_STATE_UNREACHABLE   5   /* debug: never reached -> timeout */
+
+struct sef_init_info {
+    int  type;
+    int  restarts;
+    int  old_endpoint;
+    int  flags;
+    char label[LABEL_MAX];
+};
+
+typedef int  (*sef_cb_init_t)(int type, const struct sef_init_info *info);
+typedef void (*sef_cb_ping_reply_t)(int rs_ep);
+typedef int  (*sef_cb_lu_prepare_t)(int state);           /* OK when reached */
+typedef int  (*sef_cb_lu_state_isvalid_t)(int state);
+
+void sef_setcb_init_fresh(sef_cb_init_t cb);
+void sef_setcb_init_lu(sef_cb_init_t cb);
+void sef_setcb_init_restart(sef_cb_init_t cb);
+void sef_setcb_ping_reply(sef_cb_ping_reply_t cb);
+void sef_setcb_lu_prepare(sef_cb_lu_prepare_t cb);
+void sef_setcb_lu_state_isvalid(sef_cb_lu_state_isvalid_t cb);
+
+/* predefined callbacks */
+int  sef_cb_init_null(int type, const struct sef_init_info *info);     /* OK */
+int  sef_cb_init_fail(int type, const struct sef_init_info *info);     /* EINVAL */
+int  sef_cb_init_restart_fresh(int type, const struct sef_init_info *info); /* like fresh */
+void sef_cb_ping_reply_pong(int rs_ep);
+void sef_cb_ping_reply_null(int rs_ep);
+int  sef_cb_lu_prepare_always_ready(int state);
+int  sef_cb_lu_prepare_never_ready(int state);
+int  sef_cb_lu_state_isvalid_standard(int state);
+
+int  sef_startup(void);                  /* blocks until init is done */
+int  sef_receive(int src, message *m);   /* only the service's own messages */
+const struct sef_init_info *sef_init_info(void);
+/* Service-side helpers for state kept in DS across restarts/updates. */
+int  sef_state_save(const void *buf, uint32_t len);
+int  sef_state_restore(void *buf, uint32_t len);   /* bytes, or error */
+int  sef_lookup(const char *label);                /* DS lookup -> endpoint */
+#endif

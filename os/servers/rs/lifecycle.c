@@ -1,0 +1,307 @@
+/* lifecycle.c - starting, restarting and stopping service instances, and
+ * what RS does when one dies, hangs or finishes its init. */
+#include "rs.h"
+#include "outbox.h"
+#include "../../include/layout.h"
+
+struct rproc rproc[NR_SERVICES];
+uint32_t now;
+
+void rs_panic(const char *why, const char *who)
+{
+    printf("RS PANIC: %s: %s\n", why, who);
+    event("ev=panic reason=\"%s\" proc=%s", why, who);
+    sys_abort(ABORT_PANIC);
+}
+
+struct rproc *rp_by_ep(int ep)
+{
+    for (int i = 0; i < NR_SERVICES; i++)
+        if ((rproc[i].pub.flags & RSF_IN_USE) && rproc[i].pub.endpoint == ep) return &rproc[i];
+    return 0;
+}
+
+struct rproc *rp_by_label(const char *label)
+{
+    for (int i = 0; i < NR_SERVICES; i++)
+        if ((rproc[i].pub.flags & RSF_IN_USE) && !strcmp(rproc[i].pub.label, label)) return &rproc[i];
+    return 0;
+}
+
+struct rproc *rp_alloc(const char *label)
+{
+    for (int i = 0; i < NR_SERVICES; i++) {
+        struct rproc *rp = &rproc[i];
+        if (rp->pub.flags & RSF_IN_USE) continue;
+        memset(rp, 0, sizeof *rp);
+        strlcpy(rp->pub.label, label, LABEL_MAX);
+        rp->pub.flags = RSF_IN_USE;
+        rp->pub.endpoint = NONE;
+        rp->proc_nr = -1;
+        rp->caller = NONE;
+        rp->next_img = -1;
+        return rp;
+    }
+    return 0;
+}
+
+static void rp_free(struct rproc *rp)
+{
+    rp->pub.flags = 0;
+    rp->flags = 0;
+}
+
+/* Send mask: "*" is everyone; otherwise the current priv ids of the named
+ * services. The kernel grants symmetrically, so targets can answer. */
+static uint64_t ipc_mask(const char *ipc)
+{
+    if (!strcmp(ipc, "*")) return ~0ull & ~(1ull << USER_PRIV_ID);
+    uint64_t mask = 0;
+    char word[LABEL_MAX];
+    while (*ipc) {
+        while (*ipc == ' ') ipc++;
+        int n = 0;
+        while (*ipc && *ipc != ' ') { if (n < LABEL_MAX - 1) word[n++] = *ipc; ipc++; }
+        word[n] = 0;
+        struct rproc *t = n ? rp_by_label(word) : 0;
+        if (!strcmp(word, "rs")) mask |= 1ull << static_priv_id(RS_PROC_NR);
+        else if (t && t->pub.endpoint != NONE) {
+            priv_spec_t ps;
+            if (sys_getinfo(GET_PRIV, &ps, sizeof ps, t->pub.endpoint, 0) == OK)
+                mask |= 1ull << ps.id;
+            else if (t->proc_nr >= 0 && t->proc_nr < NR_BOOT_PROCS)
+                mask |= 1ull << static_priv_id(t->proc_nr);
+        }
+    }
+    return mask;
+}
+
+int rp_spec(struct rproc *rp, priv_spec_t *s, int slot)
+{
+    const struct rs_priv_entry *e = rp->tab;
+    memset(s, 0, sizeof *s);
+    if (slot >= 0 && slot < NR_BOOT_PROCS) s->id = static_priv_id(slot);
+    else { s->id = NULL_PRIV_ID; s->flags |= PF_DYN_PRIV_ID; }
+    s->flags |= e->flags;
+    s->trap_mask = e->trap_mask;
+    s->ipc_to = ipc_mask(e->ipc);
+    s->k_calls = e->k_calls;
+    s->sig_mgr = RS_PROC_EP;
+    s->priority = e->priority;
+    s->quantum = e->quantum;
+    return OK;
+}
+
+/* Give a loaded (NO_PRIV) process its privileges, tell VM and PM. */
+static int configure(struct rproc *rp, int ep)
+{
+    int r;
+    if (rp->tab->sys_flags & SF_USER) {
+        r = sys_privctl(ep, PRIV_SET_USER, 0);
+    } else {
+        priv_spec_t s;
+        rp_spec(rp, &s, EP_SLOT(ep));
+        r = sys_privctl(ep, PRIV_SET_SYS, &s);
+    }
+    if (r != OK) return r;
+    message vm = { .m_type = VM_SET_MASK };
+    vm.m.i[0] = ep;
+    vm.m.u[1] = rp->tab->vm_calls;
+    outbox_post(VM_PROC_EP, &vm);
+    message pm = { .m_type = PM_SRV_START };
+    pm.PM_PID = ep;
+    strlcpy(pm.PM_NAME, rp->pub.label, LABEL_MAX);
+    outbox_post(PM_PROC_EP, &pm);
+    return OK;
+}
+
+static void begin_init(struct rproc *rp, int type)
+{
+    rp->init_type = type;
+    rp->pub.flags &= ~RSF_ACTIVE;
+    rp->flags &= ~(RP_PINGED | RP_STOPPED);
+    if (rp->tab->sys_flags & SF_NOSEF) {
+        init_done(rp, OK);
+        return;
+    }
+    rp->flags |= RP_INITIALIZING;
+    rp->init_deadline = now + INIT_TIMEOUT;
+}
+
+/* A fresh process for rp in its old slot (new generation), or any slot. */
+int start_instance(struct rproc *rp, int type)
+{
+    const uint8_t *img;
+    uint32_t len;
+    int r, child;
+    if ((r = image_get(rp->img, &img, &len)) != OK) return r;
+    if ((r = sys_fork(SELF, rp->proc_nr, FORK_BLANK, &child)) != OK) return r;
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "%s%s%s", rp->pub.label, rp->args[0] ? " " : "", rp->args);
+    if ((r = sys_exec(child, img, len, cmd)) != OK || (r = configure(rp, child)) != OK) {
+        sys_exit_proc(child);
+        return r;
+    }
+    rp->old_ep = rp->pub.endpoint;
+    rp->pub.endpoint = child;
+    rp->proc_nr = EP_SLOT(child);
+    event("ev=start label=%s ep=%d slot=%d type=%d", rp->pub.label, child, rp->proc_nr, type);
+    begin_init(rp, type);
+    return sys_privctl(child, PRIV_ALLOW, 0);
+}
+
+void publish(struct rproc *rp)
+{
+    message m = { .m_type = DS_PUBLISH };
+    strlcpy(m.DS_LABEL, rp->pub.label, LABEL_MAX);
+    m.DS_ENDPT = rp->pub.endpoint;
+    outbox_post(DS_PROC_EP, &m);
+}
+
+void reply_caller(struct rproc *rp, int result)
+{
+    if (rp->caller == NONE) return;
+    message m = { .m_type = result };
+    ipc_sendnb(rp->caller, &m);
+    rp->caller = NONE;
+}
+
+static void reap(struct rproc *rp)
+{
+    if (rp->pub.endpoint == NONE) return;
+    sys_exit_proc(rp->pub.endpoint);
+    message pm = { .m_type = PM_SRV_EXIT };
+    pm.PM_PID = rp->pub.endpoint;
+    outbox_post(PM_PROC_EP, &pm);
+}
+
+void bring_down(struct rproc *rp, const char *why)
+{
+    reap(rp);
+    message m = { .m_type = DS_DELETE };
+    strlcpy(m.DS_LABEL, rp->pub.label, LABEL_MAX);
+    outbox_post(DS_PROC_EP, &m);
+    event("ev=down label=%s ep=%d why=%s", rp->pub.label, rp->pub.endpoint, why);
+    reply_caller(rp, why[0] == 'i' ? EINVAL : OK);
+    rp_free(rp);
+}
+
+/* Schedule a restart with exponential backoff, or give up. */
+static void schedule_restart(struct rproc *rp, const char *cause)
+{
+    if (rp->tab->sys_flags & SF_NORESTART) {
+        reap(rp);
+        event("ev=reaped label=%s cause=%s", rp->pub.label, cause);
+        rp_free(rp);
+        return;
+    }
+    rp->crash_streak++;
+    if (rp->crash_streak > MAX_RESTARTS) {
+        reap(rp);
+        rp->pub.endpoint = NONE;
+        rp->pub.flags = (rp->pub.flags | RSF_GIVEN_UP) & ~RSF_ACTIVE;
+        rp->flags = 0;
+        event("ev=given_up label=%s restarts=%d streak=%d", rp->pub.label,
+              rp->pub.restarts, rp->crash_streak - 1);
+        if (rp->tab->sys_flags & SF_CORE) rs_panic("core service keeps failing", rp->pub.label);
+        return;
+    }
+    uint32_t delay = 0;
+    if (rp->crash_streak > 1) {
+        delay = BACKOFF_BASE << (rp->crash_streak - 2);
+        if (delay > BACKOFF_MAX) delay = BACKOFF_MAX;
+    }
+    if (rp->pub.policy == RS_POLICY_RESET) {
+        reap(rp);                 /* old endpoint dead at once */
+    }
+    rp->flags = (rp->flags & RP_DYNAMIC) | RP_RESTART_DUE | RP_STOPPED;
+    rp->pub.flags &= ~RSF_ACTIVE;
+    rp->restart_at = now + delay;
+    event("ev=restart_scheduled label=%s cause=%s delay=%u streak=%d", rp->pub.label,
+          cause, delay, rp->crash_streak);
+}
+
+void do_restart(struct rproc *rp)
+{
+    rp->flags &= ~RP_RESTART_DUE;
+    rp->pub.restarts++;
+    int old = rp->pub.endpoint, r;
+    if (rp->pub.policy == RS_POLICY_RESTART && old != NONE) {
+        /* same endpoint: a fresh image in the stopped process */
+        const uint8_t *img; uint32_t len;
+        char cmd[64];
+        snprintf(cmd, sizeof cmd, "%s%s%s", rp->pub.label, rp->args[0] ? " " : "", rp->args);
+        r = image_get(rp->img, &img, &len);
+        if (r == OK) r = sys_exec(old, img, len, cmd);
+        if (r == OK) {
+            rp->old_ep = old;
+            begin_init(rp, SEF_INIT_RESTART);
+            r = sys_stop(old, 0);
+        }
+    } else {
+        rp->pub.endpoint = NONE;
+        r = start_instance(rp, SEF_INIT_RESTART);
+        rp->old_ep = old;
+    }
+    event("ev=restarted label=%s ep=%d old_ep=%d restarts=%d policy=%s result=%d",
+          rp->pub.label, rp->pub.endpoint, old, rp->pub.restarts,
+          rp->pub.policy == RS_POLICY_RESET ? "reset" : "restart", r);
+    if (r != OK) schedule_restart(rp, "restart-failed");
+}
+
+void service_died(struct rproc *rp, uint32_t sigmap)
+{
+    int exited = (sigmap & SIGBIT(SIGEXIT)) != 0;
+    event("ev=died label=%s ep=%d sigmap=0x%x %s", rp->pub.label, rp->pub.endpoint, sigmap,
+          exited ? "how=exit" : "how=signal");
+    rp->flags |= RP_STOPPED;
+    if (rp->flags & RP_INITIALIZING) {
+        init_done(rp, exited ? EINTR : EFAULT);
+        return;
+    }
+    schedule_restart(rp, exited ? "exit" : "crash");
+}
+
+void service_hung(struct rproc *rp)
+{
+    event("ev=ping_missed label=%s ep=%d since=%u", rp->pub.label, rp->pub.endpoint,
+          now - rp->ping_sent);
+    if (rp->pub.policy == RS_POLICY_RESTART) sys_stop(rp->pub.endpoint, 1);
+    event("ev=killed label=%s ep=%d", rp->pub.label, rp->pub.endpoint);
+    schedule_restart(rp, "hang");
+}
+
+void init_done(struct rproc *rp, int result)
+{
+    static const char *types[] = { "fresh", "lu", "restart" };
+    rp->flags &= ~RP_INITIALIZING;
+    if (!(rp->tab->sys_flags & SF_NOSEF))
+        event("ev=init_result label=%s ep=%d type=%s result=%d", rp->pub.label,
+              rp->pub.endpoint, types[rp->init_type], result);
+    if (result == OK) {
+        rp->pub.flags |= RSF_ACTIVE;
+        rp->pub.flags &= ~RSF_UPDATING;
+        rp->up_since = now;
+        rp->next_ping = now + (uint32_t)rp->pub.period;
+        if (!(rp->tab->sys_flags & SF_NOSEF)) publish(rp);
+        if (rp->init_type == SEF_INIT_LU)
+            event("ev=update_done label=%s ep=%d", rp->pub.label, rp->pub.endpoint);
+        reply_caller(rp, OK);
+        return;
+    }
+    if (booting && (rp->pub.flags & RSF_BOOT))
+        rs_panic("boot service failed to initialize", rp->pub.label);
+    if ((rp->flags & RP_DYNAMIC) && rp->init_type == SEF_INIT_FRESH && rp->pub.restarts == 0) {
+        /* a new service's init is its first ping: failure means down */
+        bring_down(rp, "init-failed");
+        return;
+    }
+    if (rp->init_type == SEF_INIT_LU && rp->next_img >= 0) {
+        event("ev=update_failed label=%s result=%d rollback=1", rp->pub.label, result);
+        rp->img = rp->next_img;          /* restart the old version */
+        rp->next_img = -1;
+    }
+    rp->flags |= RP_STOPPED;
+    if (rp->pub.policy == RS_POLICY_RESTART) sys_stop(rp->pub.endpoint, 1);
+    schedule_restart(rp, "init-failed");
+}

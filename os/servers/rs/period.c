@@ -1,0 +1,33 @@
+/* period.c - RS's periodic work, every RS_TICK clock ticks: heartbeats,
+ * init deadlines, scheduled restarts and live-update deadlines. */
+#include "rs.h"
+
+void do_period(void)
+{
+    for (int i = 0; i < NR_SERVICES; i++) {
+        struct rproc *rp = &rproc[i];
+        if (!(rp->pub.flags & RSF_IN_USE)) continue;
+        if ((rp->flags & RP_INITIALIZING) && now >= rp->init_deadline) {
+            event("ev=init_timeout label=%s ep=%d", rp->pub.label, rp->pub.endpoint);
+            init_done(rp, ETIMEDOUT);
+            continue;
+        }
+        if ((rp->flags & RP_RESTART_DUE) && now >= rp->restart_at) {
+            do_restart(rp);
+            continue;
+        }
+        if ((rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER))) lu_check(rp);
+        if (!(rp->pub.flags & RSF_ACTIVE) || rp->pub.period <= 0) continue;
+        if (rp->crash_streak && now - rp->up_since >= STABLE_TICKS) rp->crash_streak = 0;
+        if (now < rp->next_ping) continue;
+        if (rp->flags & RP_PINGED) {
+            /* the last ping is a whole period old and still unanswered */
+            service_hung(rp);
+            continue;
+        }
+        rp->flags |= RP_PINGED;
+        rp->ping_sent = now;
+        rp->next_ping = now + (uint32_t)rp->pub.period;
+        ipc_notify(rp->pub.endpoint);
+    }
+}

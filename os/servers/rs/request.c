@@ -1,0 +1,142 @@
+/* request.c - requests to RS: the init protocol and live-update replies
+ * from services, the public table, and the `service` commands. */
+#include "rs.h"
+
+static int label_ok(const char *l)
+{
+    for (int i = 0; i < LABEL_MAX; i++) if (!l[i]) return i > 0;
+    return 0;
+}
+
+static void reply(int dst, message *m, int result)
+{
+    m->m_type = result;
+    ipc_sendnb(dst, m);     /* the caller waits in sendrec: never blocks */
+}
+
+static void do_hello(struct rproc *rp, message *m)
+{
+    if (!rp || !(rp->flags & RP_INITIALIZING)) { reply(m->m_source, m, EPERM); return; }
+    memset(&m->m, 0, sizeof m->m);
+    m->INIT_TYPE = rp->init_type;
+    m->INIT_FLAGS = rp->dbg_flags;
+    m->INIT_RESTARTS = rp->pub.restarts;
+    m->INIT_OLD_EP = rp->old_ep;
+    strlcpy(m->INIT_LABEL, rp->pub.label, LABEL_MAX);
+    rp->dbg_flags = 0;           /* debug behaviour is for one init only */
+    reply(m->m_source, m, OK);
+}
+
+static void do_getpub(message *m)
+{
+    int i = m->PUB_INDEX, src = m->m_source;
+    if (i < 0 || i >= NR_SERVICES) { reply(src, m, EINVAL); return; }
+    struct rprocpub *p = &rproc[i].pub;
+    memset(&m->m, 0, sizeof m->m);
+    m->PUB_INDEX = i;
+    m->PUB_ENDPOINT = p->endpoint;
+    m->PUB_FLAGS = p->flags;
+    m->PUB_RESTARTS = p->restarts;
+    m->PUB_PERIOD = p->period;
+    m->PUB_POLICY = p->policy;
+    strlcpy(m->PUB_LABEL, p->label, LABEL_MAX);
+    reply(src, m, OK);
+}
+
+static int do_up(message *m)
+{
+    const char *label = m->SRV_LABEL;
+    if (rp_by_label(label)) return EBUSY;
+    const struct rs_priv_entry *e = rs_priv_lookup(label);
+    if (!e || (e->sys_flags & SF_USER)) return ENOENT;
+    int img = image_load(label);
+    if (img < 0) return img;
+    struct rproc *rp = rp_alloc(label);
+    if (!rp) return ENOSPC;
+    rp->tab = e;
+    rp->img = img;
+    rp->flags |= RP_DYNAMIC;
+    rp->pub.policy = m->SRV_POLICY >= 0 ? m->SRV_POLICY : e->policy;
+    rp->pub.period = m->SRV_PERIOD > 0 ? m->SRV_PERIOD : m->SRV_PERIOD < 0 ? 0 : DEF_PERIOD;
+    rp->dbg_flags = m->SRV_DBG;
+    m->SRV_ARGS[SRV_ARGS_MAX - 1] = 0;
+    strlcpy(rp->args, m->SRV_ARGS, sizeof rp->args);
+    rp->caller = m->m_source;
+    event("ev=service_up label=%s period=%d policy=%d dbg=%d", label, rp->pub.period,
+          rp->pub.policy, rp->dbg_flags);
+    int r = start_instance(rp, SEF_INIT_FRESH);
+    if (r != OK) { rp->caller = NONE; bring_down(rp, "start-failed"); return r; }
+    return EDONTREPLY;           /* answered when init is done */
+}
+
+static int do_service(message *m)
+{
+    if (m->m_type == RS_UP) return do_up(m);
+    if (m->m_type == RS_LIST) {
+        for (int i = 0; i < NR_SERVICES; i++) {
+            struct rprocpub *p = &rproc[i].pub;
+            if (!(p->flags & RSF_IN_USE)) continue;
+            event("ev=service label=%s ep=%d restarts=%d flags=0x%x policy=%s period=%d",
+                  p->label, p->endpoint, p->restarts, p->flags,
+                  p->policy == RS_POLICY_RESET ? "reset" : "restart", p->period);
+        }
+        return OK;
+    }
+    struct rproc *rp = rp_by_label(m->SRV_LABEL);
+    if (!rp) return ESRCH;
+    switch (m->m_type) {
+    case RS_DOWN:
+        if (rp->pub.flags & RSF_BOOT && rp->tab->sys_flags & SF_CORE) return EPERM;
+        bring_down(rp, "down");
+        return OK;
+    case RS_RESTART:
+    case RS_REFRESH:
+        if (!(rp->pub.flags & RSF_ACTIVE)) return EBUSY;
+        event("ev=service_%s label=%s", m->m_type == RS_RESTART ? "restart" : "refresh", rp->pub.label);
+        if (rp->pub.policy == RS_POLICY_RESET) sys_exit_proc(rp->pub.endpoint);
+        else sys_stop(rp->pub.endpoint, 1);
+        do_restart(rp);
+        if (m->m_type == RS_REFRESH && (rp->flags & RP_INITIALIZING))
+            rp->init_type = SEF_INIT_FRESH;      /* a clean start, no state */
+        return OK;
+    case RS_UPDATE: {
+        int img = rp->img;
+        m->SRV_ARGS[SRV_ARGS_MAX - 1] = 0;
+        if (m->SRV_ARGS[0] && (img = image_load(m->SRV_ARGS)) < 0) return img;
+        int r = start_update(rp, m->SRV_STATE, m->SRV_MAXTIME, img);
+        if (r != OK) return r;
+        rp->caller = m->m_source;
+        return EDONTREPLY;
+    }
+    default:
+        return ENOSYS;
+    }
+}
+
+void do_request(message *m)
+{
+    struct rproc *rp = rp_by_ep(m->m_source);
+    int src = m->m_source, r;
+    switch (m->m_type) {
+    case RS_INIT_HELLO: do_hello(rp, m); return;
+    case RS_INIT_RESULT:
+        if (!rp || !(rp->flags & RP_INITIALIZING)) { reply(src, m, EPERM); return; }
+        r = m->INIT_RESULT;
+        reply(src, m, OK);
+        init_done(rp, r);
+        return;
+    case RS_LU_READY:
+        if (!rp) { reply(src, m, EPERM); return; }
+        lu_ready(rp, m);
+        return;
+    case RS_GETPUB: do_getpub(m); return;
+    case RS_UP: case RS_DOWN: case RS_RESTART: case RS_REFRESH: case RS_UPDATE: case RS_LIST:
+        if (m->m_type != RS_LIST && !label_ok(m->SRV_LABEL)) { reply(src, m, EINVAL); return; }
+        r = do_service(m);
+        if (r != EDONTREPLY) reply(src, m, r);
+        return;
+    default:
+        if (m->m_type > 0) reply(src, m, ENOSYS);
+        /* m_type <= 0: a server's answer to something RS sent; nothing to do */
+    }
+}

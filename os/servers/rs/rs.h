@@ -1,0 +1,93 @@
+/* rs.h - the Reincarnation Server's process table and its parts. Each
+ * service has a public part (label, endpoint, flags, restarts, policy)
+ * anyone may read with RS_GETPUB, and a private part (timers, executable
+ * copy, pending work) only RS uses. */
+#ifndef RS_H
+#define RS_H
+#include "table.h"
+#include "../../lib/libc/libc.h"
+#include "../../lib/sef/sef.h"
+
+#define NR_SERVICES    24
+#define RS_TICK        5       /* RS wakes every 5 clock ticks (50 ms) */
+#define DEF_PERIOD     20      /* heartbeat period (ticks) */
+#define INIT_TIMEOUT   200     /* ticks a new instance has to finish init */
+#define BACKOFF_BASE   10      /* first delayed restart, doubling */
+#define BACKOFF_MAX    320
+#define MAX_RESTARTS   6       /* crashes in a row before RS gives up */
+#define STABLE_TICKS   500     /* up this long: the crash streak is over */
+
+struct rprocpub {
+    char label[LABEL_MAX];
+    int  endpoint;
+    int  flags;        /* RSF_* */
+    int  restarts;
+    int  period;
+    int  policy;
+    int  pid;
+};
+
+/* private state */
+#define RP_INITIALIZING 0x01   /* waiting for the init result */
+#define RP_PINGED       0x02   /* ping sent, no answer yet */
+#define RP_EXITING      0x04   /* being brought down on purpose */
+#define RP_RESTART_DUE  0x08   /* restart scheduled at restart_at */
+#define RP_LU_PREPARE   0x10   /* update asked, waiting for ready */
+#define RP_LU_DELIVER   0x20   /* prepare request not yet delivered */
+#define RP_DYNAMIC      0x40   /* started with service up */
+#define RP_STOPPED      0x80   /* kernel stopped it (fault) */
+
+struct rproc {
+    struct rprocpub pub;
+    const struct rs_priv_entry *tab;
+    uint32_t flags;
+    int      proc_nr;            /* kernel slot, kept across resets */
+    int      img;                /* index into the image store */
+    int      next_img;           /* update: the new version */
+    char     args[SRV_ARGS_MAX + 8];
+    int      init_type, dbg_flags, old_ep;
+    uint32_t init_deadline, ping_sent, next_ping, restart_at, up_since;
+    uint32_t lu_deadline;
+    int      lu_state, crash_streak, backoff;
+    int      caller;             /* who waits for a reply (service up/update) */
+    int      caller_req;
+};
+
+extern struct rproc rproc[NR_SERVICES];
+extern uint32_t now;             /* ticks, refreshed each loop */
+
+/* image.c: copies of executables, so restarts need no file system */
+int  image_load(const char *name);          /* index or error */
+int  image_get(int idx, const uint8_t **data, uint32_t *len);
+
+/* lifecycle.c */
+struct rproc *rp_by_ep(int ep);
+struct rproc *rp_by_label(const char *label);
+struct rproc *rp_alloc(const char *label);
+int  rp_spec(struct rproc *rp, priv_spec_t *s, int static_id);
+int  start_instance(struct rproc *rp, int type);
+void service_died(struct rproc *rp, uint32_t sigmap);
+void service_hung(struct rproc *rp);
+void bring_down(struct rproc *rp, const char *why);
+void init_done(struct rproc *rp, int result);
+void do_restart(struct rproc *rp);
+void publish(struct rproc *rp);
+void reply_caller(struct rproc *rp, int result);
+void rs_panic(const char *why, const char *who) __attribute__((noreturn));
+
+/* boot.c */
+void boot_services(void);
+extern int booting;
+void rs_loop_once(void);
+
+/* period.c */
+void do_period(void);
+
+/* request.c */
+void do_request(message *m);
+
+/* update.c */
+int  start_update(struct rproc *rp, int state, int maxtime, int img);
+void lu_ready(struct rproc *rp, message *m);
+void lu_check(struct rproc *rp);
+#endif

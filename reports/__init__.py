@@ -1,0 +1,1 @@
+"""Report generation: JSON, JUnit XML and an HTML page from campaign results."""
