@@ -23,16 +23,17 @@ KERNEL_ASM  := os/kernel/boot.S os/kernel/trap.S
 LIB_SRCS    := $(wildcard os/lib/libc/*.c os/lib/libsys/*.c os/lib/sef/*.c) os/lib/common/format.c
 LIB_ASM     := os/lib/libc/crt0.S os/lib/libsys/ipc.S
 
-# user programs: name -> source directory
-PROGRAMS := rs ktest peer victim lonely
-SRCDIR_rs := os/servers/rs
-SRCS_ktest := os/tests/ktest.c
-SRCS_peer := os/tests/peer.c
-SRCS_victim := os/tests/victim.c
-SRCS_lonely := os/tests/lonely.c
-SRCS_rs := $(wildcard os/servers/rs/*.c)
+# user programs: name -> sources
+SERVERS  := rs pm tty
+COMMANDS := init
+TESTPROGS := ktest peer victim lonely
+PROGRAMS := $(SERVERS) $(COMMANDS) $(TESTPROGS)
+$(foreach s,$(SERVERS),$(eval SRCS_$(s) := $(wildcard os/servers/$(s)/*.c)))
+$(foreach c,$(COMMANDS),$(eval SRCS_$(c) := $(wildcard os/commands/$(c)/*.c)))
+$(foreach t,$(TESTPROGS),$(eval SRCS_$(t) := os/tests/$(t).c))
+SRCS_tty += os/commands/service/service.c
 
-HEADERS := $(wildcard os/include/*.h os/kernel/*.h os/lib/*/*.h os/servers/*/*.h os/tests/*.h)
+HEADERS := $(wildcard os/include/*.h os/kernel/*.h os/lib/*/*.h os/servers/*/*.h os/commands/*/*.h os/tests/*.h)
 
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
 LOBJS := $(patsubst %,$(BUILD)/u/%.o,$(LIB_SRCS) $(LIB_ASM))

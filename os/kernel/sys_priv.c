@@ -14,9 +14,15 @@ static void apply_spec(struct proc *p, struct priv *pv, const priv_spec_t *s)
     p->priv = pv;
     p->priority = s->priority >= 0 && s->priority < IDLE_Q ? s->priority : 4;
     p->quantum = p->ticks_left = s->quantum > 0 && s->quantum <= 100 ? s->quantum : 8;
-    for (int id = 0; id < NR_PRIV_IDS; id++)
-        if ((s->ipc_to >> id) & 1 && priv_table[id].in_use)
-            priv_set_sendto(pv, &priv_table[id], 1);
+    for (int id = 0; id < NR_PRIV_IDS; id++) {
+        struct priv *q = &priv_table[id];
+        if (!q->in_use || q == pv) continue;
+        if ((s->ipc_to >> id) & 1)
+            priv_set_sendto(pv, q, 1);
+        /* whoever may already send to this id may be answered */
+        if (((q->ipc_to >> pv->id) & 1) && (pv->trap_mask & ~(1u << IPC_RECEIVE)))
+            pv->ipc_to |= 1ull << id;
+    }
 }
 
 static int set_sys(struct proc *caller, struct proc *p, uint32_t addr)

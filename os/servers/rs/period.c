@@ -2,6 +2,13 @@
  * init deadlines, scheduled restarts and live-update deadlines. */
 #include "rs.h"
 
+static int waiting_on_rs(int ep)
+{
+    for (int i = 0; i < NR_SERVICES; i++)
+        if ((rproc[i].pub.flags & RSF_IN_USE) && rproc[i].caller == ep) return 1;
+    return 0;
+}
+
 void do_period(void)
 {
     for (int i = 0; i < NR_SERVICES; i++) {
@@ -20,6 +27,12 @@ void do_period(void)
         if (!(rp->pub.flags & RSF_ACTIVE) || rp->pub.period <= 0) continue;
         if (rp->crash_streak && now - rp->up_since >= STABLE_TICKS) rp->crash_streak = 0;
         if (now < rp->next_ping) continue;
+        if (waiting_on_rs(rp->pub.endpoint)) {
+            /* blocked in a request to RS (service up, update): not hung */
+            rp->next_ping = now + (uint32_t)rp->pub.period;
+            rp->flags &= ~RP_PINGED;
+            continue;
+        }
         if (rp->flags & RP_PINGED) {
             /* the last ping is a whole period old and still unanswered */
             service_hung(rp);

@@ -1,0 +1,86 @@
+/* main.c - PM, the process manager: keeps the process tree (INIT pid 0,
+ * RS pid 1, services under RS, user processes under whoever started them),
+ * starts and reaps user processes and answers wait and kill. RS tells PM
+ * about services; PM does not answer RS (RS never waits on a service). */
+#include "pm.h"
+
+int pm_try_wait(struct pmproc *parent, int pid);
+
+static int init_fresh(int type, const struct sef_init_info *info)
+{
+    (void)type; (void)info;
+    pm_add(PK_ROOT, MAKE_EP(0, INIT_PROC_NR), -1, "init");   /* pid 0 */
+    pm_add(PK_SERVICE, RS_PROC_EP, 0, "rs");                 /* pid 1 */
+    return OK;
+}
+
+static void print_tree(void)
+{
+    static const char *kinds[] = { "?", "root", "service", "user" };
+    for (int i = 0; i < NR_PM_PROCS; i++) {
+        struct pmproc *p = &pmtab[i];
+        if (!p->in_use || p->zombie) continue;
+        event("ev=proc pid=%d ppid=%d name=%s ep=%d kind=%s", p->pid, p->ppid, p->name,
+              p->ep, kinds[p->kind]);
+    }
+}
+
+static int handle(message *m, struct pmproc *caller)
+{
+    switch (m->m_type) {
+    case PM_SRV_START: {
+        if (m->m_source != RS_PROC_EP) return EPERM;
+        m->PM_NAME[LABEL_MAX - 1] = 0;
+        struct pmproc *p = pm_by_ep(m->PM_PID);
+        if (!p && !pm_add(PK_SERVICE, m->PM_PID, 1, m->PM_NAME)) return ENOSPC;
+        return EDONTREPLY;
+    }
+    case PM_SRV_EXIT: {
+        if (m->m_source != RS_PROC_EP) return EPERM;
+        struct pmproc *p = pm_by_ep(m->PM_PID);
+        if (p && p->kind == PK_SERVICE) p->in_use = 0;
+        return EDONTREPLY;
+    }
+    case PM_SPAWN:
+        m->PM_NAME[LABEL_MAX - 1] = 0;
+        m->PM_ARGS[PM_ARGS_MAX - 1] = 0;
+        return pm_spawn(caller, m->PM_NAME, m->PM_ARGS);
+    case PM_GETPID:
+        return caller ? caller->pid : ESRCH;
+    case PM_WAIT:
+        if (!caller) return ESRCH;
+        caller->wait_for = m->PM_PID;
+        if (pm_try_wait(caller, m->PM_PID)) return EDONTREPLY;
+        return EDONTREPLY;
+    case PM_KILL: {
+        struct pmproc *p = pm_by_pid(m->PM_PID);
+        if (!p || p->zombie) return ESRCH;
+        if (p->kind != PK_USER) return EPERM;   /* services belong to RS */
+        return sys_kill(p->ep, m->PM_SIG > 0 ? m->PM_SIG : SIGTERM);
+    }
+    case PM_TREE:
+        print_tree();
+        return OK;
+    default:
+        return ENOSYS;
+    }
+}
+
+int main(void)
+{
+    sef_setcb_init_fresh(init_fresh);
+    sef_setcb_init_restart(sef_cb_init_restart_fresh);
+    sef_startup();
+    for (;;) {
+        message m;
+        if (sef_receive(ANY, &m) != OK) continue;
+        if (is_notify(&m)) {
+            if (m.m_source == SYSTEM) pm_reap_signals();
+            continue;
+        }
+        int r = handle(&m, pm_by_ep(m.m_source));
+        if (r == EDONTREPLY) continue;
+        m.m_type = r;
+        ipc_send(m.m_source, &m);
+    }
+}

@@ -1,0 +1,96 @@
+/* spawn.c - starting user programs (program files in the boot image) as
+ * user processes: a blank process, the program's image, user privileges
+ * (SENDREC to services only, no privileged kernel call) with PM as signal
+ * manager, then run. PM also reaps them when they exit or fault. */
+#include "pm.h"
+
+static uint8_t image[256 * 1024];
+static struct boot_image_entry mods[NR_BOOT_PROCS];
+
+static int load_program(const char *name, uint32_t *len)
+{
+    int n = 0;
+    if (sys_getinfo(GET_MODULES, mods, sizeof mods, 0, &n) != OK) return EIO;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(mods[i].name, name)) continue;
+        int got = sys_getbootmod(mods[i].module, 0, image, sizeof image, len);
+        if (got < 0) return got;
+        return (uint32_t)got == *len ? OK : E2BIG;
+    }
+    return ENOENT;
+}
+
+int pm_spawn(struct pmproc *parent, const char *name, const char *args)
+{
+    uint32_t len = 0;
+    int r, child;
+    if ((r = load_program(name, &len)) != OK) return r;
+    if ((r = sys_fork(SELF, -1, FORK_BLANK, &child)) != OK) return r;
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "%s%s%s", name, args[0] ? " " : "", args);
+    priv_spec_t s = {0};
+    s.id = NULL_PRIV_ID;
+    s.flags = PF_DYN_PRIV_ID | PF_PREEMPTIBLE;
+    s.trap_mask = 1u << IPC_SENDREC;
+    s.ipc_to = ~0ull & ~(1ull << USER_PRIV_ID);
+    s.k_calls = KC_BIT(SYS_DIAGCTL) | KC_BIT(SYS_TIMES) | KC_BIT(SYS_EXIT);
+    s.sig_mgr = PM_PROC_EP;
+    s.priority = 5;
+    s.quantum = 8;
+    if ((r = sys_exec(child, image, len, cmd)) != OK ||
+        (r = sys_privctl(child, PRIV_SET_SYS, &s)) != OK) {
+        sys_exit_proc(child);
+        return r;
+    }
+    struct pmproc *p = pm_add(PK_USER, child, parent ? parent->pid : 0, name);
+    if (!p) { sys_exit_proc(child); return EAGAIN; }
+    event("ev=spawn pid=%d ppid=%d name=%s ep=%d", p->pid, p->ppid, name, child);
+    if ((r = sys_privctl(child, PRIV_ALLOW, 0)) != OK) return r;
+    return p->pid;
+}
+
+static void answer_wait(struct pmproc *parent, struct pmproc *child)
+{
+    message m = { .m_type = OK };
+    m.PM_PID = child->pid;
+    m.PM_STATUS = child->status;
+    parent->wait_for = -2;
+    child->in_use = 0;
+    ipc_send(parent->ep, &m);
+}
+
+/* A user process ended: tell a waiting parent, or keep it as a zombie. */
+void pm_child_ended(struct pmproc *p, int status)
+{
+    p->zombie = 1;
+    p->status = status;
+    event("ev=proc_exit pid=%d name=%s status=%d", p->pid, p->name, status);
+    struct pmproc *parent = pm_by_pid(p->ppid);
+    if (parent && parent->wait_for != -2 && (parent->wait_for == -1 || parent->wait_for == p->pid))
+        answer_wait(parent, p);
+    else if (!parent || parent->kind == PK_SERVICE)
+        p->in_use = 0;                /* nobody will wait for it */
+}
+
+int pm_try_wait(struct pmproc *parent, int pid)
+{
+    for (int i = 0; i < NR_PM_PROCS; i++) {
+        struct pmproc *c = &pmtab[i];
+        if (c->in_use && c->zombie && c->ppid == parent->pid && (pid == -1 || c->pid == pid)) {
+            answer_wait(parent, c);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void pm_reap_signals(void)
+{
+    for (;;) {
+        int ep; uint32_t map;
+        if (sys_getksig(&ep, &map, 0, 0) != OK || ep == NONE) return;
+        struct pmproc *p = pm_by_ep(ep);
+        sys_exit_proc(ep);
+        if (p) pm_child_ended(p, (map & SIGBIT(SIGEXIT)) ? 0 : 128 + 11);
+    }
+}

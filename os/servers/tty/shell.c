@@ -1,0 +1,73 @@
+/* shell.c - the console shell: `service ...`, `run PROG ARGS`, `ps`,
+ * `help`. Every command ends with one event line carrying its result, so a
+ * test driving the console can tell when and how it finished. */
+#include "tty.h"
+
+void shell_prompt(void) { sys_diag("# ", 2, 0); }
+
+static int split(char *s, char **argv, int max)
+{
+    int argc = 0;
+    while (*s && argc < max) {
+        while (*s == ' ') *s++ = 0;
+        if (!*s) break;
+        argv[argc++] = s;
+        while (*s && *s != ' ') s++;
+    }
+    return argc;
+}
+
+static int pm_call(message *m)
+{
+    int r = ipc_sendrec(PM_PROC_EP, m);
+    return r != OK ? r : m->m_type;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    if (argc < 2) { printf("usage: run PROGRAM [ARGS...]\n"); return EINVAL; }
+    message m = { .m_type = PM_SPAWN };
+    strlcpy(m.PM_NAME, argv[1], LABEL_MAX);
+    char *a = m.PM_ARGS;
+    size_t used = 0;
+    for (int i = 2; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        if (used + n + 2 > PM_ARGS_MAX) { printf("run: arguments too long\n"); return E2BIG; }
+        if (used) a[used++] = ' ';
+        memcpy(a + used, argv[i], n);
+        used += n;
+    }
+    a[used] = 0;
+    int r = pm_call(&m);
+    if (r >= 0) printf("started %s as pid %d\n", argv[1], r);
+    else printf("run: cannot start %s: error %d\n", argv[1], r);
+    return r < 0 ? r : OK;
+}
+
+void shell_line(char *line)
+{
+    char *argv[16];
+    char copy[160];
+    strlcpy(copy, line, sizeof copy);
+    int argc = split(line, argv, 16), r;
+    if (argc == 0) return;
+    if (!strcmp(argv[0], "service")) r = service_main(argc, argv);
+    else if (!strcmp(argv[0], "run")) r = cmd_run(argc, argv);
+    else if (!strcmp(argv[0], "ps")) { message m = { .m_type = PM_TREE }; r = pm_call(&m); }
+    else if (!strcmp(argv[0], "help")) {
+        printf("commands:\n"
+               "  service up LABEL [-args A] [-period TICKS] [-policy reset|restart]\n"
+               "                   [-initcrash|-initfail|-inittimeout]\n"
+               "  service down|restart|refresh LABEL\n"
+               "  service update LABEL [-state S] [-maxtime TICKS] [-binary NAME]\n"
+               "  service list\n"
+               "  run PROGRAM [ARGS...]   start a user program (e.g. run wl kv 100)\n"
+               "  ps                      print the process tree\n");
+        r = OK;
+    } else {
+        printf("%s: unknown command (try help)\n", argv[0]);
+        r = ENOSYS;
+    }
+    for (char *p = copy; *p; p++) if (*p == '"') *p = '\'';
+    event("ev=shell_done cmd=\"%s\" result=%d", copy, r);
+}

@@ -1,0 +1,9 @@
+/* tty.h - the serial console driver and its shell. */
+#ifndef TTY_H
+#define TTY_H
+#include "../../lib/sef/sef.h"
+#include "../../lib/libc/libc.h"
+void shell_line(char *line);
+void shell_prompt(void);
+int  service_main(int argc, char **argv);   /* os/commands/service */
+#endif
