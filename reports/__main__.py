@@ -1,0 +1,66 @@
+"""Command line: rebuild a campaign report from its journal.
+
+    python3 -m reports OUT_DIR JOURNAL [--name NAME] [--coverage FILE] [--spec FILE]
+
+--coverage names a JSON file holding the coverage dict write_report takes;
+--spec keeps only (and orders by) the experiments of that campaign spec and
+gives the default name.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+from campaigns.journal import Journal
+from reports.build import result_passed, write_report
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python3 -m reports",
+                                 description="Rebuild a fault campaign report from its journal.")
+    ap.add_argument("out_dir", help="directory to write the report into")
+    ap.add_argument("journal", help="JSON-lines journal of the campaign")
+    ap.add_argument("--name", help="campaign name (default: from --spec or the journal file name)")
+    ap.add_argument("--coverage", metavar="FILE",
+                    help='JSON file {component: {"lines": pct, "branches": pct}, "html": path}')
+    ap.add_argument("--spec", metavar="FILE", help="campaign spec: report only its experiments")
+    args = ap.parse_args(argv)
+
+    if not os.path.exists(args.journal):
+        print(f"python3 -m reports: no journal at {args.journal}", file=sys.stderr)
+        return 2
+    journal = Journal(args.journal)
+    results = journal.results()
+    if journal.skipped:
+        print(f"python3 -m reports: skipped {journal.skipped} unreadable journal line(s)",
+              file=sys.stderr)
+    name = args.name
+    if args.spec:
+        from campaigns.spec import SpecError, load
+        try:
+            campaign = load(args.spec)
+        except (OSError, SpecError) as e:
+            print(f"python3 -m reports: {e}", file=sys.stderr)
+            return 2
+        by_id = {r["id"]: r for r in results}
+        results = [by_id[i] for i in campaign.ids() if i in by_id]
+        name = name or campaign.name
+    if not name:
+        name = os.path.splitext(os.path.basename(args.journal))[0] or "campaign"
+    coverage = None
+    if args.coverage:
+        try:
+            with open(args.coverage, encoding="utf-8") as f:
+                coverage = json.load(f)
+        except (OSError, ValueError) as e:
+            print(f"python3 -m reports: bad coverage file: {e}", file=sys.stderr)
+            return 2
+    paths = write_report(results, args.out_dir, name, coverage=coverage)
+    failed = sum(1 for r in results if not result_passed(r))
+    print(f"{name}: {len(results)} experiments, {failed} failed; report in {paths['html']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

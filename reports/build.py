@@ -1,0 +1,346 @@
+"""Build a campaign report: results.json, junit.xml, index.html and PNG plots.
+
+write_report(results, out_dir, campaign_name, coverage=None) takes the result
+dicts of a campaign (as the campaign journal stores them) and writes
+
+- results.json   every result plus a summary, for machines;
+- junit.xml      one testcase per experiment, a <failure> when the outcome
+                 is not the expected one (or the result is not ok), for CI;
+- index.html     for people: the service x fault outcome matrix, recovery
+                 time plots per fault type, the slowest experiments, every
+                 failed experiment with its replay command, and coverage;
+- recovery-*.png the plots (matplotlib, Agg, no display needed).
+
+A result dict has: id, service, fault, site, trigger, expected, outcome, ok,
+detect_virtual_us, recover_virtual_us, detect_host_s, recover_host_s,
+host_seconds, events, replay, error.  Missing keys and None timings are
+tolerated everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime
+import glob
+import json
+import math
+import os
+import random
+import re
+import xml.etree.ElementTree as ET
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+
+FIELDS = ("id", "service", "fault", "site", "trigger", "expected", "outcome",
+          "ok", "detect_virtual_us", "recover_virtual_us", "detect_host_s",
+          "recover_host_s", "host_seconds", "events", "replay", "error")
+TIMINGS = ("detect_virtual_us", "recover_virtual_us", "detect_host_s",
+           "recover_host_s", "host_seconds")
+
+# display order of fault types and outcomes; unknown ones follow, sorted
+FAULT_ORDER = ("crash", "panic", "hang", "stale_ping", "init_fail", "lu_timeout",
+               "lu_ok", "error", "delay", "drop", "bitflip")
+OUTCOME_ORDER = ("recovered", "torn_down", "halted", "not_activated", "failed")
+OUTCOME_COLORS = {
+    "recovered": "#2e7d32", "torn_down": "#1565c0", "halted": "#6a1b9a",
+    "not_activated": "#757575", "failed": "#c62828",
+}
+OTHER_COLOR = "#ef6c00"
+SLOWEST = 10
+EVENT_TAIL = 40
+PLOT_PREFIX = "recovery-"
+
+
+def _num(x: Any) -> Optional[float]:
+    """x as a finite float, or None (missing, junk, NaN)."""
+    if isinstance(x, bool) or x is None:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def result_passed(r: Mapping[str, Any]) -> bool:
+    ok = r.get("ok")
+    same = r.get("outcome") == r.get("expected")
+    return same if ok is None else bool(ok) and same
+
+
+def normalize(result: Mapping[str, Any]) -> Dict[str, Any]:
+    """A copy of one result with every field present and `passed` computed."""
+    r = dict(result)
+    for k in FIELDS:
+        r.setdefault(k, None)
+    for k in TIMINGS:
+        r[k] = _num(r[k])
+    ev = r.get("events")
+    if ev is None:
+        r["events"] = []
+    elif isinstance(ev, str):
+        r["events"] = ev.splitlines()
+    else:
+        r["events"] = [str(e) for e in ev]
+    for k in ("id", "service", "fault", "outcome", "expected"):
+        r[k] = "" if r[k] is None else str(r[k])
+    r["passed"] = result_passed(r)
+    return r
+
+
+def _ordered(values: Iterable[str], order: Sequence[str]) -> List[str]:
+    vals = set(values)
+    return [v for v in order if v in vals] + sorted(vals - set(order))
+
+
+def summarize(results: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
+    by_outcome: Dict[str, int] = {}
+    for r in results:
+        by_outcome[r["outcome"]] = by_outcome.get(r["outcome"], 0) + 1
+    failed = sum(1 for r in results if not r["passed"])
+    host = [r["host_seconds"] for r in results if r["host_seconds"] is not None]
+    return {
+        "total": len(results),
+        "passed": len(results) - failed,
+        "failed": failed,
+        "by_outcome": {k: by_outcome[k] for k in _ordered(by_outcome, OUTCOME_ORDER)},
+        "host_seconds": round(sum(host), 3),
+    }
+
+
+# ---------------------------------------------------------------- results.json
+
+def write_json(results, path, campaign_name, summary, coverage, generated) -> None:
+    doc = {"campaign": campaign_name, "generated": generated, "summary": summary,
+           "coverage": coverage,
+           "results": [{k: v for k, v in r.items() if k != "passed"} for r in results]}
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1, default=str)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- junit.xml
+
+_XML_BAD = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(s: Any) -> str:
+    """s as text XML 1.0 can hold (serial output may carry control bytes)."""
+    return _XML_BAD.sub(lambda m: f"\\x{ord(m.group()):02x}", str(s))
+
+
+def _failure_message(r: Mapping[str, Any]) -> str:
+    msg = f"expected {r['expected'] or '?'}, got {r['outcome'] or '?'}"
+    if r["outcome"] == r["expected"]:
+        msg = f"outcome {r['outcome'] or '?'} as expected, but the result is not ok"
+    if r.get("error"):
+        msg += f": {r['error']}"
+    return msg
+
+
+def write_junit(results, path, campaign_name) -> None:
+    failures = sum(1 for r in results if not r["passed"])
+    total_time = sum(r["host_seconds"] or 0.0 for r in results)
+    suites = ET.Element("testsuites", name=_xml_text(campaign_name),
+                        tests=str(len(results)), failures=str(failures),
+                        errors="0", time=f"{total_time:.3f}")
+    suite = ET.SubElement(suites, "testsuite", name=_xml_text(campaign_name),
+                          tests=str(len(results)), failures=str(failures),
+                          errors="0", skipped="0", time=f"{total_time:.3f}")
+    for r in results:
+        case = ET.SubElement(
+            suite, "testcase",
+            classname=_xml_text(f"{campaign_name}.{r['service'] or '?'}.{r['fault'] or '?'}"),
+            name=_xml_text(r["id"]), time=f"{r['host_seconds'] or 0.0:.3f}")
+        props = ET.SubElement(case, "properties")
+        for k in ("service", "fault", "site", "trigger", "expected", "outcome",
+                  "detect_virtual_us", "recover_virtual_us", "detect_host_s",
+                  "recover_host_s"):
+            if r.get(k) not in (None, ""):
+                ET.SubElement(props, "property", name=k, value=_xml_text(r[k]))
+        if not r["passed"]:
+            fail = ET.SubElement(case, "failure", type="error" if r.get("error") else "outcome",
+                                 message=_xml_text(_failure_message(r)))
+            fail.text = _xml_text("\n".join(r["events"][-EVENT_TAIL:]))
+        out = []
+        if r.get("replay"):
+            out.append(f"replay: {r['replay']}")
+        out.extend(r["events"])
+        if out:
+            ET.SubElement(case, "system-out").text = _xml_text("\n".join(out))
+    tree = ET.ElementTree(suites)
+    ET.indent(tree)
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+
+
+# ---------------------------------------------------------------- plots
+
+def _series(results, fault, key, scale=1.0):
+    return [v * scale for r in results if r["fault"] == fault
+            for v in [r[key]] if v is not None]
+
+
+def _strip_box(ax, groups, labels, colors, rng):
+    """Box plot of each non-empty group with its points jittered on top."""
+    pos = [i + 1 for i, g in enumerate(groups) if g]
+    data = [g for g in groups if g]
+    if data:
+        ax.boxplot(data, positions=pos, widths=0.5, showfliers=False,
+                   medianprops={"color": "black"})
+        for p, g, c in zip(pos, data, [colors[i - 1] for i in pos]):
+            xs = [p + rng.uniform(-0.15, 0.15) for _ in g]
+            ax.scatter(xs, g, s=12, alpha=0.7, color=c, zorder=3)
+    for i, g in enumerate(groups):
+        if not g:
+            ax.text(i + 1, 0.5, "no data", ha="center", va="center",
+                    transform=ax.get_xaxis_transform(), color="#777", fontsize=8)
+    ax.set_xticks(range(1, len(groups) + 1))
+    ax.set_xticklabels(labels, fontsize=8)
+    ax.set_xlim(0.4, len(groups) + 0.6)
+    ax.grid(axis="y", alpha=0.3)
+
+
+def _new_figure(w, h):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(w, h), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _safe_name(s: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", s) or "_"
+
+
+def write_plots(results, out_dir, faults) -> List[Dict[str, Any]]:
+    """One PNG per fault type with timing data (+ an overview); returns
+    [{"fault", "file", "n"}] for the template (file None when no data)."""
+    for old in glob.glob(os.path.join(out_dir, PLOT_PREFIX + "*.png")):
+        os.remove(old)
+    rng = random.Random(0)  # jitter only; fixed so reports are reproducible
+    plots = []
+    colors = ["#1565c0", "#2e7d32"]
+    for fault in faults:
+        dv = _series(results, fault, "detect_virtual_us", 1e-3)
+        rv = _series(results, fault, "recover_virtual_us", 1e-3)
+        dh = _series(results, fault, "detect_host_s")
+        rh = _series(results, fault, "recover_host_s")
+        n = sum(1 for r in results if r["fault"] == fault)
+        if not (dv or rv or dh or rh):
+            plots.append({"fault": fault, "file": None, "n": n})
+            continue
+        fig = _new_figure(8, 3.2)
+        ax1, ax2 = fig.subplots(1, 2)
+        _strip_box(ax1, [dv, rv], ["detect", "recover"], colors, rng)
+        ax1.set_ylabel("virtual time (ms)")
+        ax1.set_title("guest virtual time", fontsize=9)
+        _strip_box(ax2, [dh, rh], ["detect", "recover"], colors, rng)
+        ax2.set_ylabel("host time (s)")
+        ax2.set_title("host wall-clock time", fontsize=9)
+        fig.suptitle(f"{fault}: time to detect and recover ({n} experiments)", fontsize=10)
+        fig.tight_layout()
+        fname = f"{PLOT_PREFIX}{_safe_name(fault)}.png"
+        fig.savefig(os.path.join(out_dir, fname))
+        plots.append({"fault": fault, "file": fname, "n": n})
+    with_data = [f for f in faults if _series(results, f, "recover_virtual_us")]
+    if len(with_data) > 1:
+        fig = _new_figure(max(5, 1.1 * len(with_data) + 2), 3.5)
+        ax = fig.subplots()
+        groups = [_series(results, f, "recover_virtual_us", 1e-3) for f in with_data]
+        _strip_box(ax, groups, with_data, ["#455a64"] * len(groups), rng)
+        ax.set_ylabel("virtual time to recover (ms)")
+        ax.set_title("recovery time by fault type", fontsize=10)
+        fig.tight_layout()
+        fname = f"{PLOT_PREFIX}overview.png"
+        fig.savefig(os.path.join(out_dir, fname))
+        plots.insert(0, {"fault": "all fault types", "file": fname,
+                         "n": sum(1 for r in results if r["fault"] in with_data)})
+    return plots
+
+
+# ---------------------------------------------------------------- index.html
+
+def _matrix(results, services, faults):
+    rows = []
+    for svc in services:
+        cells = []
+        for fault in faults:
+            rs = [r for r in results if r["service"] == svc and r["fault"] == fault]
+            counts: Dict[str, int] = {}
+            for r in rs:
+                counts[r["outcome"]] = counts.get(r["outcome"], 0) + 1
+            bad = sum(1 for r in rs if not r["passed"])
+            cls = "empty" if not rs else "ok" if bad == 0 else "bad" if bad == len(rs) else "mixed"
+            cells.append({
+                "fault": fault, "total": len(rs), "bad": bad, "cls": cls,
+                "counts": [(o or "none", counts[o], OUTCOME_COLORS.get(o, OTHER_COLOR))
+                           for o in _ordered(counts, OUTCOME_ORDER)],
+            })
+        rows.append({"service": svc, "cells": cells})
+    return rows
+
+
+def _coverage_rows(coverage):
+    rows = []
+    for comp, vals in coverage.items():
+        if comp == "html" or not isinstance(vals, Mapping):
+            continue
+        rows.append({"component": comp, "lines": _num(vals.get("lines")),
+                     "branches": _num(vals.get("branches"))})
+    return rows
+
+
+def _ms(us):
+    return None if us is None else us / 1000.0
+
+
+def render_html(results, campaign_name, summary, plots, coverage, generated) -> str:
+    import jinja2
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["ms"] = _ms
+    env.filters["num"] = lambda x, fmt="%.3f": "–" if x is None else fmt % x
+    services = sorted({r["service"] for r in results})
+    faults = _ordered((r["fault"] for r in results), FAULT_ORDER)
+    timed = [r for r in results if r["host_seconds"] is not None]
+    slowest = sorted(timed, key=lambda r: -r["host_seconds"])[:SLOWEST]
+    failed = [r for r in results if not r["passed"]]
+    return env.get_template("index.html").render(
+        campaign=campaign_name, generated=generated, summary=summary,
+        services=services, faults=faults, matrix=_matrix(results, services, faults),
+        outcome_colors=OUTCOME_COLORS, other_color=OTHER_COLOR,
+        plots=plots, slowest=slowest, failed=failed, results=results,
+        event_tail=EVENT_TAIL,
+        coverage=coverage, coverage_rows=_coverage_rows(coverage) if coverage else [],
+        coverage_html=(coverage or {}).get("html"),
+    )
+
+
+def write_report(results: Iterable[Mapping[str, Any]], out_dir: str, campaign_name: str,
+                 coverage: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    """Write results.json, junit.xml, index.html and the plots into out_dir.
+
+    `coverage`, when given, is {component: {"lines": pct, "branches": pct},
+    ..., "html": "coverage/index.html"} (the link is relative to out_dir).
+    Returns the paths written: {"json", "junit", "html", "plots": [...]}.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    rs = [normalize(r) for r in results]
+    summary = summarize(rs)
+    generated = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    cov = dict(coverage) if coverage else None
+    paths = {"json": os.path.join(out_dir, "results.json"),
+             "junit": os.path.join(out_dir, "junit.xml"),
+             "html": os.path.join(out_dir, "index.html")}
+    write_json(rs, paths["json"], campaign_name, summary, cov, generated)
+    write_junit(rs, paths["junit"], campaign_name)
+    faults = _ordered((r["fault"] for r in rs), FAULT_ORDER)
+    plots = write_plots(rs, out_dir, faults)
+    html = render_html(rs, campaign_name, summary, plots, cov, generated)
+    with open(paths["html"], "w", encoding="utf-8") as f:
+        f.write(html)
+    paths["plots"] = [os.path.join(out_dir, p["file"]) for p in plots if p["file"]]
+    return paths
