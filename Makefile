@@ -20,12 +20,12 @@ ASFLAGS := -m32 -g
 
 KERNEL_SRCS := $(wildcard os/kernel/*.c) os/lib/common/format.c os/lib/libc/string.c
 KERNEL_ASM  := os/kernel/boot.S os/kernel/trap.S
-LIB_SRCS    := $(wildcard os/lib/libc/*.c os/lib/libsys/*.c os/lib/sef/*.c) os/lib/common/format.c
+LIB_SRCS    := $(wildcard os/lib/libc/*.c os/lib/libsys/*.c os/lib/sef/*.c os/lib/fi/*.c) os/lib/common/format.c
 LIB_ASM     := os/lib/libc/crt0.S os/lib/libsys/ipc.S
 
 # user programs: name -> sources
-SERVERS  := rs pm tty
-COMMANDS := init
+SERVERS  := rs ds vm pm mem tty kv echo
+COMMANDS := init wl
 TESTPROGS := ktest peer victim lonely
 PROGRAMS := $(SERVERS) $(COMMANDS) $(TESTPROGS)
 $(foreach s,$(SERVERS),$(eval SRCS_$(s) := $(wildcard os/servers/$(s)/*.c)))

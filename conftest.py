@@ -31,3 +31,25 @@ def boot_os(os_built):
     yield boot
     for q in started:
         q.close()
+
+
+@pytest.fixture
+def live_os(os_built):
+    """Start the OS and hand back a function that boots an image and returns
+    a Console on it, once RS says every boot service is up."""
+    from faultinj.console import Console
+    started = []
+
+    def start(mods=None, timeout=120.0, wait_ready=True, **kw):
+        mods = bootimage.system() if mods is None else mods
+        q = Qemu(bootimage.kernel_path(), bootimage.modules(mods), timeout=timeout, **kw)
+        started.append(q)
+        q.start()
+        con = Console(q)
+        if wait_ready:
+            con.wait_ready(timeout=60)
+        return con
+
+    yield start
+    for q in started:
+        q.close()

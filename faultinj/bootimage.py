@@ -16,6 +16,23 @@ BUILD = Path(os.environ.get("OS_BUILD_DIR", ROOT / "build"))
 Module = Union[str, Tuple[str, str]]
 
 
+# The whole system: RS, the servers, INIT, the victim services, and the
+# workload client as a program file (noexec) that PM starts on request.
+SYSTEM = ["rs", "ds", "vm", "pm", "mem", "tty", "init", "kv", "echo", ("wl", "noexec")]
+
+
+def system(**args) -> List[Module]:
+    """SYSTEM with extra module arguments, e.g. system(kv="sef_init=fail")."""
+    out = []
+    for m in SYSTEM:
+        name, a = (m, "") if isinstance(m, str) else m
+        extra = args.pop(name, "")
+        out.append((name, f"{a} {extra}".strip()))
+    if args:
+        raise KeyError(f"not in the system image: {sorted(args)}")
+    return out
+
+
 def kernel_path() -> str:
     return str(BUILD / "kernel.elf")
 

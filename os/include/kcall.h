@@ -18,10 +18,12 @@
 #define SYS_ABORT     9   /* shut the machine down with a status */
 #define SYS_FORK      10  /* copy a process into a new slot */
 #define SYS_EXEC      11  /* load an ELF image into a process */
-#define SYS_FI        12  /* fault injection control */
+#define SYS_UNUSED12  12
 #define SYS_STOP      13  /* stop / resume a process (RTS_PROC_STOP) */
 #define SYS_SERIAL    14  /* console input: register for it, read it */
-#define NR_SYS_CALLS  15
+#define SYS_FI_CTL    15  /* arm / disarm faults in the control table */
+#define SYS_FI_FIRE   16  /* a hook reports that its fault fires now */
+#define NR_SYS_CALLS  17
 #define SYS_ALL_CALLS ((uint64_t)((1ull << NR_SYS_CALLS) - 1))
 #define KC_BIT(c)     (1ull << (c))
 
@@ -105,6 +107,15 @@
 #define   SER_READ      2     /* copy buffered input: reply SER_LEN bytes */
 #define SER_ADDR     m.u[1]
 #define SER_LEN      m.u[2]
+
+/* SYS_FI_CTL: FI_OP in, slot spec (struct fi_slot) at FI_ADDR */
+#define FI_OP        m.i[0]
+#define   FI_OP_ARM     1     /* reply FI_SLOT = slot used */
+#define   FI_OP_DISARM  2     /* FI_SLOT, or -1 for all */
+#define FI_ADDR      m.u[1]
+#define FI_SLOT      m.i[2]
+/* SYS_FI_FIRE: FI_SLOT that matched; OK means fire, EAGAIN means not */
+#define FI_SITE_ADDR m.u[3]   /* the site descriptor in the caller */
 
 /* SYS_EXEC: load ELF image at caller's IMG_ADDR into EXEC_ENDPT */
 #define EXEC_ENDPT   m.i[0]

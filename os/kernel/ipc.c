@@ -4,6 +4,7 @@
  * blocked senders is refused with ELOCKED. */
 #include "proc.h"
 #include "memory.h"
+#include "../include/fi.h"
 
 static void set_result(struct proc *p, int r) { p->regs.eax = (uint32_t)r; }
 
@@ -71,6 +72,9 @@ static int do_send(struct proc *caller, struct proc *dst, uint32_t uaddr, int fl
     message m;
     if (copy_from_user(caller, uaddr, &m, sizeof m) != OK) return EFAULT;
     m.m_source = caller->endpoint;
+    int fault = FI_ERROR("kernel.ipc.send");
+    if (fault == FI_DROP) return OK;        /* lost on the way, sender unaware */
+    if (fault) return EIO;
     if (receiving_from(dst, caller)) {
         deliver(dst, &m);
         return OK;

@@ -9,6 +9,7 @@
 #include "elfload.h"
 #include "boot.h"
 #include "../include/kcall.h"
+void fi_init(void);
 
 struct boot_module boot_modules[MAX_MODULES];
 int nr_boot_modules;
@@ -141,6 +142,7 @@ void kmain(uint32_t magic, struct mb_info *mbi)
 
     proc_init();
     priv_init();
+    fi_init();
     setup_task(IDLE, "idle");
     setup_task(CLOCK, "clock");
     setup_task(SYSTEM, "system");

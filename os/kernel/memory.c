@@ -69,6 +69,7 @@ uint32_t *pdir_new(void)
     uint32_t *pd = (uint32_t *)frame_alloc();
     if (!pd) return 0;
     memcpy(pd, kernel_pdir, (USER_BASE >> 22) * sizeof(uint32_t));
+    if (fi_map(pd) != OK) { frame_free((uint32_t)pd); return 0; }
     return pd;
 }
 

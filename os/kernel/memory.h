@@ -24,6 +24,7 @@ int       pdir_alloc_range(uint32_t *pd, uint32_t va, uint32_t len, uint32_t fla
 uint32_t *pdir_clone(uint32_t *src);
 void      pdir_activate(uint32_t *pd);
 extern uint32_t *kernel_pdir;
+int fi_map(uint32_t *pd);     /* fi.c: the fault table, read-only */
 
 /* Checked copies: every page must be present, user-accessible and, for
  * writes, writable in the process's own page table. OK or EFAULT. */

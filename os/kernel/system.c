@@ -3,6 +3,7 @@
 #include "system.h"
 #include "memory.h"
 #include "../include/signal.h"
+#include "../include/fi.h"
 
 static const kcall_handler handlers[NR_SYS_CALLS] = {
     [SYS_PRIVCTL] = do_privctl, [SYS_EXIT] = do_exit, [SYS_KILL] = do_kill,
@@ -11,6 +12,7 @@ static const kcall_handler handlers[NR_SYS_CALLS] = {
     [SYS_GETINFO] = do_getinfo, [SYS_DIAGCTL] = do_diagctl,
     [SYS_ABORT] = do_abort, [SYS_FORK] = do_fork, [SYS_EXEC] = do_exec,
     [SYS_STOP] = do_stop, [SYS_SERIAL] = do_serial,
+    [SYS_FI_CTL] = do_fi_ctl, [SYS_FI_FIRE] = do_fi_fire,
 };
 
 struct proc *arg_proc(struct proc *caller, int ep, int *err)
@@ -35,6 +37,8 @@ void kernel_call_trap(struct proc *caller)
         r = EBADREQUEST;
     else if (!caller->priv || !(caller->priv->k_calls & KC_BIT(call)))
         r = ECALLDENIED;
+    else if (call != SYS_FI_FIRE && call != SYS_FI_CTL && FI_ERROR("kernel.call"))
+        r = EIO;
     else
         r = handlers[call](caller, &m);
     if (r == EDONTREPLY)            /* caller is gone (exited itself) */

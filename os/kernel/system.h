@@ -19,6 +19,10 @@ int do_abort(struct proc *caller, message *m);
 int do_fork(struct proc *caller, message *m);
 int do_exec(struct proc *caller, message *m);
 int do_serial(struct proc *caller, message *m);
+int do_fi_ctl(struct proc *caller, message *m);
+int do_fi_fire(struct proc *caller, message *m);
+void fi_init(void);
+int  fi_map(uint32_t *pd);
 
 /* endpoint argument that may be SELF; a live non-task process or NULL */
 struct proc *arg_proc(struct proc *caller, int ep, int *err);

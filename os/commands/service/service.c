@@ -4,14 +4,62 @@
 #include "../../lib/libc/libc.h"
 #include "../../include/services.h"
 #include "../../lib/sef/sef.h"
+#include "../../include/fi.h"
 
 static void usage(void)
 {
     printf("usage: service up|down|restart|refresh|update|list LABEL [options]\n");
 }
 
+static const char *fi_types[FI_NR_TYPES] = { "none", "crash", "panic", "hang",
+    "stale_ping", "init_fail", "lu_timeout", "error", "delay", "drop", "bitflip" };
+
+/* service fi LABEL SITE TYPE [nth=N|times=K|prob=PPM] [seed=S] [arg=A]
+ * service fi off [SLOT]: the same control table the host writes by GDB. */
+static int service_fi(int argc, char **argv)
+{
+    message m = {0};
+    m.m_type = SYS_FI_CTL;
+    if (argc >= 3 && !strcmp(argv[2], "off")) {
+        m.FI_OP = FI_OP_DISARM;
+        m.FI_SLOT = argc > 3 ? atoi(argv[3]) : -1;
+        return kernel_call(&m);
+    }
+    if (argc < 5) {
+        printf("usage: service fi LABEL|* SITE TYPE [nth=N|times=K|prob=PPM] [seed=S] [arg=A]\n");
+        return EINVAL;
+    }
+    static struct fi_slot s;
+    memset(&s, 0, sizeof s);
+    if (strcmp(argv[2], "*")) strlcpy(s.proc, argv[2], sizeof s.proc);
+    if (strlen(argv[3]) >= FI_NAME_MAX) { printf("service fi: site name too long\n"); return E2BIG; }
+    strlcpy(s.site, argv[3], sizeof s.site);
+    for (int t = 1; t < FI_NR_TYPES; t++) if (!strcmp(argv[4], fi_types[t])) s.type = (uint32_t)t;
+    if (!s.type) { printf("service fi: unknown fault type %s\n", argv[4]); return EINVAL; }
+    s.trigger = FI_TRIG_NTH; s.n = 1; s.k = 1;
+    for (int i = 5; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (!eq) { printf("service fi: bad option %s\n", argv[i]); return EINVAL; }
+        uint32_t v = (uint32_t)strtol(eq + 1, 0, 0);
+        *eq = 0;
+        if (!strcmp(argv[i], "nth")) { s.trigger = FI_TRIG_NTH; s.n = v; }
+        else if (!strcmp(argv[i], "times")) { s.trigger = FI_TRIG_TIMES; s.k = v; }
+        else if (!strcmp(argv[i], "prob")) { s.trigger = FI_TRIG_PROB; s.prob = v; s.k = 1000000; }
+        else if (!strcmp(argv[i], "seed")) s.seed = v;
+        else if (!strcmp(argv[i], "arg")) s.arg = v;
+        else if (!strcmp(argv[i], "k")) s.k = v;
+        else { printf("service fi: unknown option %s\n", argv[i]); return EINVAL; }
+    }
+    m.FI_OP = FI_OP_ARM;
+    m.FI_ADDR = (uint32_t)&s;
+    int r = kernel_call(&m);
+    if (r == OK) printf("service fi: armed slot %d\n", m.FI_SLOT);
+    return r;
+}
+
 int service_main(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "fi")) return service_fi(argc, argv);
     static const struct { const char *name; int type; } ops[] = {
         { "up", RS_UP }, { "down", RS_DOWN }, { "restart", RS_RESTART },
         { "refresh", RS_REFRESH }, { "update", RS_UPDATE }, { "list", RS_LIST },

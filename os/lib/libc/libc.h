@@ -15,6 +15,7 @@ int    strncmp(const char *a, const char *b, size_t n);
 char  *strncpy(char *d, const char *s, size_t n);
 size_t strlcpy(char *d, const char *s, size_t n);
 char  *strchr(const char *s, int c);
+void  *memchr(const void *s, int c, size_t n);
 char  *strstr(const char *hay, const char *needle);
 long   strtol(const char *s, char **end, int base);
 int    atoi(const char *s);

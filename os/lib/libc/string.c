@@ -61,6 +61,12 @@ size_t strlcpy(char *d, const char *s, size_t n)
     }
     return len;
 }
+void *memchr(const void *s, int c, size_t n)
+{
+    const uint8_t *p = s;
+    for (; n; n--, p++) if (*p == (uint8_t)c) return (void *)p;
+    return 0;
+}
 char *strchr(const char *s, int c)
 {
     for (; *s; s++) if (*s == (char)c) return (char *)s;

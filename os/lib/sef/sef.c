@@ -5,6 +5,7 @@
 #include "sef.h"
 #include "sef_priv.h"
 #include "../libc/libc.h"
+#include "../../include/fi.h"
 
 static struct sef_init_info info;
 
@@ -37,6 +38,7 @@ int sef_startup(void)
     if (info.flags & SEF_DBG_INIT_TIMEOUT) sef_block_forever();
     if (info.flags & SEF_DBG_INIT_FAIL) r = EINVAL;
     else r = sef_run_init_cb(info.type, &info);
+    if (r == OK && FI_ERROR("sef.init")) r = EINVAL;     /* injected init failure */
 
     m.m_type = RS_INIT_RESULT;
     m.INIT_RESULT = r;
@@ -52,7 +54,11 @@ int sef_receive(int src, message *m)
         int r = ipc_receive(src, m);
         if (r != OK) return r;
         if (m->m_source != RS_PROC_EP) return OK;
-        if (is_notify(m)) { sef_run_ping_cb(RS_PROC_EP); continue; }
+        if (is_notify(m)) {
+            FI_POINT("sef.ping");
+            sef_run_ping_cb(RS_PROC_EP);
+            continue;
+        }
         if (m->m_type == RS_LU_PREPARE || m->m_type == RS_LU_CANCEL) {
             sef_lu_request(m);
             continue;

@@ -5,6 +5,7 @@
  * while it waits, so the call only returns when the update was aborted. */
 #include "sef_priv.h"
 #include "../libc/libc.h"
+#include "../../include/fi.h"
 
 extern sef_cb_lu_prepare_t sef_cb_prepare;
 extern sef_cb_lu_state_isvalid_t sef_cb_isvalid;
@@ -39,6 +40,7 @@ void sef_lu_before_receive(void)
     if (lu_state == SEF_LU_STATE_NULL || lu_state == SEF_LU_STATE_UNREACHABLE) return;
     /* in the receive loop a single-threaded service has no work and no
      * request in progress, so the standard states hold here */
+    if (FI_ERROR("sef.lu.prepare")) return;    /* injected: never ready */
     int r = OK;
     if (sef_cb_prepare) r = sef_cb_prepare(lu_state);
     if (r == OK) lu_ready(OK);

@@ -78,6 +78,7 @@ int main(void)
             if (m.m_source == SYSTEM) pm_reap_signals();
             continue;
         }
+        FI_POINT("pm.request");
         int r = handle(&m, pm_by_ep(m.m_source));
         if (r == EDONTREPLY) continue;
         m.m_type = r;

@@ -5,6 +5,7 @@
 #define PM_H
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
+#include "../../include/fi.h"
 
 #define NR_PM_PROCS 48
 #define PK_ROOT    1

@@ -219,6 +219,7 @@ static void schedule_restart(struct rproc *rp, const char *cause)
     rp->restart_at = now + delay;
     event("ev=restart_scheduled label=%s cause=%s delay=%u streak=%d", rp->pub.label,
           cause, delay, rp->crash_streak);
+    if (delay == 0) do_restart(rp);      /* first crash of a streak: at once */
 }
 
 void do_restart(struct rproc *rp)

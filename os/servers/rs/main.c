@@ -38,6 +38,7 @@ void rs_loop_once(void)
             if (rp) rp->flags &= ~RP_PINGED;     /* heartbeat answered */
         }
     } else {
+        FI_POINT("rs.request");
         do_request(&m);
     }
     outbox_flush();

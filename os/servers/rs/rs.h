@@ -7,6 +7,7 @@
 #include "table.h"
 #include "../../lib/libc/libc.h"
 #include "../../lib/sef/sef.h"
+#include "../../include/fi.h"
 
 #define NR_SERVICES    24
 #define RS_TICK        5       /* RS wakes every 5 clock ticks (50 ms) */

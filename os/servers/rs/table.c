@@ -6,10 +6,10 @@
 
 /* kernel-call sets */
 #define KC(c) KC_BIT(SYS_##c)
-#define KC_BASE  (KC(TIMES) | KC(GETINFO) | KC(DIAGCTL) | KC(SETALARM) | KC(EXIT))
+#define KC_BASE  (KC(TIMES) | KC(GETINFO) | KC(DIAGCTL) | KC(SETALARM) | KC(EXIT) | KC(FI_FIRE))
 #define KC_PM    (KC_BASE | KC(FORK) | KC(EXEC) | KC(PRIVCTL) | KC(GETKSIG) | KC(KILL) | KC(STOP))
 #define KC_DS    (KC_BASE | KC(VIRCOPY))
-#define KC_TTY   (KC_BASE | KC(SERIAL) | KC(ABORT))
+#define KC_TTY   (KC_BASE | KC(SERIAL) | KC(ABORT) | KC(FI_CTL))
 #define KC_TEST  (KC_BASE | KC(VIRCOPY) | KC(ABORT) | KC(FORK) | KC(EXEC) | \
                   KC(PRIVCTL) | KC(GETKSIG) | KC(KILL) | KC(STOP))
 #define SRV_F    (PF_PREEMPTIBLE)

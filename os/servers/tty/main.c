@@ -51,6 +51,7 @@ int main(void)
             if (m.m_source == HARDWARE) input();
             continue;
         }
+        FI_POINT("tty.request");
         if (m.m_type == TTY_WRITE) {
             uint32_t n = (uint32_t)m.m.i[0];
             if (n > 48) n = 48;

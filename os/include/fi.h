@@ -1,0 +1,97 @@
+/* fi.h - compiled-in fault injection hooks and the fault control table.
+ *
+ * FI_POINT("site") marks a place where a process-level fault (crash, panic,
+ * hang, delay, bit flip, stale ping) may be made to happen; FI_ERROR("site")
+ * is an expression that is non-zero when the site is armed to fail, so the
+ * code around it takes its real error path (error return, message drop,
+ * init failure, live-update prepare timeout). Each site is a static
+ * descriptor in the ELF section "fi_sites" (name, file, line, hit count),
+ * so the host lists every site from the ELF files alone.
+ *
+ * The control table is one page the kernel owns. Every system process sees
+ * it read-only at FI_TABLE_ADDR; the host writes it through the GDB stub
+ * (kernel symbol fi_table), or a process with the SYS_FI call arms it
+ * (`service fi`). A disarmed hook costs one load and one branch. Built with
+ * FAULTINJ=0 every hook compiles to nothing and the section is absent. */
+#ifndef OS_FI_H
+#define OS_FI_H
+#include <stdint.h>
+
+#define FI_TABLE_ADDR  0xBFFFE000u     /* user virtual address of the table */
+#define FI_SLOTS       8
+#define FI_NAME_MAX    32
+
+/* fault types */
+#define FI_CRASH       1   /* bad memory access */
+#define FI_PANIC       2   /* the process panics (exits) */
+#define FI_HANG        3   /* endless loop: no more receives */
+#define FI_STALE_PING  4   /* keeps serving, stops answering pings */
+#define FI_INIT_FAIL   5   /* FI_ERROR in SEF init: init reports failure */
+#define FI_LU_TIMEOUT  6   /* FI_ERROR in SEF prepare: never ready */
+#define FI_ERROR_RET   7   /* FI_ERROR: take the error path */
+#define FI_DELAY       8   /* busy wait arg thousand iterations */
+#define FI_DROP        9   /* FI_ERROR at a reply: message dropped */
+#define FI_BITFLIP     10  /* flip bit arg of the site's data word */
+#define FI_NR_TYPES    11
+
+/* triggers */
+#define FI_TRIG_NTH    1   /* on the Nth hit (per process instance) */
+#define FI_TRIG_TIMES  2   /* the first K hits, K fired in all */
+#define FI_TRIG_PROB   3   /* each hit with probability prob/1e6, seeded */
+
+struct fi_slot {
+    uint32_t active;
+    uint32_t type;
+    uint32_t trigger;
+    uint32_t n;                 /* NTH: which hit */
+    uint32_t k;                 /* how many times it may fire in all */
+    uint32_t prob;              /* PROB: parts per million */
+    uint32_t seed;
+    uint32_t arg;               /* DELAY: kilo-iterations; BITFLIP: bit */
+    uint32_t fired;             /* written by the kernel only */
+    uint32_t reserved;
+    char     site[FI_NAME_MAX]; /* site name */
+    char     proc[16];          /* only in this process ("" = any) */
+};
+
+struct fi_table {
+    uint32_t magic;             /* FI_MAGIC once the kernel set it up */
+    uint32_t armed;             /* number of active slots: the fast path */
+    uint32_t generation;        /* bumped on every change */
+    uint32_t reserved;
+    struct fi_slot slot[FI_SLOTS];
+};
+#define FI_MAGIC 0x46494e4a        /* "FINJ" */
+
+/* one descriptor per site, in section fi_sites (24 bytes, see faultinj) */
+struct fi_site {
+    const char *name;
+    const char *file;
+    uint32_t    line;
+    uint32_t    hits;
+    uint32_t    kind;           /* 0 = point, 1 = error */
+    uint32_t    reserved;
+};
+
+#if FAULTINJ
+int fi_hit_point(struct fi_site *s);
+int fi_hit_error(struct fi_site *s);
+#ifdef __KERNEL_BUILD__
+extern struct fi_table fi_table;
+#define FI_ARMED() (fi_table.armed)
+#else
+#define FI_ARMED() (((volatile struct fi_table *)FI_TABLE_ADDR)->armed)
+#endif
+#define FI_SITE_DECL(nm, kd) \
+    static struct fi_site __attribute__((section("fi_sites"), used, aligned(4))) \
+        _fi_site_##kd = { nm, __FILE__, __LINE__, 0, kd, 0 }
+#define FI_POINT(nm) do { FI_SITE_DECL(nm, 0); \
+        if (__builtin_expect(FI_ARMED() != 0, 0)) fi_hit_point(&_fi_site_0); } while (0)
+#define FI_ERROR(nm) __extension__ ({ FI_SITE_DECL(nm, 1); \
+        __builtin_expect(FI_ARMED() != 0, 0) ? fi_hit_error(&_fi_site_1) : 0; })
+#else
+#define FI_POINT(nm) do { } while (0)
+#define FI_ERROR(nm) 0
+#endif
+
+#endif

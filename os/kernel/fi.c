@@ -1,0 +1,129 @@
+/* fi.c - the kernel's side of fault injection: the control table (one
+ * page, mapped read-only into every process at FI_TABLE_ADDR), the calls
+ * that arm it and that hooks use to report firing, and the kernel's own
+ * hooks in the IPC and kernel-call paths. The host may also write the
+ * table directly through QEMU's GDB stub (symbol fi_table). */
+#include "proc.h"
+#include "memory.h"
+#include "system.h"
+#include "../include/fi.h"
+
+struct fi_table fi_table __attribute__((aligned(4096)));
+_Static_assert(sizeof(struct fi_table) <= 4096, "fi table must fit a page");
+
+static const char *type_names[FI_NR_TYPES] = { "none", "crash", "panic", "hang",
+    "stale_ping", "init_fail", "lu_timeout", "error", "delay", "drop", "bitflip" };
+
+void fi_init(void)
+{
+    fi_table.magic = FI_MAGIC;
+}
+
+int fi_map(uint32_t *pd)
+{
+    return pdir_map(pd, FI_TABLE_ADDR, (uint32_t)&fi_table, PTE_U | PTE_SHARED);
+}
+
+static void recount(void)
+{
+    uint32_t n = 0;
+    for (int i = 0; i < FI_SLOTS; i++) if (fi_table.slot[i].active) n++;
+    fi_table.armed = n;
+    fi_table.generation++;
+}
+
+static int slot_valid(const struct fi_slot *s)
+{
+    if (s->type == 0 || s->type >= FI_NR_TYPES) return 0;
+    if (s->trigger < FI_TRIG_NTH || s->trigger > FI_TRIG_PROB) return 0;
+    if (s->trigger == FI_TRIG_PROB && s->prob > 1000000) return 0;
+    if (s->k == 0) return 0;
+    if (memchr(s->site, 0, sizeof s->site) == 0 || !s->site[0]) return 0;
+    if (memchr(s->proc, 0, sizeof s->proc) == 0) return 0;
+    return 1;
+}
+
+int do_fi_ctl(struct proc *caller, message *m)
+{
+    if (m->FI_OP == FI_OP_DISARM) {
+        int i = m->FI_SLOT;
+        if (i < -1 || i >= FI_SLOTS) return EINVAL;
+        for (int j = 0; j < FI_SLOTS; j++)
+            if (i == -1 || i == j) fi_table.slot[j].active = 0;
+        recount();
+        kevent("ev=fi_disarm slot=%d by=%s", i, caller->name);
+        return OK;
+    }
+    if (m->FI_OP != FI_OP_ARM) return EINVAL;
+    struct fi_slot s;
+    if (copy_from_user(caller, m->FI_ADDR, &s, sizeof s) != OK) return EFAULT;
+    if (!slot_valid(&s)) return EINVAL;
+    for (int i = 0; i < FI_SLOTS; i++) {
+        if (fi_table.slot[i].active) continue;
+        s.active = 1;
+        s.fired = 0;
+        fi_table.slot[i] = s;
+        recount();
+        m->FI_SLOT = i;
+        kevent("ev=fi_arm slot=%d site=%s type=%s proc=%s trigger=%u n=%u k=%u by=%s", i,
+               s.site, type_names[s.type], s.proc[0] ? s.proc : "*", s.trigger, s.n, s.k,
+               caller->name);
+        return OK;
+    }
+    return ENOSPC;
+}
+
+/* Count one firing of slot i; disarm it once it has fired k times. */
+static int fire(int i, const char *site, struct proc *p)
+{
+    struct fi_slot *s = &fi_table.slot[i];
+    if (!s->active || s->fired >= s->k) return EAGAIN;
+    s->fired++;
+    kevent("ev=fi_fired slot=%d site=%s type=%s proc=%s ep=%d fired=%u", i, site,
+           type_names[s->type], p->name, p->endpoint, s->fired);
+    if (s->fired >= s->k) { s->active = 0; recount(); }
+    return OK;
+}
+
+int do_fi_fire(struct proc *caller, message *m)
+{
+    int i = m->FI_SLOT;
+    if (i < 0 || i >= FI_SLOTS) return EINVAL;
+    struct fi_site d;
+    char name[FI_NAME_MAX];
+    /* the name must be the armed site's: read the caller's descriptor */
+    if (copy_from_user(caller, m->FI_SITE_ADDR, &d, sizeof d) != OK ||
+        copy_from_user(caller, (uint32_t)d.name, name, sizeof name) != OK)
+        name[0] = 0;
+    name[FI_NAME_MAX - 1] = 0;
+    struct fi_slot *s = &fi_table.slot[i];
+    if (strcmp(name, s->site) || (s->proc[0] && strcmp(s->proc, caller->name))) return EINVAL;
+    return fire(i, name, caller);
+}
+
+/* Kernel hooks: FI_ERROR in kernel code, on behalf of the current process. */
+static uint32_t prng_state = 0x12345678;
+
+int fi_hit_error(struct fi_site *site)
+{
+    struct proc *p = current;
+    site->hits++;
+    if (!p) return 0;
+    for (int i = 0; i < FI_SLOTS; i++) {
+        struct fi_slot *s = &fi_table.slot[i];
+        if (!s->active || strcmp(s->site, site->name)) continue;
+        if (s->proc[0] && strcmp(s->proc, p->name)) continue;
+        int go = 0;
+        if (s->trigger == FI_TRIG_NTH) go = site->hits == s->n;
+        else if (s->trigger == FI_TRIG_TIMES) go = 1;
+        else {
+            if (s->seed) { prng_state = s->seed; s->seed = 0; }
+            prng_state = prng_state * 1103515245u + 12345u;
+            go = (prng_state >> 8) % 1000000u < s->prob;
+        }
+        if (go && fire(i, site->name, p) == OK) return (int)s->type;
+    }
+    return 0;
+}
+
+int fi_hit_point(struct fi_site *site) { return fi_hit_error(site); }

@@ -1,0 +1,103 @@
+/* fi.c - the user side of the compiled-in fault hooks. A hook that finds
+ * the table armed comes here: match the armed slots against this site and
+ * process, apply the trigger, ask the kernel to count the firing (so "K
+ * times" holds across restarts), then do the fault. */
+#include "../../include/fi.h"
+#include "../libsys/syslib.h"
+#include "../libc/libc.h"
+#include "../sef/sef.h"
+
+#define TABLE ((volatile struct fi_table *)FI_TABLE_ADDR)
+static char myname[PROC_NAME_LEN];
+static uint32_t prng;
+extern char __data_start[], __data_end[];
+
+static int vstrcmp(const volatile char *a, const char *b)
+{
+    while (*a && *a == *b) { a++; b++; }
+    return (uint8_t)*a - (uint8_t)*b;
+}
+
+static int report(int i, struct fi_site *s)
+{
+    message m = {0};
+    m.m_type = SYS_FI_FIRE;
+    m.FI_SLOT = i;
+    m.FI_SITE_ADDR = (uint32_t)s;
+    return kernel_call(&m);
+}
+
+static int error_kind(uint32_t type)
+{
+    return type == FI_INIT_FAIL || type == FI_LU_TIMEOUT || type == FI_ERROR_RET || type == FI_DROP;
+}
+
+/* Which armed fault fires at this hit, or 0. */
+static int check(struct fi_site *s, int want_error)
+{
+    s->hits++;
+    if (TABLE->magic != FI_MAGIC) return 0;
+    if (!myname[0]) {
+        struct whoami w;
+        if (sys_whoami(&w) != OK) return 0;
+        strlcpy(myname, w.name, sizeof myname);
+    }
+    for (int i = 0; i < FI_SLOTS; i++) {
+        volatile struct fi_slot *sl = &TABLE->slot[i];
+        if (!sl->active || error_kind(sl->type) != want_error) continue;
+        if (vstrcmp(sl->site, s->name)) continue;
+        if (sl->proc[0] && vstrcmp(sl->proc, myname)) continue;
+        int go;
+        if (sl->trigger == FI_TRIG_NTH) go = s->hits == sl->n;
+        else if (sl->trigger == FI_TRIG_TIMES) go = 1;
+        else {
+            if (!prng) prng = sl->seed ? sl->seed : 1;
+            prng = prng * 1103515245u + 12345u;
+            go = (prng >> 8) % 1000000u < sl->prob;
+        }
+        if (go && report(i, s) == OK) return (int)sl->type;
+    }
+    return 0;
+}
+
+static void flip_bit(uint32_t arg)
+{
+    uint32_t words = (uint32_t)(__data_end - __data_start) / 4;
+    if (!words) return;
+    uint32_t *w = (uint32_t *)__data_start + (arg >> 5) % words;
+    *w ^= 1u << (arg & 31);
+}
+
+static uint32_t slot_arg(int type)
+{
+    for (int i = 0; i < FI_SLOTS; i++)
+        if (TABLE->slot[i].type == (uint32_t)type) return TABLE->slot[i].arg;
+    return 0;
+}
+
+int fi_hit_point(struct fi_site *s)
+{
+    int type = check(s, 0);
+    switch (type) {
+    case FI_CRASH: { volatile int *p = 0; *p = 0xbad; break; }
+    case FI_PANIC:
+        printf("%s: panic: fault injected at %s\n", myname, s->name);
+        sys_kill(SELF, SIGABRT);
+        break;
+    case FI_HANG: for (;;) __asm__ volatile(""); break;
+    case FI_STALE_PING: sef_setcb_ping_reply(sef_cb_ping_reply_null); break;
+    case FI_DELAY: {
+        uint32_t n = (slot_arg(FI_DELAY) ? slot_arg(FI_DELAY) : 100) * 1000;
+        for (volatile uint32_t i = 0; i < n; i++) ;
+        break;
+    }
+    case FI_BITFLIP: flip_bit(slot_arg(FI_BITFLIP)); break;
+    default: break;
+    }
+    return type;
+}
+
+int fi_hit_error(struct fi_site *s)
+{
+    return check(s, 1);
+}

@@ -1,0 +1,63 @@
+"""RS brings the system up: init protocol in table order, SYNCH_BOOT
+services finished before the next starts, the process tree, and a boot
+service that fails or hangs its init halts the system with RS's panic."""
+
+from faultinj import bootimage
+from faultinj.exitcodes import HOST_PANIC
+
+BOOT_ORDER = ["ds", "vm", "pm", "mem", "tty", "kv", "echo"]
+SYNCH = {"ds", "vm", "pm"}
+
+
+def test_boot_services_init_in_table_order(live_os):
+    con = live_os()
+    evs = con.q.serial.events
+    results = [e for e in evs if e.kind == "init_result" and e.get("who") == "rs"]
+    assert [e.get("label") for e in results] == BOOT_ORDER
+    assert all(e.int("result") == 0 and e.get("type") == "fresh" for e in results)
+    # a SYNCH_BOOT service is initialized before the next one starts
+    idx = {(e.kind, e.get("label")): i for i, e in enumerate(evs)
+           if e.kind in ("init_start", "init_result")}
+    for a, b in zip(BOOT_ORDER, BOOT_ORDER[1:]):
+        if a in SYNCH:
+            assert idx[("init_result", a)] < idx[("init_start", b)], (a, b)
+    # every SEF service ran its fresh init callback itself
+    sef = {e.get("label") for e in evs if e.kind == "sef_init" and e.get("type") == "fresh"}
+    assert sef == set(BOOT_ORDER)
+
+
+def test_process_tree(live_os):
+    con = live_os()
+    mark = con.mark()
+    con.run("ps")
+    procs = {e.get("name"): e for e in con.events("proc", since=mark)}
+    assert procs["init"].int("pid") == 0 and procs["init"].get("kind") == "root"
+    assert procs["rs"].int("ppid") == 0
+    rs_pid = procs["rs"].get("pid")
+    for name in BOOT_ORDER:
+        assert procs[name].get("ppid") == rs_pid, name
+        assert procs[name].get("kind") == "service"
+
+
+def _boot_expect_panic(boot_os, arg):
+    r = boot_os(bootimage.system(kv=arg), timeout=120)
+    assert r.exit_status == HOST_PANIC, (r.outcome, r.serial[-3000:])
+    panic = [e for e in r.events if e.kind == "panic" and e.get("who") == "rs"]
+    assert panic and panic[0].get("proc") == "kv", r.serial[-3000:]
+    assert "RS PANIC: boot service failed to initialize: kv" in r.serial
+    return r
+
+
+def test_boot_service_init_failure_halts(boot_os):
+    r = _boot_expect_panic(boot_os, "sef_init=fail")
+    res = [e for e in r.events if e.kind == "init_result" and e.get("label") == "kv"]
+    assert res and res[0].int("result") != 0
+
+
+def test_boot_service_init_silence_halts_after_limit(boot_os):
+    r = _boot_expect_panic(boot_os, "sef_init=timeout")
+    to = [e for e in r.events if e.kind == "init_timeout" and e.get("label") == "kv"]
+    start = [e for e in r.events if e.kind == "init_start" and e.get("label") == "kv"]
+    assert to and start
+    # RS waited its whole limit (INIT_TIMEOUT = 200 ticks = 2 s virtual)
+    assert to[0].t - start[0].t >= 2_000_000
