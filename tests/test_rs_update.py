@@ -4,6 +4,9 @@ one whose prepare times out is aborted and the old version keeps serving."""
 
 def test_live_update_carries_state(live_os):
     con = live_os()
+    first = con.mark()
+    con.run("run wl kv 40")                 # 40 keys stored before the update
+    con.wait_event("wl_done", since=first, timeout=60)
     mark = con.mark()
     con.run("run wl kv 300")
     old_ep = con.events("init_result", label="kv")[0].get("ep")
@@ -14,7 +17,7 @@ def test_live_update_carries_state(live_os):
     upd = con.events("update_done", since=mark, label="kv")
     assert upd and upd[0].get("ep") == old_ep
     restored = con.events("kv_restored", since=mark)
-    assert restored and restored[0].int("type") == 1 and restored[0].int("keys") > 0
+    assert restored and restored[0].int("type") == 1 and restored[0].int("keys") >= 40
 
 
 def test_live_update_prepare_timeout_aborts(live_os):
