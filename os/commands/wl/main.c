@@ -42,10 +42,19 @@ static void rebind(void)
     ep = e;
 }
 
+/* DS names an endpoint for the victim other than the one in use: a
+ * restarted victim has been published, so waiting longer is pointless. */
+static int ds_has_news(void)
+{
+    int e = ds_lookup(label);
+    return e >= 0 && e != ANY && e != NONE && e != SELF && e != ep;
+}
+
 /* Wait about a tick before trying again, so RS has time to bring the
- * victim back. Best is an alarm; a process without SETALARM (or without
- * the RECEIVE trap) watches the clock instead, yielding to DS in between;
- * with neither, one DS round trip is all the pause there is. */
+ * victim back. Best is an alarm. A user process has neither SETALARM nor
+ * the RECEIVE trap, so it watches the clock instead, asking DS in between
+ * (which also yields the CPU) and stopping early once DS names a new
+ * endpoint; with no clock either, one DS round trip is the whole pause. */
 static void pause_tick(void)
 {
     message m;
@@ -60,14 +69,14 @@ static void pause_tick(void)
         if (sys_times(&m) == OK) {
             uint32_t t0 = m.T_UPTIME;
             for (int k = 0; k < 100000; k++) {
-                (void)ds_lookup(label);
+                if (ds_has_news()) return;
                 if (sys_times(&m) != OK || m.T_UPTIME != t0) return;
             }
             return;
         }
         can_time = 0;
     }
-    (void)ds_lookup(label);
+    (void)ds_has_news();
 }
 
 /* One request, repeated through DS until it is answered with OK (or with

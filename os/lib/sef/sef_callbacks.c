@@ -2,6 +2,7 @@
  * callbacks services can pick. */
 #include "sef_priv.h"
 #include "../libc/libc.h"
+#include "../../include/fi.h"
 
 static sef_cb_init_t cb_init_fresh = sef_cb_init_null;
 static sef_cb_init_t cb_init_lu;          /* default: same as fresh */
@@ -28,7 +29,11 @@ int sef_run_init_cb(int type, const struct sef_init_info *info)
     return r;
 }
 
-void sef_run_ping_cb(int rs_ep) { cb_ping(rs_ep); }
+void sef_run_ping_cb(int rs_ep)
+{
+    if (FI_ERROR("sef.pong")) return;       /* injected: the pong is lost */
+    cb_ping(rs_ep);
+}
 
 int sef_cb_init_null(int type, const struct sef_init_info *info) { (void)type; (void)info; return OK; }
 int sef_cb_init_fail(int type, const struct sef_init_info *info) { (void)type; (void)info; return EINVAL; }

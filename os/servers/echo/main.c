@@ -2,7 +2,8 @@
  * word 13 replaced by a counter of requests served over the service's
  * whole life, across crashes and updates. The counter is saved in DS
  * before each answer, so a client never sees it go back. ECHO_CRASH and
- * ECHO_HANG are faults on request and are not answered. */
+ * ECHO_HANG are faults on request and are not answered. Module arguments
+ * select init and crash-loop faults as in KV. */
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
 
@@ -14,6 +15,45 @@ static struct echo_state {
     uint32_t generation;       /* instances that carried the counter on */
     int32_t  served;
 } st;
+
+/* Faults on request. The pointer and its target are both volatile, so the
+ * store is a real page fault, not one the compiler drops or turns into ud2. */
+static void __attribute__((noreturn)) crash_now(void)
+{
+    volatile int *volatile p = 0;
+    *p = 0xdead;
+    for (;;) ;
+}
+
+static void __attribute__((noreturn)) block_forever(void)
+{
+    message m;
+    for (;;) ipc_receive(KERNEL, &m);     /* the kernel never sends */
+}
+
+/* Module or `service up -args` arguments, for tests of RS itself:
+ * sef_init=fail|timeout|crash makes every init of this instance fail,
+ * never answer or crash; crashloop crashes right after each init. */
+static int dbg_init_fail, dbg_init_timeout, dbg_init_crash, dbg_crashloop;
+
+static void parse_args(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "sef_init=fail")) dbg_init_fail = 1;
+        else if (!strcmp(argv[i], "sef_init=timeout")) dbg_init_timeout = 1;
+        else if (!strcmp(argv[i], "sef_init=crash")) dbg_init_crash = 1;
+        else if (!strcmp(argv[i], "crashloop")) dbg_crashloop = 1;
+        else printf("%s: unknown argument %s\n", argv[0], argv[i]);
+    }
+}
+
+/* OK, or the failure the arguments ask for (which may never return). */
+static int debug_init(void)
+{
+    if (dbg_init_crash) crash_now();
+    if (dbg_init_timeout) block_forever();
+    return dbg_init_fail ? EINVAL : OK;
+}
 
 static int do_echo(message *m)
 {
@@ -32,6 +72,8 @@ static int do_echo(message *m)
 static int init_fresh(int type, const struct sef_init_info *info)
 {
     (void)type; (void)info;
+    int r = debug_init();
+    if (r != OK) return r;
     memset(&st, 0, sizeof st);
     st.magic = ECHO_MAGIC;
     (void)sef_state_save(&st, sizeof st);   /* drop an older instance's count */
@@ -41,7 +83,9 @@ static int init_fresh(int type, const struct sef_init_info *info)
 static int init_restore(int type, const struct sef_init_info *info)
 {
     (void)info;
-    int r = sef_state_restore(&st, sizeof st);
+    int r = debug_init();
+    if (r != OK) return r;
+    r = sef_state_restore(&st, sizeof st);
     if (r != (int)sizeof st || st.magic != ECHO_MAGIC || st.served < 0) {
         if (r != ENOENT) event("ev=echo_restore_failed err=%d type=%d", r < 0 ? r : EINVAL, type);
         memset(&st, 0, sizeof st);
@@ -70,14 +114,19 @@ static void reply(message *m, int result)
     else ipc_sendnb(dst, m);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    parse_args(argc, argv);
     sef_setcb_init_fresh(init_fresh);
     sef_setcb_init_restart(init_restore);
     sef_setcb_init_lu(init_restore);
     sef_setcb_lu_state_isvalid(sef_cb_lu_state_isvalid_standard);
     sef_setcb_lu_prepare(lu_prepare);
     sef_startup();
+    if (dbg_crashloop) {
+        event("ev=echo_fault kind=crashloop");
+        crash_now();
+    }
 
     for (;;) {
         message m;
@@ -88,11 +137,7 @@ int main(void)
         case ECHO_ECHO: r = do_echo(&m); break;
         case ECHO_CRASH: {
             event("ev=echo_fault kind=crash from=%d", m.m_source);
-            /* both the pointer and the target volatile: a real page fault,
-             * not a store the compiler drops or turns into ud2 */
-            volatile int *volatile p = 0;
-            *p = 0xdead;
-            for (;;) ;
+            crash_now();
         }
         case ECHO_HANG:
             event("ev=echo_fault kind=hang from=%d", m.m_source);

@@ -1,0 +1,58 @@
+"""python3 -m faultinj sites [--json] [--build DIR]
+
+Lists every fault site compiled into every binary of the OS, read from
+the ELF files alone (section fi_sites): binary, site name, kind
+(point/error), source file and line.
+"""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import bootimage
+from .elfsyms import ElfImage, ElfFormatError
+
+KINDS = {0: "point", 1: "error"}
+
+
+def collect(build: Path):
+    sites = []
+    for path in sorted(build.glob("*.elf")):
+        try:
+            img = ElfImage(str(path))
+        except (ElfFormatError, OSError) as e:
+            raise SystemExit(f"faultinj: cannot read {path}: {e}")
+        for s in img.fault_sites():
+            sites.append({"binary": path.stem, "site": s.name, "kind": KINDS.get(s.kind, str(s.kind)),
+                          "file": os.path.relpath(s.file, bootimage.ROOT) if os.path.isabs(s.file) else s.file,
+                          "line": s.line, "addr": s.addr})
+    return sites
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python3 -m faultinj")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("sites", help="list the fault sites of every binary")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--build", default=str(bootimage.BUILD), help="directory of the built ELF files")
+    a = ap.parse_args(argv)
+    build = Path(a.build)
+    if not build.is_dir() or not any(build.glob("*.elf")):
+        print(f"faultinj: no ELF files in {build} (run make first)", file=sys.stderr)
+        return 2
+    sites = collect(build)
+    if a.json:
+        json.dump(sites, sys.stdout, indent=1)
+        print()
+        return 0
+    print(f"{'binary':<10} {'site':<24} {'kind':<6} location")
+    for s in sites:
+        print(f"{s['binary']:<10} {s['site']:<24} {s['kind']:<6} {s['file']}:{s['line']}")
+    print(f"{len(sites)} sites in {len({s['binary'] for s in sites})} binaries")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
