@@ -109,6 +109,7 @@ int do_fi_fire(struct proc *caller, message *m)
     return fire(i, name, caller);
 }
 
+#if FAULTINJ
 /* Kernel hooks: FI_ERROR in kernel code, on behalf of the current process. */
 static uint32_t prng_state = 0x12345678;
 
@@ -135,3 +136,4 @@ int fi_hit_error(struct fi_site *site)
 }
 
 int fi_hit_point(struct fi_site *site) { return fi_hit_error(site); }
+#endif /* FAULTINJ */

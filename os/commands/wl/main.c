@@ -9,7 +9,7 @@
 #include "../../include/services.h"
 #include "../../lib/libc/libc.h"
 
-#define MAX_TRIES 2000      /* per request; with alarms a try waits a tick */
+#define MAX_TRIES 2000      /* per request; each retry waits up to a tick */
 #define KV_KEYS   64        /* the key space KV holds */
 #define ECHO_WORDS 13       /* payload words echoed; word 13 is the counter */
 
@@ -31,10 +31,12 @@ static int ds_lookup(const char *name)
     return m.m_type != OK ? m.m_type : m.DS_ENDPT;
 }
 
+static int usable(int e) { return e >= 0 && e != ANY && e != NONE && e != SELF; }
+
 static void rebind(void)
 {
     int e = ds_lookup(label);
-    if (e < 0 || e == ANY || e == NONE || e == SELF || e == ep) return;
+    if (!usable(e) || e == ep) return;
     if (ep != NONE) {
         rebinds++;
         event("ev=wl_rebind target=%s old=%d new=%d", label, ep, e);
@@ -47,7 +49,7 @@ static void rebind(void)
 static int ds_has_news(void)
 {
     int e = ds_lookup(label);
-    return e >= 0 && e != ANY && e != NONE && e != SELF && e != ep;
+    return usable(e) && e != ep;
 }
 
 /* Wait about a tick before trying again, so RS has time to bring the
@@ -153,7 +155,10 @@ static int echo_once(int i)
     q.m.i[ECHO_WORDS] = -1;
     if (call(&q, &a, OK) != OK) return -1;
     for (int w = 0; w < ECHO_WORDS; w++)
-        if (a.m.i[w] != q.m.i[w]) return 0;
+        if (a.m.i[w] != q.m.i[w]) {
+            event("ev=wl_wrong target=echo word=%d got=%d want=%d", w, a.m.i[w], q.m.i[w]);
+            return 0;
+        }
     int counter = a.m.i[ECHO_WORDS];
     if (counter <= last_counter) {
         event("ev=wl_wrong target=echo counter=%d last=%d", counter, last_counter);
@@ -215,7 +220,7 @@ int main(int argc, char **argv)
     label = argv[1];
     char *end;
     long count = strtol(argv[2], &end, 10);
-    if (*end || count < 0 || count > 1000000) usage();
+    if (*end || end == argv[2] || count < 0 || count > 1000000) usage();
     int fault_at = -1, crash = 0;
     if (argc > 3) {
         const char *f = argv[3];

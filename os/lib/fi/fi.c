@@ -7,6 +7,7 @@
 #include "../libc/libc.h"
 #include "../sef/sef.h"
 
+#if FAULTINJ
 #define TABLE ((volatile struct fi_table *)FI_TABLE_ADDR)
 static char myname[PROC_NAME_LEN];
 static uint32_t prng;
@@ -101,3 +102,4 @@ int fi_hit_error(struct fi_site *s)
 {
     return check(s, 1);
 }
+#endif /* FAULTINJ */

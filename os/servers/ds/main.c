@@ -1,6 +1,7 @@
 /* main.c - DS, the data store: label -> endpoint mappings published by RS,
  * subscriptions to label changes, and one saved state blob per label so a
  * service restarted under a new endpoint gets its state back. */
+#include "../../include/fi.h"
 #include "ds.h"
 
 /* A blob is copied in here first so a failed copy cannot damage the state
@@ -189,6 +190,7 @@ int main(void)
         if (sef_receive(ANY, &m) != OK) continue;
         if (is_notify(&m)) continue;
         int r;
+        FI_POINT("ds.request");
         switch (m.m_type) {
         case DS_PUBLISH:   r = do_publish(&m); break;
         case DS_DELETE:    r = do_delete(&m); break;

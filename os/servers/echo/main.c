@@ -4,6 +4,7 @@
  * before each answer, so a client never sees it go back. ECHO_CRASH and
  * ECHO_HANG are faults on request and are not answered. Module arguments
  * select init and crash-loop faults as in KV. */
+#include "../../include/fi.h"
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
 
@@ -134,7 +135,10 @@ int main(int argc, char **argv)
         if (is_notify(&m)) continue;
         int r;
         switch (m.m_type) {
-        case ECHO_ECHO: r = do_echo(&m); break;
+        case ECHO_ECHO:
+            FI_POINT("echo.echo");
+            r = do_echo(&m);
+            break;
         case ECHO_CRASH: {
             event("ev=echo_fault kind=crash from=%d", m.m_source);
             crash_now();

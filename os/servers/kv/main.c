@@ -6,6 +6,7 @@
  * faults on request, for the recovery tests; neither is answered. Module
  * arguments can make its init fail, hang or crash, or make every instance
  * crash right after init, for tests of RS itself. */
+#include "../../include/fi.h"
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
 
@@ -198,8 +199,14 @@ int main(int argc, char **argv)
         if (is_notify(&m)) continue;
         int r;
         switch (m.m_type) {
-        case KV_PUT:   r = do_put(&m); break;
-        case KV_GET:   r = do_get(&m); break;
+        case KV_PUT:
+            FI_POINT("kv.put");
+            r = FI_ERROR("kv.put.err") ? EIO : do_put(&m);
+            break;
+        case KV_GET:
+            FI_POINT("kv.get");
+            r = do_get(&m);
+            break;
         case KV_STATS: r = do_stats(&m); break;
         case KV_CRASH: {
             event("ev=kv_fault kind=crash from=%d", m.m_source);
@@ -210,6 +217,7 @@ int main(int argc, char **argv)
             for (;;) ;            /* no more pings answered: RS must notice */
         default:       r = ENOSYS; break;
         }
+        if (FI_ERROR("kv.reply")) continue;     /* injected: answer lost */
         reply(&m, r);
     }
 }

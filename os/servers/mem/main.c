@@ -3,6 +3,7 @@
  * (MEM_READ) to start or restart a service without any file system. The
  * kernel's module table lists every module, program files ("noexec")
  * included, so that is what MEM searches. */
+#include "../../include/fi.h"
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
 
@@ -110,6 +111,7 @@ int main(void)
         if (sef_receive(ANY, &m) != OK) continue;
         if (is_notify(&m)) continue;
         int r;
+        FI_POINT("mem.request");
         switch (m.m_type) {
         case MEM_FIND: r = do_find(&m); break;
         case MEM_READ: r = do_read(&m); break;

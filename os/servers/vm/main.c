@@ -3,6 +3,7 @@
  * each service's mask with VM_SET_MASK, and VM checks it on every call.
  * The masks are saved in DS after each change so a restarted or updated
  * VM does not forget who may do what. */
+#include "../../include/fi.h"
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
 
@@ -136,6 +137,7 @@ int main(void)
         if (sef_receive(ANY, &m) != OK) continue;
         if (is_notify(&m)) continue;
         int r;
+        FI_POINT("vm.request");
         switch (m.m_type) {
         case VM_INFO:     r = do_info(&m); break;
         case VM_SET_MASK: r = do_set_mask(&m); break;
