@@ -53,3 +53,20 @@ def live_os(os_built):
     yield start
     for q in started:
         q.close()
+
+
+@pytest.fixture
+def fi_os(os_built):
+    """Boot the OS with the GDB stub attached; returns a function that
+    starts a faultinj Session (arm faults at boot or later)."""
+    from faultinj.session import Session
+    sessions = []
+
+    def start(mods=None, **kw):
+        s = Session(bootimage.system() if mods is None else mods, **kw)
+        sessions.append(s)
+        return s
+
+    yield start
+    for s in sessions:
+        s.close()

@@ -80,10 +80,11 @@ int fi_hit_point(struct fi_site *s)
 {
     int type = check(s, 0);
     switch (type) {
-    case FI_CRASH: { volatile int *p = 0; *p = 0xbad; break; }
+    case FI_CRASH: { volatile int *volatile p = 0; *p = 0xbad; break; }
     case FI_PANIC:
+        /* a service panic ends the process, as panic() does in MINIX */
         printf("%s: panic: fault injected at %s\n", myname, s->name);
-        sys_kill(SELF, SIGABRT);
+        sys_exit_proc(SELF);
         break;
     case FI_HANG: for (;;) __asm__ volatile(""); break;
     case FI_STALE_PING: sef_setcb_ping_reply(sef_cb_ping_reply_null); break;

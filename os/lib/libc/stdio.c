@@ -39,6 +39,6 @@ void exit(int status)
 
 void abort(void)
 {
-    sys_kill(SELF, SIGABRT);
+    printf("abort\n");
     exit(1);
 }

@@ -34,7 +34,7 @@ int sef_startup(void)
     strlcpy(info.label, m.INIT_LABEL, sizeof info.label);
 
     /* debug behaviours for tests of the init protocol itself */
-    if (info.flags & SEF_DBG_INIT_CRASH) { volatile int *p = 0; *p = 0xdead; }
+    if (info.flags & SEF_DBG_INIT_CRASH) { volatile int *volatile p = 0; *p = 0xdead; }
     if (info.flags & SEF_DBG_INIT_TIMEOUT) sef_block_forever();
     if (info.flags & SEF_DBG_INIT_FAIL) r = EINVAL;
     else r = sef_run_init_cb(info.type, &info);

@@ -25,6 +25,8 @@ void rs_loop_once(void)
 {
     message m;
     outbox_flush();
+    /* a server did not take what RS owes it: look again next tick */
+    if (outbox_pending()) sys_setalarm(1, 0);
     if (ipc_receive(ANY, &m) != OK) return;
     now = sys_uptime();
     if (is_notify(&m)) {

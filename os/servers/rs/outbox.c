@@ -44,3 +44,9 @@ void outbox_flush(void)
         box[best].used = 0;             /* sent, or the server is gone */
     }
 }
+
+int outbox_pending(void)
+{
+    for (int i = 0; i < OUTBOX_SIZE; i++) if (box[i].used) return 1;
+    return 0;
+}

@@ -3,4 +3,5 @@
 #define RS_OUTBOX_H
 void outbox_post(int dst, const message *m);
 void outbox_flush(void);
+int  outbox_pending(void);
 #endif
