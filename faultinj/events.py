@@ -10,7 +10,7 @@ import codecs
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
 PREFIX = "#EV "
@@ -57,6 +57,9 @@ class Event:
     t: Optional[int]
     fields: Dict[str, str]
     raw: str
+    # host monotonic time the line arrived (set by EventStream), for
+    # host-time measurements; not part of equality
+    host_t: Optional[float] = field(default=None, compare=False)
 
     def get(self, key: str, default=None):
         return self.fields.get(key, default)
@@ -216,9 +219,11 @@ class EventStream:
             self._text_len += len(text)
             lines = (self._partial + text).split("\n")
             self._partial = lines.pop()
+            now = time.monotonic()
             for line in lines:
                 ev = parse_line(line)
                 if ev is not None:
+                    ev.host_t = now
                     new.append(ev)
             if new:
                 self._events.extend(new)
