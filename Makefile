@@ -39,7 +39,7 @@ KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
 LOBJS := $(patsubst %,$(BUILD)/u/%.o,$(LIB_SRCS) $(LIB_ASM))
 ELFS  := $(BUILD)/kernel.elf $(patsubst %,$(BUILD)/%.elf,$(PROGRAMS))
 
-.PHONY: all run test bench deps clean
+.PHONY: all run test bench deps clean campaign
 all: $(ELFS)
 
 $(BUILD)/k/%.c.o: %.c $(HEADERS)
@@ -80,6 +80,15 @@ run: all
 
 test: all
 	$(PYTHON) -m pytest -n auto -q
+
+# The main job: run a fault campaign and write its report.
+#   make campaign [SPEC=campaigns/specs/quick.spec] [ONLY=<experiment id>] [JOBS=2]
+SPEC ?= campaigns/specs/default.spec
+JOBS ?= auto
+campaign: all
+	@CAMPAIGN_SPEC=$(SPEC) CAMPAIGN_ONLY='$(ONLY)' $(PYTHON) -m pytest campaigns/test_campaign.py \
+		-n $(JOBS) -q -p no:cacheprovider -o addopts="" --timeout 300; \
+	status=$$?; echo "report: reports/out/$$(sed -n 's/^campaign  *//p' $(SPEC) | head -1)/index.html"; exit $$status
 
 bench: all
 	$(PYTHON) -m bench

@@ -8,6 +8,7 @@ void kevent_raw(const char *who, const char *text, size_t len)
     char head[64];
     uint64_t t = uptime_usec();
     int n = ksnprintf(head, sizeof head, "#EV t=%llu who=%s ", (unsigned long long)t, who);
+    serial_newline_if_needed();
     serial_write(head, (size_t)n);
     while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
         len--;

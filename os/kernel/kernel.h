@@ -22,6 +22,7 @@ void serial_init(void);
 void serial_putc(char c);
 void serial_write(const char *s, size_t n);
 void serial_enable_rx(void);
+void serial_newline_if_needed(void);
 int  serial_rx_irq(void);
 size_t serial_read(char *buf, size_t max);
 

@@ -45,8 +45,18 @@ size_t serial_read(char *buf, size_t max)
     return n;
 }
 
+static char last_out = '\n';
+
+/* Event lines must start a line: after a prompt or other partial line,
+ * begin a new one. */
+void serial_newline_if_needed(void)
+{
+    if (last_out != '\n') serial_write("\n", 1);
+}
+
 void serial_putc(char c)
 {
+    last_out = c == '\r' ? last_out : c;
     while ((inb(COM1 + 5) & 0x20) == 0)
         ;
     outb(COM1, (uint8_t)c);

@@ -1,0 +1,108 @@
+"""Harness of the campaign run (campaigns/test_campaign.py): where the
+spec, journal and report are, and the report written when the run ends.
+
+Environment (the Makefile sets these):
+  CAMPAIGN_SPEC  spec file (default campaigns/specs/default.spec)
+  CAMPAIGN_ONLY  comma-separated experiment ids or globs to run alone
+  CAMPAIGN_OUT   report directory (default reports/out/<campaign name>)
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from campaigns import spec as specmod
+from campaigns.journal import Journal
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def spec_path() -> str:
+    return os.environ.get("CAMPAIGN_SPEC", "campaigns/specs/default.spec")
+
+
+def load_campaign():
+    path = spec_path()
+    try:
+        return specmod.load(str(ROOT / path) if not os.path.isabs(path) else path)
+    except specmod.SpecError as e:
+        raise pytest.UsageError(f"bad campaign spec: {e}") from None
+    except OSError as e:
+        raise pytest.UsageError(f"cannot read campaign spec {path}: {e}") from None
+
+
+def out_dir(campaign) -> Path:
+    d = os.environ.get("CAMPAIGN_OUT")
+    return Path(d) if d else ROOT / "reports" / "out" / campaign.name
+
+
+_fingerprint = None
+
+
+def build_fingerprint() -> str:
+    """Hash of the built binaries and the spec: a journal is only resumed
+    for the same OS and the same campaign."""
+    global _fingerprint
+    if _fingerprint is None:
+        import hashlib
+        from faultinj import bootimage
+        h = hashlib.sha256()
+        for p in sorted(bootimage.BUILD.glob("*.elf")):
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+        h.update(Path(spec_path()).read_bytes() if Path(spec_path()).exists() else b"")
+        _fingerprint = h.hexdigest()[:16]
+    return _fingerprint
+
+
+def journal_for(campaign) -> Journal:
+    d = out_dir(campaign)
+    d.mkdir(parents=True, exist_ok=True)
+    return Journal(str(d / "journal.jsonl"))
+
+
+def start_journal(campaign) -> None:
+    """A journal from another build or spec is set aside, not resumed."""
+    j = journal_for(campaign)
+    fp = build_fingerprint()
+    stale = [r for r in j.records() if r.get("build") != fp]
+    if stale:
+        os.replace(j.path, str(j.path) + ".old")
+
+
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):
+        return
+    if any("test_campaign.py" in str(a) for a in config.args):
+        from faultinj import bootimage
+        bootimage.build()
+        start_journal(load_campaign())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # the controller (or a run without xdist) writes the report once
+    if hasattr(session.config, "workerinput"):
+        return
+    if not any(str(a).endswith("test_campaign.py") or "test_campaign.py" in str(a)
+               for a in session.config.args):
+        return
+    from reports.build import write_report
+    campaign = load_campaign()
+    results = journal_for(campaign).results()
+    order = {e.id: i for i, e in enumerate(campaign.experiments)}
+    results = sorted((r for r in results if r["id"] in order), key=lambda r: order[r["id"]])
+    cov = None
+    cov_json = out_dir(campaign) / "coverage" / "summary.json"
+    if cov_json.exists():
+        import json
+        cov = json.loads(cov_json.read_text())
+    paths = write_report(results, str(out_dir(campaign)), campaign.name, coverage=cov)
+    failed = [r for r in results if not r.get("ok")]
+    tr = session.config.pluginmanager.get_plugin("terminalreporter")
+    msg = (f"campaign {campaign.name}: {len(results)}/{len(campaign.experiments)} experiments recorded, "
+           f"{len(failed)} not as required; report: {paths['html']}")
+    if tr:
+        tr.write_line(msg)
+    else:
+        print(msg)

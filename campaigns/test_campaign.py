@@ -1,0 +1,38 @@
+"""The fault campaign as pytest tests: one test per experiment of the spec.
+
+Each experiment runs once: its result goes to the journal as soon as it
+ends, and a campaign started again after an interruption skips every
+experiment the journal already holds (resume). The test fails when the
+outcome is not the one the protocol requires. Run it with `make campaign`.
+"""
+
+import os
+
+import pytest
+
+from campaigns import runner
+from campaigns.conftest import build_fingerprint, journal_for, load_campaign, spec_path
+
+CAMPAIGN = load_campaign()
+ONLY = os.environ.get("CAMPAIGN_ONLY")
+EXPERIMENTS = CAMPAIGN.select(ONLY.split(",")).experiments if ONLY else CAMPAIGN.experiments
+
+
+@pytest.fixture(scope="session")
+def built():
+    from faultinj import bootimage
+    bootimage.build()
+
+
+@pytest.mark.parametrize("exp", EXPERIMENTS, ids=[e.id for e in EXPERIMENTS])
+def test_experiment(exp, built):
+    journal = journal_for(CAMPAIGN)
+    done = {r["id"]: r for r in journal.results()}
+    result = done.get(exp.id)
+    if result is None or ONLY:            # ONLY: a replay always runs again
+        result = runner.run(exp, campaign=CAMPAIGN, spec_path=spec_path())
+        result["build"] = build_fingerprint()
+        journal.record(result)
+    assert result["ok"], (f"{exp.id}: expected {exp.expect}, got {result['outcome']}"
+                          f" ({result.get('why') or result.get('error')})\n"
+                          f"replay: {result['replay']}")
