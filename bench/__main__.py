@@ -4,7 +4,7 @@ import sys
 
 from faultinj import bootimage
 
-from . import fi_overhead, ipc
+from . import campaign, fi_overhead, ipc
 
 
 def main():
@@ -12,6 +12,8 @@ def main():
     ipc.report()
     print()
     fi_overhead.report()
+    print()
+    campaign.report()
     return 0
 
 

@@ -1,0 +1,108 @@
+"""The campaign as users run it: make campaign writes results.json,
+junit.xml and an HTML report with the outcome matrix, plots and replay
+commands; a campaign killed in the middle resumes and records every
+experiment once; a bad spec is refused with a message naming the line."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+from faultinj import bootimage
+
+ROOT = bootimage.ROOT
+
+
+def campaign(spec_path, out, *extra, env_extra=None, **popen):
+    env = dict(os.environ, CAMPAIGN_SPEC=str(spec_path), CAMPAIGN_OUT=str(out))
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.update(env_extra or {})
+    cmd = [sys.executable, "-m", "pytest", "campaigns/test_campaign.py", "-q",
+           "-p", "no:cacheprovider", "-o", "addopts=", *extra]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True, **popen)
+
+
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.text = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_campaign_report(tmp_path, os_built):
+    spec = tmp_path / "small.spec"
+    spec.write_text("campaign small\ntimeout 60\n"
+                    "kv crash trigger=nth:20\n"
+                    "echo hang trigger=nth:10\n"
+                    "kv init_fail\n"
+                    "kv crash site=kv.get trigger=nth:30 expect=halted   # wrong on purpose\n")
+    out = tmp_path / "out"
+    p = campaign(spec, out, "-n", "2")
+    log, _ = p.communicate(timeout=300)
+    assert p.returncode == 1, log           # the wrong expectation fails the run
+    assert "not as required" in log and "index.html" in log
+    res = json.loads((out / "results.json").read_text())
+    by_id = {r["id"]: r for r in res["results"]}
+    assert by_id["kv-crash-nth:20"]["outcome"] == "recovered"
+    assert by_id["echo-hang-nth:10"]["outcome"] == "recovered"
+    assert by_id["kv-init_fail-nth:1"]["outcome"] == "halted"
+    wrong = by_id["kv-crash-site=kv.get-nth:30"]
+    assert wrong["outcome"] == "recovered" and not wrong["ok"]
+    assert wrong["recover_virtual_us"] > wrong["detect_virtual_us"] >= 0
+    suite = ET.parse(out / "junit.xml").getroot()
+    cases = suite.iter("testcase")
+    failures = [c for c in cases if c.find("failure") is not None]
+    assert len(failures) == 1
+    page = Page()
+    page.feed((out / "index.html").read_text())
+    imgs = [a["src"] for t, a in page.tags if t == "img"]
+    assert imgs and all((out / src).exists() for src in imgs)
+    assert any(t == "table" and a.get("id") == "matrix" for t, a in page.tags)
+    text = "".join(page.text)
+    assert "make campaign SPEC=" in text and "kv-crash-site=kv.get-nth:30" in text
+
+
+def test_interrupted_campaign_resumes(tmp_path, os_built):
+    spec = tmp_path / "resume.spec"
+    lines = ["campaign resume", "timeout 60"]
+    lines += [f"kv crash trigger=nth:{n}" for n in (10, 20, 30, 40, 50)]
+    spec.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    journal = out / "journal.jsonl"
+    p = campaign(spec, out, "-p", "no:xdist")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if journal.exists() and len(journal.read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(p.pid, signal.SIGKILL)          # the hardest interruption
+    p.wait()
+    first = [json.loads(l)["id"] for l in journal.read_text().splitlines()]
+    assert 2 <= len(first) < 5
+    p = campaign(spec, out, "-p", "no:xdist")
+    log, _ = p.communicate(timeout=300)
+    assert p.returncode == 0, log
+    ids = [json.loads(l)["id"] for l in journal.read_text().splitlines()]
+    assert sorted(ids) == sorted(set(ids)) and len(ids) == 5     # each once
+    assert ids[:len(first)] == first                              # nothing redone
+    assert "5/5 experiments recorded" in log
+
+
+def test_bad_spec_is_refused_with_its_line(tmp_path):
+    spec = tmp_path / "bad.spec"
+    spec.write_text("campaign bad\nkv crash trigger=nth:3\nkv explode\n")
+    p = campaign(spec, tmp_path / "out")
+    log, _ = p.communicate(timeout=120)
+    assert p.returncode != 0
+    assert f"{spec}:3:" in log and "explode" in log
