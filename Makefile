@@ -5,22 +5,42 @@
 PYTHON    ?= /usr/bin/python3
 CC        := gcc
 LD        := ld
-BUILD     := build
 FAULTINJ  ?= 1
+COVERAGE  ?= 0
+# the coverage build lives beside the normal one
+ifeq ($(COVERAGE),1)
+BUILD     ?= build-cov
+else
+BUILD     ?= build
+endif
 QEMU      := qemu-system-i386
 LIBGCC    := $(shell $(CC) -m32 -print-libgcc-file-name)
 LDFLAGS   := -m elf_i386 --no-warn-rwx-segments
 
 CFLAGS_COMMON := -m32 -std=c11 -ffreestanding -fno-pie -fno-pic -fno-stack-protector \
-	-fno-asynchronous-unwind-tables -mgeneral-regs-only -nostdlib -O2 -g \
-	-Wall -Wextra -Werror -DFAULTINJ=$(FAULTINJ)
+	-fno-asynchronous-unwind-tables -mgeneral-regs-only -nostdlib -g \
+	-Wall -Wextra -Werror -DFAULTINJ=$(FAULTINJ) -DCOVERAGE=$(COVERAGE)
+ifeq ($(COVERAGE),1)
+# GCC 12 freestanding gcov: counters found through .gcov_info; -O0 keeps
+# every line's count; one CPU and a kernel that is never re-entered make
+# plain (single) counter updates exact. The dump code is not instrumented.
+CFLAGS_COMMON += -O0
+COV_CFLAGS := --coverage -fprofile-info-section -fprofile-update=single
+LIBGCOV := $(shell $(CC) -m32 -print-file-name=libgcov.a)
+NO_COV := os/lib/gcov/gcov_dump.c os/kernel/gcov.c
+cov_flags = $(if $(filter $(NO_COV),$(1)),,$(COV_CFLAGS))
+else
+CFLAGS_COMMON += -O2
+LIBGCOV :=
+cov_flags =
+endif
 KCFLAGS := $(CFLAGS_COMMON) -D__KERNEL_BUILD__
 UCFLAGS := $(CFLAGS_COMMON)
 ASFLAGS := -m32 -g
 
-KERNEL_SRCS := $(wildcard os/kernel/*.c) os/lib/common/format.c os/lib/libc/string.c
+KERNEL_SRCS := $(wildcard os/kernel/*.c) os/lib/common/format.c os/lib/libc/string.c os/lib/gcov/gcov_dump.c
 KERNEL_ASM  := os/kernel/boot.S os/kernel/trap.S
-LIB_SRCS    := $(wildcard os/lib/libc/*.c os/lib/libsys/*.c os/lib/sef/*.c os/lib/fi/*.c) os/lib/common/format.c
+LIB_SRCS    := $(wildcard os/lib/libc/*.c os/lib/libsys/*.c os/lib/sef/*.c os/lib/fi/*.c os/lib/gcov/*.c) os/lib/common/format.c
 LIB_ASM     := os/lib/libc/crt0.S os/lib/libsys/ipc.S
 
 # user programs: name -> sources
@@ -39,24 +59,24 @@ KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
 LOBJS := $(patsubst %,$(BUILD)/u/%.o,$(LIB_SRCS) $(LIB_ASM))
 ELFS  := $(BUILD)/kernel.elf $(patsubst %,$(BUILD)/%.elf,$(PROGRAMS))
 
-.PHONY: all run test bench deps clean campaign
+.PHONY: all run test bench deps clean campaign coverage
 all: $(ELFS)
 
 $(BUILD)/k/%.c.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	@echo CC $<; $(CC) $(KCFLAGS) -c $< -o $@
+	@echo CC $<; $(CC) $(KCFLAGS) $(call cov_flags,$<) -c $< -o $@
 $(BUILD)/k/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	@echo CC $<; $(CC) $(ASFLAGS) -c $< -o $@
 $(BUILD)/u/%.c.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	@echo CC $<; $(CC) $(UCFLAGS) -c $< -o $@
+	@echo CC $<; $(CC) $(UCFLAGS) $(call cov_flags,$<) -c $< -o $@
 $(BUILD)/u/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	@echo CC $<; $(CC) $(ASFLAGS) -c $< -o $@
 
 $(BUILD)/kernel.elf: $(KOBJS) os/kernel/kernel.ld
-	@echo LD $@; $(LD) $(LDFLAGS) -T os/kernel/kernel.ld -o $@ $(KOBJS) $(LIBGCC)
+	@echo LD $@; $(LD) $(LDFLAGS) -T os/kernel/kernel.ld -o $@ $(KOBJS) $(LIBGCOV) $(LIBGCC)
 
 $(BUILD)/libos.a: $(LOBJS)
 	@rm -f $@ && ar rcs $@ $(LOBJS)
@@ -64,7 +84,7 @@ $(BUILD)/libos.a: $(LOBJS)
 define program
 $(BUILD)/$(1).elf: $(patsubst %,$(BUILD)/u/%.o,$(SRCS_$(1))) $(BUILD)/libos.a os/lib/user.ld
 	@echo LD $$@; $(LD) $(LDFLAGS) -T os/lib/user.ld -o $$@ $(BUILD)/u/os/lib/libc/crt0.S.o \
-		$(patsubst %,$(BUILD)/u/%.o,$(SRCS_$(1))) $(BUILD)/libos.a $(LIBGCC)
+		$(patsubst %,$(BUILD)/u/%.o,$(SRCS_$(1))) $(BUILD)/libos.a $(LIBGCOV) $(LIBGCC)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program,$(p))))
 
@@ -86,9 +106,14 @@ test: all
 SPEC ?= campaigns/specs/default.spec
 JOBS ?= auto
 campaign: all
-	@CAMPAIGN_SPEC=$(SPEC) CAMPAIGN_ONLY='$(ONLY)' $(PYTHON) -m pytest campaigns/test_campaign.py \
+	@OS_BUILD_DIR=$(abspath $(BUILD)) OS_COVERAGE=$(COVERAGE) CAMPAIGN_SPEC=$(SPEC) \
+	CAMPAIGN_ONLY='$(ONLY)' $(PYTHON) -m pytest campaigns/test_campaign.py \
 		-n $(JOBS) -q -p no:cacheprovider -o addopts="" --timeout 300; \
 	status=$$?; echo "report: reports/out/$$(sed -n 's/^campaign  *//p' $(SPEC) | head -1)/index.html"; exit $$status
+
+# The campaign on the gcov build, with lcov pages of kernel, RS, SEF, servers.
+coverage:
+	$(MAKE) campaign COVERAGE=1
 
 bench: all
 	$(PYTHON) -m bench

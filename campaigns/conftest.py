@@ -5,6 +5,8 @@ Environment (the Makefile sets these):
   CAMPAIGN_SPEC  spec file (default campaigns/specs/default.spec)
   CAMPAIGN_ONLY  comma-separated experiment ids or globs to run alone
   CAMPAIGN_OUT   report directory (default reports/out/<campaign name>)
+  OS_COVERAGE=1  collect gcov counters after every experiment (the
+                 coverage build, OS_BUILD_DIR=build-cov) and add lcov pages
 """
 
 import os
@@ -56,6 +58,13 @@ def build_fingerprint() -> str:
     return _fingerprint
 
 
+def coverage_acc(campaign):
+    """Where the campaign's counters add up, or None without coverage."""
+    if os.environ.get("OS_COVERAGE") != "1":
+        return None
+    return str(out_dir(campaign) / "coverage" / "gcda")
+
+
 def journal_for(campaign) -> Journal:
     d = out_dir(campaign)
     d.mkdir(parents=True, exist_ok=True)
@@ -69,6 +78,10 @@ def start_journal(campaign) -> None:
     stale = [r for r in j.records() if r.get("build") != fp]
     if stale:
         os.replace(j.path, str(j.path) + ".old")
+        cov = out_dir(campaign) / "coverage"
+        if cov.exists():                   # counters of the old runs go too
+            import shutil
+            shutil.rmtree(cov)
 
 
 def pytest_configure(config):
@@ -93,10 +106,14 @@ def pytest_sessionfinish(session, exitstatus):
     order = {e.id: i for i, e in enumerate(campaign.experiments)}
     results = sorted((r for r in results if r["id"] in order), key=lambda r: order[r["id"]])
     cov = None
-    cov_json = out_dir(campaign) / "coverage" / "summary.json"
-    if cov_json.exists():
+    acc = coverage_acc(campaign)
+    if acc and Path(acc).exists():
         import json
-        cov = json.loads(cov_json.read_text())
+        from faultinj import bootimage, coverage
+        summary = coverage.lcov_report(Path(acc), out_dir(campaign) / "coverage", bootimage.BUILD)
+        (out_dir(campaign) / "coverage" / "summary.json").write_text(json.dumps(summary, indent=1))
+        cov = dict(summary["components"])
+        cov["html"] = summary["html"]
     paths = write_report(results, str(out_dir(campaign)), campaign.name, coverage=cov)
     failed = [r for r in results if not r.get("ok")]
     tr = session.config.pluginmanager.get_plugin("terminalreporter")

@@ -19,7 +19,9 @@ field) and host seconds (when the line reached the host), from the fault
 firing to RS noticing (detect) and to the service serving again (recover).
 """
 
+import os
 import time
+from pathlib import Path
 from typing import Dict, List, Optional
 
 from faultinj import bootimage
@@ -103,8 +105,28 @@ def _needs_console(exp: Experiment) -> bool:
     return exp.fault in ("lu_ok", "lu_timeout") or (exp.fault == "init_fail" and exp.mode == "dynamic")
 
 
+def collect_coverage(sess, acc: Path, deadline: float) -> Dict:
+    """Ask every binary of a still-running system for its counters (the
+    shell's `gcov`) and add them to the campaign's total."""
+    if sess.q.proc is None or sess.q.proc.poll() is not None:
+        return {"coverage": "machine halted: no dump"}
+    con = sess.console
+    mark = con.mark()
+    try:
+        con.run("gcov", timeout=max(1.0, min(30.0, deadline - time.monotonic())))
+        req = con.wait_event("gcov_request", timeout=10, since=mark)
+        want = req.int("services") + 2            # + kernel + rs
+        sess.q.serial.wait_for(lambda e: len(con.events("gcov_done", since=mark)) >= want, 20,
+                               since=mark)
+    except (TimeoutError, AssertionError) as e:
+        return {"coverage": f"dump incomplete: {str(e).splitlines()[0]}"}
+    from faultinj import coverage
+    files, problems = coverage.add_run(sess.q.serial.text, acc)
+    return {"coverage": f"{files} files" + (f", problems: {problems}" if problems else "")}
+
+
 def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str = "",
-        timeout: Optional[float] = None) -> Dict:
+        timeout: Optional[float] = None, coverage_dir: Optional[str] = None) -> Dict:
     limit = timeout or (campaign.timeout_for(exp, 60.0) if campaign else 60.0)
     result = exp.as_dict()
     result.update(outcome=None, ok=False, error=None, detect_virtual_us=None,
@@ -125,6 +147,11 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
         result["outcome"] = "failed"
         result["error"] = f"{type(e).__name__}: {e}"
     finally:
+        if sess is not None and coverage_dir:
+            try:
+                result.update(collect_coverage(sess, Path(coverage_dir), deadline + 30))
+            except Exception as e:
+                result["coverage"] = f"failed: {e}"
         if sess is not None:
             events = list(sess.events)
             result["events"] = [e.raw for e in events]

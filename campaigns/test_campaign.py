@@ -11,7 +11,8 @@ import os
 import pytest
 
 from campaigns import runner
-from campaigns.conftest import build_fingerprint, journal_for, load_campaign, spec_path
+from campaigns.conftest import (build_fingerprint, coverage_acc, journal_for, load_campaign,
+                                spec_path)
 
 CAMPAIGN = load_campaign()
 ONLY = os.environ.get("CAMPAIGN_ONLY")
@@ -30,7 +31,8 @@ def test_experiment(exp, built):
     done = {r["id"]: r for r in journal.results()}
     result = done.get(exp.id)
     if result is None or ONLY:            # ONLY: a replay always runs again
-        result = runner.run(exp, campaign=CAMPAIGN, spec_path=spec_path())
+        result = runner.run(exp, campaign=CAMPAIGN, spec_path=spec_path(),
+                            coverage_dir=coverage_acc(CAMPAIGN))
         result["build"] = build_fingerprint()
         journal.record(result)
     assert result["ok"], (f"{exp.id}: expected {exp.expect}, got {result['outcome']}"

@@ -54,8 +54,12 @@ def modules(spec: Iterable[Module]) -> List[str]:
 
 
 def build(targets: Sequence[str] = (), env=None) -> None:
-    """Run make in the project root; raise with its output on failure."""
-    cmd = ["make", "-s", "-C", str(ROOT), *targets]
+    """Run make in the project root for this build directory (and the
+    coverage variant when OS_COVERAGE=1); raise with its output on failure."""
+    extra = [f"BUILD={BUILD}"] if not any(t.startswith("BUILD=") for t in targets) else []
+    if os.environ.get("OS_COVERAGE") == "1" and not any(t.startswith("COVERAGE=") for t in targets):
+        extra.append("COVERAGE=1")
+    cmd = ["make", "-s", "-C", str(ROOT), *extra, *targets]
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stdout}\n{r.stderr}")

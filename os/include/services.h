@@ -35,6 +35,8 @@
 #define RS_LU_READY       (RS_BASE + 3)  /* svc->RS sendrec: i[0] = result */
 #define   LU_RESULT         m.i[0]
 #define RS_LU_CANCEL      (RS_BASE + 4)  /* RS->svc sendnb: update aborted */
+#define RS_GCOV_DUMP      (RS_BASE + 6)  /* RS->svc sendnb: dump coverage counters */
+#define RS_GCOV           (RS_BASE + 0x16) /* `gcov`: everyone dumps coverage */
 #define RS_GETPUB         (RS_BASE + 5)  /* any->RS: i[0] = index; reply entry */
 #define   PUB_INDEX         m.i[0]
 #define   PUB_ENDPOINT      m.i[1]

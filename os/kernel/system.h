@@ -20,6 +20,7 @@ int do_fork(struct proc *caller, message *m);
 int do_exec(struct proc *caller, message *m);
 int do_serial(struct proc *caller, message *m);
 int do_fi_ctl(struct proc *caller, message *m);
+int do_gcov(struct proc *caller, message *m);
 int do_fi_fire(struct proc *caller, message *m);
 void fi_init(void);
 int  fi_map(uint32_t *pd);

@@ -86,3 +86,12 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
     if (size) buf[o.len < size ? o.len : size - 1] = 0;
     return (int)o.len;
 }
+
+int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = fmt_vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return n;
+}

@@ -59,6 +59,7 @@ int sef_receive(int src, message *m)
             sef_run_ping_cb(RS_PROC_EP);
             continue;
         }
+        if (m->m_type == RS_GCOV_DUMP) { sef_gcov_dump(info.label); continue; }
         if (m->m_type == RS_LU_PREPARE || m->m_type == RS_LU_CANCEL) {
             sef_lu_request(m);
             continue;

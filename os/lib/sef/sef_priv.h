@@ -7,4 +7,5 @@ void sef_run_ping_cb(int rs_ep);
 void sef_lu_request(const message *m);
 void sef_lu_before_receive(void);
 void sef_block_forever(void) __attribute__((noreturn));
+int  sef_gcov_dump(const char *who);
 #endif

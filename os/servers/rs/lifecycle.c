@@ -14,6 +14,15 @@ void rs_panic(const char *why, const char *who)
     sys_abort(ABORT_PANIC);
 }
 
+/* Is ep blocked in a request to RS whose answer comes later? Anything RS
+ * sent it now would be taken for that answer, so RS holds it back. */
+int waiting_on_rs(int ep)
+{
+    for (int i = 0; i < NR_SERVICES; i++)
+        if ((rproc[i].pub.flags & RSF_IN_USE) && rproc[i].caller == ep) return 1;
+    return 0;
+}
+
 struct rproc *rp_by_ep(int ep)
 {
     for (int i = 0; i < NR_SERVICES; i++)

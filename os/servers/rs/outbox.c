@@ -18,7 +18,7 @@ static int pending_for(int dst)
 
 void outbox_post(int dst, const message *m)
 {
-    if (!pending_for(dst)) {
+    if (!pending_for(dst) && !waiting_on_rs(dst)) {
         message copy = *m;
         if (ipc_sendnb(dst, &copy) == OK) return;
     }
@@ -38,6 +38,7 @@ void outbox_flush(void)
         for (int i = 0; i < OUTBOX_SIZE; i++)
             if (box[i].used && (best < 0 || box[i].seq < box[best].seq)) best = i;
         if (best < 0) return;
+        if (waiting_on_rs(box[best].dst)) return;   /* it awaits an answer */
         message copy = box[best].m;
         int r = ipc_sendnb(box[best].dst, &copy);
         if (r == ENOTREADY) return;     /* keep order: try again next pass */

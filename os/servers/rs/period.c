@@ -2,13 +2,6 @@
  * init deadlines, scheduled restarts and live-update deadlines. */
 #include "rs.h"
 
-static int waiting_on_rs(int ep)
-{
-    for (int i = 0; i < NR_SERVICES; i++)
-        if ((rproc[i].pub.flags & RSF_IN_USE) && rproc[i].caller == ep) return 1;
-    return 0;
-}
-
 void do_period(void)
 {
     for (int i = 0; i < NR_SERVICES; i++) {

@@ -1,6 +1,8 @@
 /* request.c - requests to RS: the init protocol and live-update replies
  * from services, the public table, and the `service` commands. */
 #include "rs.h"
+#include "outbox.h"
+#include "../gcov_hook.h"
 
 static int label_ok(const char *l)
 {
@@ -113,6 +115,21 @@ static int do_service(message *m)
     }
 }
 
+/* `gcov`: the kernel, RS and every running SEF service dump coverage. */
+static void do_gcov_all(void)
+{
+    int asked = 0;
+    for (int i = 0; i < NR_SERVICES; i++) {
+        struct rproc *rp = &rproc[i];
+        if (!(rp->pub.flags & RSF_ACTIVE) || (rp->tab->sys_flags & SF_NOSEF)) continue;
+        message d = { .m_type = RS_GCOV_DUMP };
+        outbox_post(rp->pub.endpoint, &d);
+        asked++;
+    }
+    event("ev=gcov_request services=%d", asked);
+    rs_gcov_dump_self();
+}
+
 void do_request(message *m)
 {
     struct rproc *rp = rp_by_ep(m->m_source);
@@ -130,6 +147,13 @@ void do_request(message *m)
         lu_ready(rp, m);
         return;
     case RS_GETPUB: do_getpub(m); return;
+    case RS_GCOV: {
+        message k = { .m_type = SYS_GCOV };
+        r = kernel_call(&k);               /* ENOSYS: no coverage build */
+        reply(src, m, r);                  /* answer first: see waiting_on_rs */
+        if (r == OK) do_gcov_all();
+        return;
+    }
     case RS_UP: case RS_DOWN: case RS_RESTART: case RS_REFRESH: case RS_UPDATE: case RS_LIST:
         if (m->m_type != RS_LIST && !label_ok(m->SRV_LABEL)) { reply(src, m, EINVAL); return; }
         r = do_service(m);

@@ -63,6 +63,7 @@ int  image_get(int idx, const uint8_t **data, uint32_t *len);
 
 /* lifecycle.c */
 struct rproc *rp_by_ep(int ep);
+int  waiting_on_rs(int ep);
 struct rproc *rp_by_label(const char *label);
 struct rproc *rp_alloc(const char *label);
 int  rp_spec(struct rproc *rp, priv_spec_t *s, int static_id);

@@ -7,6 +7,7 @@
 
 static void deliver(struct rproc *rp)
 {
+    if (waiting_on_rs(rp->pub.endpoint)) return;     /* would look like a reply */
     message m = { .m_type = RS_LU_PREPARE };
     m.LU_STATE = rp->lu_state;
     m.LU_MAXTIME = (int)(rp->lu_deadline - now);

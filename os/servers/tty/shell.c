@@ -54,6 +54,12 @@ void shell_line(char *line)
     if (!strcmp(argv[0], "service")) r = service_main(argc, argv);
     else if (!strcmp(argv[0], "run")) r = cmd_run(argc, argv);
     else if (!strcmp(argv[0], "ps")) { message m = { .m_type = PM_TREE }; r = pm_call(&m); }
+    else if (!strcmp(argv[0], "gcov")) {
+        message m = { .m_type = RS_GCOV };
+        r = ipc_sendrec(RS_PROC_EP, &m);
+        if (r == OK) r = m.m_type;
+        if (r == ENOSYS) printf("gcov: this build has no coverage (make coverage)\n");
+    }
     else if (!strcmp(argv[0], "help")) {
         printf("commands:\n"
                "  service up LABEL [-args A] [-period TICKS] [-policy reset|restart]\n"
@@ -62,7 +68,8 @@ void shell_line(char *line)
                "  service update LABEL [-state S] [-maxtime TICKS] [-binary NAME]\n"
                "  service list\n"
                "  run PROGRAM [ARGS...]   start a user program (e.g. run wl kv 100)\n"
-               "  ps                      print the process tree\n");
+               "  ps                      print the process tree\n"
+               "  gcov                    dump coverage counters (coverage build)\n");
         r = OK;
     } else {
         printf("%s: unknown command (try help)\n", argv[0]);
