@@ -89,14 +89,15 @@ endef
 $(foreach p,$(PROGRAMS),$(eval $(call program,$(p))))
 
 # The boot image `make run` uses; modules are "path args", comma-joined.
-RUN_MODULES := $(BUILD)/rs.elf,$(BUILD)/peer.elf,$(BUILD)/victim.elf,$(BUILD)/lonely.elf,$(BUILD)/ktest.elf ipc
+# wl is a program file (noexec) the shell starts with `run wl ...`.
+RUN_MODULES := $(BUILD)/rs.elf,$(BUILD)/ds.elf,$(BUILD)/vm.elf,$(BUILD)/pm.elf,$(BUILD)/mem.elf,$(BUILD)/tty.elf,$(BUILD)/init.elf,$(BUILD)/kv.elf,$(BUILD)/echo.elf,$(BUILD)/wl.elf noexec
 run: all
 	$(QEMU) -nodefaults -no-reboot -display none -machine pc -m 128 \
 		-bios /usr/share/qemu/qboot.rom -kernel $(BUILD)/kernel.elf \
 		-initrd "$(RUN_MODULES)" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-icount shift=0,sleep=off -rtc base=2000-01-01,clock=vm \
 		-chardev stdio,id=ser0,signal=on -serial chardev:ser0; \
-	status=$$?; echo "qemu exit status $$status (33 = clean halt)"
+	status=$$?; echo "qemu exit status $$status (33 = clean halt, 35 = panic)"
 
 test: all
 	$(PYTHON) -m pytest -n auto -q

@@ -60,7 +60,10 @@ void shell_line(char *line)
         if (r == OK) r = m.m_type;
         if (r == ENOSYS) printf("gcov: this build has no coverage (make coverage)\n");
     }
-    else if (!strcmp(argv[0], "help")) {
+    else if (!strcmp(argv[0], "halt")) {
+        event("ev=shell_done cmd=\"halt\" result=0");
+        sys_abort(ABORT_HALT);
+    } else if (!strcmp(argv[0], "help")) {
         printf("commands:\n"
                "  service up LABEL [-args A] [-period TICKS] [-policy reset|restart]\n"
                "                   [-initcrash|-initfail|-inittimeout]\n"
@@ -69,7 +72,8 @@ void shell_line(char *line)
                "  service list\n"
                "  run PROGRAM [ARGS...]   start a user program (e.g. run wl kv 100)\n"
                "  ps                      print the process tree\n"
-               "  gcov                    dump coverage counters (coverage build)\n");
+               "  gcov                    dump coverage counters (coverage build)\n"
+               "  halt                    stop the machine\n");
         r = OK;
     } else {
         printf("%s: unknown command (try help)\n", argv[0]);
