@@ -77,6 +77,20 @@ class Session:
         finally:
             self.gdb.cont()
 
+    def inspect(self, fn):
+        """Run fn(KernelView) with the guest stopped; returns its result."""
+        from .inspect import KernelView
+        self.gdb.interrupt(10)
+        try:
+            return fn(KernelView(self.gdb, self.kernel))
+        finally:
+            self.gdb.cont()
+
+    def rs_services(self):
+        """RS's public service table, read from RS's memory by symbol."""
+        rs = ElfImage(bootimage.program_path("rs"))
+        return self.inspect(lambda kv: kv.rs_services(rs))
+
     @property
     def events(self):
         return self.q.serial.events

@@ -106,3 +106,24 @@ def test_bad_spec_is_refused_with_its_line(tmp_path):
     log, _ = p.communicate(timeout=120)
     assert p.returncode != 0
     assert f"{spec}:3:" in log and "explode" in log
+
+
+def test_generated_campaign_from_site_list(tmp_path, os_built):
+    gen = lambda *a: subprocess.run([sys.executable, "-m", "campaigns", "generate", *a],
+                                    cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    full = gen()
+    from campaigns import spec as specmod
+    c = specmod.parse(full, "generated")
+    pairs = {(e.service, e.site, e.fault) for e in c.experiments}
+    assert ("kv", "kv.put", "crash") in pairs and ("echo", "sef.init", "init_fail") in pairs
+    assert ("ds", "sef.lu.prepare", "lu_timeout") in pairs
+    assert not any(e.service in ("kernel", "rs") for e in c.experiments)
+    sample = gen("--sample", "3", "--seed", "5")
+    assert sample == gen("--sample", "3", "--seed", "5")        # reproducible
+    path = tmp_path / "gen.spec"
+    path.write_text(sample)
+    out = tmp_path / "out"
+    p = campaign(path, out, "-n", "2")
+    log, _ = p.communicate(timeout=300)
+    res = json.loads((out / "results.json").read_text())["results"]
+    assert len(res) == 3 and all(r["outcome"] for r in res), log

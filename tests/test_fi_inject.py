@@ -161,3 +161,22 @@ def test_same_experiment_same_trace(fi_os):
     first, second = trace(), trace()
     assert any(k == "restarted" for _, _, k, _ in first)
     assert first == second
+
+
+def test_host_reads_rs_table_and_kernel_counters(fi_os):
+    s = fi_os(image(), arm_at_boot=[dict(site="kv.put", fault="crash", proc="kv", n=20)])
+    before_ep = wait(s, "init_result", label="kv").get("ep")
+    wait(s, "wl_done", timeout=90)
+    wait(s, "init_result", label="kv", type="restart")
+    table = s.rs_services()
+    assert set(table) >= {"ds", "vm", "pm", "mem", "tty", "kv", "echo"}
+    assert table["kv"].restarts == 1 and table["kv"].policy == "reset"
+    assert str(table["kv"].endpoint) != before_ep
+    assert table["echo"].restarts == 0 and table["echo"].policy == "restart"
+    procs = s.inspect(lambda kv: kv.processes())
+    names = {p.name for p in procs}
+    assert {"rs", "pm", "kv", "idle", "system"} <= names
+    ticks = s.inspect(lambda kv: kv.ticks())
+    assert ticks > 0
+    slot0 = s.inspect(lambda kv: kv.read_symbol_u32("fi_table") )
+    assert slot0 == 0x46494E4A          # the fault table's magic, by symbol

@@ -6,6 +6,9 @@
 
 struct rproc rproc[NR_SERVICES];
 uint32_t now;
+/* for the host debugger: entry size, entries, offset of the public part */
+const uint32_t rproc_layout[3] __attribute__((used)) = {
+    sizeof(struct rproc), NR_SERVICES, __builtin_offsetof(struct rproc, pub) };
 
 void rs_panic(const char *why, const char *who)
 {

@@ -1,0 +1,80 @@
+"""python3 -m campaigns generate [--sample N] [--seed S] [--name NAME] [-o FILE]
+
+Writes a campaign spec built from the fault sites of the built binaries
+(python3 -m faultinj sites): every (service, site, fault type) that applies,
+or a seeded sample of N of them. Edit it, then run it with
+`make campaign SPEC=FILE`.
+"""
+
+import argparse
+import sys
+
+from faultinj import bootimage
+from faultinj.elfsyms import ElfImage
+
+from . import spec
+
+# binaries whose sites are not campaign targets by default: the kernel's
+# sites act for whichever process is running; RS's death halts the system
+SKIP = {"kernel", "rs", "ktest", "peer", "victim", "lonely"}
+
+
+def faults_for(site) -> list:
+    """The fault types that make sense at a site."""
+    name, kind = site["name"], site["kind"]
+    if name == "sef.init":
+        return ["init_fail"]
+    if name == "sef.lu.prepare":
+        return ["lu_timeout"]
+    if name == "sef.pong":
+        return ["drop"]
+    if kind == 1:                           # FI_ERROR: an error path
+        return ["error", "drop"] if name.endswith(".reply") else ["error"]
+    faults = ["crash", "panic", "hang", "delay", "bitflip"]
+    if name == "sef.ping":
+        faults.append("stale_ping")
+    return faults
+
+
+def sites_of_build(include=()):
+    out = []
+    for path in sorted(bootimage.BUILD.glob("*.elf")):
+        if path.stem in SKIP and path.stem not in include:
+            continue
+        for s in ElfImage(str(path)).fault_sites():
+            out.append({"service": path.stem, "name": s.name, "kind": s.kind})
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python3 -m campaigns")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("generate", help="write a spec from the fault-site list")
+    g.add_argument("--sample", type=int, help="keep a seeded sample of N experiments")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--name", default="generated")
+    g.add_argument("--include", action="append", default=[], help="also target this binary")
+    g.add_argument("-o", "--output", help="file to write (default: standard output)")
+    a = ap.parse_args(argv)
+    sites = sites_of_build(a.include)
+    if not sites:
+        print(f"campaigns: no fault sites in {bootimage.BUILD} (run make first)", file=sys.stderr)
+        return 2
+    try:
+        c = spec.generate(sites, faults_for, sample=a.sample, seed=a.seed, name=a.name,
+                          timeout=60)
+    except (spec.SpecError, ValueError) as e:
+        print(f"campaigns: {e}", file=sys.stderr)
+        return 2
+    text = spec.dump(c)
+    if a.output:
+        with open(a.output, "w") as f:
+            f.write(text)
+        print(f"wrote {len(c.experiments)} experiments to {a.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
