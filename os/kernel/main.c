@@ -173,6 +173,8 @@ void kmain(uint32_t magic, struct mb_info *mbi)
     struct priv *up = priv_get(USER_PRIV_ID);
     up->flags = PF_PREEMPTIBLE | PF_BILLABLE;
     up->trap_mask = 1u << IPC_SENDREC;
+    /* console output and the time are not privileged */
+    up->k_calls = KC_BIT(SYS_DIAGCTL) | KC_BIT(SYS_TIMES);
     up->ipc_to = (1ull << static_priv_id(PM_PROC_NR)) | (1ull << static_priv_id(RS_PROC_NR)) |
                  (1ull << static_priv_id(VM_PROC_NR)) | (1ull << static_priv_id(DS_PROC_NR)) |
                  (1ull << static_priv_id(TTY_PROC_NR));

@@ -25,7 +25,9 @@ int main(int argc, char **argv)
     for (;;) {
         message m = { .m_type = PM_WAIT };
         m.PM_PID = -1;
-        if (ipc_sendrec(PM_PROC_EP, &m) != OK) {
+        if (ipc_sendrec(PM_PROC_EP, &m) == OK && m.m_type == OK) {
+            event("ev=init_reaped pid=%d status=%d", m.PM_PID, m.PM_STATUS);
+        } else {
             /* PM is being restarted: wait for it by asking again */
             m.m_type = PM_GETPID;
             ipc_sendrec(PM_PROC_EP, &m);

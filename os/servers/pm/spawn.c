@@ -91,6 +91,8 @@ void pm_reap_signals(void)
         if (sys_getksig(&ep, &map, 0, 0) != OK || ep == NONE) return;
         struct pmproc *p = pm_by_ep(ep);
         sys_exit_proc(ep);
-        if (p) pm_child_ended(p, (map & SIGBIT(SIGEXIT)) ? 0 : 128 + 11);
+        int sig = 0;
+        for (int s = 1; s < NSIG; s++) if (map & SIGBIT(s)) { sig = s; break; }
+        if (p) pm_child_ended(p, sig == SIGEXIT ? 0 : 128 + sig);
     }
 }

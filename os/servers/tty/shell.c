@@ -54,6 +54,23 @@ void shell_line(char *line)
     if (!strcmp(argv[0], "service")) r = service_main(argc, argv);
     else if (!strcmp(argv[0], "run")) r = cmd_run(argc, argv);
     else if (!strcmp(argv[0], "ps")) { message m = { .m_type = PM_TREE }; r = pm_call(&m); }
+    else if (!strcmp(argv[0], "kill")) {
+        message m = { .m_type = PM_KILL };
+        if (argc < 2) { printf("usage: kill PID [SIGNAL]\n"); r = EINVAL; }
+        else {
+            m.PM_PID = atoi(argv[1]);
+            m.PM_SIG = argc > 2 ? atoi(argv[2]) : SIGTERM;
+            r = pm_call(&m);
+        }
+    } else if (!strcmp(argv[0], "free")) {
+        message m = { .m_type = VM_INFO };
+        r = ipc_sendrec(VM_PROC_EP, &m);
+        if (r == OK) r = m.m_type;
+        if (r == OK) {
+            printf("memory: %u KiB total, %u KiB free\n", m.m.u[0] / 1024, m.m.u[1] / 1024);
+            event("ev=vm_info total=%u free=%u", m.m.u[0], m.m.u[1]);
+        }
+    }
     else if (!strcmp(argv[0], "gcov")) {
         message m = { .m_type = RS_GCOV };
         r = ipc_sendrec(RS_PROC_EP, &m);
@@ -72,6 +89,8 @@ void shell_line(char *line)
                "  service list\n"
                "  run PROGRAM [ARGS...]   start a user program (e.g. run wl kv 100)\n"
                "  ps                      print the process tree\n"
+               "  kill PID [SIGNAL]       end a user process\n"
+               "  free                    memory, as VM sees it\n"
                "  gcov                    dump coverage counters (coverage build)\n"
                "  halt                    stop the machine\n");
         r = OK;
