@@ -7,7 +7,7 @@ void kevent_raw(const char *who, const char *text, size_t len)
 {
     char head[64];
     uint64_t t = uptime_usec();
-    int n = ksnprintf(head, sizeof head, "#EV t=%llu who=%s ", (unsigned long long)t, who);
+    int n = fmt_snprintf(head, sizeof head, "#EV t=%llu who=%s ", (unsigned long long)t, who);
     serial_newline_if_needed();
     serial_write(head, (size_t)n);
     while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
@@ -23,7 +23,7 @@ void kevent(const char *fmt, ...)
     char buf[400];
     va_list ap;
     va_start(ap, fmt);
-    int n = kvsnprintf(buf, sizeof buf, fmt, ap);
+    int n = fmt_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     if (n > (int)sizeof buf - 1) n = sizeof buf - 1;
     kevent_raw("kernel", buf, (size_t)n);

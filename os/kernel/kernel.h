@@ -26,9 +26,8 @@ void serial_newline_if_needed(void);
 int  serial_rx_irq(void);
 size_t serial_read(char *buf, size_t max);
 
-/* kprintf.c */
-int  kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int  ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* kprintf.c; formatting is the shared fmt_snprintf / fmt_vsnprintf */
+#include "../lib/common/format.h"
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* event.c: one machine-readable line per event, "#EV t=<us> ..." */

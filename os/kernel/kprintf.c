@@ -1,20 +1,5 @@
 /* kprintf.c - formatted kernel console output. */
 #include "kernel.h"
-#include "../lib/common/format.h"
-
-int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
-{
-    return fmt_vsnprintf(buf, size, fmt, ap);
-}
-
-int ksnprintf(char *buf, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = fmt_vsnprintf(buf, size, fmt, ap);
-    va_end(ap);
-    return n;
-}
 
 void kprintf(const char *fmt, ...)
 {

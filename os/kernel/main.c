@@ -45,7 +45,7 @@ static void parse_module(struct boot_module *bm, const struct mb_module *mm)
     bm->name[n] = 0;
     while (*path_end == ' ') path_end++;
     strlcpy(bm->args, path_end, sizeof bm->args);
-    ksnprintf(bm->cmdline, sizeof bm->cmdline, "%s%s%s", bm->name, *bm->args ? " " : "", bm->args);
+    fmt_snprintf(bm->cmdline, sizeof bm->cmdline, "%s%s%s", bm->name, *bm->args ? " " : "", bm->args);
     bm->start = mm->start;
     bm->len = mm->end - mm->start;
 }

@@ -15,7 +15,7 @@ void panic(const char *fmt, ...)
     char buf[300];
     va_list ap;
     va_start(ap, fmt);
-    kvsnprintf(buf, sizeof buf, fmt, ap);
+    fmt_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     kprintf("\nKERNEL PANIC: %s\n", buf);
     kevent("ev=panic reason=\"%s\"", buf);

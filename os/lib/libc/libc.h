@@ -23,6 +23,7 @@ int    atoi(const char *s);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int diag_vprintf(int as_event, const char *fmt, va_list ap);
 void exit(int status) __attribute__((noreturn));
 void abort(void) __attribute__((noreturn));
 #endif

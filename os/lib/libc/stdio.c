@@ -18,15 +18,23 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
     return n;
 }
 
-int printf(const char *fmt, ...)
+/* Format into one console write: a plain line, or an event line the
+ * kernel prefixes with time and process name. */
+int diag_vprintf(int as_event, const char *fmt, va_list ap)
 {
     char buf[DIAG_MAX];
+    int n = fmt_vsnprintf(buf, sizeof buf, fmt, ap);
+    if (n > (int)sizeof buf - 1) n = sizeof buf - 1;
+    sys_diag(buf, (uint32_t)n, as_event);
+    return n;
+}
+
+int printf(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    int n = fmt_vsnprintf(buf, sizeof buf, fmt, ap);
+    int n = diag_vprintf(0, fmt, ap);
     va_end(ap);
-    if (n > (int)sizeof buf - 1) n = sizeof buf - 1;
-    sys_diag(buf, (uint32_t)n, 0);
     return n;
 }
 

@@ -143,13 +143,10 @@ int sys_exec(int ep, const void *img, uint32_t len, const char *args)
 
 void event(const char *fmt, ...)
 {
-    char buf[DIAG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    diag_vprintf(1, fmt, ap);
     va_end(ap);
-    if (n > (int)sizeof buf - 1) n = sizeof buf - 1;
-    sys_diag(buf, (uint32_t)n, 1);
 }
 
 int sys_serial(int op, void *buf, uint32_t len)

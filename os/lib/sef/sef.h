@@ -60,4 +60,5 @@ const struct sef_init_info *sef_init_info(void);
 int  sef_state_save(const void *buf, uint32_t len);
 int  sef_state_restore(void *buf, uint32_t len);   /* bytes, or error */
 int  sef_lookup(const char *label);                /* DS lookup -> endpoint */
+int  sef_reply(message *m, int result);            /* answer a request */
 #endif

@@ -162,18 +162,6 @@ static int init_rebuild(int type, const struct sef_init_info *info)
     return OK;
 }
 
-/* Answer in the request message. RS sends its requests non-blocking and
- * takes answers in its main loop, so it gets a blocking send; every other
- * client waits in sendrec and is receiving already, so a non-blocking send
- * reaches it, and one that is not waiting cannot hang this server. */
-static void reply(message *m, int result)
-{
-    int dst = m->m_source;
-    m->m_type = result;
-    if (dst == RS_PROC_EP) ipc_send(dst, m);
-    else ipc_sendnb(dst, m);
-}
-
 int main(void)
 {
     sef_setcb_init_fresh(init_fresh);
@@ -201,6 +189,6 @@ int main(void)
         case DS_RETRIEVE:  r = do_retrieve(&m); break;
         default:           r = ENOSYS; break;
         }
-        reply(&m, r);
+        sef_reply(&m, r);
     }
 }

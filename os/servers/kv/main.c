@@ -6,6 +6,7 @@
  * faults on request, for the recovery tests; neither is answered. Module
  * arguments can make its init fail, hang or crash, or make every instance
  * crash right after init, for tests of RS itself. */
+#include "../victim.h"
 #include "../../include/fi.h"
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
@@ -53,44 +54,6 @@ static int state_sane(int bytes)
     return 1;
 }
 
-/* Faults on request. The pointer and its target are both volatile, so the
- * store is a real page fault, not one the compiler drops or turns into ud2. */
-static void __attribute__((noreturn)) crash_now(void)
-{
-    volatile int *volatile p = 0;
-    *p = 0xdead;
-    for (;;) ;
-}
-
-static void __attribute__((noreturn)) block_forever(void)
-{
-    message m;
-    for (;;) ipc_receive(KERNEL, &m);     /* the kernel never sends */
-}
-
-/* Module or `service up -args` arguments, for tests of RS itself:
- * sef_init=fail|timeout|crash makes every init of this instance fail,
- * never answer or crash; crashloop crashes right after each init. */
-static int dbg_init_fail, dbg_init_timeout, dbg_init_crash, dbg_crashloop;
-
-static void parse_args(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "sef_init=fail")) dbg_init_fail = 1;
-        else if (!strcmp(argv[i], "sef_init=timeout")) dbg_init_timeout = 1;
-        else if (!strcmp(argv[i], "sef_init=crash")) dbg_init_crash = 1;
-        else if (!strcmp(argv[i], "crashloop")) dbg_crashloop = 1;
-        else printf("%s: unknown argument %s\n", argv[0], argv[i]);
-    }
-}
-
-/* OK, or the failure the arguments ask for (which may never return). */
-static int debug_init(void)
-{
-    if (dbg_init_crash) crash_now();
-    if (dbg_init_timeout) block_forever();
-    return dbg_init_fail ? EINVAL : OK;
-}
 
 static int do_put(message *m)
 {
@@ -130,8 +93,6 @@ static int do_stats(message *m)
 static int init_fresh(int type, const struct sef_init_info *info)
 {
     (void)info;
-    int r = debug_init();
-    if (r != OK) return r;
     init_type = type;
     clear_state();
     /* overwrite a table an earlier instance of this label left in DS, so
@@ -144,10 +105,8 @@ static int init_fresh(int type, const struct sef_init_info *info)
 static int init_restore(int type, const struct sef_init_info *info)
 {
     (void)info;
-    int r = debug_init();
-    if (r != OK) return r;
     init_type = type;
-    r = sef_state_restore(&st, sizeof st);
+    int r = sef_state_restore(&st, sizeof st);
     if (!state_sane(r)) {
         /* nothing (or nothing usable) saved: serve with an empty table
          * rather than not at all; the client sees the loss */
@@ -167,30 +126,18 @@ static int lu_prepare(int state)
     return sef_state_save(&st, sizeof st) == OK ? OK : EAGAIN;
 }
 
-/* Answer in the request message. RS sends its requests non-blocking and
- * takes answers in its main loop, so it gets a blocking send; every other
- * client waits in sendrec and is receiving already, so a non-blocking send
- * reaches it, and one that is not waiting cannot hang this server. */
-static void reply(message *m, int result)
-{
-    int dst = m->m_source;
-    m->m_type = result;
-    if (dst == RS_PROC_EP) ipc_send(dst, m);
-    else ipc_sendnb(dst, m);
-}
-
 int main(int argc, char **argv)
 {
-    parse_args(argc, argv);
+    int crashloop = victim_crashloop(argc, argv);
     sef_setcb_init_fresh(init_fresh);
     sef_setcb_init_restart(init_restore);
     sef_setcb_init_lu(init_restore);
     sef_setcb_lu_state_isvalid(sef_cb_lu_state_isvalid_standard);
     sef_setcb_lu_prepare(lu_prepare);
     sef_startup();
-    if (dbg_crashloop) {
+    if (crashloop) {
         event("ev=kv_fault kind=crashloop");
-        crash_now();
+        victim_crash();
     }
 
     for (;;) {
@@ -210,7 +157,7 @@ int main(int argc, char **argv)
         case KV_STATS: r = do_stats(&m); break;
         case KV_CRASH: {
             event("ev=kv_fault kind=crash from=%d", m.m_source);
-            crash_now();
+            victim_crash();
         }
         case KV_HANG:
             event("ev=kv_fault kind=hang from=%d", m.m_source);
@@ -218,6 +165,6 @@ int main(int argc, char **argv)
         default:       r = ENOSYS; break;
         }
         if (FI_ERROR("kv.reply")) continue;     /* injected: answer lost */
-        reply(&m, r);
+        sef_reply(&m, r);
     }
 }

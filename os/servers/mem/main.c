@@ -84,18 +84,6 @@ static int init_any(int type, const struct sef_init_info *info)
     return load_modules();
 }
 
-/* Answer in the request message. RS sends its requests non-blocking and
- * takes answers in its main loop, so it gets a blocking send; every other
- * client waits in sendrec and is receiving already, so a non-blocking send
- * reaches it, and one that is not waiting cannot hang this server. */
-static void reply(message *m, int result)
-{
-    int dst = m->m_source;
-    m->m_type = result;
-    if (dst == RS_PROC_EP) ipc_send(dst, m);
-    else ipc_sendnb(dst, m);
-}
-
 int main(void)
 {
     /* no state beyond the kernel's table: every init type reloads it */
@@ -117,6 +105,6 @@ int main(void)
         case MEM_READ: r = do_read(&m); break;
         default:       r = ENOSYS; break;
         }
-        reply(&m, r);
+        sef_reply(&m, r);
     }
 }

@@ -111,18 +111,6 @@ static int lu_prepare(int state)
     return dirty ? EAGAIN : OK;    /* not ready until the masks are safe */
 }
 
-/* Answer in the request message. RS sends its requests non-blocking and
- * takes answers in its main loop, so it gets a blocking send; every other
- * client waits in sendrec and is receiving already, so a non-blocking send
- * reaches it, and one that is not waiting cannot hang this server. */
-static void reply(message *m, int result)
-{
-    int dst = m->m_source;
-    m->m_type = result;
-    if (dst == RS_PROC_EP) ipc_send(dst, m);
-    else ipc_sendnb(dst, m);
-}
-
 int main(void)
 {
     sef_setcb_init_fresh(init_fresh);
@@ -144,7 +132,7 @@ int main(void)
         case VM_GET_MASK: r = do_get_mask(&m); break;
         default:          r = ENOSYS; break;
         }
-        reply(&m, r);
+        sef_reply(&m, r);
         save_if_dirty();
     }
 }
