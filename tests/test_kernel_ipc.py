@@ -53,3 +53,13 @@ def test_fork_exec_and_own_signal_manager(boot_os):
     r = boot_os(image("spawn"))
     assert_passed(r, "spawn")
     assert events_of(r, "signal", proc="spawned", mgr="ktest")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_kernel_calls_and_ipc_never_crash_the_kernel(boot_os, seed):
+    r = boot_os(image(f"fuzz 30000 {seed}"))
+    assert_passed(r, f"fuzz seed {seed}")
+    done = events_of(r, "fuzz_done")[0]
+    assert done.int("n") == 30000 and done.int("strange") == 0
+    assert done.int("errors") > done.int("ok") > 0       # hostile input mostly refused
+    assert not events_of(r, "panic")

@@ -217,6 +217,102 @@ static void t_bench(int n)
     check("bench_ran", n > 0, 1);
 }
 
+/* ---- fuzz: random kernel calls and IPC with hostile arguments ---------
+ * Every call must come back with OK or a known error code, the kernel must
+ * not panic, and IPC must still work afterwards. Endpoints that name a
+ * live process are swapped for dead ones, and pointers that fall inside
+ * this program are swapped for a scratch buffer, so the fuzzer cannot kill
+ * RS or overwrite itself; everything else is left hostile. */
+static uint32_t rng;
+static uint32_t rnd(void) { rng = rng * 1103515245u + 12345u; return (rng >> 8) ^ (rng << 13); }
+static uint8_t scratch[8192];
+static int live_eps[NR_TASKS + NR_PROCS], nr_live;
+
+static int is_live(int ep)
+{
+    if (ep == SELF) return 1;
+    for (int i = 0; i < nr_live; i++) if (live_eps[i] == ep) return 1;
+    return 0;
+}
+
+static int hostile_ep(void)
+{
+    static const int pick[] = { ANY, NONE, -1, 0x7fffffff, (int)0x80000000,
+                                MAKE_EP(3, 40), MAKE_EP(1, 15), NR_PROCS + 3, -NR_TASKS - 1 };
+    int ep = (rnd() & 1) ? pick[rnd() % (sizeof pick / sizeof pick[0])] : (int)rnd();
+    return is_live(ep) ? MAKE_EP(EP_MAX_GEN, 60) : ep;
+}
+
+static uint32_t hostile_ptr(void)
+{
+    static const uint32_t pick[] = { 0, 0x1000, 0x100000, 0x3ffff000, 0x60000000,
+                                     0xbfffe000, 0xfffffff0, 0xc0000000 };
+    uint32_t a;
+    switch (rnd() % 3) {
+    case 0: a = pick[rnd() % (sizeof pick / sizeof pick[0])]; break;
+    case 1: a = (uint32_t)scratch + rnd() % sizeof scratch; break;
+    default: a = rnd(); break;
+    }
+    /* never this program's own code, data or stack */
+    if ((a >= USER_BASE && a < USER_BASE + (1u << 20)) ||
+        (a >= USER_STACK_TOP - USER_STACK_SIZE && a < USER_STACK_TOP))
+        a = (uint32_t)scratch;
+    return a;
+}
+
+static int known_result(int r)
+{
+    static const int codes[] = { OK, EPERM, ENOENT, ESRCH, EINTR, EIO, E2BIG, ENOEXEC, EAGAIN,
+        ENOMEM, EFAULT, EBUSY, EEXIST, EINVAL, ENOSPC, ENOSYS, ETIMEDOUT, ELOCKED, EBADCALL,
+        ECALLDENIED, ETRAPDENIED, EDEADSRCDST, ENOTREADY, EBADREQUEST };
+    for (unsigned i = 0; i < sizeof codes / sizeof codes[0]; i++) if (codes[i] == r) return 1;
+    return 0;
+}
+
+static void t_fuzz(int n, uint32_t seed)
+{
+    static struct proc_info tab[NR_TASKS + NR_PROCS];
+    int cnt = 0, hist_ok = 0, hist_err = 0, strange = 0;
+    rng = seed;
+    sys_getinfo(GET_PROCTAB, tab, sizeof tab, 0, &cnt);
+    for (int i = 0; i < cnt; i++)
+        if (!(tab[i].rts_flags & RTS_SLOT_FREE)) live_eps[nr_live++] = tab[i].endpoint;
+    for (int i = 0; i < n; i++) {
+        message m;
+        for (int w = 0; w < MSG_PAYLOAD_WORDS; w++) m.m.u[w] = rnd();
+        int r;
+        if (rnd() & 1) {
+            /* a kernel call; the ones that act on the whole machine are out */
+            int call = (int)(rnd() % (NR_SYS_CALLS + 4)) - 2;
+            if (call == SYS_ABORT || call == SYS_SERIAL || call == SYS_GCOV) call = SYS_TIMES;
+            m.m_type = call;
+            m.m.i[0] = hostile_ep();                 /* every call's first endpoint */
+            m.m.i[2] = hostile_ep();                 /* VIRCOPY's destination */
+            m.m.u[1] = hostile_ptr();
+            m.m.u[3] = hostile_ptr();
+            if (call == SYS_DIAGCTL) { m.DIAG_LEN %= 24; m.DIAG_EVENT = 0; }
+            if (call == SYS_GETINFO) m.m.i[3] = hostile_ep();
+            r = (rnd() % 8) ? kernel_call(&m) : kernel_call((message *)hostile_ptr());
+        } else {
+            /* IPC: never blocks, since no endpoint is live */
+            int call = (int)(rnd() % 9) - 2;
+            message *mp = (rnd() % 3) ? &m : (message *)hostile_ptr();
+            int ep = hostile_ep();
+            if (call == IPC_RECEIVE && ep == ANY) ep = NONE;
+            r = ipc_call(call, ep, mp);
+        }
+        if (!known_result(r)) {
+            strange++;
+            event("ev=fuzz_strange i=%d result=%d", i, r);
+        }
+        if (r == OK) hist_ok++; else hist_err++;
+    }
+    sys_setalarm(0, 0);
+    event("ev=fuzz_done n=%d ok=%d errors=%d strange=%d", n, hist_ok, hist_err, strange);
+    check("fuzz_results_known", strange, 0);
+    check("roundtrip_after_fuzz", ping(peer, 100), 101);
+}
+
 int main(int argc, char **argv)
 {
     const char *scen = argc > 1 ? argv[1] : "ipc";
@@ -234,6 +330,8 @@ int main(int argc, char **argv)
     else if (!strcmp(scen, "prestart")) t_prestart();
     else if (!strcmp(scen, "spawn")) t_spawn();
     else if (!strcmp(scen, "bench")) t_bench(argc > 2 ? atoi(argv[2]) : 10000);
+    else if (!strcmp(scen, "fuzz")) t_fuzz(argc > 2 ? atoi(argv[2]) : 20000,
+                                           argc > 3 ? (uint32_t)atoi(argv[3]) : 1);
     else check("known_scenario", 0, 1);
     event("ev=test_done name=%s checks=%d failures=%d", scen, checks, failures);
     sys_abort(failures || !checks ? ABORT_TEST_FAIL : ABORT_HALT);
