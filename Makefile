@@ -45,7 +45,7 @@ LIB_ASM     := os/lib/libc/crt0.S os/lib/libsys/ipc.S
 
 # user programs: name -> sources
 SERVERS  := rs ds vm pm mem tty kv echo
-COMMANDS := init wl
+COMMANDS := init wl msgfuzz
 TESTPROGS := ktest peer victim lonely
 PROGRAMS := $(SERVERS) $(COMMANDS) $(TESTPROGS)
 $(foreach s,$(SERVERS),$(eval SRCS_$(s) := $(wildcard os/servers/$(s)/*.c)))

@@ -18,7 +18,8 @@ Module = Union[str, Tuple[str, str]]
 
 # The whole system: RS, the servers, INIT, the victim services, and the
 # workload client as a program file (noexec) that PM starts on request.
-SYSTEM = ["rs", "ds", "vm", "pm", "mem", "tty", "init", "kv", "echo", ("wl", "noexec")]
+SYSTEM = ["rs", "ds", "vm", "pm", "mem", "tty", "init", "kv", "echo", ("wl", "noexec"),
+          ("msgfuzz", "noexec")]
 
 
 def system(**args) -> List[Module]:

@@ -160,7 +160,10 @@ void do_request(message *m)
         if (r != EDONTREPLY) reply(src, m, r);
         return;
     default:
+        /* Unknown: answer, non-blocking, so a client in sendrec is not left
+         * waiting. A service's answer to something RS sent (m_type <= 0)
+         * lands here too and gets no reply. */
         if (m->m_type > 0) reply(src, m, ENOSYS);
-        /* m_type <= 0: a server's answer to something RS sent; nothing to do */
+        else if (!rp) reply(src, m, EINVAL);
     }
 }
