@@ -4,11 +4,13 @@ import sys
 
 from faultinj import bootimage
 
-from . import campaign, fi_overhead, ipc
+from . import boot, campaign, fi_overhead, ipc
 
 
 def main():
     bootimage.build()
+    boot.report()
+    print()
     ipc.report()
     print()
     fi_overhead.report()
