@@ -74,3 +74,13 @@ def test_repeated_crashes_back_off_and_give_up(live_os):
     assert given.int("restarts") == len(restarts)
     # the system still runs
     con.run("service list")
+
+
+def test_ds_subscribers_learn_the_new_endpoint(live_os):
+    con = live_os()
+    done, mark = run_workload(con, "kv", 60, "crash@20")
+    assert_clean(done)
+    new_ep = con.events("restarted", since=mark, label="kv")[0].get("ep")
+    # echo subscribed to "kv" in DS at its init; DS told it of the change
+    saw = con.wait_event("echo_saw_change", since=mark, label="kv", ep=new_ep)
+    assert saw.get("old") != new_ep

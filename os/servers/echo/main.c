@@ -33,6 +33,29 @@ static int do_echo(message *m)
     return OK;
 }
 
+/* echo follows kv through DS, as a service that depends on another would:
+ * DS notifies it when kv's endpoint changes (a restart, a new instance). */
+static int kv_ep = NONE;
+
+static void watch_kv(void)
+{
+    message m = { .m_type = DS_SUBSCRIBE };
+    strlcpy(m.DS_LABEL, "kv", LABEL_MAX);
+    if (ipc_sendrec(DS_PROC_EP, &m) != OK || m.m_type != OK)
+        event("ev=echo_subscribe_failed err=%d", m.m_type);
+}
+
+static void kv_changed(void)
+{
+    for (;;) {
+        message m = { .m_type = DS_CHECK };
+        if (ipc_sendrec(DS_PROC_EP, &m) != OK || m.m_type != OK) return;
+        m.DS_LABEL[LABEL_MAX - 1] = 0;
+        event("ev=echo_saw_change label=%s old=%d ep=%d", m.DS_LABEL, kv_ep, m.DS_ENDPT);
+        kv_ep = m.DS_ENDPT;
+    }
+}
+
 static int init_fresh(int type, const struct sef_init_info *info)
 {
     (void)type; (void)info;
@@ -71,6 +94,7 @@ int main(int argc, char **argv)
     sef_setcb_lu_state_isvalid(sef_cb_lu_state_isvalid_standard);
     sef_setcb_lu_prepare(lu_prepare);
     sef_startup();
+    watch_kv();
     if (crashloop) {
         event("ev=echo_fault kind=crashloop");
         victim_crash();
@@ -79,7 +103,10 @@ int main(int argc, char **argv)
     for (;;) {
         message m;
         if (sef_receive(ANY, &m) != OK) continue;
-        if (is_notify(&m)) continue;
+        if (is_notify(&m)) {
+            if (m.m_source == DS_PROC_EP) kv_changed();
+            continue;
+        }
         int r;
         switch (m.m_type) {
         case ECHO_ECHO:
