@@ -43,14 +43,16 @@ _fingerprint = None
 
 
 def build_fingerprint() -> str:
-    """Hash of the built binaries and the spec: a journal is only resumed
-    for the same OS and the same campaign."""
+    """Hash of the built binaries, the harness and the spec: a journal is
+    only resumed for the same OS, the same runner and the same campaign."""
     global _fingerprint
     if _fingerprint is None:
         import hashlib
         from faultinj import bootimage
         h = hashlib.sha256()
-        for p in sorted(bootimage.BUILD.glob("*.elf")):
+        files = sorted(bootimage.BUILD.glob("*.elf"))
+        files += sorted((ROOT / "campaigns").glob("*.py")) + sorted((ROOT / "faultinj").glob("*.py"))
+        for p in files:
             h.update(p.name.encode())
             h.update(p.read_bytes())
         h.update(Path(spec_path()).read_bytes() if Path(spec_path()).exists() else b"")

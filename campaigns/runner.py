@@ -211,6 +211,10 @@ def _drive(sess, exp: Experiment, campaign, deadline):
         mark = con.mark()
         r = con.run(f"service update {svc} -state 1 -maxtime 30", expect=None,
                     timeout=max(1, deadline - time.monotonic()))
+        # the shell that asks for its own update is answered at once: the
+        # outcome comes later, as an event
+        _wait(sess, lambda e: e.kind in ("update_done", "update_aborted", "update_failed")
+              and e.get("label") == svc and sess.events.index(e) >= mark, deadline, "update outcome")
         done = _wait(sess, ev_kind("wl_done"), deadline, "workload end")
         bad = _workload_bad(done)
         if exp.fault == "lu_timeout":

@@ -66,20 +66,39 @@ static int handle(message *m, struct pmproc *caller)
     }
 }
 
+static int init_restore(int type, const struct sef_init_info *info)
+{
+    int n = pm_restore();
+    event("ev=pm_restored procs=%d type=%d", n, type);
+    if (n <= 0) return init_fresh(type, info);     /* nothing usable: start over */
+    return OK;
+}
+
+static int lu_prepare(int state)
+{
+    (void)state;
+    pm_save();
+    return OK;
+}
+
 int main(void)
 {
     sef_setcb_init_fresh(init_fresh);
-    sef_setcb_init_restart(sef_cb_init_restart_fresh);
+    sef_setcb_init_restart(init_restore);
+    sef_setcb_init_lu(init_restore);
+    sef_setcb_lu_state_isvalid(sef_cb_lu_state_isvalid_standard);
+    sef_setcb_lu_prepare(lu_prepare);
     sef_startup();
     for (;;) {
         message m;
         if (sef_receive(ANY, &m) != OK) continue;
         if (is_notify(&m)) {
-            if (m.m_source == SYSTEM) pm_reap_signals();
+            if (m.m_source == SYSTEM) { pm_reap_signals(); pm_save(); }
             continue;
         }
         FI_POINT("pm.request");
         int r = handle(&m, pm_by_ep(m.m_source));
+        if (m.m_type != PM_TREE && m.m_type != PM_GETPID) pm_save();
         if (r == EDONTREPLY) continue;
         m.m_type = r;
         ipc_send(m.m_source, &m);

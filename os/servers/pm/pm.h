@@ -26,4 +26,6 @@ struct pmproc *pm_add(int kind, int ep, int ppid, const char *name);
 int  pm_spawn(struct pmproc *parent, const char *name, const char *args);
 void pm_child_ended(struct pmproc *p, int status);
 void pm_reap_signals(void);
+void pm_save(void);
+int  pm_restore(void);           /* entries restored, or an error */
 #endif

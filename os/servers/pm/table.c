@@ -4,6 +4,35 @@
 struct pmproc pmtab[NR_PM_PROCS];
 static int next_pid = 0;
 
+/* The table is PM's whole state. It is kept in DS after every change, so
+ * a restarted or updated PM carries the process tree on. */
+#define PM_MAGIC 0x504d5442
+static struct { uint32_t magic; int next_pid; struct pmproc tab[NR_PM_PROCS]; } saved;
+_Static_assert(sizeof saved <= DS_STATE_MAX, "PM state must fit DS");
+
+void pm_save(void)
+{
+    saved.magic = PM_MAGIC;
+    saved.next_pid = next_pid;
+    memcpy(saved.tab, pmtab, sizeof pmtab);
+    int r = sef_state_save(&saved, sizeof saved);
+    if (r != OK) event("ev=pm_save_failed err=%d", r);
+}
+
+int pm_restore(void)
+{
+    int r = sef_state_restore(&saved, sizeof saved);
+    if (r != (int)sizeof saved || saved.magic != PM_MAGIC) return r < 0 ? r : EINVAL;
+    memcpy(pmtab, saved.tab, sizeof pmtab);
+    next_pid = saved.next_pid;
+    int n = 0;
+    for (int i = 0; i < NR_PM_PROCS; i++) {
+        pmtab[i].wait_for = -2;      /* waiters got EDEADSRCDST and ask again */
+        n += pmtab[i].in_use;
+    }
+    return n;
+}
+
 struct pmproc *pm_by_ep(int ep)
 {
     for (int i = 0; i < NR_PM_PROCS; i++)

@@ -42,6 +42,9 @@ void rs_loop_once(void)
     } else {
         FI_POINT("rs.request");
         do_request(&m);
+        for (int i = 0; i < NR_SERVICES; i++)     /* update requests to hand out */
+            if ((rproc[i].pub.flags & RSF_IN_USE) && (rproc[i].flags & RP_LU_DELIVER))
+                lu_check(&rproc[i]);
     }
     outbox_flush();
 }

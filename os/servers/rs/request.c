@@ -105,10 +105,14 @@ static int do_service(message *m)
         int img = rp->img;
         m->SRV_ARGS[SRV_ARGS_MAX - 1] = 0;
         if (m->SRV_ARGS[0] && (img = image_load(m->SRV_ARGS)) < 0) return img;
+        /* The caller waits for the outcome, unless it is the service being
+         * updated: that one must be free to reach its prepare state (and
+         * anything RS sent it now would look like the answer). */
+        int self = rp->pub.endpoint == m->m_source;
+        if (!self) rp->caller = m->m_source;
         int r = start_update(rp, m->SRV_STATE, m->SRV_MAXTIME, img);
-        if (r != OK) return r;
-        rp->caller = m->m_source;
-        return EDONTREPLY;
+        if (r != OK) { rp->caller = NONE; return r; }
+        return self ? OK : EDONTREPLY;
     }
     default:
         return ENOSYS;

@@ -25,7 +25,8 @@ int start_update(struct rproc *rp, int state, int maxtime, int img)
     rp->flags |= RP_LU_PREPARE | RP_LU_DELIVER;
     rp->pub.flags |= RSF_UPDATING;
     event("ev=update_requested label=%s state=%d maxtime=%d", rp->pub.label, state, maxtime);
-    deliver(rp);
+    /* delivered by the main loop once the request has been answered: the
+     * requester may be the service itself, waiting for that answer */
     return OK;
 }
 
