@@ -39,3 +39,23 @@ def test_vm_info(live_os):
     con.run("free")
     info = con.events("vm_info", since=mark)[0]
     assert 0 < info.int("free") < info.int("total") <= 128 * 1024 * 1024
+
+
+def test_pm_restart_keeps_the_process_tree(fi_os):
+    from faultinj import bootimage
+    s = fi_os(bootimage.system(init="wl kv 10"))
+    con = s.console
+    con.wait_event("wl_done")
+    m0 = con.mark()
+    con.run("ps")
+    before = {(e.get("pid"), e.get("name"), e.get("ppid")) for e in con.events("proc", since=m0)}
+    s.arm("pm.request", "crash", proc="pm")
+    m1 = con.mark()
+    con.run("ps", expect=None)                 # PM crashes on this request
+    con.wait_event("init_result", since=m1, label="pm", type="restart")
+    restored = con.wait_event("pm_restored", since=m1)
+    assert restored.int("procs") == len(before)
+    m2 = con.mark()
+    con.run("ps")
+    after = {(e.get("pid"), e.get("name"), e.get("ppid")) for e in con.events("proc", since=m2)}
+    assert after == before
