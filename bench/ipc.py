@@ -16,7 +16,8 @@ def run_ipc_bench(kvm):
         r = q.wait()
     ev = [e for e in r.events if e.kind == "bench"]
     if r.outcome != "halt" or not ev:
-        raise RuntimeError(f"bench run failed ({r.outcome}):\n{r.serial[-2000:]}")
+        why = (r.stderr.strip().splitlines() or [r.serial[-300:]])[0]
+        raise RuntimeError(f"bench run failed ({r.outcome}): {why}")
     return ev[0], r
 
 
