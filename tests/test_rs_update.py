@@ -32,3 +32,25 @@ def test_live_update_prepare_timeout_aborts(live_os):
     con.run("run wl kv 50")
     done = con.wait_event("wl_done", since=m2, timeout=60)
     assert done.int("wrong") == 0 and done.int("answered") > 0
+
+
+def test_new_version_failing_init_rolls_back(live_os):
+    con = live_os()
+    first = con.mark()
+    con.run("run wl kv 30")
+    con.wait_event("wl_done", since=first)
+    mark = con.mark()
+    ev = con.run("service update kv -state 1 -maxtime 100 -initfail", expect=None, timeout=60)
+    assert ev.int("result") == -22                      # EINVAL from the new init
+    assert con.events("update_prepared", since=mark, label="kv")
+    res = con.events("init_result", since=mark, label="kv", type="lu")
+    assert res and res[0].int("result") != 0
+    assert con.events("update_failed", since=mark, label="kv", rollback=1)
+    # the old version is started again, with its state, and serves
+    back = con.wait_event("init_result", since=mark, label="kv", type="restart", result=0)
+    restored = [e for e in con.events("kv_restored", since=mark) if e.int("type") == 2]
+    assert restored and restored[-1].int("keys") >= 30
+    m2 = con.mark()
+    con.run("run wl kv 20")
+    done = con.wait_event("wl_done", since=m2)
+    assert done.int("wrong") == 0 and back.get("ep")

@@ -313,6 +313,7 @@ void init_done(struct rproc *rp, int result)
         event("ev=update_failed label=%s result=%d rollback=1", rp->pub.label, result);
         rp->img = rp->next_img;          /* restart the old version */
         rp->next_img = -1;
+        reply_caller(rp, result);
     }
     rp->flags |= RP_STOPPED;
     if (rp->pub.policy == RS_POLICY_RESTART) sys_stop(rp->pub.endpoint, 1);

@@ -112,6 +112,7 @@ static int do_service(message *m)
         if (!self) rp->caller = m->m_source;
         int r = start_update(rp, m->SRV_STATE, m->SRV_MAXTIME, img);
         if (r != OK) { rp->caller = NONE; return r; }
+        rp->dbg_flags = m->SRV_DBG;      /* for the new version's init */
         return self ? OK : EDONTREPLY;
     }
     default:

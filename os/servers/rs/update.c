@@ -35,6 +35,7 @@ static void abort_update(struct rproc *rp, const char *why, int result)
     rp->flags &= ~(RP_LU_PREPARE | RP_LU_DELIVER);
     rp->pub.flags &= ~RSF_UPDATING;
     rp->next_img = -1;
+    rp->dbg_flags = 0;                   /* meant for a new version that never came */
     message m = { .m_type = RS_LU_CANCEL };
     ipc_sendnb(rp->pub.endpoint, &m);
     event("ev=update_aborted label=%s why=%s", rp->pub.label, why);

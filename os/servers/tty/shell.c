@@ -86,6 +86,7 @@ void shell_line(char *line)
                "                   [-initcrash|-initfail|-inittimeout]\n"
                "  service down|restart|refresh LABEL\n"
                "  service update LABEL [-state S] [-maxtime TICKS] [-binary NAME]\n"
+               "                       [-initcrash|-initfail|-inittimeout]\n"
                "  service list\n"
                "  run PROGRAM [ARGS...]   start a user program (e.g. run wl kv 100)\n"
                "  ps                      print the process tree\n"
