@@ -43,6 +43,11 @@ void sef_setcb_ping_reply(sef_cb_ping_reply_t cb);
 void sef_setcb_lu_prepare(sef_cb_lu_prepare_t cb);
 void sef_setcb_lu_state_isvalid(sef_cb_lu_state_isvalid_t cb);
 
+/* A service whose state survives restarts and updates (kept in DS):
+ * fresh init, one restore for restart and live update, the standard
+ * update states, and a prepare that saves the state. */
+void sef_setcb_stateful(sef_cb_init_t fresh, sef_cb_init_t restore, sef_cb_lu_prepare_t prepare);
+
 /* predefined callbacks */
 int  sef_cb_init_null(int type, const struct sef_init_info *info);     /* OK */
 int  sef_cb_init_fail(int type, const struct sef_init_info *info);     /* EINVAL */

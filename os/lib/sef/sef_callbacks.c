@@ -18,6 +18,15 @@ void sef_setcb_ping_reply(sef_cb_ping_reply_t cb) { cb_ping = cb ? cb : sef_cb_p
 void sef_setcb_lu_prepare(sef_cb_lu_prepare_t cb) { sef_cb_prepare = cb; }
 void sef_setcb_lu_state_isvalid(sef_cb_lu_state_isvalid_t cb) { sef_cb_isvalid = cb; }
 
+void sef_setcb_stateful(sef_cb_init_t fresh, sef_cb_init_t restore, sef_cb_lu_prepare_t prepare)
+{
+    sef_setcb_init_fresh(fresh);
+    sef_setcb_init_restart(restore);
+    sef_setcb_init_lu(restore);
+    sef_setcb_lu_state_isvalid(sef_cb_lu_state_isvalid_standard);
+    sef_setcb_lu_prepare(prepare);
+}
+
 int sef_run_init_cb(int type, const struct sef_init_info *info)
 {
     sef_cb_init_t cb = cb_init_fresh;

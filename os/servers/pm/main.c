@@ -83,11 +83,7 @@ static int lu_prepare(int state)
 
 int main(void)
 {
-    sef_setcb_init_fresh(init_fresh);
-    sef_setcb_init_restart(init_restore);
-    sef_setcb_init_lu(init_restore);
-    sef_setcb_lu_state_isvalid(sef_cb_lu_state_isvalid_standard);
-    sef_setcb_lu_prepare(lu_prepare);
+    sef_setcb_stateful(init_fresh, init_restore, lu_prepare);
     sef_startup();
     for (;;) {
         message m;
