@@ -23,7 +23,6 @@ int do_fi_ctl(struct proc *caller, message *m);
 int do_gcov(struct proc *caller, message *m);
 int do_fi_fire(struct proc *caller, message *m);
 void fi_init(void);
-int  fi_map(uint32_t *pd);
 
 /* endpoint argument that may be SELF; a live non-task process or NULL */
 struct proc *arg_proc(struct proc *caller, int ep, int *err);

@@ -33,14 +33,14 @@ static int error_kind(uint32_t type)
     return type == FI_INIT_FAIL || type == FI_LU_TIMEOUT || type == FI_ERROR_RET || type == FI_DROP;
 }
 
-/* Which armed fault fires at this hit, or 0. */
+/* Which armed slot fires at this hit, or -1. */
 static int check(struct fi_site *s, int want_error)
 {
     s->hits++;
-    if (TABLE->magic != FI_MAGIC) return 0;
+    if (TABLE->magic != FI_MAGIC) return -1;
     if (!myname[0]) {
         struct whoami w;
-        if (sys_whoami(&w) != OK) return 0;
+        if (sys_whoami(&w) != OK) return -1;
         strlcpy(myname, w.name, sizeof myname);
     }
     for (int i = 0; i < FI_SLOTS; i++) {
@@ -56,9 +56,9 @@ static int check(struct fi_site *s, int want_error)
             prng = prng * 1103515245u + 12345u;
             go = (prng >> 8) % 1000000u < sl->prob;
         }
-        if (go && report(i, s) == OK) return (int)sl->type;
+        if (go && report(i, s) == OK) return i;
     }
-    return 0;
+    return -1;
 }
 
 static void flip_bit(uint32_t arg)
@@ -69,16 +69,12 @@ static void flip_bit(uint32_t arg)
     *w ^= 1u << (arg & 31);
 }
 
-static uint32_t slot_arg(int type)
-{
-    for (int i = 0; i < FI_SLOTS; i++)
-        if (TABLE->slot[i].type == (uint32_t)type) return TABLE->slot[i].arg;
-    return 0;
-}
-
 int fi_hit_point(struct fi_site *s)
 {
-    int type = check(s, 0);
+    int slot = check(s, 0);
+    if (slot < 0) return 0;
+    int type = (int)TABLE->slot[slot].type;
+    uint32_t arg = TABLE->slot[slot].arg;
     switch (type) {
     case FI_CRASH: { volatile int *volatile p = 0; *p = 0xbad; break; }
     case FI_PANIC:
@@ -89,11 +85,11 @@ int fi_hit_point(struct fi_site *s)
     case FI_HANG: for (;;) __asm__ volatile(""); break;
     case FI_STALE_PING: sef_setcb_ping_reply(sef_cb_ping_reply_null); break;
     case FI_DELAY: {
-        uint32_t n = (slot_arg(FI_DELAY) ? slot_arg(FI_DELAY) : 100) * 1000;
+        uint32_t n = (arg ? arg : 100) * 1000;
         for (volatile uint32_t i = 0; i < n; i++) ;
         break;
     }
-    case FI_BITFLIP: flip_bit(slot_arg(FI_BITFLIP)); break;
+    case FI_BITFLIP: flip_bit(arg); break;
     default: break;
     }
     return type;
@@ -101,6 +97,7 @@ int fi_hit_point(struct fi_site *s)
 
 int fi_hit_error(struct fi_site *s)
 {
-    return check(s, 1);
+    int slot = check(s, 1);
+    return slot < 0 ? 0 : (int)TABLE->slot[slot].type;
 }
 #endif /* FAULTINJ */
