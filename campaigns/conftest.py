@@ -122,7 +122,7 @@ def pytest_sessionfinish(session, exitstatus):
     msg = (f"campaign {campaign.name}: {len(results)}/{len(campaign.experiments)} experiments recorded, "
            f"{len(failed)} not as required; report: {paths['html']}")
     if tr:
-        tr.ensure_newline()
+        tr.write("\n")
         tr.write_line(msg)
     else:
         print(msg)
