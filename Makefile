@@ -103,12 +103,12 @@ test: all
 	$(PYTHON) -m pytest -n auto -q
 
 # The main job: run a fault campaign and write its report.
-#   make campaign [SPEC=campaigns/specs/quick.spec] [ONLY=<experiment id>] [JOBS=2]
+#   make campaign [SPEC=campaigns/specs/quick.spec] [ONLY=<experiment id>] [JOBS=2] [FRESH=1]
 SPEC ?= campaigns/specs/default.spec
 JOBS ?= auto
 campaign: all
 	@OS_BUILD_DIR=$(abspath $(BUILD)) OS_COVERAGE=$(COVERAGE) CAMPAIGN_SPEC=$(SPEC) \
-	CAMPAIGN_ONLY='$(ONLY)' $(PYTHON) -m pytest campaigns/test_campaign.py \
+	CAMPAIGN_ONLY='$(ONLY)' CAMPAIGN_FRESH=$(FRESH) $(PYTHON) -m pytest campaigns/test_campaign.py \
 		-n $(JOBS) -q -p no:cacheprovider -o addopts="" --timeout 300; \
 	status=$$?; echo "report: reports/out/$$(sed -n 's/^campaign  *//p' $(SPEC) | head -1)/index.html"; exit $$status
 

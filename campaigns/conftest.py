@@ -5,6 +5,7 @@ Environment (the Makefile sets these):
   CAMPAIGN_SPEC  spec file (default campaigns/specs/default.spec)
   CAMPAIGN_ONLY  comma-separated experiment ids or globs to run alone
   CAMPAIGN_OUT   report directory (default reports/out/<campaign name>)
+  CAMPAIGN_FRESH=1  set the journal aside and run every experiment again
   OS_COVERAGE=1  collect gcov counters after every experiment (the
                  coverage build, OS_BUILD_DIR=build-cov) and add lcov pages
 """
@@ -78,7 +79,8 @@ def start_journal(campaign) -> None:
     j = journal_for(campaign)
     fp = build_fingerprint()
     stale = [r for r in j.records() if r.get("build") != fp]
-    if stale:
+    if os.environ.get("CAMPAIGN_FRESH") == "1" and os.path.exists(j.path):
+        stale = True
         os.replace(j.path, str(j.path) + ".old")
         cov = out_dir(campaign) / "coverage"
         if cov.exists():                   # counters of the old runs go too
