@@ -127,3 +127,18 @@ def test_generated_campaign_from_site_list(tmp_path, os_built):
     log, _ = p.communicate(timeout=300)
     res = json.loads((out / "results.json").read_text())["results"]
     assert len(res) == 3 and all(r["outcome"] for r in res), log
+
+
+def test_rerun_reuses_results_and_fresh_runs_again(tmp_path, os_built):
+    spec = tmp_path / "one.spec"
+    spec.write_text("campaign one\ntimeout 60\nkv crash trigger=nth:5\n")
+    out = tmp_path / "out"
+    journal = out / "journal.jsonl"
+    for fresh in ("", "", "1"):
+        p = campaign(spec, out, "-p", "no:xdist", env_extra={"CAMPAIGN_FRESH": fresh})
+        log, _ = p.communicate(timeout=120)
+        assert p.returncode == 0, log
+        if not fresh:
+            assert len(journal.read_text().splitlines()) == 1     # reused, not run again
+    assert (out / "journal.jsonl.old").exists()
+    assert len(journal.read_text().splitlines()) == 1
