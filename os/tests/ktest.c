@@ -124,6 +124,36 @@ static void t_fault(void)
     check("roundtrip_after_fault", ping(peer, 10), 11);
 }
 
+static uint32_t user_ticks_of(int ep)
+{
+    static struct proc_info tab[NR_TASKS + NR_PROCS];
+    int n = 0;
+    sys_getinfo(GET_PROCTAB, tab, sizeof tab, 0, &n);
+    for (int i = 0; i < n; i++) if (tab[i].endpoint == ep) return tab[i].user_ticks;
+    return 0;
+}
+
+/* Preemption: victim spins for ever at our priority and never yields; we
+ * spin too. Only the clock can take the CPU from either of us, so if we
+ * get it back and both of us used CPU time, scheduling is preemptive and
+ * round robin. */
+static void t_sched(void)
+{
+    message m = { .m_type = T_GO };
+    check("go", ipc_sendrec(victim, &m), OK);       /* it spins from now on */
+    uint32_t mine0 = user_ticks_of(boot_ep("ktest"));
+    uint32_t theirs0 = user_ticks_of(victim);
+    uint32_t t0 = sys_uptime();
+    while (sys_uptime() < t0 + 60) ;                 /* 60 ticks of wall time */
+    uint32_t mine = user_ticks_of(boot_ep("ktest")) - mine0;
+    uint32_t theirs = user_ticks_of(victim) - theirs0;
+    event("ev=sched ktest_ticks=%u victim_ticks=%u wall=%u", mine, theirs, sys_uptime() - t0);
+    check("victim_got_cpu", theirs >= 15, 1);
+    check("ktest_shared_cpu", mine < 50, 1);
+    check("reap_spinner", sys_exit_proc(victim), OK);
+    check("roundtrip_after", ping(peer, 1), 2);
+}
+
 static void t_badptr(void)
 {
     static uint32_t buf[4];
@@ -327,6 +357,7 @@ int main(int argc, char **argv)
     else if (!strcmp(scen, "denied")) t_denied();
     else if (!strcmp(scen, "fault")) t_fault();
     else if (!strcmp(scen, "badptr")) t_badptr();
+    else if (!strcmp(scen, "sched")) t_sched();
     else if (!strcmp(scen, "prestart")) t_prestart();
     else if (!strcmp(scen, "spawn")) t_spawn();
     else if (!strcmp(scen, "bench")) t_bench(argc > 2 ? atoi(argv[2]) : 10000);

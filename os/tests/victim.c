@@ -1,6 +1,6 @@
 /* victim.c - a process that misbehaves on request: after answering T_GO it
- * dereferences NULL, divides by zero, executes an invalid opcode or exits,
- * as its first argument says. Otherwise it answers pings. */
+ * dereferences NULL, divides by zero, executes an invalid opcode, exits or
+ * spins for ever, as its first argument says. Otherwise it answers pings. */
 #include "testproto.h"
 
 static volatile int zero;
@@ -17,6 +17,7 @@ static void misbehave(const char *how)
     else if (!strcmp(how, "ud")) { __asm__ volatile("ud2"); }
     else if (!strcmp(how, "kernel")) { volatile int *p = (int *)0x100000; *p = 1; }
     else if (!strcmp(how, "exit")) exit(0);
+    else if (!strcmp(how, "spin")) { for (volatile uint32_t n = 0;; n++) ; }   /* never yields */
 }
 
 int main(int argc, char **argv)
