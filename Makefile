@@ -45,13 +45,14 @@ LIB_ASM     := os/lib/libc/crt0.S os/lib/libsys/ipc.S
 
 # user programs: name -> sources
 SERVERS  := rs ds vm pm mem tty kv echo
-COMMANDS := init wl msgfuzz
+COMMANDS := init wl msgfuzz scenario
 TESTPROGS := ktest peer victim lonely
 PROGRAMS := $(SERVERS) $(COMMANDS) $(TESTPROGS)
 $(foreach s,$(SERVERS),$(eval SRCS_$(s) := $(wildcard os/servers/$(s)/*.c)))
 $(foreach c,$(COMMANDS),$(eval SRCS_$(c) := $(wildcard os/commands/$(c)/*.c)))
 $(foreach t,$(TESTPROGS),$(eval SRCS_$(t) := os/tests/$(t).c))
 SRCS_tty += os/commands/service/service.c
+SRCS_scenario += os/commands/wl/client.c
 
 HEADERS := $(wildcard os/include/*.h os/kernel/*.h os/lib/*/*.h os/servers/*/*.h os/commands/*/*.h os/tests/*.h)
 

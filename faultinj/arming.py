@@ -18,10 +18,10 @@ FI_MAGIC = 0x46494E4A
 FI_SLOTS = 8
 NAME_MAX = 32
 PROC_MAX = 16
-HEADER = struct.Struct("<4I")                        # magic armed generation reserved
+HEADER = struct.Struct("<4I")                        # magic armed generation step
 SLOT = struct.Struct(f"<10I{NAME_MAX}s{PROC_MAX}s")  # struct fi_slot
 TYPES = ["none", "crash", "panic", "hang", "stale_ping", "init_fail", "lu_timeout",
-         "error", "delay", "drop", "bitflip"]
+         "error", "delay", "drop", "bitflip", "deadlock"]
 TRIGGERS = {"nth": 1, "times": 2, "prob": 3}
 ERROR_TYPES = {"init_fail", "lu_timeout", "error", "drop"}   # FI_ERROR sites
 
@@ -42,12 +42,13 @@ class Slot:
     seed: int
     arg: int
     fired: int
+    from_step: int
     site: str
     proc: str
 
 
 def pack_slot(site: str, fault: str, proc: str = "", trigger: str = "nth", n: int = 1,
-              k: int = 1, prob: int = 0, seed: int = 0, arg: int = 0) -> bytes:
+              k: int = 1, prob: int = 0, seed: int = 0, arg: int = 0, from_step: int = 0) -> bytes:
     """The bytes of one active slot; every field checked as the kernel would."""
     if fault not in TYPES[1:]:
         raise ArmError(f"unknown fault type {fault!r} (known: {', '.join(TYPES[1:])})")
@@ -64,15 +65,17 @@ def pack_slot(site: str, fault: str, proc: str = "", trigger: str = "nth", n: in
         raise ArmError("nth counts hits from 1")
     if k < 1:
         raise ArmError("k (times it may fire) must be at least 1")
-    return SLOT.pack(1, TYPES.index(fault), TRIGGERS[trigger], n, k, prob, seed, arg, 0, 0,
+    if from_step < 0:
+        raise ArmError("from_step is a scenario step number, >= 0")
+    return SLOT.pack(1, TYPES.index(fault), TRIGGERS[trigger], n, k, prob, seed, arg, 0, from_step,
                      site_b, proc_b)
 
 
 def unpack_slot(index: int, data: bytes) -> Slot:
-    (active, typ, trig, n, k, prob, seed, arg, fired, _r, site, proc) = SLOT.unpack(data)
+    (active, typ, trig, n, k, prob, seed, arg, fired, from_step, site, proc) = SLOT.unpack(data)
     trig_name = {v: k_ for k_, v in TRIGGERS.items()}.get(trig, str(trig))
     return Slot(index, bool(active), TYPES[typ] if typ < len(TYPES) else str(typ), trig_name,
-                n, k, prob, seed, arg, fired, site.split(b"\0")[0].decode(errors="replace"),
+                n, k, prob, seed, arg, fired, from_step, site.split(b"\0")[0].decode(errors="replace"),
                 proc.split(b"\0")[0].decode(errors="replace"))
 
 

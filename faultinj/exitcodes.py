@@ -11,6 +11,7 @@ DEBUG_EXIT_PORT = 0xF4
 GUEST_HALT = 0x10
 GUEST_PANIC = 0x11
 GUEST_TEST_FAIL = 0x12
+GUEST_DEADLINE = 0x13      # the kernel's virtual-time limit for the run was reached
 
 
 def host_status(guest_code: int) -> int:
@@ -22,6 +23,7 @@ def host_status(guest_code: int) -> int:
 HOST_HALT = host_status(GUEST_HALT)            # 33
 HOST_PANIC = host_status(GUEST_PANIC)          # 35
 HOST_TEST_FAIL = host_status(GUEST_TEST_FAIL)  # 37
+HOST_DEADLINE = host_status(GUEST_DEADLINE)    # 39
 # A triple fault under -no-reboot ends QEMU with 0: 0 never means success.
 HOST_RESET = 0
 
@@ -29,6 +31,7 @@ HOST_RESET = 0
 HALT = "halt"
 PANIC = "panic"
 TEST_FAIL = "test_fail"
+DEADLINE = "deadline"
 RESET = "reset"
 TIMEOUT = "timeout"
 KILLED = "killed"    # the host killed QEMU on purpose (Qemu.kill())
@@ -38,6 +41,7 @@ _BY_STATUS = {
     HOST_HALT: HALT,
     HOST_PANIC: PANIC,
     HOST_TEST_FAIL: TEST_FAIL,
+    HOST_DEADLINE: DEADLINE,
     HOST_RESET: RESET,
 }
 

@@ -32,7 +32,8 @@
 #define FI_DELAY       8   /* busy wait arg thousand iterations */
 #define FI_DROP        9   /* FI_ERROR at a reply: message dropped */
 #define FI_BITFLIP     10  /* flip bit arg of the site's data word */
-#define FI_NR_TYPES    11
+#define FI_DEADLOCK    11  /* blocks for ever in a receive nobody answers */
+#define FI_NR_TYPES    12
 
 /* triggers */
 #define FI_TRIG_NTH    1   /* on the Nth hit (per process instance) */
@@ -49,7 +50,7 @@ struct fi_slot {
     uint32_t seed;
     uint32_t arg;               /* DELAY: kilo-iterations; BITFLIP: bit */
     uint32_t fired;             /* written by the kernel only */
-    uint32_t reserved;
+    uint32_t from_step;         /* live only once the scenario reached this step */
     char     site[FI_NAME_MAX]; /* site name */
     char     proc[16];          /* only in this process ("" = any) */
 };
@@ -58,7 +59,7 @@ struct fi_table {
     uint32_t magic;             /* FI_MAGIC once the kernel set it up */
     uint32_t armed;             /* number of active slots: the fast path */
     uint32_t generation;        /* bumped on every change */
-    uint32_t reserved;
+    uint32_t step;              /* scenario step reached (SYS_FI_CTL FI_OP_STEP) */
     struct fi_slot slot[FI_SLOTS];
 };
 #define FI_MAGIC 0x46494e4a        /* "FINJ" */

@@ -20,7 +20,7 @@ struct boot_image_entry {
     int32_t  module;        /* index of the boot module */
     uint32_t image_size;    /* bytes of the ELF file */
     char     name[PROC_NAME_LEN];
-    char     args[64];      /* module command line after the path */
+    char     args[128];     /* module command line after the path */
 };
 
 /* run-time flags visible in a snapshot */

@@ -8,8 +8,8 @@
 struct boot_module {
     uint32_t start, len;       /* physical, identity-mapped */
     char     name[PROC_NAME_LEN];
-    char     args[64];         /* everything after the path */
-    char     cmdline[128];     /* argv: name then args */
+    char     args[128];        /* everything after the path */
+    char     cmdline[160];     /* argv: name then args */
 };
 extern struct boot_module boot_modules[MAX_MODULES];
 extern int nr_boot_modules;

@@ -2,6 +2,7 @@
  * per-process alarms, which CLOCK delivers as notifications. */
 #include "proc.h"
 #include "protect.h"
+#include "watchdog.h"
 
 #define PIT_HZ   1193182u
 #define LATCH    (PIT_HZ / HZ)
@@ -35,6 +36,7 @@ uint64_t uptime_usec(void)
 void clock_tick(void)
 {
     ticks++;
+    watchdog_tick();
     if (current && !is_task(current)) {
         current->user_ticks++;
         sched_tick();

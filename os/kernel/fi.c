@@ -12,7 +12,7 @@ struct fi_table fi_table __attribute__((aligned(4096)));
 _Static_assert(sizeof(struct fi_table) <= 4096, "fi table must fit a page");
 
 static const char *type_names[FI_NR_TYPES] = { "none", "crash", "panic", "hang",
-    "stale_ping", "init_fail", "lu_timeout", "error", "delay", "drop", "bitflip" };
+    "stale_ping", "init_fail", "lu_timeout", "error", "delay", "drop", "bitflip", "deadlock" };
 
 /* The host's GDB stub client puts a hardware breakpoint here to arm faults
  * before any process runs: the table is in place, nothing has used it. */
@@ -53,6 +53,14 @@ static int slot_valid(const struct fi_slot *s)
 
 int do_fi_ctl(struct proc *caller, message *m)
 {
+    if (m->FI_OP == FI_OP_STEP) {
+        /* the scenario reached a step: slots armed "from" it go live */
+        if (m->FI_SLOT < 0 || (uint32_t)m->FI_SLOT < fi_table.step) return EINVAL;
+        fi_table.step = (uint32_t)m->FI_SLOT;
+        fi_table.generation++;
+        kevent("ev=fi_step step=%d by=%s", m->FI_SLOT, caller->name);
+        return OK;
+    }
     if (m->FI_OP == FI_OP_DISARM) {
         int i = m->FI_SLOT;
         if (i < -1 || i >= FI_SLOTS) return EINVAL;
@@ -85,7 +93,7 @@ int do_fi_ctl(struct proc *caller, message *m)
 static int fire(int i, const char *site, struct proc *p)
 {
     struct fi_slot *s = &fi_table.slot[i];
-    if (!s->active || s->fired >= s->k) return EAGAIN;
+    if (!s->active || s->fired >= s->k || s->from_step > fi_table.step) return EAGAIN;
     s->fired++;
     kevent("ev=fi_fired slot=%d site=%s type=%s proc=%s ep=%d fired=%u", i, site,
            type_names[s->type], p->name, p->endpoint, s->fired);
@@ -120,7 +128,7 @@ int fi_hit_error(struct fi_site *site)
     if (!p) return 0;
     for (int i = 0; i < FI_SLOTS; i++) {
         struct fi_slot *s = &fi_table.slot[i];
-        if (!s->active || strcmp(s->site, site->name)) continue;
+        if (!s->active || s->from_step > fi_table.step || strcmp(s->site, site->name)) continue;
         if (s->proc[0] && strcmp(s->proc, p->name)) continue;
         int go = 0;
         if (s->trigger == FI_TRIG_NTH) go = site->hits == s->n;

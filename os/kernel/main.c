@@ -4,6 +4,7 @@
  * here; every other boot process waits under RTS_NO_PRIV until RS sets
  * its privileges. The order of the modules carries no meaning. */
 #include "proc.h"
+#include "watchdog.h"
 #include "memory.h"
 #include "protect.h"
 #include "elfload.h"
@@ -181,6 +182,7 @@ void kmain(uint32_t magic, struct mb_info *mbi)
     up->sig_mgr = MAKE_EP(0, PM_PROC_NR);
     up->proc_nr = NONE;
 
+    watchdog_init((mbi->flags & 4) ? (const char *)mbi->cmdline : 0);
     clock_init();
     kevent("ev=boot modules=%d mem_kb=%u free_frames=%u", nr_boot_modules,
            mem_bytes() / 1024, frames_free());

@@ -46,6 +46,7 @@ static int check(struct fi_site *s, int want_error)
     for (int i = 0; i < FI_SLOTS; i++) {
         volatile struct fi_slot *sl = &TABLE->slot[i];
         if (!sl->active || error_kind(sl->type) != want_error) continue;
+        if (sl->from_step > TABLE->step) continue;       /* not live yet */
         if (vstrcmp(sl->site, s->name)) continue;
         if (sl->proc[0] && vstrcmp(sl->proc, myname)) continue;
         int go;
@@ -83,6 +84,12 @@ int fi_hit_point(struct fi_site *s)
         sys_exit_proc(SELF);
         break;
     case FI_HANG: for (;;) __asm__ volatile(""); break;
+    case FI_DEADLOCK: {
+        /* IDLE never sends: blocked for good, burning no CPU, like a
+         * service caught in a deadlock */
+        message m;
+        for (;;) ipc_receive(IDLE, &m);
+    }
     case FI_STALE_PING: sef_setcb_ping_reply(sef_cb_ping_reply_null); break;
     case FI_DELAY: {
         uint32_t n = (arg ? arg : 100) * 1000;

@@ -8,6 +8,7 @@
 #include "../../include/layout.h"
 
 int booting = 1;
+int def_period = DEF_PERIOD;
 static struct boot_image_entry image[NR_BOOT_PROCS];
 static int nr_image;
 
@@ -28,7 +29,7 @@ static void prepare(const struct boot_image_entry *b, const struct rs_priv_entry
     rp->pub.endpoint = b->endpoint;
     rp->pub.flags |= RSF_BOOT;
     rp->pub.policy = e->policy;
-    rp->pub.period = e->period == 0 ? DEF_PERIOD : e->period < 0 ? 0 : e->period;
+    rp->pub.period = e->period == 0 ? def_period : e->period < 0 ? 0 : e->period;
     rp->dbg_flags = dbg_flags_from(b->args);
     strlcpy(rp->args, b->args, sizeof rp->args);
     if ((rp->img = image_load(b->name)) < 0) rs_panic("cannot copy executable of", b->name);
@@ -41,10 +42,25 @@ static void prepare(const struct boot_image_entry *b, const struct rs_priv_entry
     if (count != 0) rs_panic("boot process ran before RS allowed it", b->name);
 }
 
+/* RS's own boot arguments: `period=N` sets the default heartbeat period
+ * in ticks (an experiment may watch for hangs at its own pace). */
+static void own_args(void)
+{
+    for (int i = 0; i < nr_image; i++) {
+        if (image[i].proc_nr != RS_PROC_NR) continue;
+        const char *p = strstr(image[i].args, "period=");
+        if (!p) return;
+        int n = atoi(p + 7);
+        if (n > 0) def_period = n;
+        event("ev=rs_config period=%d", def_period);
+    }
+}
+
 void boot_services(void)
 {
     if (sys_getinfo(GET_IMAGE, image, sizeof image, 0, &nr_image) != OK)
         rs_panic("cannot read boot image", "kernel");
+    own_args();
     /* every boot process must have a priv entry: check all before any runs */
     for (int i = 0; i < nr_image; i++)
         if (image[i].proc_nr != RS_PROC_NR && !rs_priv_lookup(image[i].name))
@@ -82,7 +98,8 @@ void boot_services(void)
             event("ev=init_start label=%s ep=%d synch=%d", rp->pub.label, rp->pub.endpoint,
                   (rp->tab->sys_flags & SF_SYNCH_BOOT) != 0);
         }
-        if (sys_privctl(rp->pub.endpoint, PRIV_ALLOW, 0) != OK)
+        if (!(rp->tab->sys_flags & SF_AFTER_BOOT) &&
+            sys_privctl(rp->pub.endpoint, PRIV_ALLOW, 0) != OK)
             rs_panic("cannot allow", rp->pub.label);
         if (rp->tab->sys_flags & SF_SYNCH_BOOT)
             while (rp->flags & RP_INITIALIZING) rs_loop_once();
@@ -107,4 +124,12 @@ void boot_services(void)
     int n = 0;
     for (int i = 0; i < NR_SERVICES; i++) if (rproc[i].pub.flags & RSF_IN_USE) n++;
     event("ev=ready services=%d", n);
+    /* the scenario driver starts on a system that is up, at a point the
+     * guest defines, so every experiment begins from the same state */
+    for (int i = 0; i < NR_SERVICES; i++) {
+        struct rproc *rp = &rproc[i];
+        if ((rp->pub.flags & RSF_IN_USE) && (rp->tab->sys_flags & SF_AFTER_BOOT) &&
+            sys_privctl(rp->pub.endpoint, PRIV_ALLOW, 0) != OK)
+            rs_panic("cannot allow", rp->pub.label);
+    }
 }

@@ -59,7 +59,7 @@ static int do_up(message *m)
     rp->img = img;
     rp->flags |= RP_DYNAMIC;
     rp->pub.policy = m->SRV_POLICY >= 0 ? m->SRV_POLICY : e->policy;
-    rp->pub.period = m->SRV_PERIOD > 0 ? m->SRV_PERIOD : m->SRV_PERIOD < 0 ? 0 : DEF_PERIOD;
+    rp->pub.period = m->SRV_PERIOD > 0 ? m->SRV_PERIOD : m->SRV_PERIOD < 0 ? 0 : def_period;
     rp->dbg_flags = m->SRV_DBG;
     m->SRV_ARGS[SRV_ARGS_MAX - 1] = 0;
     strlcpy(rp->args, m->SRV_ARGS, sizeof rp->args);

@@ -11,7 +11,8 @@
 
 #define NR_SERVICES    24
 #define RS_TICK        5       /* RS wakes every 5 clock ticks (50 ms) */
-#define DEF_PERIOD     20      /* heartbeat period (ticks) */
+#define DEF_PERIOD     20      /* heartbeat period (ticks), unless RS's boot args say period=N */
+extern int def_period;
 #define INIT_TIMEOUT   200     /* ticks a new instance has to finish init */
 #define BACKOFF_BASE   10      /* first delayed restart, doubling */
 #define BACKOFF_MAX    320

@@ -12,6 +12,7 @@
 #define KC_TTY   (KC_BASE | KC(SERIAL) | KC(ABORT) | KC(FI_CTL))
 #define KC_TEST  (KC_BASE | KC(VIRCOPY) | KC(ABORT) | KC(FORK) | KC(EXEC) | \
                   KC(PRIVCTL) | KC(GETKSIG) | KC(KILL) | KC(STOP))
+#define KC_SCEN  (KC_BASE | KC(ABORT) | KC(FI_CTL))
 #define SRV_F    (PF_PREEMPTIBLE)
 #define ALL      IPC_ALL_TRAPS
 #define SENDREC  (1u << IPC_SENDREC)
@@ -26,6 +27,9 @@ const struct rs_priv_entry rs_priv_table[] = {
     { "kv",   SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESET },
     { "echo", SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESTART },
     { "init", 0,     SENDREC, "pm rs vm ds tty",      0,       0,            6, 8, SF_USER | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET },
+    /* the experiment's scenario driver (os/commands/scenario): asks RS for
+     * service changes, steps the fault table, sleeps on alarms, halts */
+    { "scenario", SRV_F, ALL, "*",            KC_SCEN, 0,            5, 8, SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET },
     /* kernel test programs (os/tests) */
     { "ktest",  SRV_F, ALL, "*",               KC_TEST, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET },
     { "peer",   SRV_F, ALL, "ktest victim rs", KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET },

@@ -12,6 +12,7 @@
 #define SF_NOSEF      0x04   /* no init protocol (kernel test programs) */
 #define SF_NORESTART  0x08   /* on death: reap, do not restart */
 #define SF_USER       0x10   /* user privileges (INIT) */
+#define SF_AFTER_BOOT 0x20   /* allowed to run only once every boot service is up */
 
 struct rs_priv_entry {
     const char *label;

@@ -1,0 +1,112 @@
+/* main.c - the scenario driver: one experiment, run inside the guest.
+ *
+ * A boot process that RS starts once every boot service is up. Its boot
+ * arguments are the experiment's steps, run in order; each step is marked
+ * with an event, and every wait is bounded in virtual time (client retries,
+ * alarms), so the same image, faults and steps give the same trace on any
+ * host under any load. When the last step is done it reports and halts the
+ * machine: the host never has to guess when an experiment is over.
+ *
+ *   kv:N | echo:N     N requests of the workload client, each checked
+ *   verify            read back everything acknowledged (the state oracle)
+ *   update:L          live update of L (answered when done or aborted)
+ *   down:L up:L restart:L refresh:L    the same requests `service` makes
+ *   step:N            fault-table step N: faults armed "from N" go live
+ *   watch:T           sleep T ticks (late detections, heartbeats)
+ *   probe             ask every service something and check its state
+ *   gcov:T            coverage dump of every binary, then T ticks to finish
+ */
+#include "../../lib/libsys/syslib.h"
+#include "../../include/services.h"
+#include "../../lib/libc/libc.h"
+#include "../wl/client.h"
+#include "probe.h"
+
+static int item;            /* workload items so far: values never repeat */
+
+static void sleep_ticks(int t)
+{
+    message m;
+    if (t <= 0) return;
+    if (sys_setalarm((uint32_t)t, 0) == OK) ipc_receive(CLOCK, &m);
+}
+
+static int rs_request(int type, const char *label)
+{
+    message m = {0};
+    m.m_type = type;
+    m.SRV_POLICY = -1;
+    m.SRV_STATE = 1;
+    m.SRV_MAXTIME = 30;
+    strlcpy(m.SRV_LABEL, label, LABEL_MAX);
+    int r = ipc_sendrec(RS_PROC_EP, &m);
+    return r == OK ? m.m_type : r;
+}
+
+static void workload(const char *target, int n)
+{
+    if (client_set_target(target) < 0) { event("ev=sc_error reason=bad-target arg=%s", target); return; }
+    memset(&wl, 0, sizeof wl);
+    client_bind();
+    for (int i = 0; i < n; i++) client_item(item++);
+    event("ev=wl_done target=%s answered=%d retried=%d wrong=%d stale=%d lost=%d verified=%d rebinds=%d",
+          wl_label, wl.answered, wl.retried, wl.wrong, wl.stale, wl.lost, wl.verified, wl.rebinds);
+}
+
+static void verify(void)
+{
+    if (!wl_label) { event("ev=sc_verify target=none"); return; }
+    memset(&wl, 0, sizeof wl);
+    client_verify();
+    event("ev=sc_verify target=%s verified=%d wrong=%d stale=%d lost=%d retried=%d",
+          wl_label, wl.verified, wl.wrong, wl.stale, wl.lost, wl.retried);
+}
+
+static void fi_step(int n)
+{
+    message m = { .m_type = SYS_FI_CTL };
+    m.FI_OP = FI_OP_STEP;
+    m.FI_SLOT = n;
+    int r = kernel_call(&m);
+    if (r != OK) event("ev=sc_error reason=fi-step result=%d", r);
+}
+
+static void run_step(char *w)
+{
+    char *arg = strchr(w, ':');
+    if (arg) *arg++ = 0;
+    int n = arg ? atoi(arg) : 0;
+    static const struct { const char *name; int type; } ops[] = {
+        { "update", RS_UPDATE }, { "down", RS_DOWN }, { "up", RS_UP },
+        { "restart", RS_RESTART }, { "refresh", RS_REFRESH },
+    };
+    for (unsigned i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (!strcmp(w, ops[i].name) && arg) {
+            int r = rs_request(ops[i].type, arg);
+            event("ev=sc_service op=%s label=%s result=%d", w, arg, r);
+            return;
+        }
+    if (!strcmp(w, "kv") || !strcmp(w, "echo")) workload(w, n);
+    else if (!strcmp(w, "verify")) verify();
+    else if (!strcmp(w, "step")) fi_step(n);
+    else if (!strcmp(w, "watch")) sleep_ticks(n);
+    else if (!strcmp(w, "probe")) probe_all();
+    else if (!strcmp(w, "gcov")) {
+        message m = { .m_type = RS_GCOV };
+        int r = ipc_sendrec(RS_PROC_EP, &m);
+        event("ev=sc_gcov result=%d", r == OK ? m.m_type : r);
+        sleep_ticks(n);
+    } else event("ev=sc_error reason=unknown-step step=%s", w);
+}
+
+int main(int argc, char **argv)
+{
+    client_use_alarm(1);
+    event("ev=sc_start steps=%d", argc - 1);
+    for (int i = 1; i < argc; i++) {
+        event("ev=sc_step n=%d do=%s", i, argv[i]);
+        run_step(argv[i]);
+    }
+    event("ev=sc_done steps=%d", argc - 1);
+    sys_abort(ABORT_HALT);
+}

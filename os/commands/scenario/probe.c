@@ -1,0 +1,117 @@
+/* probe.c - the end-of-experiment check of every service RS supervises:
+ * does it answer, and is the state it keeps for others still there? DS
+ * must name every service at the endpoint RS knows; VM must still hold a
+ * call mask for every one of them. One event per service:
+ *   ev=sc_probe label=L result=R state=ok|lost|down
+ * result is the IPC or service result of the question (0 = answered). */
+#include "../../lib/libsys/syslib.h"
+#include "../../include/services.h"
+#include "../../lib/libc/libc.h"
+#include "probe.h"
+
+#define NR_PUB 24
+#define TRIES  50           /* a service still restarting gets ~half a second */
+
+static struct pub { int ep, flags; char label[LABEL_MAX]; } pub[NR_PUB];
+static int nr_pub;
+
+static void read_rs_table(void)
+{
+    nr_pub = 0;
+    for (int i = 0; i < NR_PUB; i++) {
+        message m = { .m_type = RS_GETPUB };
+        m.PUB_INDEX = i;
+        if (ipc_sendrec(RS_PROC_EP, &m) != OK || m.m_type != OK) break;
+        if (!(m.PUB_FLAGS & RSF_IN_USE)) continue;
+        pub[nr_pub].ep = m.PUB_ENDPOINT;
+        pub[nr_pub].flags = m.PUB_FLAGS;
+        strlcpy(pub[nr_pub].label, m.PUB_LABEL, LABEL_MAX);
+        nr_pub++;
+    }
+}
+
+static int ask(int ep, message *m)
+{
+    message q = *m;
+    int r = EDEADSRCDST;
+    for (int t = 0; t < TRIES; t++) {
+        *m = q;
+        r = ipc_sendrec(ep, m);
+        if (r == OK) return OK;         /* answered; its result is m_type */
+        message c;
+        if (sys_setalarm(1, 0) == OK) ipc_receive(CLOCK, &c);
+    }
+    return r;
+}
+
+static int is_service(const struct pub *p)
+{
+    static const char *svc[] = { "ds", "vm", "pm", "mem", "tty", "kv", "echo" };
+    for (unsigned i = 0; i < sizeof svc / sizeof svc[0]; i++)
+        if (!strcmp(p->label, svc[i])) return 1;
+    return 0;
+}
+
+/* DS's state: every service published at its current endpoint. */
+static int ds_lost(void)
+{
+    int lost = 0;
+    for (int i = 0; i < nr_pub; i++) {
+        if (!is_service(&pub[i]) || !(pub[i].flags & RSF_ACTIVE)) continue;
+        message m = { .m_type = DS_LOOKUP };
+        strlcpy(m.DS_LABEL, pub[i].label, LABEL_MAX);
+        if (ask(DS_PROC_EP, &m) != OK || m.m_type != OK || m.DS_ENDPT != pub[i].ep) {
+            event("ev=sc_state_lost in=ds label=%s want=%d", pub[i].label, pub[i].ep);
+            lost++;
+        }
+    }
+    return lost;
+}
+
+/* VM's state: a call mask for every service. */
+static int vm_lost(void)
+{
+    int lost = 0;
+    for (int i = 0; i < nr_pub; i++) {
+        if (!is_service(&pub[i]) || !(pub[i].flags & RSF_ACTIVE)) continue;
+        message m = { .m_type = VM_GET_MASK };
+        m.m.i[0] = pub[i].ep;
+        if (ask(VM_PROC_EP, &m) != OK || m.m_type != OK || m.m.u[1] == 0) {
+            event("ev=sc_state_lost in=vm label=%s ep=%d", pub[i].label, pub[i].ep);
+            lost++;
+        }
+    }
+    return lost;
+}
+
+static void probe(const struct pub *p)
+{
+    message m = {0};
+    int lost = 0, r;
+    if (!(p->flags & RSF_ACTIVE)) {
+        event("ev=sc_probe label=%s result=%d state=down flags=0x%x", p->label, ESRCH, p->flags);
+        return;
+    }
+    if (!strcmp(p->label, "kv")) m.m_type = KV_STATS;
+    else if (!strcmp(p->label, "echo")) m.m_type = ECHO_ECHO;
+    else if (!strcmp(p->label, "ds")) { m.m_type = DS_LOOKUP; strlcpy(m.DS_LABEL, "rs", LABEL_MAX); }
+    else if (!strcmp(p->label, "vm")) m.m_type = VM_INFO;
+    else if (!strcmp(p->label, "pm")) m.m_type = PM_GETPID;
+    else if (!strcmp(p->label, "mem")) { m.m_type = MEM_FIND; strlcpy(m.MEM_LABEL, "wl", LABEL_MAX); }
+    else if (!strcmp(p->label, "tty")) { m.m_type = TTY_WRITE; m.m.i[0] = 0; }
+    r = ask(p->ep, &m);
+    /* any answer, a refusal included (PM: ESRCH to a non-child), means
+     * the service serves; only an IPC failure means it does not */
+    int served = r == OK;
+    if (!strcmp(p->label, "ds") && served) lost = ds_lost();
+    if (!strcmp(p->label, "vm") && served) lost = vm_lost();
+    event("ev=sc_probe label=%s result=%d answer=%d state=%s", p->label, r, served ? m.m_type : 0,
+          !served ? "down" : lost ? "lost" : "ok");
+}
+
+void probe_all(void)
+{
+    read_rs_table();
+    for (int i = 0; i < nr_pub; i++)
+        if (is_service(&pub[i])) probe(&pub[i]);
+}

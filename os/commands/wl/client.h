@@ -1,0 +1,26 @@
+/* client.h - the workload client of the victim services (client.c), shared
+ * by the `wl` command and the scenario driver. */
+#ifndef WL_CLIENT_H
+#define WL_CLIENT_H
+
+/* What a client saw. An answer is right, wrong (a value nobody wrote:
+ * silent corruption), stale (an acknowledged write is gone or rolled back:
+ * state lost), or missing altogether (lost: no answer after every retry). */
+struct wl_counts {
+    int answered, retried, wrong, stale, lost, verified, rebinds;
+};
+extern struct wl_counts wl;
+
+enum { T_KV, T_ECHO };
+extern int wl_target;
+extern const char *wl_label;
+
+int  client_set_target(const char *name);   /* "kv" or "echo"; -1 if neither */
+void client_use_alarm(int yes);             /* may this process sleep on alarms? */
+int  client_bind(void);                     /* wait until DS names the target */
+void client_item(int i);                    /* one request, checked */
+void client_verify(void);                   /* read back all that was acknowledged */
+int  client_endpoint(void);
+void client_rebind(void);
+void client_pause(void);                    /* about a tick */
+#endif
