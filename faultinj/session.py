@@ -7,7 +7,8 @@ table exists and no process has run. Faults armed there make a run fully
 deterministic under -icount: same image, same faults, same event trace.
 """
 
-from typing import Iterable, Mapping, Optional, Sequence
+import time
+from typing import Dict, Iterable, Mapping, Optional, Sequence
 
 from . import bootimage
 from .arming import FaultTable
@@ -35,6 +36,10 @@ class Session:
         self.console = Console(self.q)
         self.gdb: Optional[GdbClient] = None
         self.armed = []
+        # host seconds of each phase: start (QEMU up, stub attached, run to
+        # the boot hook) and arm (faults written); the caller adds the rest
+        self.timing: Dict[str, float] = {}
+        t0 = time.monotonic()
         try:
             self.q.start()
             self.gdb = GdbClient(self.q.gdb_socket, timeout=30).connect()
@@ -43,10 +48,12 @@ class Session:
             self.gdb.cont()
             self.gdb.wait_stop(60)
             self.gdb.remove_breakpoint(hook, hw=True)
+            t1 = time.monotonic()
             self.table = FaultTable(self.gdb, self.kernel)
             for spec in arm_at_boot:
                 self.armed.append(self.table.arm(**spec))
             self.gdb.cont()
+            self.timing.update(start=t1 - t0, arm=time.monotonic() - t1)
             if wait_ready:
                 self.console.wait_ready(60)
         except BaseException:

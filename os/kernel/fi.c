@@ -120,6 +120,7 @@ int do_fi_fire(struct proc *caller, message *m)
 #if FAULTINJ
 /* Kernel hooks: FI_ERROR in kernel code, on behalf of the current process. */
 static uint32_t prng_state = 0x12345678;
+static uint32_t live_hits[FI_SLOTS];
 
 int fi_hit_error(struct fi_site *site)
 {
@@ -130,8 +131,9 @@ int fi_hit_error(struct fi_site *site)
         struct fi_slot *s = &fi_table.slot[i];
         if (!s->active || s->from_step > fi_table.step || strcmp(s->site, site->name)) continue;
         if (s->proc[0] && strcmp(s->proc, p->name)) continue;
+        live_hits[i]++;                 /* counted from the step it went live */
         int go = 0;
-        if (s->trigger == FI_TRIG_NTH) go = site->hits == s->n;
+        if (s->trigger == FI_TRIG_NTH) go = live_hits[i] == s->n;
         else if (s->trigger == FI_TRIG_TIMES) go = 1;
         else {
             if (s->seed) { prng_state = s->seed; s->seed = 0; }

@@ -8,7 +8,8 @@
  * machine: the host never has to guess when an experiment is over.
  *
  *   kv:N | echo:N     N requests of the workload client, each checked
- *   verify            read back everything acknowledged (the state oracle)
+ *   verify[:T]        read back everything acknowledged to victim T (default:
+ *                     the last one driven): the state oracle
  *   update:L          live update of L (answered when done or aborted)
  *   down:L up:L restart:L refresh:L    the same requests `service` makes
  *   step:N            fault-table step N: faults armed "from N" go live
@@ -53,10 +54,12 @@ static void workload(const char *target, int n)
           wl_label, wl.answered, wl.retried, wl.wrong, wl.stale, wl.lost, wl.verified, wl.rebinds);
 }
 
-static void verify(void)
+static void verify(const char *target)
 {
+    if (target && client_set_target(target) < 0) { event("ev=sc_error reason=bad-target arg=%s", target); return; }
     if (!wl_label) { event("ev=sc_verify target=none"); return; }
     memset(&wl, 0, sizeof wl);
+    client_bind();
     client_verify();
     event("ev=sc_verify target=%s verified=%d wrong=%d stale=%d lost=%d retried=%d",
           wl_label, wl.verified, wl.wrong, wl.stale, wl.lost, wl.retried);
@@ -87,7 +90,7 @@ static void run_step(char *w)
             return;
         }
     if (!strcmp(w, "kv") || !strcmp(w, "echo")) workload(w, n);
-    else if (!strcmp(w, "verify")) verify();
+    else if (!strcmp(w, "verify")) verify(arg);
     else if (!strcmp(w, "step")) fi_step(n);
     else if (!strcmp(w, "watch")) sleep_ticks(n);
     else if (!strcmp(w, "probe")) probe_all();

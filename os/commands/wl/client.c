@@ -21,10 +21,13 @@ static int can_alarm, can_time = 1;
 
 int client_set_target(const char *name)
 {
-    if (!strcmp(name, "kv")) wl_target = T_KV;
-    else if (!strcmp(name, "echo")) wl_target = T_ECHO;
+    int t;
+    if (!strcmp(name, "kv")) t = T_KV;
+    else if (!strcmp(name, "echo")) t = T_ECHO;
     else return -1;
-    wl_label = name;
+    if (!wl_label || t != wl_target) ep = NONE;     /* another victim: find it anew */
+    wl_target = t;
+    wl_label = t == T_KV ? "kv" : "echo";
     return 0;
 }
 

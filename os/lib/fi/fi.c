@@ -11,6 +11,7 @@
 #define TABLE ((volatile struct fi_table *)FI_TABLE_ADDR)
 static char myname[PROC_NAME_LEN];
 static uint32_t prng;
+static uint32_t live_hits[FI_SLOTS];     /* this process's live hits per slot */
 extern char __data_start[], __data_end[];
 
 static int vstrcmp(const volatile char *a, const char *b)
@@ -49,8 +50,11 @@ static int check(struct fi_site *s, int want_error)
         if (sl->from_step > TABLE->step) continue;       /* not live yet */
         if (vstrcmp(sl->site, s->name)) continue;
         if (sl->proc[0] && vstrcmp(sl->proc, myname)) continue;
+        /* hits are counted from the step the slot went live at, so
+         * "the Nth hit" means the Nth after the scenario armed it */
+        live_hits[i]++;
         int go;
-        if (sl->trigger == FI_TRIG_NTH) go = s->hits == sl->n;
+        if (sl->trigger == FI_TRIG_NTH) go = live_hits[i] == sl->n;
         else if (sl->trigger == FI_TRIG_TIMES) go = 1;
         else {
             if (!prng) prng = sl->seed ? sl->seed : 1;

@@ -1,0 +1,120 @@
+"""What the guest does in one experiment: the scenario steps the driver in
+the guest runs (os/commands/scenario), the faults the host writes into the
+table at the boot hook, RS's heartbeat period and the virtual-time limit.
+
+Everything an experiment does is decided here, from the spec line alone,
+before QEMU starts: the run is a pure function of (build, spec line, seed).
+"""
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+from .spec import Campaign, Experiment
+
+# The site a fault is armed at when the spec names none. Heartbeat sites
+# (sef.ping) are reached by every SEF service, request sites only by the
+# servers the workload uses.
+REQUEST_SITE = {"kv": "kv.put", "echo": "echo.echo", "ds": "ds.request"}
+FAULT_SITE = {"stale_ping": "sef.ping", "drop": "sef.pong", "init_fail": "sef.init",
+              "lu_timeout": "sef.lu.prepare"}
+PING_SITES = ("sef.ping", "sef.pong")
+ERROR_SITE = {"kv": "kv.put.err"}                    # else the kernel's IPC path
+FAULT_TYPE = {"lu_ok": None}                         # spec name -> table name
+DEFAULT_PERIOD = 20          # RS's heartbeat period, ticks (os/servers/rs/rs.h)
+FILL = 40                    # requests that write known data before any fault
+LOAD = 100                   # requests while the fault may fire
+AFTER = 30                   # requests after recovery: the system serves again
+HZ = 100
+
+
+@dataclass
+class Plan:
+    steps: List[str]            # scenario driver arguments
+    arm: List[Dict]             # FaultTable.arm keyword sets, written at the boot hook
+    period: int                 # RS heartbeat period, ticks
+    deadline_ms: int            # virtual-time limit of the whole run
+
+    @property
+    def scenario_args(self) -> str:
+        return " ".join(self.steps)
+
+
+def site_for(exp: Experiment) -> Optional[str]:
+    if exp.fault == "lu_ok":
+        return None
+    if exp.site:
+        return exp.site
+    if exp.fault in FAULT_SITE:
+        return FAULT_SITE[exp.fault]
+    if exp.fault == "error":
+        return ERROR_SITE.get(exp.service, "kernel.ipc.send")
+    return REQUEST_SITE.get(exp.service, "sef.ping")
+
+
+def client_for(exp: Experiment) -> str:
+    """The victim the workload client drives."""
+    if exp.workload:
+        return exp.workload
+    if exp.fault == "init_fail" and exp.mode == "dynamic":
+        # the target is expected to stay down: drive the other victim
+        return "echo" if exp.service == "kv" else "kv"
+    return "echo" if exp.service == "echo" else "kv"
+
+
+def arm_spec(exp: Experiment, campaign: Optional[Campaign], from_step: int = 0) -> Dict:
+    kw = dict(site=site_for(exp), fault=FAULT_TYPE.get(exp.fault, exp.fault), proc=exp.service)
+    t = exp.trigger
+    if t.kind == "nth":
+        kw.update(trigger="nth", n=int(t.value))
+    elif t.kind == "times":
+        kw.update(trigger="times", k=int(t.value))
+    else:
+        kw.update(trigger="prob", prob=int(round(t.value * 1_000_000)), k=1_000_000,
+                  seed=campaign.seed_for(exp) if campaign else (exp.seed or 1))
+    if exp.arg is not None:
+        kw["arg"] = exp.arg
+    if exp.fault == "lu_timeout":
+        kw.update(trigger="times", k=1_000_000)       # never ready, however often asked
+    if from_step:
+        kw["from_step"] = from_step
+    return kw
+
+
+def plan(exp: Experiment, campaign: Optional[Campaign] = None,
+         coverage: bool = False) -> Plan:
+    period = exp.period or DEFAULT_PERIOD
+    c = client_for(exp)
+    # long enough for RS to notice a hang (a ping, then a whole period
+    # unanswered) and to restart with its first backoff; a fault on the
+    # heartbeat path fires only at the Nth ping, so wait for that too
+    pings = int(exp.trigger.value) if site_for(exp) in PING_SITES and exp.trigger.kind != "prob" else 0
+    watch = (pings + 3) * period + 10
+    svc = exp.service
+    # Faults go live at step 1, after the client has written known data:
+    # the state oracle then has something to lose. A boot service's init
+    # failure is the exception: it must fire while the system boots.
+    if exp.fault == "lu_ok":
+        arm = []
+    elif exp.fault == "init_fail" and exp.mode == "boot":
+        arm = [arm_spec(exp, campaign)]
+    else:
+        arm = [arm_spec(exp, campaign, from_step=1)]
+    # DS keeps the others' state: while its fault is live, load goes to
+    # echo (whose every request saves to DS), and kv, untouched since the
+    # fault, must take its keys back from DS when restarted afterwards
+    load = "echo" if svc == "ds" and c == "kv" else c
+    if exp.fault in ("lu_ok", "lu_timeout"):
+        steps = [f"{c}:{FILL}", "step:1", f"update:{svc}", f"{load}:{LOAD}"]
+    elif exp.fault == "init_fail" and exp.mode == "dynamic":
+        # the boot instance's init succeeded; the one `service up` starts fails
+        steps = [f"{c}:{FILL}", f"down:{svc}", "step:1", f"up:{svc}", f"{load}:{LOAD}"]
+    else:
+        steps = [f"{c}:{FILL}", "step:1", f"{load}:{LOAD}"]
+    steps.append(f"watch:{watch}")
+    if svc == "ds":
+        steps.append(f"restart:{c}")
+    steps += [f"verify:{c}", f"{c}:{AFTER}", f"verify:{c}", "probe"]
+    if coverage:
+        steps.append("gcov:50")
+    limit = exp.timeout if exp.timeout is not None else (campaign.timeout if campaign and campaign.timeout else 30.0)
+    return Plan(steps, arm, period, int(limit * 1000))
