@@ -38,12 +38,18 @@ TIMINGS = ("detect_virtual_us", "recover_virtual_us", "detect_host_s",
            "recover_host_s", "host_seconds")
 
 # display order of fault types and outcomes; unknown ones follow, sorted
-FAULT_ORDER = ("crash", "panic", "hang", "stale_ping", "init_fail", "lu_timeout",
+FAULT_ORDER = ("crash", "panic", "hang", "deadlock", "stale_ping", "init_fail", "lu_timeout",
                "lu_ok", "error", "delay", "drop", "bitflip")
-OUTCOME_ORDER = ("recovered", "torn_down", "halted", "not_activated", "failed")
+# the verdict's taxonomy (campaigns/verdict.py), good news first
+OUTCOME_ORDER = ("recovered", "benign", "not_activated", "torn_down", "halted",
+                 "recovered_state_lost", "wrong_answers", "client_hung", "given_up",
+                 "kernel_panic", "system_hang", "harness_error", "failed")
 OUTCOME_COLORS = {
-    "recovered": "#2e7d32", "torn_down": "#1565c0", "halted": "#6a1b9a",
-    "not_activated": "#757575", "failed": "#c62828",
+    "recovered": "#2e7d32", "benign": "#66bb6a", "torn_down": "#1565c0", "halted": "#6a1b9a",
+    "not_activated": "#757575", "recovered_state_lost": "#f9a825",
+    "wrong_answers": "#b71c1c", "client_hung": "#d84315", "given_up": "#8d6e63",
+    "kernel_panic": "#000000", "system_hang": "#4e342e", "harness_error": "#9e9e9e",
+    "failed": "#c62828",
 }
 OTHER_COLOR = "#ef6c00"
 SLOWEST = 10
@@ -64,7 +70,7 @@ def _num(x: Any) -> Optional[float]:
 
 def result_passed(r: Mapping[str, Any]) -> bool:
     ok = r.get("ok")
-    same = r.get("outcome") == r.get("expected")
+    same = r.get("outcome") in str(r.get("expected") or "").split(",")
     return same if ok is None else bool(ok) and same
 
 
