@@ -1,7 +1,12 @@
-"""Campaign throughput and recovery times: the default campaign run
-serially and with two workers (pytest-xdist -n 2), experiments per minute
-for each, and per fault type the median virtual and host time from the
-fault firing to the service serving again."""
+"""Campaign throughput, where the host time goes, determinism, recovery
+times: the default campaign run serially, with two workers (pytest-xdist
+-n 2), and once more squeezed onto one core with four workers (taskset -c 0,
+-n 4); experiments per minute, the per-phase host-time split (start: QEMU
+up to the boot hook; arm; run: the guest runs its scenario; verdict), the
+experiments over 0.5 s of host time with their virtual time, how many
+traces are byte-identical across the three runs, and per fault type the
+median virtual and host time from the fault firing to the service serving
+again."""
 
 import json
 import os
@@ -17,11 +22,12 @@ from faultinj import bootimage
 SPEC = "campaigns/specs/default.spec"
 
 
-def run(jobs, out):
+def run(jobs, out, one_core=False):
     env = dict(os.environ, CAMPAIGN_SPEC=SPEC, CAMPAIGN_OUT=out)
     args = ["-p", "no:xdist"] if jobs == 1 else ["-n", str(jobs)]
+    pin = ["taskset", "-c", "0"] if one_core else []
     t0 = time.monotonic()
-    p = subprocess.run([sys.executable, "-m", "pytest", "campaigns/test_campaign.py", "-q",
+    p = subprocess.run([*pin, sys.executable, "-m", "pytest", "campaigns/test_campaign.py", "-q",
                         "-p", "no:cacheprovider", "-o", "addopts=", *args],
                        cwd=bootimage.ROOT, env=env, capture_output=True, text=True)
     secs = time.monotonic() - t0
@@ -30,16 +36,40 @@ def run(jobs, out):
 
 
 def report():
-    rows = []
+    rows, runs = [], []
     with tempfile.TemporaryDirectory(prefix="bench-campaign-") as tmp:
-        for jobs in (1, 2):
-            secs, results, rc = run(jobs, os.path.join(tmp, f"j{jobs}"))
+        for jobs, one_core in ((1, False), (2, False), (4, True)):
+            secs, results, rc = run(jobs, os.path.join(tmp, f"j{jobs}"), one_core)
             ok = sum(1 for r in results if r["ok"])
-            rows.append((jobs, secs, len(results), ok))
+            rows.append((jobs, one_core, secs, len(results), ok))
+            runs.append({r["id"]: r for r in results})
     print(f"Campaign throughput ({SPEC}, this machine: {os.cpu_count()} cores):")
-    for jobs, secs, n, ok in rows:
-        print(f"  {'serial' if jobs == 1 else f'-n {jobs}':>7}: {n} experiments in {secs:.1f} s"
+    for jobs, one_core, secs, n, ok in rows:
+        how = "serial" if jobs == 1 else f"-n {jobs}" + (" on 1 core" if one_core else "")
+        print(f"  {how:>14}: {n} experiments in {secs:.1f} s"
               f" = {n / secs * 60:.0f} experiments/min ({ok}/{n} as required)")
+    serial = runs[0]
+    results = list(runs[1].values())
+    same = sum(1 for i, r in serial.items()
+               if all(i in other and other[i]["events"] == r["events"] for other in runs[1:]))
+    print(f"Byte-identical traces (virtual times included) in all three runs: {same}/{len(serial)}")
+    phases = defaultdict(list)
+    for r in serial.values():
+        for k, v in (r.get("phases") or {}).items():
+            if v is not None:
+                phases[k].append(v)
+    total = sum(r["host_seconds"] for r in serial.values())
+    print(f"Host time per experiment, serial run (sum {total:.1f} s; per phase: median ms, share):")
+    for k in ("start", "arm", "run", "verdict"):
+        v = phases.get(k, [])
+        if v:
+            print(f"  {k:<8} {statistics.median(v) * 1000:8.1f} ms {sum(v) / total * 100:5.1f}%")
+    slow = sorted((r for r in serial.values() if r["host_seconds"] > 0.5),
+                  key=lambda r: -r["host_seconds"])
+    print(f"Experiments over 0.5 s of host time: {len(slow)}")
+    for r in slow:
+        vt = (r.get("virtual_us") or 0) / 1e6
+        print(f"  {r['id']:<44} {r['host_seconds']:.2f} s host, {vt:.2f} s virtual ({r['outcome']})")
     by_fault = defaultdict(lambda: ([], []))
     for r in results:
         if r.get("recover_virtual_us") is not None:
