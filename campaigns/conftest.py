@@ -53,6 +53,7 @@ def build_fingerprint() -> str:
         h = hashlib.sha256()
         files = sorted(bootimage.BUILD.glob("*.elf"))
         files += sorted((ROOT / "campaigns").glob("*.py")) + sorted((ROOT / "faultinj").glob("*.py"))
+        files += sorted((ROOT / "reports").glob("*.py"))
         for p in files:
             h.update(p.name.encode())
             h.update(p.read_bytes())
@@ -74,25 +75,38 @@ def journal_for(campaign) -> Journal:
     return Journal(str(d / "journal.jsonl"))
 
 
-def start_journal(campaign) -> None:
-    """A journal from another build or spec is set aside, not resumed."""
+def start_journal(campaign) -> bool:
+    """A journal from another build, harness or spec is set aside, not
+    resumed (so is any journal with FRESH=1). True if it was set aside."""
     j = journal_for(campaign)
     fp = build_fingerprint()
-    stale = [r for r in j.records() if r.get("build") != fp]
-    if os.environ.get("CAMPAIGN_FRESH") == "1" and os.path.exists(j.path):
+    stale = any(r.get("build") != fp for r in j.records())
+    if j.bad_lines:
+        _warn(f"{j.path}: skipped unreadable lines "
+              + ", ".join(f"{n} ({why})" for n, why in j.bad_lines))
+    if os.environ.get("CAMPAIGN_FRESH") == "1":
         stale = True
+    if stale and os.path.exists(j.path):
         os.replace(j.path, str(j.path) + ".old")
         cov = out_dir(campaign) / "coverage"
         if cov.exists():                   # counters of the old runs go too
             import shutil
             shutil.rmtree(cov)
+        return True
+    return False
+
+
+def _warn(msg: str) -> None:
+    import sys
+    print(f"warning: {msg}", file=sys.stderr)
 
 
 def pytest_configure(config):
     if hasattr(config, "workerinput"):
         return
     if any("test_campaign.py" in str(a) for a in config.args):
-        from faultinj import bootimage
+        from faultinj import bootimage, qemu
+        qemu.clean_stale_tmpdirs()       # left by runs that were killed
         bootimage.build()
         start_journal(load_campaign())
 
@@ -106,9 +120,14 @@ def pytest_sessionfinish(session, exitstatus):
         return
     from reports.build import write_report
     campaign = load_campaign()
-    results = journal_for(campaign).results()
+    journal = journal_for(campaign)
+    results = journal.results()
     order = {e.id: i for i, e in enumerate(campaign.experiments)}
     results = sorted((r for r in results if r["id"] in order), key=lambda r: order[r["id"]])
+    # the report's verdicts come from the same function as the runner's,
+    # applied to the recorded traces
+    from campaigns.runner import reclassify
+    results = [reclassify(campaign.get(r["id"]), r) for r in results]
     cov = None
     acc = coverage_acc(campaign)
     if acc and Path(acc).exists():
@@ -123,6 +142,9 @@ def pytest_sessionfinish(session, exitstatus):
     tr = session.config.pluginmanager.get_plugin("terminalreporter")
     msg = (f"campaign {campaign.name}: {len(results)}/{len(campaign.experiments)} experiments recorded, "
            f"{len(failed)} not as required; report: {paths['html']}")
+    if journal.bad_lines:
+        msg += (f"\nwarning: {journal.path}: unreadable lines skipped: "
+                + ", ".join(str(n) for n, _ in journal.bad_lines))
     if tr:
         tr.write("\n")
         tr.write_line(msg)

@@ -25,6 +25,7 @@ class Journal:
     def __init__(self, path: str):
         self.path = os.fspath(path)
         self.skipped = 0  # unreadable lines seen by the last read
+        self.bad_lines = []  # (line number, why) of those lines
 
     def record(self, result: Mapping[str, Any]) -> None:
         """Append one result (it must have a string "id") and fsync it."""
@@ -59,6 +60,7 @@ class Journal:
             fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
             self.skipped = 0
+            self.bad_lines = []
             return []
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
@@ -70,20 +72,21 @@ class Journal:
                 chunks.append(b)
         finally:
             os.close(fd)  # also drops the lock
-        records, skipped = [], 0
-        for raw in b"".join(chunks).split(b"\n"):
+        records, bad = [], []
+        for lineno, raw in enumerate(b"".join(chunks).split(b"\n"), 1):
             if not raw.strip():
                 continue
             try:
                 rec = json.loads(raw)
-            except ValueError:  # bad JSON or bad UTF-8
-                skipped += 1
+            except ValueError:  # bad JSON or bad UTF-8: a torn or damaged line
+                bad.append((lineno, "not a JSON record (torn or damaged)"))
                 continue
             if isinstance(rec, dict) and isinstance(rec.get("id"), str):
                 records.append(rec)
             else:
-                skipped += 1
-        self.skipped = skipped
+                bad.append((lineno, "JSON without an experiment id"))
+        self.skipped = len(bad)
+        self.bad_lines = bad
         return records
 
     def records(self) -> List[Dict[str, Any]]:
@@ -109,7 +112,8 @@ class Journal:
         out = []
         for exp in campaign:
             rec = latest.get(exp.id)
-            if rec is None or (rerun_errors and rec.get("error")):
+            if rec is None or (rerun_errors and (rec.get("error")
+                                                 or rec.get("outcome") == "harness_error")):
                 out.append(exp)
         return out
 

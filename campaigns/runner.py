@@ -109,3 +109,17 @@ def trace_of(result: Dict) -> Trace:
                              for h in result.get("event_host_t", [])],
                             end=result.get("end"), harness_error=result.get("error"),
                             armed=bool(result.get("armed_slots")))
+
+
+def reclassify(exp: Experiment, result: Dict) -> Dict:
+    """A journal record with its verdict computed again from its trace."""
+    v = classify(exp, trace_of(result))
+    out = dict(result)
+    host = {k: result.get(k) for k in ("detect_host_s", "recover_host_s")}
+    out.update(v.as_dict())
+    # host timings need the arrival times, which the record keeps relative
+    for k, val in host.items():
+        if out.get(k) is None:
+            out[k] = val
+    out["ok"] = out["outcome"] in exp.expects
+    return out

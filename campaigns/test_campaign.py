@@ -30,6 +30,8 @@ def test_experiment(exp, built):
     journal = journal_for(CAMPAIGN)
     done = {r["id"]: r for r in journal.results()}
     result = done.get(exp.id)
+    if result is not None and (result.get("error") or result.get("outcome") == "harness_error"):
+        result = None                     # the harness failed, not the OS: run it again
     if result is None or ONLY:            # ONLY: a replay always runs again
         result = runner.run(exp, campaign=CAMPAIGN, spec_path=spec_path(),
                             coverage_dir=coverage_acc(CAMPAIGN))

@@ -108,6 +108,41 @@ def _die_with_parent():
     _prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
+def clean_stale_tmpdirs(base: Optional[str] = None, max_age_s: float = 600.0) -> int:
+    """Remove temp dirs of runs whose owner process is gone (killed before
+    close() could run); dirs without an owner file only once old. Returns
+    how many were removed."""
+    removed = 0
+    for base_dir in {base or tempfile.gettempdir(), "/tmp"}:
+        try:
+            names = os.listdir(base_dir)
+        except OSError:
+            continue
+        for name in names:
+            if not (name.startswith("faultinj-qemu-") or name.startswith("fiq-")):
+                continue
+            d = os.path.join(base_dir, name)
+            try:
+                with open(os.path.join(d, "owner.pid")) as f:
+                    pid = int(f.read().strip() or 0)
+                gone = False
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    gone = True
+                except PermissionError:
+                    gone = False
+            except (OSError, ValueError):
+                try:
+                    gone = time.time() - os.path.getmtime(d) > max_age_s
+                except OSError:
+                    continue
+            if gone:
+                shutil.rmtree(d, ignore_errors=True)
+                removed += 1
+    return removed
+
+
 def kvm_usable() -> bool:
     try:
         fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
@@ -162,6 +197,10 @@ class Qemu:
                     os.rmdir(d)
                     d = tempfile.mkdtemp(prefix="fiq-", dir="/tmp")
                 self._tmpdir = d
+                # whose dir this is, so a later run can clean up after a
+                # process that was killed before its close() ran
+                with open(os.path.join(d, "owner.pid"), "w") as f:
+                    f.write(str(os.getpid()))
                 with _live_lock:
                     _live.add(self)
             return self._tmpdir

@@ -279,3 +279,20 @@ def test_no_qemu_left_behind(kernel, how):
         # A SIGKILLed parent cannot remove its temp dir; do it for it.
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_stale_tmpdirs_of_dead_owners_are_removed(tmp_path):
+    import subprocess
+    from faultinj import qemu as qmod
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    gone = tmp_path / "faultinj-qemu-dead"
+    gone.mkdir()
+    (gone / "owner.pid").write_text(str(dead.pid))
+    alive = tmp_path / "faultinj-qemu-alive"
+    alive.mkdir()
+    (alive / "owner.pid").write_text(str(os.getpid()))
+    other = tmp_path / "unrelated"
+    other.mkdir()
+    assert qmod.clean_stale_tmpdirs(str(tmp_path)) >= 1
+    assert not gone.exists() and alive.exists() and other.exists()
