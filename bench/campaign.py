@@ -1,12 +1,15 @@
 """Campaign throughput, where the host time goes, determinism, recovery
 times: the default campaign run serially, with two workers (pytest-xdist
--n 2), and once more squeezed onto one core with four workers (taskset -c 0,
--n 4); experiments per minute, the per-phase host-time split (start: QEMU
-up to the boot hook; arm; run: the guest runs its scenario; verdict), the
-experiments over 0.5 s of host time with their virtual time, how many
-traces are byte-identical across the three runs, and per fault type the
-median virtual and host time from the fault firing to the service serving
-again."""
+-n 2), with two workers and a fresh QEMU and boot for every experiment
+(CAMPAIGN_REUSE=0) instead of a saved machine restored at the plan point,
+and squeezed onto one core with four workers (taskset -c 0, -n 4);
+experiments per minute (the whole command, pytest start-up and report
+included), the per-phase host-time split (start: QEMU up and booted to the
+plan point; restore: loadvm of the saved machine; arm: plan and faults
+written; run: the guest runs its scenario; verdict), the experiments over
+0.5 s of host time with their virtual time, how many traces are
+byte-identical across the four runs, and per fault type the median virtual
+and host time from the fault firing to the service serving again."""
 
 import json
 import os
@@ -22,8 +25,9 @@ from faultinj import bootimage
 SPEC = "campaigns/specs/default.spec"
 
 
-def run(jobs, out, one_core=False):
-    env = dict(os.environ, CAMPAIGN_SPEC=SPEC, CAMPAIGN_OUT=out)
+def run(jobs, out, one_core=False, reuse=True):
+    env = dict(os.environ, CAMPAIGN_SPEC=SPEC, CAMPAIGN_OUT=out,
+               CAMPAIGN_REUSE="1" if reuse else "0")
     args = ["-p", "no:xdist"] if jobs == 1 else ["-n", str(jobs)]
     pin = ["taskset", "-c", "0"] if one_core else []
     t0 = time.monotonic()
@@ -38,21 +42,27 @@ def run(jobs, out, one_core=False):
 def report():
     rows, runs = [], []
     with tempfile.TemporaryDirectory(prefix="bench-campaign-") as tmp:
-        for jobs, one_core in ((1, False), (2, False), (4, True)):
-            secs, results, rc = run(jobs, os.path.join(tmp, f"j{jobs}"), one_core)
+        for jobs, one_core, reuse in ((1, False, True), (2, False, True), (2, False, False),
+                                      (4, True, True)):
+            secs, results, rc = run(jobs, os.path.join(tmp, f"j{jobs}{one_core}{reuse}"),
+                                    one_core, reuse)
             ok = sum(1 for r in results if r["ok"])
-            rows.append((jobs, one_core, secs, len(results), ok))
+            rows.append((jobs, one_core, reuse, secs, len(results), ok,
+                         sum(1 for r in results if r.get("restored"))))
             runs.append({r["id"]: r for r in results})
     print(f"Campaign throughput ({SPEC}, this machine: {os.cpu_count()} cores):")
-    for jobs, one_core, secs, n, ok in rows:
+    for jobs, one_core, reuse, secs, n, ok, restored in rows:
         how = "serial" if jobs == 1 else f"-n {jobs}" + (" on 1 core" if one_core else "")
-        print(f"  {how:>14}: {n} experiments in {secs:.1f} s"
-              f" = {n / secs * 60:.0f} experiments/min ({ok}/{n} as required)")
+        how += "" if reuse else ", fresh boots"
+        print(f"  {how:>24}: {n} experiments in {secs:.1f} s"
+              f" = {n / secs * 60:.0f} experiments/min ({ok}/{n} as required,"
+              f" {restored} on a restored machine)")
     serial = runs[0]
     results = list(runs[1].values())
     same = sum(1 for i, r in serial.items()
                if all(i in other and other[i]["events"] == r["events"] for other in runs[1:]))
-    print(f"Byte-identical traces (virtual times included) in all three runs: {same}/{len(serial)}")
+    print(f"Byte-identical traces (virtual times included) in all four runs, fresh and restored: "
+          f"{same}/{len(serial)}")
     phases = defaultdict(list)
     for r in serial.values():
         for k, v in (r.get("phases") or {}).items():
@@ -60,7 +70,7 @@ def report():
                 phases[k].append(v)
     total = sum(r["host_seconds"] for r in serial.values())
     print(f"Host time per experiment, serial run (sum {total:.1f} s; per phase: median ms, share):")
-    for k in ("start", "arm", "run", "verdict"):
+    for k in ("start", "restore", "arm", "run", "verdict"):
         v = phases.get(k, [])
         if v:
             print(f"  {k:<8} {statistics.median(v) * 1000:8.1f} ms {sum(v) / total * 100:5.1f}%")

@@ -1,30 +1,39 @@
 """Run one fault experiment: produce its trace, then ask the verdict.
 
-The experiment is planned before QEMU starts (campaigns/scenario.py): the
-scenario steps go to the guest's scenario driver as boot arguments, the
-faults are written into the fault table at the kernel's boot hook, and the
-kernel is given the virtual-time limit. From then on the host only waits
-for QEMU to exit: the guest halts itself when its scenario is done, or the
-kernel's watchdog ends it at the limit. Nothing the host does depends on
+The experiment is planned before QEMU starts (campaigns/scenario.py). The
+machine boots to the kernel's plan point (os/kernel/plan.c), a stop the
+guest defines, where the host writes the scenario steps, the virtual-time
+limit and the faults; from then on the host only waits for the guest to
+end the run (the scenario halts the machine when it is done, or the
+kernel's watchdog stops it at the limit). Nothing the host does depends on
 when a line arrives, so the trace is the same on every run.
+
+Machines are reused: each worker keeps one booted machine per boot
+configuration, saved at the plan point, and restores it for the next
+experiment (faultinj/pool.py), which gives the same trace as a fresh boot.
+Faults that must fire while the system boots, and coverage runs, get a
+machine of their own.
 
 The host's wall-clock limit only catches a harness fault (QEMU wedged, a
 machine far too slow); it is reported as harness_error, never as the
 system's failure. The verdict and timings come from campaigns.verdict.
 """
 
+import os
 import time
 from pathlib import Path
 from typing import Dict, Optional
 
-from faultinj import bootimage
-from faultinj.session import Session
+from faultinj import bootimage, pool
+from faultinj.planned import PlannedMachine
 
 from . import scenario
 from .spec import Campaign, Experiment
 from .verdict import Trace, classify
 
 HOST_LIMIT_S = 120.0          # wall clock, harness faults only
+# CAMPAIGN_REUSE=0: a fresh QEMU and boot for every experiment
+REUSE = os.environ.get("CAMPAIGN_REUSE", "1") != "0"
 
 
 def replay_command(exp: Experiment, spec_path: str) -> str:
@@ -33,7 +42,7 @@ def replay_command(exp: Experiment, spec_path: str) -> str:
 
 def modules_for(plan: scenario.Plan):
     mods = bootimage.system(rs=f"period={plan.period}")
-    return mods + [("scenario", plan.scenario_args)]
+    return mods + [("scenario", "plan")]       # the steps come at the plan point
 
 
 def _coverage(serial_text: str, events, acc: Path) -> Dict:
@@ -53,46 +62,57 @@ def _coverage(serial_text: str, events, acc: Path) -> Dict:
 
 
 def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str = "",
-        host_limit: float = HOST_LIMIT_S, coverage_dir: Optional[str] = None) -> Dict:
+        host_limit: float = HOST_LIMIT_S, coverage_dir: Optional[str] = None,
+        reuse: Optional[bool] = None) -> Dict:
     """Run exp once; the result dict goes to the journal as it is."""
     plan = scenario.plan(exp, campaign, coverage=bool(coverage_dir))
     result = exp.as_dict()
     result.update(replay=replay_command(exp, spec_path), scenario=plan.scenario_args,
                   armed_slots=plan.arm, period=plan.period, deadline_ms=plan.deadline_ms)
+    boot_arm = [a for a in plan.arm if not a.get("from_step")]
+    plan_arm = [a for a in plan.arm if a.get("from_step")]
+    mods = modules_for(plan)
+    pooled = (REUSE if reuse is None else reuse) and not boot_arm and not coverage_dir
     t0 = time.monotonic()
-    phases = {"start": None, "arm": None, "run": None, "verdict": None}
-    sess = None
-    harness_error = None
-    end = None
+    phases = {"start": None, "restore": None, "arm": None, "run": None, "verdict": None}
+    m = None
+    harness_error, end, events, run_t0 = None, None, [], t0
     try:
-        sess = Session(modules_for(plan), timeout=host_limit, arm_at_boot=plan.arm,
-                       wait_ready=False, append=f"deadline={plan.deadline_ms}")
-        phases.update(sess.timing)
-        t_run = time.monotonic()
-        r = sess.q.wait(max(1.0, host_limit - (t_run - t0)))
-        phases["run"] = time.monotonic() - t_run
-        end = r.outcome
-        if r.timed_out:
-            harness_error = (f"host limit of {host_limit:.0f} s passed before the guest ended "
-                             f"(virtual limit {plan.deadline_ms} ms): harness fault")
+        if pooled:
+            m = pool.machine(mods, "", host_limit)
+        else:
+            # a boot fault may stop the system before the plan point: bound
+            # the boot in virtual time too
+            m = PlannedMachine(mods, append=f"deadline={plan.deadline_ms}" if boot_arm else "",
+                               boot_arm=boot_arm, limit=host_limit)
+        r = m.run(plan.scenario_args, plan.deadline_ms, plan_arm,
+                  limit=max(1.0, host_limit - (time.monotonic() - t0)))
+        phases.update(r.timing)
+        end, harness_error, events = r.end, r.error, r.events
+        result["restored"] = r.restored
     except Exception as e:        # a harness problem: recorded, the campaign goes on
         harness_error = f"{type(e).__name__}: {e}"
-    events = list(sess.events) if sess is not None else []
     t_v = time.monotonic()
     verdict = classify(exp, Trace(events, end=end, harness_error=harness_error,
                                   armed=bool(plan.arm)))
     phases["verdict"] = time.monotonic() - t_v
-    if sess is not None:
+    if m is not None:
         if coverage_dir and end in ("halt", "panic", "deadline"):
             try:
-                result.update(_coverage(sess.q.serial.text, events, Path(coverage_dir)))
+                result.update(_coverage(m.serial_text, events, Path(coverage_dir)))
             except Exception as e:
                 result["coverage"] = f"failed: {e}"
-        sess.close()
+        if pooled:
+            pool.release(mods, "", m)
+        else:
+            m.close()
     result.update(verdict.as_dict())
     result.update(
         events=[e.raw for e in events],
-        event_host_t=[round(e.host_t - t0, 4) if e.host_t else None for e in events],
+        # arrival times of this run's lines; a restored run's boot prefix
+        # was printed before it began and has none
+        event_host_t=[round(e.host_t - t0, 4) if e.host_t and e.host_t >= t0 else None
+                      for e in events],
         end=end, error=harness_error,
         host_seconds=round(time.monotonic() - t0, 3),
         phases={k: (round(v, 4) if v is not None else None) for k, v in phases.items()},

@@ -1,6 +1,8 @@
-"""One experiment is one deterministic guest run: run twice, and under a
-loaded host, it leaves byte-identical event traces, virtual times included,
-and the same verdict. Also: a state loss is never scored as recovered."""
+"""One experiment is one deterministic guest run: run on a freshly booted
+machine, on a machine restored from its snapshot at the plan point, and
+restored again under a loaded host, it leaves byte-identical event traces,
+virtual times included, and the same verdict. Also: a state loss is never
+scored as recovered."""
 
 import multiprocessing
 import os
@@ -24,9 +26,9 @@ def _campaign():
     return spec.parse(SPEC, "determinism.spec")
 
 
-def _run(exp_id):
+def _run(exp_id, reuse=True):
     c = _campaign()
-    return runner.run(c.get(exp_id), campaign=c)
+    return runner.run(c.get(exp_id), campaign=c, reuse=reuse)
 
 
 def _burn(stop):
@@ -37,9 +39,9 @@ def _burn(stop):
 @pytest.mark.parametrize("exp_id", ["kv-hang-site=kv.get-nth:10-period=5", "kv-lu_ok-nth:1",
                                     "echo-init_fail-nth:1-mode=dynamic",
                                     "kv-crash-prob:0.05"])
-def test_same_trace_twice_and_under_load(os_built, exp_id):
-    a = _run(exp_id)
-    b = _run(exp_id)
+def test_same_trace_fresh_restored_and_under_load(os_built, exp_id):
+    a = _run(exp_id, reuse=False)        # a QEMU of its own, booted for it
+    b = _run(exp_id)                     # the worker's saved machine (booted if new)
     # a second run with every core of the host kept busy
     stop = multiprocessing.Event()
     hogs = [multiprocessing.Process(target=_burn, args=(stop,), daemon=True)
@@ -53,6 +55,7 @@ def test_same_trace_twice_and_under_load(os_built, exp_id):
         for h in hogs:
             h.join(5)
     assert a["error"] is None, a["error"]
+    assert a["restored"] is False and c["restored"] is True
     assert a["events"] == b["events"] == c["events"]
     assert a["outcome"] == b["outcome"] == c["outcome"]
     assert a["ok"], (a["outcome"], a["why"])

@@ -20,6 +20,7 @@
 #define FI_TABLE_ADDR  0xBFFFE000u     /* user virtual address of the table */
 #define FI_SLOTS       8
 #define FI_NAME_MAX    32
+#define FI_PLAN_MAX    256             /* bytes of an experiment's plan (kernel/plan.c) */
 
 /* fault types */
 #define FI_CRASH       1   /* bad memory access */

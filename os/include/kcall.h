@@ -114,6 +114,8 @@
 #define   FI_OP_ARM     1     /* reply FI_SLOT = slot used */
 #define   FI_OP_DISARM  2     /* FI_SLOT, or -1 for all */
 #define   FI_OP_STEP    3     /* FI_SLOT = scenario step now reached */
+#define   FI_OP_PLAN    4     /* the host's plan, FI_PLAN_MAX bytes to FI_ADDR (kernel/plan.c) */
+#define FI_LEN       m.u[3]
 #define FI_ADDR      m.u[1]
 #define FI_SLOT      m.i[2]
 /* SYS_FI_FIRE: FI_SLOT that matched; OK means fire, EAGAIN means not */

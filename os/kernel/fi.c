@@ -6,6 +6,7 @@
 #include "proc.h"
 #include "memory.h"
 #include "system.h"
+#include "plan.h"
 #include "../include/fi.h"
 
 struct fi_table fi_table __attribute__((aligned(4096)));
@@ -61,6 +62,7 @@ int do_fi_ctl(struct proc *caller, message *m)
         kevent("ev=fi_step step=%d by=%s", m->FI_SLOT, caller->name);
         return OK;
     }
+    if (m->FI_OP == FI_OP_PLAN) return plan_take(caller, m->FI_ADDR, m->FI_LEN);
     if (m->FI_OP == FI_OP_DISARM) {
         int i = m->FI_SLOT;
         if (i < -1 || i >= FI_SLOTS) return EINVAL;

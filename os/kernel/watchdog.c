@@ -1,5 +1,5 @@
 /* watchdog.c - the virtual-time limit of a run. The boot command line may
- * say `deadline=MS`: once the guest's virtual clock passes MS milliseconds,
+ * say `deadline=MS` (or the host's plan, plan.c): once the guest's virtual clock passes MS milliseconds,
  * the kernel reports where every process is blocked and ends the machine
  * with GUEST_DEADLINE. Under -icount this bound is part of the experiment
  * (the same run stops at the same instruction every time), unlike a host
@@ -15,6 +15,13 @@ void watchdog_init(const char *cmdline)
     if (!p) return;
     uint32_t ms = 0;
     for (p += 9; *p >= '0' && *p <= '9'; p++) ms = ms * 10 + (uint32_t)(*p - '0');
+    watchdog_set(ms);
+}
+
+/* ms counts from boot, so a limit set at the plan point means the same
+ * instant as one given on the command line */
+void watchdog_set(uint32_t ms)
+{
     deadline_ticks = ms ? (ms * HZ + 999) / 1000 : 0;
     kevent("ev=deadline_set ms=%u ticks=%u", ms, deadline_ticks);
 }

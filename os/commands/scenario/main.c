@@ -7,6 +7,11 @@
  * host under any load. When the last step is done it reports and halts the
  * machine: the host never has to guess when an experiment is over.
  *
+ * With the single argument `plan` the steps come from the kernel instead
+ * (SYS_FI_CTL FI_OP_PLAN, kernel/plan.c): the host writes them at a stop
+ * the guest defines, so one booted machine, saved there, serves any number
+ * of experiments.
+ *
  *   kv:N | echo:N     N requests of the workload client, each checked
  *   verify[:T]        read back everything acknowledged to victim T (default:
  *                     the last one driven): the state oracle
@@ -19,6 +24,7 @@
  */
 #include "../../lib/libsys/syslib.h"
 #include "../../include/services.h"
+#include "../../include/fi.h"
 #include "../../lib/libc/libc.h"
 #include "../wl/client.h"
 #include "probe.h"
@@ -102,9 +108,35 @@ static void run_step(char *w)
     } else event("ev=sc_error reason=unknown-step step=%s", w);
 }
 
+/* The host's plan: space-separated steps, split in place into argv. */
+static int take_plan(char **argv, int max)
+{
+    static char plan[FI_PLAN_MAX];
+    message m = { .m_type = SYS_FI_CTL };
+    m.FI_OP = FI_OP_PLAN;
+    m.FI_ADDR = (uint32_t)plan;
+    m.FI_LEN = sizeof plan;
+    int r = kernel_call(&m);
+    if (r != OK) { event("ev=sc_error reason=plan result=%d", r); return 1; }
+    int argc = 1;
+    for (char *p = plan; *p && argc < max; ) {
+        while (*p == ' ') *p++ = 0;
+        if (!*p) break;
+        argv[argc++] = p;
+        while (*p && *p != ' ') p++;
+    }
+    return argc;
+}
+
 int main(int argc, char **argv)
 {
+    static char *planned[FI_PLAN_MAX / 2 + 1];
     client_use_alarm(1);
+    if (argc == 2 && !strcmp(argv[1], "plan")) {
+        planned[0] = argv[0];
+        argc = take_plan(planned, FI_PLAN_MAX / 2 + 1);
+        argv = planned;
+    }
     event("ev=sc_start steps=%d", argc - 1);
     for (int i = 1; i < argc; i++) {
         event("ev=sc_step n=%d do=%s", i, argv[i]);

@@ -1,0 +1,267 @@
+"""A machine booted to the kernel's plan point, where one experiment
+begins, and able to come back there for the next one.
+
+The scenario driver asks the kernel for its plan (os/kernel/plan.c); the
+kernel passes plan_point(), where the host holds a hardware breakpoint.
+Stopped there, the host writes the experiment's steps, its virtual-time
+limit and its faults, and lets the guest run until the function every end
+of a run passes (a second breakpoint, on machine_off_point, right after the
+run's last line `ev=off`). Both stops are at
+instructions the guest chose, so nothing depends on host timing.
+
+With snapshot=True the machine is saved (QEMU `savevm`, an internal qcow2
+snapshot) at its first stop on the plan point, and every later experiment
+starts with `loadvm` instead of a new QEMU and a new boot. A restored run
+gives the same trace as a fresh one (tests/test_determinism.py): the saved
+state includes the virtual clock and the instruction counter. The trace of
+a restored run is the boot prefix recorded once, up to the plan point, plus
+what the guest printed after the restore.
+"""
+
+import os
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence
+
+from . import bootimage, exitcodes
+from .arming import FaultTable
+from .events import Event
+from .gdbstub import GdbClient, GdbConnectionError, GdbError, GdbTimeout
+from .qemu import Qemu
+from .session import kernel_image
+
+SNAPSHOT = "plan"
+DRAIN_S = 10.0        # host seconds for the serial reader to catch up at a stop
+
+
+class PlanError(RuntimeError):
+    """The machine could not be brought to, or back to, the plan point."""
+
+
+@dataclass
+class PlannedRun:
+    events: List[Event]              # the whole trace, boot included
+    end: Optional[str]               # exitcodes outcome: halt, panic, deadline, reset, ...
+    error: Optional[str] = None      # a harness problem, never the system's failure
+    timing: Dict[str, float] = field(default_factory=dict)   # start|restore, arm, run
+    restored: bool = False
+    t0: float = 0.0                  # host monotonic time the run began
+
+
+def _outcome_of_code(code: int) -> str:
+    return exitcodes.outcome_for(exitcodes.host_status(code))
+
+
+class _Monitor:
+    """QEMU's human monitor over a unix socket: savevm and loadvm."""
+
+    PROMPT = b"(qemu) "
+
+    def __init__(self, path: str, timeout: float = 30.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise PlanError(f"QEMU monitor socket {path} did not open")
+                time.sleep(0.005)
+        self.sock.settimeout(timeout)
+        self._read_prompt()
+
+    def _read_prompt(self) -> str:
+        buf = b""
+        while not buf.endswith(self.PROMPT):
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise PlanError("QEMU monitor closed")
+            buf += chunk
+        return buf[:-len(self.PROMPT)].decode("utf-8", "replace")
+
+    def command(self, line: str) -> str:
+        self.sock.sendall(line.encode() + b"\n")
+        out = self._read_prompt()
+        # the monitor echoes the command line; what follows is its answer
+        answer = out.split("\n", 1)[1] if "\n" in out else ""
+        answer = answer.replace("\r", "").strip()
+        if answer:
+            raise PlanError(f"monitor `{line}`: {answer}")
+        return answer
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class PlannedMachine:
+    def __init__(self, modules: Sequence, *, append: str = "", snapshot: bool = False,
+                 boot_arm: Iterable[Mapping] = (), limit: float = 120.0, memory_mb: int = 128):
+        self.kernel = kernel_image()
+        self.snapshot = snapshot
+        self.limit = limit
+        self._img = None
+        self.q = Qemu(bootimage.kernel_path(), bootimage.modules(modules), gdb=True,
+                      timeout=limit, append=append, memory_mb=memory_mb)
+        if snapshot:
+            # internal snapshots live in a qcow2 image; the guest never sees it
+            self._img = os.path.join(self.q.tmpdir, "snap.qcow2")
+            self._mon_path = os.path.join(self.q.tmpdir, "mon.sock")
+            self.q.extra_args += ["-drive", f"if=none,id=snap,format=qcow2,file={self._img}",
+                      "-monitor", f"unix:{self._mon_path},server=on,wait=off"]
+        self.gdb: Optional[GdbClient] = None
+        self.mon: Optional[_Monitor] = None
+        self.prefix: List[Event] = []      # the boot, up to and including plan_point
+        self.at_plan = False               # stopped at the plan point, ready to run
+        self.saved = False
+        self.broken: Optional[str] = None  # why this machine can run no more
+        self.boot_end: Optional[PlannedRun] = None   # the run ended before the plan point
+        self.runs = 0
+        self._boot(list(boot_arm))
+
+    # -- boot ----------------------------------------------------------------
+    def _boot(self, boot_arm: List[Mapping]):
+        t0 = time.monotonic()
+        k = self.kernel
+        self.plan_at = k.address("plan_point")
+        self.exit_at = k.address("machine_off_point")
+        try:
+            if self._img:
+                subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", self._img, "1M"],
+                               check=True, capture_output=True)
+            self.q.start()
+            self.gdb = GdbClient(self.q.gdb_socket, timeout=30).connect()
+            hook = k.address("fi_boot_hook")
+            self.gdb.set_breakpoint(hook, hw=True)
+            self.gdb.cont()
+            self.gdb.wait_stop(60)
+            self.gdb.remove_breakpoint(hook, hw=True)
+            self.table = FaultTable(self.gdb, k)
+            for spec in boot_arm:
+                self.table.arm(**spec)
+            self.gdb.set_breakpoint(self.plan_at, hw=True)
+            self.gdb.set_breakpoint(self.exit_at, hw=True)
+            self.gdb.cont()
+            where, end = self._wait_stop(self.limit, since=0)
+            if where == "plan":
+                self.gdb.remove_breakpoint(self.plan_at, hw=True)
+                self.prefix = self._through("plan_point", since=0)
+                if self.snapshot:
+                    self.mon = _Monitor(self._mon_path)
+                    self.mon.command(f"savevm {SNAPSHOT}")
+                    self.saved = True
+                self.at_plan = True
+            else:
+                # the system ended while booting (a boot fault): that is the run
+                self.boot_end = PlannedRun(self.q.serial.events, end, t0=t0,
+                                           timing={"start": time.monotonic() - t0})
+        except BaseException:
+            self.close()
+            raise
+        self.boot_s = time.monotonic() - t0
+
+    def _through(self, kind: str, since: int) -> List[Event]:
+        """The events from `since` up to the first of this kind (kernel's),
+        waiting for the serial reader: the line was written before the stop."""
+        ev = self.q.serial.wait_for(lambda e: e.kind == kind and e.get("who") == "kernel",
+                                    DRAIN_S, since=since)
+        evs = self.q.serial.events
+        return evs[since:evs.index(ev, since) + 1]
+
+    def _wait_stop(self, limit: float, since: int):
+        """Run until a breakpoint or QEMU's exit: ("plan"|"exit"|"gone", outcome)."""
+        try:
+            reply = self.gdb.wait_stop(limit)
+        except GdbTimeout:
+            raise
+        except (GdbConnectionError, GdbError, OSError):
+            reply = "W"
+        if reply.startswith(("W", "X")):
+            r = self.q.wait(10)
+            return "gone", r.outcome
+        eip = self.gdb.read_registers().get("eip")
+        if eip == self.plan_at:
+            return "plan", None
+        if eip == self.exit_at:
+            off = self._through("off", since)[-1]
+            return "exit", _outcome_of_code(off.int("code"))
+        raise PlanError(f"stopped at an unexpected address {eip:#x} ({reply})")
+
+    # -- one experiment --------------------------------------------------------
+    def run(self, steps: str, deadline_ms: int, arm: Iterable[Mapping] = (),
+            limit: Optional[float] = None) -> PlannedRun:
+        """One experiment from the plan point; the machine is then spent
+        unless it was saved there (the next run restores it)."""
+        if self.broken:
+            raise PlanError(f"machine unusable: {self.broken}")
+        if self.boot_end is not None:
+            self.broken = "the run ended while booting"
+            return self.boot_end
+        t0 = time.monotonic()
+        timing: Dict[str, float] = {}
+        restored = False
+        if not self.at_plan:
+            if not self.saved:
+                raise PlanError("machine already used and not saved")
+            self.mon.command(f"loadvm {SNAPSHOT}")
+            restored = True
+            self.at_plan = True
+            timing["restore"] = time.monotonic() - t0
+        else:
+            timing["start"] = self.boot_s
+        since = len(self.q.serial.events)
+        t1 = time.monotonic()
+        self._write_plan(steps, deadline_ms)
+        self.table = FaultTable(self.gdb, self.kernel)
+        for spec in arm:
+            self.table.arm(**spec)
+        self.at_plan = False
+        self.runs += 1
+        self.gdb.cont()
+        t2 = time.monotonic()
+        timing["arm"] = t2 - t1
+        end, error = None, None
+        try:
+            where, end = self._wait_stop(limit or self.limit, since)
+            if where == "plan":
+                raise PlanError("the plan point was reached twice in one run")
+        except GdbTimeout:
+            error = (f"host limit of {limit or self.limit:.0f} s passed before the guest "
+                     f"ended (virtual limit {deadline_ms} ms): harness fault")
+            self.broken = error
+        except (PlanError, TimeoutError) as e:
+            error = f"{type(e).__name__}: {e}"
+            self.broken = error
+        timing["run"] = time.monotonic() - t2
+        events = list(self.prefix) + self.q.serial.events[since:]
+        if not self.saved:
+            self.broken = self.broken or "spent"
+        return PlannedRun(events, end, error, timing, restored, t0)
+
+    def _write_plan(self, steps: str, deadline_ms: int):
+        addr, size = self.kernel.symbol("plan_steps")
+        data = steps.encode()
+        if len(data) >= size:
+            raise PlanError(f"plan of {len(data)} bytes does not fit plan_steps[{size}]")
+        self.gdb.write_memory(addr, data + b"\0")
+        self.gdb.write_u32(self.kernel.address("plan_deadline_ms"), deadline_ms)
+
+    @property
+    def serial_text(self) -> str:
+        return self.q.serial.text
+
+    def close(self):
+        if self.mon is not None:
+            self.mon.close()
+        if self.gdb is not None:
+            try:
+                self.gdb.close()
+            except Exception:
+                pass
+        self.q.close()

@@ -1,0 +1,60 @@
+"""The machines one process keeps booted at the plan point, one per boot
+configuration (modules and command line), each saved there once and
+restored for every experiment that shares its configuration.
+
+A machine that failed in any way (host limit, QEMU gone, a stop we did
+not expect) is closed and dropped; the next experiment boots a new one.
+"""
+
+import atexit
+from collections import OrderedDict
+from typing import Sequence, Tuple
+
+from .planned import PlannedMachine
+
+MAX_MACHINES = 3            # boot configurations kept at once, per process
+
+_machines: "OrderedDict[Tuple, PlannedMachine]" = OrderedDict()
+
+
+def _key(modules: Sequence, append: str) -> Tuple:
+    return (tuple(m if isinstance(m, str) else tuple(m) for m in modules), append)
+
+
+def machine(modules: Sequence, append: str = "", limit: float = 120.0) -> PlannedMachine:
+    """A machine at the plan point for this configuration, saved there."""
+    key = _key(modules, append)
+    m = _machines.get(key)
+    if m is not None and m.broken:
+        drop(key)
+        m = None
+    if m is None:
+        while len(_machines) >= MAX_MACHINES:
+            _, old = _machines.popitem(last=False)
+            old.close()
+        m = PlannedMachine(modules, append=append, snapshot=True, limit=limit)
+        _machines[key] = m
+    else:
+        _machines.move_to_end(key)
+    return m
+
+
+def release(modules: Sequence, append: str, m: PlannedMachine):
+    """After a run: a machine that can run no more is closed."""
+    if m.broken:
+        drop(_key(modules, append))
+
+
+def drop(key):
+    m = _machines.pop(key, None)
+    if m is not None:
+        m.close()
+
+
+def close_all():
+    while _machines:
+        _, m = _machines.popitem()
+        m.close()
+
+
+atexit.register(close_all)
