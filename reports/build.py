@@ -1,4 +1,4 @@
-"""Build a campaign report: results.json, junit.xml, index.html and PNG plots.
+"""Build a campaign report: results.json, junit.xml, index.html and SVG plots.
 
 write_report(results, out_dir, campaign_name, coverage=None) takes the result
 dicts of a campaign (as the campaign journal stores them) and writes
@@ -9,7 +9,7 @@ dicts of a campaign (as the campaign journal stores them) and writes
 - index.html     for people: the service x fault outcome matrix, recovery
                  time plots per fault type, the slowest experiments, every
                  failed experiment with its replay command, and coverage;
-- recovery-*.png the plots (matplotlib, Agg, no display needed).
+- recovery-*.svg the plots (reports/svgplot.py, standard library only).
 
 A result dict has: id, service, fault, site, trigger, expected, outcome, ok,
 detect_virtual_us, recover_virtual_us, detect_host_s, recover_host_s,
@@ -28,6 +28,8 @@ import random
 import re
 import xml.etree.ElementTree as ET
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+from reports import svgplot
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -188,43 +190,22 @@ def _series(results, fault, key, scale=1.0):
             for v in [r[key]] if v is not None]
 
 
-def _strip_box(ax, groups, labels, colors, rng):
-    """Box plot of each non-empty group with its points jittered on top."""
-    pos = [i + 1 for i, g in enumerate(groups) if g]
-    data = [g for g in groups if g]
-    if data:
-        ax.boxplot(data, positions=pos, widths=0.5, showfliers=False,
-                   medianprops={"color": "black"})
-        for p, g, c in zip(pos, data, [colors[i - 1] for i in pos]):
-            xs = [p + rng.uniform(-0.15, 0.15) for _ in g]
-            ax.scatter(xs, g, s=12, alpha=0.7, color=c, zorder=3)
-    for i, g in enumerate(groups):
-        if not g:
-            ax.text(i + 1, 0.5, "no data", ha="center", va="center",
-                    transform=ax.get_xaxis_transform(), color="#777", fontsize=8)
-    ax.set_xticks(range(1, len(groups) + 1))
-    ax.set_xticklabels(labels, fontsize=8)
-    ax.set_xlim(0.4, len(groups) + 0.6)
-    ax.grid(axis="y", alpha=0.3)
-
-
-def _new_figure(w, h):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=(w, h), dpi=100)
-    FigureCanvasAgg(fig)
-    return fig
-
-
 def _safe_name(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", s) or "_"
 
 
+def _write_svg(out_dir: str, fname: str, svg: str) -> None:
+    with open(os.path.join(out_dir, fname), "w", encoding="utf-8", newline="\n") as f:
+        f.write(svg)
+
+
 def write_plots(results, out_dir, faults) -> List[Dict[str, Any]]:
-    """One PNG per fault type with timing data (+ an overview); returns
+    """One SVG per fault type with timing data (+ an overview); returns
     [{"fault", "file", "n"}] for the template (file None when no data)."""
-    for old in glob.glob(os.path.join(out_dir, PLOT_PREFIX + "*.png")):
-        os.remove(old)
+    # PNGs too: reports from before the SVG plots would otherwise keep them
+    for ext in ("png", "svg"):
+        for old in glob.glob(os.path.join(out_dir, f"{PLOT_PREFIX}*.{ext}")):
+            os.remove(old)
     rng = random.Random(0)  # jitter only; fixed so reports are reproducible
     plots = []
     colors = ["#1565c0", "#2e7d32"]
@@ -237,30 +218,24 @@ def write_plots(results, out_dir, faults) -> List[Dict[str, Any]]:
         if not (dv or rv or dh or rh):
             plots.append({"fault": fault, "file": None, "n": n})
             continue
-        fig = _new_figure(8, 3.2)
-        ax1, ax2 = fig.subplots(1, 2)
-        _strip_box(ax1, [dv, rv], ["detect", "recover"], colors, rng)
-        ax1.set_ylabel("virtual time (ms)")
-        ax1.set_title("guest virtual time", fontsize=9)
-        _strip_box(ax2, [dh, rh], ["detect", "recover"], colors, rng)
-        ax2.set_ylabel("host time (s)")
-        ax2.set_title("host wall-clock time", fontsize=9)
-        fig.suptitle(f"{fault}: time to detect and recover ({n} experiments)", fontsize=10)
-        fig.tight_layout()
-        fname = f"{PLOT_PREFIX}{_safe_name(fault)}.png"
-        fig.savefig(os.path.join(out_dir, fname))
+        svg = svgplot.figure(800, 320, [
+            svgplot.Panel([dv, rv], ["detect", "recover"], colors,
+                          "guest virtual time", "virtual time (ms)"),
+            svgplot.Panel([dh, rh], ["detect", "recover"], colors,
+                          "host wall-clock time", "host time (s)"),
+        ], title=f"{fault}: time to detect and recover ({n} experiments)", rng=rng)
+        fname = f"{PLOT_PREFIX}{_safe_name(fault)}.svg"
+        _write_svg(out_dir, fname, svg)
         plots.append({"fault": fault, "file": fname, "n": n})
     with_data = [f for f in faults if _series(results, f, "recover_virtual_us")]
     if len(with_data) > 1:
-        fig = _new_figure(max(5, 1.1 * len(with_data) + 2), 3.5)
-        ax = fig.subplots()
         groups = [_series(results, f, "recover_virtual_us", 1e-3) for f in with_data]
-        _strip_box(ax, groups, with_data, ["#455a64"] * len(groups), rng)
-        ax.set_ylabel("virtual time to recover (ms)")
-        ax.set_title("recovery time by fault type", fontsize=10)
-        fig.tight_layout()
-        fname = f"{PLOT_PREFIX}overview.png"
-        fig.savefig(os.path.join(out_dir, fname))
+        svg = svgplot.figure(round(100 * max(5, 1.1 * len(with_data) + 2)), 350, [
+            svgplot.Panel(groups, with_data, ["#455a64"] * len(groups),
+                          "", "virtual time to recover (ms)"),
+        ], title="recovery time by fault type", rng=rng)
+        fname = f"{PLOT_PREFIX}overview.svg"
+        _write_svg(out_dir, fname, svg)
         plots.insert(0, {"fault": "all fault types", "file": fname,
                          "n": sum(1 for r in results if r["fault"] in with_data)})
     return plots

@@ -14,6 +14,7 @@ from campaigns.journal import Journal
 from reports import __main__ as cli
 from reports.build import write_report
 
+SVG = "{http://www.w3.org/2000/svg}"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -128,8 +129,8 @@ def test_files_exist(report):
     assert paths["html"] == str(out / "index.html")
     assert paths["plots"] and all(os.path.isfile(p) for p in paths["plots"])
     for p in paths["plots"]:
-        with open(p, "rb") as f:
-            assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+        assert p.endswith(".svg")
+        assert ET.parse(p).getroot().tag == SVG + "svg"
 
 
 def test_results_json(report):
@@ -198,10 +199,10 @@ def test_index_html_plots(report):
     assert srcs
     for s in srcs:
         assert not os.path.isabs(s) and (out / s).is_file()
-    assert {"recovery-crash.png", "recovery-hang.png", "recovery-overview.png"} <= set(srcs)
+    assert {"recovery-crash.svg", "recovery-hang.svg", "recovery-overview.svg"} <= set(srcs)
     assert sorted(os.path.join(str(out), s) for s in srcs) == sorted(paths["plots"])
     # bitflip has no timing data at all: no plot, but a note
-    assert "recovery-bitflip.png" not in srcs and not (out / "recovery-bitflip.png").exists()
+    assert "recovery-bitflip.svg" not in srcs and not (out / "recovery-bitflip.svg").exists()
     assert "No timing data (1 experiments)." in "".join(page.text)
 
 
@@ -261,14 +262,55 @@ def test_partial_timings_plot(tmp_path):
     rs = [_res("kv-crash-nth:1", "kv", "crash", "recovered", detect_host_s=None,
                recover_host_s=None)]
     paths = write_report(rs, str(tmp_path), "c")
-    assert [os.path.basename(p) for p in paths["plots"]] == ["recovery-crash.png"]
+    assert [os.path.basename(p) for p in paths["plots"]] == ["recovery-crash.svg"]
+    # the host-time panel has no value at all: each of its groups says so
+    text = [t.text for t in ET.parse(paths["plots"][0]).getroot().iter(SVG + "text")]
+    assert text.count("no data") == 2
 
 
 def test_rebuild_removes_stale_plots(tmp_path):
     write_report(synthetic(), str(tmp_path), "c")
-    assert (tmp_path / "recovery-hang.png").exists()
+    assert (tmp_path / "recovery-hang.svg").exists()
+    # a report from the matplotlib days left PNGs behind
+    (tmp_path / "recovery-drop.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     write_report([r for r in synthetic() if r["fault"] != "hang"], str(tmp_path), "c")
-    assert not (tmp_path / "recovery-hang.png").exists()
+    assert not (tmp_path / "recovery-hang.svg").exists()
+    assert not (tmp_path / "recovery-drop.png").exists()
+    assert (tmp_path / "recovery-crash.svg").exists()
+
+
+def test_svg_plot_content(tmp_path):
+    # a fault name with markup in it: escaped in the SVG, intact once parsed
+    odd = 'x<&>"y'
+    rs = [_res(f"kv-{odd}-nth:{i}", "kv", odd, "recovered", t=1 + i) for i in range(4)]
+    rs[3]["detect_host_s"] = None
+    rs += [_res(f"kv-crash-nth:{i}", "kv", "crash", "recovered", t=1 + i / 2) for i in range(3)]
+    paths = write_report(rs, str(tmp_path), "c")
+    names = sorted(os.path.basename(p) for p in paths["plots"])
+    assert names == ["recovery-crash.svg", "recovery-overview.svg", "recovery-x____y.svg"]
+    path = tmp_path / "recovery-x____y.svg"
+    raw = path.read_text(encoding="utf-8")
+    assert "x&lt;&amp;&gt;" in raw and "x<&" not in raw
+    root = ET.parse(path).getroot()
+    assert root.get("width") == "800" and root.get("height") == "320"
+    assert root.find(SVG + "title").text.startswith(f"{odd}: time to detect and recover")
+    texts = [t.text for t in root.iter(SVG + "text")]
+    assert f"{odd}: time to detect and recover (4 experiments)" in texts
+    assert {"virtual time (ms)", "host time (s)", "detect", "recover"} <= set(texts)
+    # one dot per value: 4 + 4 virtual, 3 + 4 host (one detect_host_s missing)
+    assert len(list(root.iter(SVG + "circle"))) == 15
+    overview = ET.parse(tmp_path / "recovery-overview.svg").getroot()
+    assert len(list(overview.iter(SVG + "circle"))) == 7
+    assert overview.get("width") == "500"
+
+
+def test_svg_plots_reproducible(tmp_path):
+    a = write_report(synthetic(), str(tmp_path / "a"), "c")["plots"]
+    b = write_report(synthetic(), str(tmp_path / "b"), "c")["plots"]
+    assert [os.path.basename(p) for p in a] == [os.path.basename(p) for p in b]
+    for pa, pb in zip(a, b):
+        with open(pa, "rb") as fa, open(pb, "rb") as fb:
+            assert fa.read() == fb.read(), pa
 
 
 def _journal(tmp_path):
