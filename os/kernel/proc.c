@@ -16,6 +16,7 @@ void proc_init(void)
         p->rts = RTS_SLOT_FREE;
         p->endpoint = MAKE_EP(0, p->nr);
         p->boot_module = -1;
+    p->creator = NONE;
         p->sendto_e = p->getfrom_e = NONE;
     }
 }

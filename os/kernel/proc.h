@@ -53,6 +53,7 @@ struct proc {
     /* accounting */
     uint32_t dispatches, user_ticks;
     int      boot_module;      /* -1 if not from the boot image */
+    int      creator;          /* who forked it: controls it until it has a manager */
     char     name[PROC_NAME_LEN];
 };
 

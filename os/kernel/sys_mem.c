@@ -21,7 +21,7 @@ int do_vircopy(struct proc *caller, message *m)
 int do_fork(struct proc *caller, message *m)
 {
     int err;
-    struct proc *parent = arg_proc(caller, m->FORK_PARENT, &err);
+    struct proc *parent = ctl_proc(caller, m->FORK_PARENT, "fork", &err);
     if (!parent) return err;
     int slot = m->FORK_SLOT;
     if (slot != -1 && (slot < 0 || slot >= NR_PROCS)) return EINVAL;
@@ -41,6 +41,7 @@ int do_fork(struct proc *caller, message *m)
         child->priv = parent->priv;
         child->rts = RTS_PROC_STOP;     /* the parent's manager resumes it */
     }
+    child->creator = caller->endpoint;
     m->FORK_CHILD = child->endpoint;
     kevent("ev=fork parent=%s child_ep=%d", parent->name, child->endpoint);
     return OK;
@@ -58,7 +59,7 @@ static int user_reader(void *ctx, uint32_t off, void *buf, uint32_t len)
 int do_exec(struct proc *caller, message *m)
 {
     int err;
-    struct proc *p = arg_proc(caller, m->EXEC_ENDPT, &err);
+    struct proc *p = ctl_proc(caller, m->EXEC_ENDPT, "exec", &err);
     if (!p) return err;
     if (p == caller) return EPERM;
     if (m->EXEC_LEN == 0 || m->EXEC_LEN > EXEC_MAX_IMG || m->EXEC_ARGLEN >= 128)

@@ -23,6 +23,32 @@ struct proc *arg_proc(struct proc *caller, int ep, int *err)
     return p;
 }
 
+/* Authority over another process (ending, stopping, signalling, exec'ing,
+ * forking from or configuring it): a kernel-call mask says which calls a
+ * process may make, not on whom. A process may act on itself; on another
+ * only as its manager (RS for services, PM for user processes: the signal
+ * manager), as its creator while it has none yet, or with PF_PROC_CTL,
+ * which only RS can grant. RS, the root, manages everything. */
+static int may_control(const struct proc *caller, const struct proc *p)
+{
+    if (p == caller) return 1;
+    if (caller->priv && (caller->priv->flags & (PF_ROOT_SYS | PF_PROC_CTL))) return 1;
+    if (p->priv) return p->priv->sig_mgr == caller->endpoint;
+    return p->creator == caller->endpoint;
+}
+
+struct proc *ctl_proc(struct proc *caller, int ep, const char *call, int *err)
+{
+    struct proc *p = arg_proc(caller, ep, err);
+    if (p && !may_control(caller, p)) {
+        kevent("ev=denied call=%s proc=%s ep=%d by=%s by_ep=%d", call, p->name, p->endpoint,
+               caller->name, caller->endpoint);
+        *err = EPERM;
+        return 0;
+    }
+    return p;
+}
+
 /* ecx = message address; the reply overwrites it, eax = result. */
 void kernel_call_trap(struct proc *caller)
 {
@@ -81,7 +107,7 @@ void cause_sig(struct proc *p, int sig)
 int do_kill(struct proc *caller, message *m)
 {
     int err;
-    struct proc *p = arg_proc(caller, m->PR_ENDPT, &err);
+    struct proc *p = ctl_proc(caller, m->PR_ENDPT, "kill", &err);
     if (!p) return err;
     if (m->PR_SIG <= 0 || m->PR_SIG >= NSIG) return EINVAL;
     cause_sig(p, m->PR_SIG);
@@ -110,7 +136,7 @@ int do_getksig(struct proc *caller, message *m)
 int do_stop(struct proc *caller, message *m)
 {
     int err;
-    struct proc *p = arg_proc(caller, m->PR_ENDPT, &err);
+    struct proc *p = ctl_proc(caller, m->PR_ENDPT, "stop", &err);
     if (!p) return err;
     if (p == caller) return EINVAL;
     if (m->PR_STOP) set_rts(p, RTS_PROC_STOP);
@@ -121,7 +147,7 @@ int do_stop(struct proc *caller, message *m)
 int do_exit(struct proc *caller, message *m)
 {
     int err;
-    struct proc *p = arg_proc(caller, m->PR_ENDPT, &err);
+    struct proc *p = ctl_proc(caller, m->PR_ENDPT, "exit", &err);
     if (!p) return err;
     if (p == caller && p->priv && p->priv->sig_mgr != NONE &&
         ep_to_proc(p->priv->sig_mgr, &err) && p->priv->sig_mgr != p->endpoint) {

@@ -26,5 +26,6 @@ void fi_init(void);
 
 /* endpoint argument that may be SELF; a live non-task process or NULL */
 struct proc *arg_proc(struct proc *caller, int ep, int *err);
+struct proc *ctl_proc(struct proc *caller, int ep, const char *call, int *err);
 void proc_exit(struct proc *p, const char *why);
 #endif

@@ -250,6 +250,13 @@ void do_restart(struct rproc *rp)
             rp->old_ep = old;
             begin_init(rp, SEF_INIT_RESTART);
             r = sys_stop(old, 0);
+        } else if (r == EDEADSRCDST || r == ESRCH) {
+            /* the old process is gone: nothing to restart in place, so a
+             * fresh instance (new endpoint) instead of retrying forever */
+            event("ev=restart_fresh label=%s old_ep=%d why=%d", rp->pub.label, old, r);
+            rp->pub.endpoint = NONE;
+            r = start_instance(rp, SEF_INIT_RESTART);
+            rp->old_ep = old;
         }
     } else {
         rp->pub.endpoint = NONE;

@@ -104,6 +104,11 @@ static int do_service(message *m)
     case RS_UPDATE: {
         int img = rp->img;
         m->SRV_ARGS[SRV_ARGS_MAX - 1] = 0;
+        if (m->SRV_ARGS[0] && !rs_binary_allowed(rp->tab, m->SRV_ARGS)) {
+            event("ev=update_refused label=%s binary=%s reason=not-registered", rp->pub.label,
+                  m->SRV_ARGS);
+            return EPERM;
+        }
         if (m->SRV_ARGS[0] && (img = image_load(m->SRV_ARGS)) < 0) return img;
         /* The caller waits for the outcome, unless it is the service being
          * updated: that one must be free to reach its prepare state (and
@@ -135,6 +140,31 @@ static void do_gcov_all(void)
     rs_gcov_dump_self();
 }
 
+static const char *req_name(int type)
+{
+    switch (type) {
+    case RS_UP: return "up";
+    case RS_DOWN: return "down";
+    case RS_RESTART: return "restart";
+    case RS_REFRESH: return "refresh";
+    case RS_UPDATE: return "update";
+    case RS_GCOV: return "gcov";
+    default: return "?";
+    }
+}
+
+/* Who may command RS: a process RS started with the service-manager right
+ * (the shell's `service`, the scenario driver); besides, a service may ask
+ * for its own live update. Everyone else is refused, and it is recorded:
+ * a user program must not restart, stop or replace services. */
+static int may_command(const struct rproc *caller, const message *m)
+{
+    if (caller && (caller->tab->sys_flags & SF_SVC_MGR)) return 1;
+    if (caller && m->m_type == RS_UPDATE && !strncmp(caller->pub.label, m->SRV_LABEL, LABEL_MAX))
+        return 1;
+    return 0;
+}
+
 void do_request(message *m)
 {
     struct rproc *rp = rp_by_ep(m->m_source);
@@ -153,6 +183,11 @@ void do_request(message *m)
         return;
     case RS_GETPUB: do_getpub(m); return;
     case RS_GCOV: {
+        if (!may_command(rp, m)) {
+            event("ev=rs_refused req=gcov by=%d", src);
+            reply(src, m, EPERM);
+            return;
+        }
         message k = { .m_type = SYS_GCOV };
         r = kernel_call(&k);               /* ENOSYS: no coverage build */
         reply(src, m, r);                  /* answer first: see waiting_on_rs */
@@ -161,6 +196,11 @@ void do_request(message *m)
     }
     case RS_UP: case RS_DOWN: case RS_RESTART: case RS_REFRESH: case RS_UPDATE: case RS_LIST:
         if (m->m_type != RS_LIST && !label_ok(m->SRV_LABEL)) { reply(src, m, EINVAL); return; }
+        if (m->m_type != RS_LIST && !may_command(rp, m)) {
+            event("ev=rs_refused req=%s label=%s by=%d", req_name(m->m_type), m->SRV_LABEL, src);
+            reply(src, m, EPERM);
+            return;
+        }
         r = do_service(m);
         if (r != EDONTREPLY) reply(src, m, r);
         return;

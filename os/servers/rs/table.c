@@ -18,30 +18,46 @@
 #define SENDREC  (1u << IPC_SENDREC)
 
 const struct rs_priv_entry rs_priv_table[] = {
-/*  label     flags  traps    ipc                     kcalls   vm        pri q  sys flags                 period policy */
-    { "ds",   SRV_F, ALL,     "*",                    KC_DS,   VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART },
-    { "vm",   SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART },
-    { "pm",   SRV_F, ALL,     "*",                    KC_PM,   VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART },
-    { "mem",  SRV_F, ALL,     "*",                    KC_DS,   VM_CALL_INFO, 4, 8, SF_CORE,                 0, RS_POLICY_RESET },
-    { "tty",  SRV_F, ALL,     "*",                    KC_TTY,  VM_CALL_INFO, 3, 8, SF_CORE,                 0, RS_POLICY_RESTART },
-    { "kv",   SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESET },
-    { "echo", SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESTART },
-    { "init", 0,     SENDREC, "pm rs vm ds tty",      0,       0,            6, 8, SF_USER | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET },
+/*  label     flags  traps    ipc                     kcalls   vm        pri q  sys flags                 period policy binaries */
+    { "ds",   SRV_F, ALL,     "*",                    KC_DS,   VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
+    { "vm",   SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
+    { "pm",   SRV_F, ALL,     "*",                    KC_PM,   VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
+    { "mem",  SRV_F, ALL,     "*",                    KC_DS,   VM_CALL_INFO, 4, 8, SF_CORE,                 0, RS_POLICY_RESET, 0 },
+    { "tty",  SRV_F, ALL,     "*",                    KC_TTY,  VM_CALL_INFO, 3, 8, SF_CORE | SF_SVC_MGR,    0, RS_POLICY_RESTART, 0 },
+    { "kv",   SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESET, 0 },
+    { "echo", SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESTART, 0 },
+    { "init", 0,     SENDREC, "pm rs vm ds tty",      0,       0,            6, 8, SF_USER | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
     /* the experiment's scenario driver (os/commands/scenario): asks RS for
      * service changes, steps the fault table, sleeps on alarms, halts */
-    { "scenario", SRV_F, ALL, "*",            KC_SCEN, 0,            5, 8, SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET },
+    { "scenario", SRV_F, ALL, "*",            KC_SCEN, 0,            5, 8, SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT | SF_SVC_MGR, -1, RS_POLICY_RESET, 0 },
     /* kernel test programs (os/tests) */
-    { "ktest",  SRV_F, ALL, "*",               KC_TEST, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET },
-    { "peer",   SRV_F, ALL, "ktest victim rs", KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET },
-    { "victim", SRV_F, ALL, "*",               KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET },
+    { "ktest",  SRV_F | PF_PROC_CTL, ALL, "*", KC_TEST, 0, 4, 8, SF_NOSEF | SF_NORESTART | SF_SVC_MGR, -1, RS_POLICY_RESET, 0 },
+    { "peer",   SRV_F, ALL, "ktest victim rs", KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
+    { "victim", SRV_F, ALL, "*",               KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
     /* may talk only to ktest, and use no privileged call */
-    { "lonely", SRV_F, ALL, "ktest",           KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET },
-    { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+    { "lonely", SRV_F, ALL, "ktest",           KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
+    { 0 },
 };
 
 const struct rs_priv_entry *rs_priv_lookup(const char *label)
 {
     for (const struct rs_priv_entry *e = rs_priv_table; e->label; e++)
         if (!strcmp(e->label, label)) return e;
+    return 0;
+}
+
+/* A live update may only run an image registered for the label: anything
+ * else would run foreign code with the service's endpoint and privileges. */
+int rs_binary_allowed(const struct rs_priv_entry *e, const char *image)
+{
+    if (!strcmp(image, e->label)) return 1;
+    size_t n = strlen(image);
+    for (const char *p = e->binaries; p && *p; ) {
+        while (*p == ' ') p++;
+        const char *end = p;
+        while (*end && *end != ' ') end++;
+        if ((size_t)(end - p) == n && n && !strncmp(p, image, n)) return 1;
+        p = end;
+    }
     return 0;
 }

@@ -13,6 +13,8 @@
 #define SF_NORESTART  0x08   /* on death: reap, do not restart */
 #define SF_USER       0x10   /* user privileges (INIT) */
 #define SF_AFTER_BOOT 0x20   /* allowed to run only once every boot service is up */
+#define SF_SVC_MGR    0x40   /* may ask RS to start, stop, restart, refresh and update
+                                services: the shell's `service`, the scenario driver */
 
 struct rs_priv_entry {
     const char *label;
@@ -26,7 +28,11 @@ struct rs_priv_entry {
     uint32_t    sys_flags;   /* SF_* */
     int         period;      /* heartbeat period in ticks, 0 = default, -1 = none */
     int         policy;      /* RS_POLICY_RESET or RS_POLICY_RESTART */
+    const char *binaries;    /* images a live update may run under this label, space
+                                separated; 0: only the label's own */
 };
+
+int rs_binary_allowed(const struct rs_priv_entry *e, const char *image);
 
 extern const struct rs_priv_entry rs_priv_table[];
 const struct rs_priv_entry *rs_priv_lookup(const char *label);
