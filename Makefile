@@ -46,7 +46,7 @@ LIB_ASM     := os/lib/libc/crt0.S os/lib/libsys/ipc.S
 # user programs: name -> sources
 SERVERS  := rs ds vm pm mem tty kv echo
 COMMANDS := init wl msgfuzz scenario
-TESTPROGS := ktest peer victim lonely
+TESTPROGS := ktest peer victim lonely hostile
 PROGRAMS := $(SERVERS) $(COMMANDS) $(TESTPROGS)
 $(foreach s,$(SERVERS),$(eval SRCS_$(s) := $(wildcard os/servers/$(s)/*.c)))
 $(foreach c,$(COMMANDS),$(eval SRCS_$(c) := $(wildcard os/commands/$(c)/*.c)))
@@ -91,7 +91,7 @@ $(foreach p,$(PROGRAMS),$(eval $(call program,$(p))))
 
 # The boot image `make run` uses; modules are "path args", comma-joined.
 # wl is a program file (noexec) the shell starts with `run wl ...`.
-RUN_MODULES := $(BUILD)/rs.elf,$(BUILD)/ds.elf,$(BUILD)/vm.elf,$(BUILD)/pm.elf,$(BUILD)/mem.elf,$(BUILD)/tty.elf,$(BUILD)/init.elf,$(BUILD)/kv.elf,$(BUILD)/echo.elf,$(BUILD)/wl.elf noexec
+RUN_MODULES := $(BUILD)/rs.elf,$(BUILD)/ds.elf,$(BUILD)/vm.elf,$(BUILD)/pm.elf,$(BUILD)/mem.elf,$(BUILD)/tty.elf,$(BUILD)/init.elf,$(BUILD)/kv.elf,$(BUILD)/echo.elf,$(BUILD)/wl.elf noexec fi
 run: all
 	$(QEMU) -nodefaults -no-reboot -display none -machine pc -m 128 \
 		-bios /usr/share/qemu/qboot.rom -kernel $(BUILD)/kernel.elf \

@@ -18,7 +18,9 @@ Module = Union[str, Tuple[str, str]]
 
 # The whole system: RS, the servers, INIT, the victim services, and the
 # workload client as a program file (noexec) that PM starts on request.
-SYSTEM = ["rs", "ds", "vm", "pm", "mem", "tty", "init", "kv", "echo", ("wl", "noexec"),
+# `fi`: PM runs it with the fault-injection right (the victims' crash and
+# hang requests).
+SYSTEM = ["rs", "ds", "vm", "pm", "mem", "tty", "init", "kv", "echo", ("wl", "noexec fi"),
           ("msgfuzz", "noexec")]
 
 

@@ -19,8 +19,6 @@
 #define PF_DYN_PRIV_ID 0x08   /* ask for a dynamic id */
 #define PF_SYS_PROC    0x10
 #define PF_ROOT_SYS    0x20   /* RS: its death halts the system */
-#define PF_PROC_CTL    0x40   /* may end, stop, signal and exec processes it does not
-                                 manage (kernel tests); only RS can grant it */
 
 typedef struct priv_spec {
     int32_t  id;          /* static id wanted, or NULL_PRIV_ID */

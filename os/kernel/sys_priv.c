@@ -4,11 +4,9 @@
 #include "system.h"
 #include "memory.h"
 
-static void apply_spec(struct proc *caller, struct proc *p, struct priv *pv, const priv_spec_t *s)
+static void apply_spec(struct proc *p, struct priv *pv, const priv_spec_t *s)
 {
     pv->flags = (s->flags | PF_SYS_PROC) & ~PF_ROOT_SYS;   /* one RS only */
-    /* authority over others' processes is RS's to give, not PM's */
-    if (!caller->priv || !(caller->priv->flags & PF_ROOT_SYS)) pv->flags &= ~PF_PROC_CTL;
     pv->trap_mask = s->trap_mask & IPC_ALL_TRAPS;
     pv->k_calls = s->k_calls & SYS_ALL_CALLS;
     pv->sig_mgr = s->sig_mgr;
@@ -57,7 +55,7 @@ static int set_sys(struct proc *caller, struct proc *p, uint32_t addr)
     struct priv *pv = priv_get(id);
     if (!pv) return id == NULL_PRIV_ID ? ENOSPC : EBUSY;
     if (old && old->id != USER_PRIV_ID) priv_free(old);
-    apply_spec(caller, p, pv, &s);
+    apply_spec(p, pv, &s);
     kevent("ev=priv_set proc=%s ep=%d priv=%d calls=0x%llx", p->name, p->endpoint,
            pv->id, (unsigned long long)pv->k_calls);
     return OK;

@@ -27,12 +27,12 @@ struct proc *arg_proc(struct proc *caller, int ep, int *err)
  * forking from or configuring it): a kernel-call mask says which calls a
  * process may make, not on whom. A process may act on itself; on another
  * only as its manager (RS for services, PM for user processes: the signal
- * manager), as its creator while it has none yet, or with PF_PROC_CTL,
- * which only RS can grant. RS, the root, manages everything. */
+ * manager), or as its creator while it has none yet. RS, the root,
+ * manages everything. */
 static int may_control(const struct proc *caller, const struct proc *p)
 {
     if (p == caller) return 1;
-    if (caller->priv && (caller->priv->flags & (PF_ROOT_SYS | PF_PROC_CTL))) return 1;
+    if (caller->priv && (caller->priv->flags & PF_ROOT_SYS)) return 1;
     if (p->priv) return p->priv->sig_mgr == caller->endpoint;
     return p->creator == caller->endpoint;
 }

@@ -4,6 +4,7 @@
  * check held, test failure otherwise. The host tests read these events. */
 #include "testproto.h"
 #include "../include/layout.h"
+#include "../include/services.h"
 
 static int failures, checks;
 static int peer, victim, lonely;
@@ -150,7 +151,12 @@ static void t_sched(void)
     event("ev=sched ktest_ticks=%u victim_ticks=%u wall=%u", mine, theirs, sys_uptime() - t0);
     check("victim_got_cpu", theirs >= 15, 1);
     check("ktest_shared_cpu", mine < 50, 1);
-    check("reap_spinner", sys_exit_proc(victim), OK);
+    /* the spinner is RS's to end, not ours: the kernel refuses us, RS
+     * obeys us (ktest has the service-manager right) */
+    check("no_authority_over_spinner", sys_exit_proc(victim), EPERM);
+    message down = { .m_type = RS_DOWN };
+    strlcpy(down.SRV_LABEL, "victim", LABEL_MAX);
+    check("rs_reaps_spinner", ipc_sendrec(RS_PROC_EP, &down) == OK ? down.m_type : -999, OK);
     check("roundtrip_after", ping(peer, 1), 2);
 }
 
@@ -180,10 +186,21 @@ static void t_badptr(void)
     check("ipc_bad_call", ipc_call(77, peer, &m), EBADCALL);
     check("getinfo_bad_buffer", sys_getinfo(GET_PROCTAB, (void *)0x50000000, 4096, 0, 0), EFAULT);
     check("getinfo_bad_request", sys_getinfo(12345, buf, sizeof buf, 0, 0), EINVAL);
-    check("privctl_bad_request", sys_privctl(peer, 99, 0), EINVAL);
-    check("privctl_running_target", sys_privctl(victim, PRIV_SET_SYS, 0), EPERM);
-    check("exec_bad_image", sys_exec(victim, (void *)0x100000, 100, "x"), EFAULT);
-    check("kill_bad_signal", sys_kill(peer, 1000), EINVAL);
+    /* arguments are checked on a process we made (a blank child) */
+    int child = NONE;
+    check("fork_blank", sys_fork(SELF, -1, FORK_BLANK, &child), OK);
+    check("privctl_bad_request", sys_privctl(child, 99, 0), EINVAL);
+    check("exec_bad_image", sys_exec(child, (void *)0x100000, 100, "x"), EFAULT);
+    check("kill_bad_signal", sys_kill(child, 1000), EINVAL);
+    check("reap_blank_child", sys_exit_proc(child), OK);
+    /* and on processes RS manages we have no authority at all */
+    check("privctl_not_ours", sys_privctl(victim, PRIV_SET_SYS, 0), EPERM);
+    check("exec_not_ours", sys_exec(victim, (void *)0x100000, 100, "x"), EPERM);
+    check("kill_not_ours", sys_kill(peer, SIGTERM), EPERM);
+    check("stop_not_ours", sys_stop(peer, 1), EPERM);
+    check("exit_not_ours", sys_exit_proc(peer), EPERM);
+    check("exit_rs", sys_exit_proc(RS_PROC_EP), EPERM);
+    check("fork_from_not_ours", sys_fork(peer, -1, 0, &child), EPERM);
     check("roundtrip_after", ping(peer, 1), 2);
 }
 

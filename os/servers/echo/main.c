@@ -109,13 +109,20 @@ int main(int argc, char **argv)
             FI_POINT("echo.echo");
             r = do_echo(&m);
             break;
-        case ECHO_CRASH: {
-            event("ev=echo_fault kind=crash from=%d", m.m_source);
-            victim_crash();
-        }
+        case ECHO_CRASH:
         case ECHO_HANG:
-            event("ev=echo_fault kind=hang from=%d", m.m_source);
-            for (;;) ;            /* no more pings answered: RS must notice */
+            if (!victim_may_inject(m.m_source)) {
+                event("ev=echo_fault_refused from=%d", m.m_source);
+                r = EPERM;
+                break;
+            }
+            if (m.m_type == ECHO_HANG) {
+                event("ev=echo_fault kind=hang from=%d", m.m_source);
+                for (;;) ;        /* no more pings answered: RS must notice */
+            } else {
+                event("ev=echo_fault kind=crash from=%d", m.m_source);
+                victim_crash();
+            }
         default: r = ENOSYS; break;
         }
         sef_reply(&m, r);

@@ -151,13 +151,20 @@ int main(int argc, char **argv)
             r = do_get(&m);
             break;
         case KV_STATS: r = do_stats(&m); break;
-        case KV_CRASH: {
-            event("ev=kv_fault kind=crash from=%d", m.m_source);
-            victim_crash();
-        }
+        case KV_CRASH:
         case KV_HANG:
-            event("ev=kv_fault kind=hang from=%d", m.m_source);
-            for (;;) ;            /* no more pings answered: RS must notice */
+            if (!victim_may_inject(m.m_source)) {
+                event("ev=kv_fault_refused from=%d", m.m_source);
+                r = EPERM;
+                break;
+            }
+            if (m.m_type == KV_HANG) {
+                event("ev=kv_fault kind=hang from=%d", m.m_source);
+                for (;;) ;        /* no more pings answered: RS must notice */
+            } else {
+                event("ev=kv_fault kind=crash from=%d", m.m_source);
+                victim_crash();
+            }
         default:       r = ENOSYS; break;
         }
         if (FI_ERROR("kv.reply")) continue;     /* injected: answer lost */

@@ -7,12 +7,26 @@
 static uint8_t image[256 * 1024];
 static struct boot_image_entry mods[NR_BOOT_PROCS];
 
+/* A program file whose module line says `fi` (the wl workload tool) runs
+ * with the fault-injection right: it may arm faults and send the victims'
+ * crash and hang requests. Every other program runs without it. */
+static int has_word(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = s; (p = strstr(p, w)) != 0; p += n)
+        if ((p == s || p[-1] == ' ') && (p[n] == 0 || p[n] == ' ')) return 1;
+    return 0;
+}
+
+static int fi_right;            /* of the program load_program found last */
+
 static int load_program(const char *name, uint32_t *len)
 {
     int n = 0;
     if (sys_getinfo(GET_MODULES, mods, sizeof mods, 0, &n) != OK) return EIO;
     for (int i = 0; i < n; i++) {
         if (strcmp(mods[i].name, name)) continue;
+        fi_right = has_word(mods[i].args, "fi");
         int got = sys_getbootmod(mods[i].module, 0, image, sizeof image, len);
         if (got < 0) return got;
         return (uint32_t)got == *len ? OK : E2BIG;
@@ -34,6 +48,7 @@ int pm_spawn(struct pmproc *parent, const char *name, const char *args)
     s.trap_mask = 1u << IPC_SENDREC;
     s.ipc_to = ~0ull & ~(1ull << USER_PRIV_ID);
     s.k_calls = KC_BIT(SYS_DIAGCTL) | KC_BIT(SYS_TIMES) | KC_BIT(SYS_EXIT);
+    if (fi_right) s.k_calls |= KC_BIT(SYS_FI_CTL);
     s.sig_mgr = PM_PROC_EP;
     s.priority = 5;
     s.quantum = 8;

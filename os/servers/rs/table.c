@@ -31,7 +31,7 @@ const struct rs_priv_entry rs_priv_table[] = {
      * service changes, steps the fault table, sleeps on alarms, halts */
     { "scenario", SRV_F, ALL, "*",            KC_SCEN, 0,            5, 8, SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT | SF_SVC_MGR, -1, RS_POLICY_RESET, 0 },
     /* kernel test programs (os/tests) */
-    { "ktest",  SRV_F | PF_PROC_CTL, ALL, "*", KC_TEST, 0, 4, 8, SF_NOSEF | SF_NORESTART | SF_SVC_MGR, -1, RS_POLICY_RESET, 0 },
+    { "ktest",  SRV_F, ALL, "*",               KC_TEST, 0, 4, 8, SF_NOSEF | SF_NORESTART | SF_SVC_MGR, -1, RS_POLICY_RESET, 0 },
     { "peer",   SRV_F, ALL, "ktest victim rs", KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
     { "victim", SRV_F, ALL, "*",               KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
     /* may talk only to ktest, and use no privileged call */

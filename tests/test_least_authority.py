@@ -1,0 +1,78 @@
+"""Least authority: an ordinary user program cannot end RS or a service,
+order RS about, replace a service with its own code, or make a victim
+fault on request. Every attempt is refused with EPERM and leaves a trace;
+the system keeps running and serving afterwards."""
+
+from faultinj import bootimage, errnos
+
+HOSTILE = bootimage.system() + [("hostile", "noexec")]
+ATTACKS = {"exit_rs", "exit_tty", "exit_kv", "rs_restart_echo", "rs_refresh_ds", "rs_down_echo",
+           "rs_update_kv", "rs_up_kv", "rs_gcov", "rs_update_pm_hostile",
+           "kv_crash", "kv_hang", "echo_crash", "echo_hang"}
+
+
+def test_hostile_user_program_is_refused_everything(live_os):
+    con = live_os(HOSTILE)
+    for target in ("kv", "echo"):           # both published and serving
+        m = con.mark()
+        con.run(f"run wl {target} 5", timeout=60)
+        con.wait_event("wl_done", since=m, timeout=60)
+    mark = con.mark()
+    con.run("run hostile", timeout=60, expect=None)
+    done = con.wait_event("hostile_done", since=mark, timeout=60)
+    results = {e.get("name"): e.int("result") for e in con.events("attack", since=mark)}
+    assert set(results) == ATTACKS
+    assert {n: errnos.name(r) for n, r in results.items() if r != errnos.EPERM} == {}
+    assert done.int("refused") == done.int("attacks") == len(ATTACKS)
+    # the kernel says whom it refused, RS says which orders it refused
+    denied = con.events("denied", since=mark, who="kernel", call="exit")
+    assert {e.get("proc") for e in denied} == {"rs", "tty", "kv"}
+    assert all(e.get("by") == "hostile" for e in denied)
+    refused = {(e.get("req"), e.get("label")) for e in con.events("rs_refused", since=mark)}
+    assert {("restart", "echo"), ("refresh", "ds"), ("down", "echo"), ("update", "kv"),
+            ("up", "kv"), ("update", "pm")} <= refused
+    assert con.events("kv_fault_refused", since=mark) and con.events("echo_fault_refused", since=mark)
+    # nothing was hurt: no death, no restart, no update, no panic
+    for kind in ("died", "exit", "restarted", "down", "update_prepared", "kv_fault", "echo_fault",
+                 "panic", "given_up"):
+        bad = [e.raw for e in con.events(kind, since=mark)
+               if not (kind == "exit" and e.get("proc") in ("hostile", "wl"))]
+        assert not bad, bad
+    # and everything still serves: a full workload on both victims, and
+    # RS's table unchanged
+    for target in ("kv", "echo"):
+        m = con.mark()
+        con.run(f"run wl {target} 40", timeout=60)
+        wl = con.wait_event("wl_done", since=m, timeout=60)
+        assert wl.int("answered") == 40 and wl.int("wrong") == 0 and wl.int("lost") == 0
+    m = con.mark()
+    con.run("service list")
+    assert {e.get("label") for e in con.events("service", since=m)} == {
+        "ds", "vm", "pm", "mem", "tty", "kv", "echo", "init"}
+
+
+def test_live_update_runs_only_a_registered_binary(live_os):
+    con = live_os()
+    mark = con.mark()
+    ev = con.run("service update kv -binary echo", expect=None, timeout=60)
+    assert ev.int("result") == errnos.EPERM
+    assert con.events("update_refused", since=mark, label="kv", binary="echo")
+    assert not con.events("update_prepared", since=mark)
+    # the label's own binary is always registered
+    con.run("service update kv -binary kv -state 1 -maxtime 100", timeout=60)
+    assert con.events("update_done", since=mark, label="kv")
+    m = con.mark()
+    con.run("run wl kv 20", timeout=60)
+    assert con.wait_event("wl_done", since=m, timeout=60).int("answered") == 20
+
+
+def test_fault_requests_still_work_for_the_fault_injection_tool(live_os):
+    """wl holds the fault-injection right (module `noexec fi`): its crash
+    request is obeyed, and RS restarts the victim."""
+    con = live_os()
+    mark = con.mark()
+    con.run("run wl kv 30 crash@10", timeout=60)
+    done = con.wait_event("wl_done", since=mark, timeout=60)
+    assert done.int("answered") == 30 and done.int("wrong") == 0
+    assert [e for e in con.events("kv_fault", since=mark) if e.get("kind") == "crash"]
+    con.wait_event("restarted", since=mark, label="kv")
