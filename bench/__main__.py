@@ -4,7 +4,7 @@ import sys
 
 from faultinj import bootimage
 
-from . import boot, campaign, fi_overhead, ipc
+from . import boot, campaign, fi_overhead, fuzz, ipc
 
 
 def main():
@@ -14,6 +14,8 @@ def main():
     ipc.report()
     print()
     fi_overhead.report()
+    print()
+    fuzz.report()
     print()
     campaign.report()
     return 0

@@ -63,3 +63,7 @@ def test_random_kernel_calls_and_ipc_never_crash_the_kernel(boot_os, seed):
     assert done.int("n") == 30000 and done.int("strange") == 0
     assert done.int("errors") > done.int("ok") > 0       # hostile input mostly refused
     assert not events_of(r, "panic")
+    # process-ending and -changing calls aimed at RS's live processes: all
+    # refused, and RS and every process are still there
+    assert done.int("live_denied") > 100 and done.int("live_obeyed") == 0
+    assert not events_of(r, "exit", why="killed") and not events_of(r, "died")

@@ -266,10 +266,14 @@ static void t_bench(int n)
 
 /* ---- fuzz: random kernel calls and IPC with hostile arguments ---------
  * Every call must come back with OK or a known error code, the kernel must
- * not panic, and IPC must still work afterwards. Endpoints that name a
- * live process are swapped for dead ones, and pointers that fall inside
- * this program are swapped for a scratch buffer, so the fuzzer cannot kill
- * RS or overwrite itself; everything else is left hostile. */
+ * not panic, and IPC must still work afterwards. Kernel calls may name any
+ * live process but this one: ending, stopping, signalling, exec'ing or
+ * reconfiguring RS's processes must be refused (we are not their manager),
+ * and the fuzz_done event counts those attempts. IPC and memory copies
+ * aimed at a live process are swapped for a dead one (a blocking receive
+ * from a live peer could wait forever; a copy into RS's memory would be a
+ * test of VIRCOPY's holders, not of the kernel), and pointers that fall
+ * inside this program are swapped for a scratch buffer. */
 static uint32_t rng;
 static uint32_t rnd(void) { rng = rng * 1103515245u + 12345u; return (rng >> 8) ^ (rng << 13); }
 static uint8_t scratch[8192];
@@ -288,6 +292,19 @@ static int hostile_ep(void)
                                 MAKE_EP(3, 40), MAKE_EP(1, 15), NR_PROCS + 3, -NR_TASKS - 1 };
     int ep = (rnd() & 1) ? pick[rnd() % (sizeof pick / sizeof pick[0])] : (int)rnd();
     return is_live(ep) ? MAKE_EP(EP_MAX_GEN, 60) : ep;
+}
+
+static int self_ep;
+
+/* For a kernel call: a third of the time a live process other than us
+ * (RS among them), otherwise as hostile_ep. */
+static int target_ep(void)
+{
+    if (rnd() % 3 == 0 && nr_live) {
+        int ep = live_eps[rnd() % nr_live];
+        if (ep != self_ep) return ep;
+    }
+    return hostile_ep();
 }
 
 static uint32_t hostile_ptr(void)
@@ -319,8 +336,9 @@ static int known_result(int r)
 static void t_fuzz(int n, uint32_t seed)
 {
     static struct proc_info tab[NR_TASKS + NR_PROCS];
-    int cnt = 0, hist_ok = 0, hist_err = 0, strange = 0;
+    int cnt = 0, hist_ok = 0, hist_err = 0, strange = 0, live_denied = 0, live_obeyed = 0;
     rng = seed;
+    self_ep = boot_ep("ktest");
     sys_getinfo(GET_PROCTAB, tab, sizeof tab, 0, &cnt);
     for (int i = 0; i < cnt; i++)
         if (!(tab[i].rts_flags & RTS_SLOT_FREE)) live_eps[nr_live++] = tab[i].endpoint;
@@ -332,14 +350,24 @@ static void t_fuzz(int n, uint32_t seed)
             /* a kernel call; the ones that act on the whole machine are out */
             int call = (int)(rnd() % (NR_SYS_CALLS + 4)) - 2;
             if (call == SYS_ABORT || call == SYS_SERIAL || call == SYS_GCOV) call = SYS_TIMES;
+            int acts_on_proc = call == SYS_EXIT || call == SYS_KILL || call == SYS_STOP ||
+                               call == SYS_EXEC || call == SYS_FORK || call == SYS_PRIVCTL;
             m.m_type = call;
-            m.m.i[0] = hostile_ep();                 /* every call's first endpoint */
+            /* every call's first endpoint */
+            m.m.i[0] = call == SYS_VIRCOPY ? hostile_ep() : target_ep();
             m.m.i[2] = hostile_ep();                 /* VIRCOPY's destination */
             m.m.u[1] = hostile_ptr();
             m.m.u[3] = hostile_ptr();
             if (call == SYS_DIAGCTL) { m.DIAG_LEN %= 24; m.DIAG_EVENT = 0; }
             if (call == SYS_GETINFO) m.m.i[3] = hostile_ep();
-            r = (rnd() % 8) ? kernel_call(&m) : kernel_call((message *)hostile_ptr());
+            int target = m.m.i[0], direct = rnd() % 8;
+            r = direct ? kernel_call(&m) : kernel_call((message *)hostile_ptr());
+            if (direct && acts_on_proc && target != self_ep && is_live(target)) {
+                /* on someone else's process: the only answers are "no" or
+                 * an argument error found before the authority check */
+                if (r == EPERM) live_denied++;
+                else if (r == OK) { live_obeyed++; event("ev=fuzz_obeyed call=%d ep=%d", call, target); }
+            }
         } else {
             /* IPC: never blocks, since no endpoint is live */
             int call = (int)(rnd() % 9) - 2;
@@ -355,8 +383,10 @@ static void t_fuzz(int n, uint32_t seed)
         if (r == OK) hist_ok++; else hist_err++;
     }
     sys_setalarm(0, 0);
-    event("ev=fuzz_done n=%d ok=%d errors=%d strange=%d", n, hist_ok, hist_err, strange);
+    event("ev=fuzz_done n=%d ok=%d errors=%d strange=%d live_denied=%d live_obeyed=%d", n,
+          hist_ok, hist_err, strange, live_denied, live_obeyed);
     check("fuzz_results_known", strange, 0);
+    check("fuzz_no_authority_over_others", live_obeyed, 0);
     check("roundtrip_after_fuzz", ping(peer, 100), 101);
 }
 
