@@ -45,10 +45,13 @@ LIB_ASM     := os/lib/libc/crt0.S os/lib/libsys/ipc.S
 
 # user programs: name -> sources
 SERVERS  := rs ds vm pm mem tty kv echo
+# later versions of kv (live-update tests): kv's service with their own saved layout
+KV_VERSIONS := kv2 kv3
 COMMANDS := init wl msgfuzz scenario
 TESTPROGS := ktest peer victim lonely hostile
-PROGRAMS := $(SERVERS) $(COMMANDS) $(TESTPROGS)
+PROGRAMS := $(SERVERS) $(KV_VERSIONS) $(COMMANDS) $(TESTPROGS)
 $(foreach s,$(SERVERS),$(eval SRCS_$(s) := $(wildcard os/servers/$(s)/*.c)))
+$(foreach v,$(KV_VERSIONS),$(eval SRCS_$(v) := os/servers/kv/main.c os/servers/kv/table.c $(wildcard os/servers/$(v)/*.c)))
 $(foreach c,$(COMMANDS),$(eval SRCS_$(c) := $(wildcard os/commands/$(c)/*.c)))
 $(foreach t,$(TESTPROGS),$(eval SRCS_$(t) := os/tests/$(t).c))
 SRCS_tty += os/commands/service/service.c

@@ -1,5 +1,9 @@
 """Live update: a prepared update carries the state to the new version;
-one whose prepare times out is aborted and the old version keeps serving."""
+one whose prepare times out is aborted and the old version keeps serving;
+a new version with a new state layout takes the old one over (transfer) or
+fails its state check and is rolled back."""
+
+from faultinj import bootimage, errnos
 
 
 def test_live_update_carries_state(live_os):
@@ -54,3 +58,55 @@ def test_new_version_failing_init_rolls_back(live_os):
     con.run("run wl kv 20")
     done = con.wait_event("wl_done", since=m2)
     assert done.int("wrong") == 0 and back.get("ep")
+
+
+KV_VERSIONS = bootimage.system() + [("kv2", "noexec"), ("kv3", "noexec")]
+
+
+def _fill(con, n=40):
+    m = con.mark()
+    con.run(f"run wl kv {n}")
+    assert con.wait_event("wl_done", since=m, timeout=60).int("answered") == n
+
+
+def test_update_to_a_new_layout_transfers_the_state(live_os):
+    """kv -> kv2: kv2 saves its table differently (KV02) and transfers
+    kv's (KV01); every key survives the update and kv2's own restart."""
+    con = live_os(KV_VERSIONS)
+    _fill(con)
+    mark = con.mark()
+    con.run("service update kv -binary kv2 -state 1 -maxtime 100", timeout=60)
+    dump = con.events("lu_state_dump", since=mark, label="kv")
+    assert dump and dump[0].get("layout") == "KV01" and dump[0].int("keys") >= 40
+    tr = con.events("kv_state_transfer", since=mark)
+    assert tr and tr[0].get("from") == "KV01" and tr[0].int("keys") == dump[0].int("keys")
+    assert con.events("update_done", since=mark, label="kv")
+    lu = [e for e in con.events("kv_restored", since=mark) if e.int("type") == 1]
+    assert lu and lu[0].get("layout") == "KV02" and lu[0].int("keys") == dump[0].int("keys")
+    # kv2 runs and saves in its own layout: a crash brings its table back
+    m = con.mark()
+    con.run("run wl kv 30 crash@10", timeout=60)
+    assert con.wait_event("wl_done", since=m, timeout=60).int("wrong") == 0
+    back = [e for e in con.events("kv_restored", since=m) if e.int("type") == 2]
+    assert back and back[0].get("layout") == "KV02" and back[0].int("keys") >= 40
+
+
+def test_update_without_a_state_transfer_rolls_back(live_os):
+    """kv -> kv3: kv3 cannot take KV01, so its update init fails; RS rolls
+    back to kv, which comes back with every key and serves."""
+    con = live_os(KV_VERSIONS)
+    _fill(con)
+    mark = con.mark()
+    ev = con.run("service update kv -binary kv3 -state 1 -maxtime 100", expect=None, timeout=60)
+    assert ev.int("result") == errnos.ENOEXEC
+    ref = con.events("kv_state_refused", since=mark)
+    assert ref and ref[0].get("layout") == "KV03" and ref[0].get("found") == "KV01"
+    assert con.events("update_failed", since=mark, label="kv", rollback=1)
+    assert not con.events("update_done", since=mark)
+    con.wait_event("init_result", since=mark, label="kv", type="restart", result=0)
+    back = [e for e in con.events("kv_restored", since=mark) if e.int("type") == 2]
+    assert back and back[-1].get("layout") == "KV01" and back[-1].int("keys") >= 40
+    m = con.mark()
+    con.run("run wl kv 20")
+    done = con.wait_event("wl_done", since=m, timeout=60)
+    assert done.int("answered") == 20 and done.int("wrong") == 0

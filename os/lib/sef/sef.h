@@ -35,6 +35,7 @@ typedef int  (*sef_cb_init_t)(int type, const struct sef_init_info *info);
 typedef void (*sef_cb_ping_reply_t)(int rs_ep);
 typedef int  (*sef_cb_lu_prepare_t)(int state);           /* OK when reached */
 typedef int  (*sef_cb_lu_state_isvalid_t)(int state);
+typedef void (*sef_cb_lu_state_dump_t)(int state);          /* debug summary */
 
 void sef_setcb_init_fresh(sef_cb_init_t cb);
 void sef_setcb_init_lu(sef_cb_init_t cb);
@@ -42,6 +43,14 @@ void sef_setcb_init_restart(sef_cb_init_t cb);
 void sef_setcb_ping_reply(sef_cb_ping_reply_t cb);
 void sef_setcb_lu_prepare(sef_cb_lu_prepare_t cb);
 void sef_setcb_lu_state_isvalid(sef_cb_lu_state_isvalid_t cb);
+/* called once the update state is reached, before RS is told: an event
+ * summing up the state the update will carry (for debugging updates) */
+void sef_setcb_lu_state_dump(sef_cb_lu_state_dump_t cb);
+
+/* Which label a binary may run under, in its section .provides: RS
+ * refuses a live update into a binary that does not provide the label. */
+#define SEF_PROVIDES(label) \
+    static const char sef_provides_[] __attribute__((section(".provides"), used)) = label
 
 /* A service whose state survives restarts and updates (kept in DS):
  * fresh init, one restore for restart and live update, the standard

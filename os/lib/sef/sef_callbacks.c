@@ -10,6 +10,7 @@ static sef_cb_init_t cb_init_restart;     /* default: same as fresh (reset) */
 static sef_cb_ping_reply_t cb_ping = sef_cb_ping_reply_pong;
 sef_cb_lu_prepare_t sef_cb_prepare;       /* default: see sef_liveupdate.c */
 sef_cb_lu_state_isvalid_t sef_cb_isvalid; /* default: reject, debug allowed */
+sef_cb_lu_state_dump_t sef_cb_dump;       /* default: none */
 
 void sef_setcb_init_fresh(sef_cb_init_t cb)   { cb_init_fresh = cb ? cb : sef_cb_init_null; }
 void sef_setcb_init_lu(sef_cb_init_t cb)      { cb_init_lu = cb; }
@@ -17,6 +18,7 @@ void sef_setcb_init_restart(sef_cb_init_t cb) { cb_init_restart = cb; }
 void sef_setcb_ping_reply(sef_cb_ping_reply_t cb) { cb_ping = cb ? cb : sef_cb_ping_reply_pong; }
 void sef_setcb_lu_prepare(sef_cb_lu_prepare_t cb) { sef_cb_prepare = cb; }
 void sef_setcb_lu_state_isvalid(sef_cb_lu_state_isvalid_t cb) { sef_cb_isvalid = cb; }
+void sef_setcb_lu_state_dump(sef_cb_lu_state_dump_t cb) { sef_cb_dump = cb; }
 
 void sef_setcb_stateful(sef_cb_init_t fresh, sef_cb_init_t restore, sef_cb_lu_prepare_t prepare)
 {

@@ -9,6 +9,7 @@
 
 extern sef_cb_lu_prepare_t sef_cb_prepare;
 extern sef_cb_lu_state_isvalid_t sef_cb_isvalid;
+extern sef_cb_lu_state_dump_t sef_cb_dump;
 static int lu_state = SEF_LU_STATE_NULL;
 
 static int state_valid(int s)
@@ -43,5 +44,6 @@ void sef_lu_before_receive(void)
     if (FI_ERROR("sef.lu.prepare")) return;    /* injected: never ready */
     int r = OK;
     if (sef_cb_prepare) r = sef_cb_prepare(lu_state);
+    if (r == OK && sef_cb_dump) sef_cb_dump(lu_state);
     if (r == OK) lu_ready(OK);
 }

@@ -9,6 +9,8 @@
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
 
+SEF_PROVIDES("echo");
+
 #define ECHO_MAGIC 0x45434831u   /* "ECH1" */
 #define ECHO_COUNTER m.i[13]
 

@@ -7,6 +7,8 @@
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
 
+SEF_PROVIDES("mem");
+
 /* MEM_FIND's reply puts the size in word 5, which MEM_READ calls MEM_ADDR */
 #define MEM_SIZE   m.u[5]
 #define CHUNK      4096u

@@ -110,6 +110,11 @@ static int do_service(message *m)
             return EPERM;
         }
         if (m->SRV_ARGS[0] && (img = image_load(m->SRV_ARGS)) < 0) return img;
+        if (m->SRV_ARGS[0] && !image_provides(img, rp->pub.label)) {
+            event("ev=update_refused label=%s binary=%s reason=does-not-provide", rp->pub.label,
+                  m->SRV_ARGS);
+            return ENOEXEC;
+        }
         /* The caller waits for the outcome, unless it is the service being
          * updated: that one must be free to reach its prepare state (and
          * anything RS sent it now would look like the answer). */

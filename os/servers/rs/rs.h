@@ -61,6 +61,8 @@ extern uint32_t now;             /* ticks, refreshed each loop */
 /* image.c: copies of executables, so restarts need no file system */
 int  image_load(const char *name);          /* index or error */
 int  image_get(int idx, const uint8_t **data, uint32_t *len);
+/* provides.c */
+int  image_provides(int img, const char *label);
 
 /* lifecycle.c */
 struct rproc *rp_by_ep(int ep);

@@ -24,7 +24,7 @@ const struct rs_priv_entry rs_priv_table[] = {
     { "pm",   SRV_F, ALL,     "*",                    KC_PM,   VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
     { "mem",  SRV_F, ALL,     "*",                    KC_DS,   VM_CALL_INFO, 4, 8, SF_CORE,                 0, RS_POLICY_RESET, 0 },
     { "tty",  SRV_F, ALL,     "*",                    KC_TTY,  VM_CALL_INFO, 3, 8, SF_CORE | SF_SVC_MGR,    0, RS_POLICY_RESTART, 0 },
-    { "kv",   SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESET, 0 },
+    { "kv",   SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESET, "kv2 kv3" },
     { "echo", SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESTART, 0 },
     { "init", 0,     SENDREC, "pm rs vm ds tty",      0,       0,            6, 8, SF_USER | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
     /* the experiment's scenario driver (os/commands/scenario): asks RS for

@@ -7,6 +7,8 @@
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
 
+SEF_PROVIDES("vm");
+
 #define PAGE_BYTES 4096u
 #define VM_STATE_MAGIC 0x564d4d31u   /* "VMM1" */
 
