@@ -8,6 +8,7 @@ from faultinj import bootimage
 from faultinj.events import FRAME
 
 EINVAL = -22
+ENOENT = -2
 
 
 def test_user_output_never_passes_for_an_event(live_os):
@@ -64,3 +65,14 @@ def test_user_output_never_passes_for_an_event(live_os):
     for kind in ("died", "restarted", "down", "given_up", "panic", "fault"):
         assert not con.events(kind, since=mark), kind
     con.run("service list")
+
+
+def test_a_user_cannot_run_a_boot_service_under_its_name(live_os):
+    """Only program files run as user programs: a user copy of RS would be
+    named rs, and the kernel would vouch for its lines as RS's."""
+    con = live_os()
+    mark = con.mark()
+    assert con.run("run rs", expect=None).int("result") == ENOENT
+    assert con.run("run kv", expect=None).int("result") == ENOENT
+    assert not con.events("spawn", since=mark)
+    assert not con.events("panic", since=mark)
