@@ -34,6 +34,7 @@ from .verdict import Trace, classify
 HOST_LIMIT_S = 120.0          # wall clock, harness faults only
 # CAMPAIGN_REUSE=0: a fresh QEMU and boot for every experiment
 REUSE = os.environ.get("CAMPAIGN_REUSE", "1") != "0"
+FORGED_KEPT = 20              # lookalike lines of user output kept in a result
 
 
 def replay_command(exp: Experiment, spec_path: str) -> str:
@@ -76,7 +77,7 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
     t0 = time.monotonic()
     phases = {"start": None, "restore": None, "arm": None, "run": None, "verdict": None}
     m = None
-    harness_error, end, events, run_t0 = None, None, [], t0
+    harness_error, end, events, run_t0, forged = None, None, [], t0, []
     try:
         if pooled:
             m = pool.machine(mods, "", host_limit)
@@ -88,7 +89,7 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
         r = m.run(plan.scenario_args, plan.deadline_ms, plan_arm,
                   limit=max(1.0, host_limit - (time.monotonic() - t0)))
         phases.update(r.timing)
-        end, harness_error, events = r.end, r.error, r.events
+        end, harness_error, events, forged = r.end, r.error, r.events, r.forged
         result["restored"] = r.restored
     except Exception as e:        # a harness problem: recorded, the campaign goes on
         harness_error = f"{type(e).__name__}: {e}"
@@ -114,6 +115,8 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
         event_host_t=[round(e.host_t - t0, 4) if e.host_t and e.host_t >= t0 else None
                       for e in events],
         end=end, error=harness_error,
+        # user output that looked like an event or a panic: not in events
+        forged=len(forged), forged_lines=forged[:FORGED_KEPT],
         host_seconds=round(time.monotonic() - t0, 3),
         phases={k: (round(v, 4) if v is not None else None) for k, v in phases.items()},
         virtual_us=events[-1].t if events and events[-1].t is not None else None)

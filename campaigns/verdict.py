@@ -27,7 +27,7 @@ Outcome classes (each experiment also records armed / activated / manifested):
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence
 
-from faultinj.events import Event, parse_line
+from faultinj.events import Event, parse_recorded
 
 OUTCOMES = ("not_activated", "benign", "recovered", "recovered_state_lost", "wrong_answers",
             "client_hung", "torn_down", "halted", "given_up", "kernel_panic", "system_hang",
@@ -51,9 +51,11 @@ class Trace:
     @classmethod
     def from_lines(cls, lines: Iterable[str], host_times: Sequence[Optional[float]] = (),
                    **kw) -> "Trace":
+        """lines as results and journals store events: Event.raw, without
+        the serial frame (checked when the run was recorded)."""
         evs = []
         for i, line in enumerate(lines):
-            ev = parse_line(line)
+            ev = parse_recorded(line)
             if ev is None:
                 continue
             if i < len(host_times):

@@ -1,9 +1,18 @@
 """Parse the machine-readable event lines the guest prints on its serial line.
 
-An event line is `#EV key=value key="quoted value" ...`; `ev` names the kind
-of event and `t` is the guest's virtual time in microseconds.  EventStream
-turns the raw byte stream from QEMU into text and events and lets a test
-wait for a particular event.
+An event line is FRAME + `#EV key=value key="quoted value" ...`; `ev` names
+the kind of event, `t` is the guest's virtual time in microseconds and `who`
+the process the kernel says produced it.  Only the kernel writes FRAME (ASCII
+RS): it escapes that byte, and every other control byte but \n \r \t \b,
+in all a process prints, so a line without the frame is user output even
+when it reads `#EV ... who=kernel ev=panic` (EventStream.forged keeps those).
+The kernel writes `t=` and `who=` itself and refuses event text that sets
+them, so the parser also refuses a line that carries either twice.
+
+Event.raw is the line without the frame: the form results, journals and
+recorded traces store, read back with parse_recorded.  EventStream turns the
+raw byte stream from QEMU into text and events and lets a test wait for a
+particular event.
 """
 
 import codecs
@@ -13,7 +22,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
-PREFIX = "#EV "
+FRAME = "\x1e"             # ASCII RS: starts every line the kernel vouches for
+PREFIX = "#EV "             # an event line after its frame; Event.raw starts so
+RESERVED = ("t", "who")     # written by the kernel's header, once
+# what user output imitates: counted as forged when it comes without a frame
+_LOOKALIKES = ("#EV", "KERNEL PANIC")
 
 _INT_RE = re.compile(r"-?(?:0[xX][0-9a-fA-F]+|[0-9]+)\Z")
 
@@ -127,23 +140,19 @@ def _tokenize(body: str) -> Dict[str, str]:
             value = body[vstart:i]
             if '"' in value:
                 raise EventParseError(f"stray quote in bare value of {key!r}")
-        # A repeated key keeps its last value, like a dict literal.
+        # A repeated key keeps its last value, like a dict literal, except
+        # the kernel's own: a second who= would rename the producer.
+        if key in RESERVED and key in fields:
+            raise EventParseError(f"reserved key {key!r} repeated")
         fields[key] = value
 
 
-def parse_line(line: str, strict: bool = False) -> Optional[Event]:
-    """Parse one serial line.
-
-    Returns None for lines that are not events.  A line that starts with the
-    prefix but is malformed gives None, or EventParseError when strict.
-    """
-    raw = line.rstrip("\r\n")
-    # Output from the guest sometimes starts with a stray CR; ignore it.
-    stripped = raw.lstrip("\r")
-    if not stripped.startswith(PREFIX):
+def _parse_event(raw: str, strict: bool) -> Optional[Event]:
+    """raw is `#EV ...` (no frame, no line end)."""
+    if not raw.startswith(PREFIX):
         return None
     try:
-        fields = _tokenize(stripped[len(PREFIX):])
+        fields = _tokenize(raw[len(PREFIX):])
         if "ev" not in fields:
             raise EventParseError("no ev= field")
         if not fields["ev"]:
@@ -161,10 +170,44 @@ def parse_line(line: str, strict: bool = False) -> Optional[Event]:
     return Event(kind=fields["ev"], t=t, fields=fields, raw=raw)
 
 
+def _strip(line: str) -> str:
+    # Output from the guest sometimes starts with a stray CR; ignore it.
+    return line.rstrip("\r\n").lstrip("\r")
+
+
+def parse_line(line: str, strict: bool = False) -> Optional[Event]:
+    """Parse one serial line.
+
+    Returns None for lines that are not events: everything without the
+    kernel's frame, whatever it says.  A framed line that is malformed gives
+    None, or EventParseError when strict.  The Event's raw is the line
+    without the frame.
+    """
+    stripped = _strip(line)
+    if not stripped.startswith(FRAME):
+        return None
+    return _parse_event(stripped[len(FRAME):], strict)
+
+
+def parse_recorded(text: str, strict: bool = False) -> Optional[Event]:
+    """Parse an event as results, journals and recorded traces store it:
+    Event.raw, `#EV ...` without the frame.  The frame was checked when the
+    line came off the serial port; stored text is the harness's own."""
+    return _parse_event(text.rstrip("\r\n"), strict)
+
+
+def looks_forged(line: str) -> bool:
+    """An unframed serial line that imitates an event or a kernel panic:
+    user output, but worth counting (EventStream.forged)."""
+    stripped = _strip(line)
+    return not stripped.startswith(FRAME) and any(w in stripped for w in _LOOKALIKES)
+
+
 def parse_text(text: str, strict: bool = False) -> List[Event]:
     """All events in a block of serial text, in order."""
     out = []
-    for line in text.splitlines():
+    # split on \n only: str.splitlines would also break at the frame byte
+    for line in text.split("\n"):
         ev = parse_line(line, strict=strict)
         if ev is not None:
             out.append(ev)
@@ -185,6 +228,7 @@ class EventStream:
         self._text_len = 0
         self._partial = ""
         self._events: List[Event] = []
+        self._forged: List[str] = []
         self._closed = False
 
     # -- producer side --------------------------------------------------
@@ -201,7 +245,7 @@ class EventStream:
         new = self._add_text(self._decoder.decode(b"", final=True))
         with self._cond:
             if self._partial:
-                ev = parse_line(self._partial)
+                ev = self._take_line(self._partial)
                 self._partial = ""
                 if ev is not None:
                     self._events.append(ev)
@@ -221,7 +265,7 @@ class EventStream:
             self._partial = lines.pop()
             now = time.monotonic()
             for line in lines:
-                ev = parse_line(line)
+                ev = self._take_line(line)
                 if ev is not None:
                     ev.host_t = now
                     new.append(ev)
@@ -229,6 +273,14 @@ class EventStream:
                 self._events.extend(new)
             self._cond.notify_all()
         return new
+
+    def _take_line(self, line: str) -> Optional[Event]:
+        """One whole line (lock held): its event, or None; an unframed
+        imitation of an event or a panic is noted in forged."""
+        ev = parse_line(line)
+        if ev is None and looks_forged(line):
+            self._forged.append(_strip(line))
+        return ev
 
     # -- consumer side --------------------------------------------------
     @property
@@ -242,6 +294,14 @@ class EventStream:
     def events(self) -> List[Event]:
         with self._cond:
             return list(self._events)
+
+    @property
+    def forged(self) -> List[str]:
+        """User output that looked like an event or a kernel panic, in the
+        order it came: lines without the kernel's frame that say `#EV` or
+        `KERNEL PANIC`.  Never events; kept so a test or report can say so."""
+        with self._cond:
+            return list(self._forged)
 
     @property
     def closed(self) -> bool:

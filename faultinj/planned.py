@@ -48,6 +48,9 @@ class PlannedRun:
     timing: Dict[str, float] = field(default_factory=dict)   # start|restore, arm, run
     restored: bool = False
     t0: float = 0.0                  # host monotonic time the run began
+    # user output of the run that read like an event or a kernel panic
+    # (EventStream.forged): never among events, kept to be reported
+    forged: List[str] = field(default_factory=list)
 
 
 def _outcome_of_code(code: int) -> str:
@@ -118,6 +121,7 @@ class PlannedMachine:
         self.gdb: Optional[GdbClient] = None
         self.mon: Optional[_Monitor] = None
         self.prefix: List[Event] = []      # the boot, up to and including plan_point
+        self.prefix_forged: List[str] = []  # lookalike lines of that boot
         self.at_plan = False               # stopped at the plan point, ready to run
         self.saved = False
         self.broken: Optional[str] = None  # why this machine can run no more
@@ -152,6 +156,7 @@ class PlannedMachine:
             if where == "plan":
                 self.gdb.remove_breakpoint(self.plan_at, hw=True)
                 self.prefix = self._through("plan_point", since=0)
+                self.prefix_forged = self.q.serial.forged
                 if self.snapshot:
                     self.mon = _Monitor(self._mon_path)
                     self.mon.command(f"savevm {SNAPSHOT}")
@@ -160,7 +165,8 @@ class PlannedMachine:
             else:
                 # the system ended while booting (a boot fault): that is the run
                 self.boot_end = PlannedRun(self.q.serial.events, end, t0=t0,
-                                           timing={"start": time.monotonic() - t0})
+                                           timing={"start": time.monotonic() - t0},
+                                           forged=self.q.serial.forged)
         except BaseException:
             self.close()
             raise
@@ -216,6 +222,7 @@ class PlannedMachine:
         else:
             timing["start"] = self.boot_s
         since = len(self.q.serial.events)
+        forged_since = len(self.q.serial.forged)
         t1 = time.monotonic()
         self._write_plan(steps, deadline_ms)
         self.table = FaultTable(self.gdb, self.kernel)
@@ -242,7 +249,8 @@ class PlannedMachine:
         events = list(self.prefix) + self.q.serial.events[since:]
         if not self.saved:
             self.broken = self.broken or "spent"
-        return PlannedRun(events, end, error, timing, restored, t0)
+        forged = self.prefix_forged + self.q.serial.forged[forged_since:]
+        return PlannedRun(events, end, error, timing, restored, t0, forged)
 
     def _write_plan(self, steps: str, deadline_ms: int):
         addr, size = self.kernel.symbol("plan_steps")

@@ -13,8 +13,9 @@ dicts of a campaign (as the campaign journal stores them) and writes
 
 A result dict has: id, service, fault, site, trigger, expected, outcome, ok,
 detect_virtual_us, recover_virtual_us, detect_host_s, recover_host_s,
-host_seconds, events, replay, error.  Missing keys and None timings are
-tolerated everywhere.
+host_seconds, events, replay, error, forged (lines of user output that
+looked like an event or a kernel panic, never taken as events).  Missing
+keys and None timings are tolerated everywhere.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates"
 
 FIELDS = ("id", "service", "fault", "site", "trigger", "expected", "outcome",
           "ok", "detect_virtual_us", "recover_virtual_us", "detect_host_s",
-          "recover_host_s", "host_seconds", "events", "replay", "error")
+          "recover_host_s", "host_seconds", "events", "replay", "error", "forged")
 TIMINGS = ("detect_virtual_us", "recover_virtual_us", "detect_host_s",
            "recover_host_s", "host_seconds")
 
@@ -92,6 +93,7 @@ def normalize(result: Mapping[str, Any]) -> Dict[str, Any]:
         r["events"] = [str(e) for e in ev]
     for k in ("id", "service", "fault", "outcome", "expected"):
         r[k] = "" if r[k] is None else str(r[k])
+    r["forged"] = int(_num(r["forged"]) or 0)
     r["passed"] = result_passed(r)
     return r
 
@@ -113,6 +115,7 @@ def summarize(results: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
         "failed": failed,
         "by_outcome": {k: by_outcome[k] for k in _ordered(by_outcome, OUTCOME_ORDER)},
         "host_seconds": round(sum(host), 3),
+        "forged": sum(r["forged"] for r in results),
     }
 
 

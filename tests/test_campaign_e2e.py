@@ -60,6 +60,9 @@ def test_campaign_report(tmp_path, os_built):
     wrong = by_id["kv-crash-site=kv.get-nth:30"]
     assert wrong["outcome"] == "recovered" and not wrong["ok"]
     assert wrong["recover_virtual_us"] > wrong["detect_virtual_us"] >= 0
+    # no process printed anything that looked like an event
+    assert all(r["forged"] == 0 and r["forged_lines"] == [] for r in res["results"])
+    assert res["summary"]["forged"] == 0
     suite = ET.parse(out / "junit.xml").getroot()
     cases = suite.iter("testcase")
     failures = [c for c in cases if c.find("failure") is not None]

@@ -1,6 +1,9 @@
 """Record the traces test_verdict.py classifies: one real run per outcome
 class (`/usr/bin/python3 -m campaigns.tests.record_traces`, needs the built
 OS and QEMU). Host arrival times are left out: a verdict never needs them.
+Events are stored as the runner's results store them, Event.raw: the line
+without the kernel's serial frame (test_verdict reads them back with
+faultinj.events.parse_recorded).
 Classes no real run of this build produces are derived from a real trace by
 an edit that is written down in the file's "note"."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from campaigns import spec, verdict
-from faultinj.events import parse_line
+from faultinj.events import parse_recorded
 
 TRACES = Path(__file__).resolve().parent / "traces"
 DOCS = {p.stem: json.loads(p.read_text()) for p in sorted(TRACES.glob("*.json"))}
@@ -17,7 +17,7 @@ DOCS = {p.stem: json.loads(p.read_text()) for p in sorted(TRACES.glob("*.json"))
 def _load(name):
     doc = DOCS[name]
     exp = spec.parse(f"campaign t\n{doc['spec']}\n").experiments[0]
-    events = [parse_line(line) for line in doc["events"]]
+    events = [parse_recorded(line) for line in doc["events"]]
     assert all(e is not None for e in events), "a recorded line does not parse"
     return exp, verdict.Trace(events, end=doc["end"], harness_error=doc["error"],
                               armed=doc["armed"]), doc
@@ -86,3 +86,39 @@ def test_harness_error_is_not_blamed_on_the_os():
     # a guest that ended by itself is never a harness error
     exp, trace, _ = _load("recovered")
     assert verdict.classify(exp, trace).outcome != "harness_error"
+
+
+# What a user process can print that reads like the kernel's or RS's word.
+FORGERIES = [
+    "#EV t=1 who=kernel ev=panic reason=\"forged\"",
+    "KERNEL PANIC: forged",
+    "#EV t=2 who=rs ev=panic reason=\"forged\" proc=kv",
+    "#EV t=3 who=rs ev=given_up label=kv",
+    "#EV t=4 who=kernel ev=fi_fired slot=0 site=kv.get type=crash proc=kv ep=7 fired=1",
+    "#EV t=5 who=scenario ev=sc_verify wrong=7",
+]
+
+
+@pytest.mark.parametrize("name", ["recovered", "not_activated", "benign"])
+def test_forged_lines_on_the_console_change_no_verdict(name):
+    """The recorded trace as the serial port carried it (each event framed),
+    with a user's lookalike lines between its events: the stream yields the
+    same events, so the same verdict, and counts every forgery."""
+    from faultinj.events import FRAME, EventStream
+    exp, trace, doc = _load(name)
+    s = EventStream()
+    for i, line in enumerate(doc["events"]):
+        s.feed(f"{FRAME}{line}\r\n".encode())
+        if i % 10 == 5:
+            for f in FORGERIES:
+                s.feed(f"{f}\r\n".encode())
+    s.close()
+    assert [e.raw for e in s.events] == doc["events"]
+    assert len(s.forged) == len(FORGERIES) * len(range(5, len(doc["events"]), 10))
+    events = s.events
+    for e in events:
+        e.host_t = None                 # the recorded trace has no arrival times
+    again = verdict.Trace(events, end=doc["end"], harness_error=doc["error"],
+                          armed=doc["armed"])
+    assert verdict.classify(exp, again) == verdict.classify(exp, trace)
+    assert verdict.classify(exp, again).outcome == doc["outcome"]

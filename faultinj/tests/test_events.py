@@ -1,16 +1,22 @@
-"""Unit tests for faultinj.events: line parsing and the threaded EventStream."""
+"""Unit tests for faultinj.events: line parsing and the threaded EventStream.
+
+The kernel frames every event line with ASCII RS (F below); unframed lines
+are user output, whatever they say."""
 
 import threading
 import time
 
 import pytest
 
-from faultinj.events import (EventFieldError, EventParseError, EventStream,
-                             EventStreamClosed, parse_line, parse_text)
+from faultinj.events import (FRAME, EventFieldError, EventParseError, EventStream,
+                             EventStreamClosed, looks_forged, parse_line, parse_recorded,
+                             parse_text)
+
+F = FRAME
 
 
 def test_parse_basic():
-    ev = parse_line('#EV t=1234567 ev=ready who=rs ep=0 name="hello world" n=3\r\n')
+    ev = parse_line(F + '#EV t=1234567 ev=ready who=rs ep=0 name="hello world" n=3\r\n')
     assert ev.kind == "ready"
     assert ev.t == 1234567
     assert ev.get("who") == "rs"
@@ -22,13 +28,13 @@ def test_parse_basic():
 
 
 def test_quoted_escapes_and_empty():
-    ev = parse_line(r'#EV ev=x msg="say \"hi\" \\ ok" e=""')
+    ev = parse_line(F + r'#EV ev=x msg="say \"hi\" \\ ok" e=""')
     assert ev.get("msg") == 'say "hi" \\ ok'
     assert ev.get("e") == ""
 
 
 def test_int_hex_and_errors():
-    ev = parse_line("#EV ev=x a=0x1F b=-7 c=12ab d=")
+    ev = parse_line(F + "#EV ev=x a=0x1F b=-7 c=12ab d=")
     assert ev.int("a") == 31
     assert ev.int("b") == -7
     with pytest.raises(ValueError):
@@ -44,7 +50,7 @@ def test_int_hex_and_errors():
 
 
 def test_no_time_is_none():
-    ev = parse_line("#EV ev=boot")
+    ev = parse_line(F + "#EV ev=boot")
     assert ev.t is None and ev.kind == "boot"
 
 
@@ -70,16 +76,21 @@ def test_non_event_lines(line):
     (r'#EV ev=x a="\n"', "escape"),
     ("#EV t=abc ev=x", "bad time"),
     ("#EV ev=", "empty ev"),
+    ("#EV t=1 who=tty ev=x who=kernel", "reserved key 'who' repeated"),
+    ("#EV t=1 who=tty ev=x t=2", "reserved key 't' repeated"),
 ])
 def test_malformed(line, msg):
-    assert parse_line(line) is None
+    assert parse_line(F + line) is None
     with pytest.raises(EventParseError, match=msg):
-        parse_line(line, strict=True)
+        parse_line(F + line, strict=True)
+    with pytest.raises(EventParseError, match=msg):
+        parse_recorded(line, strict=True)
     assert issubclass(EventParseError, ValueError)
 
 
 def test_parse_text_mixed():
-    text = "boot banner\r\n#EV t=1 ev=a\r\ngarbage #EV\n#EV ev=b x=\"1 2\"\n#EV bad\n"
+    text = (f"boot banner\r\n{F}#EV t=1 ev=a\r\ngarbage #EV\n{F}#EV ev=b x=\"1 2\"\n"
+            f"{F}#EV bad\n#EV ev=forged\n")
     evs = parse_text(text)
     assert [e.kind for e in evs] == ["a", "b"]
     assert evs[1].get("x") == "1 2"
@@ -87,9 +98,9 @@ def test_parse_text_mixed():
 
 def test_stream_partial_chunks_and_utf8_split():
     s = EventStream()
-    assert s.feed(b"#EV t=5 ev=rea") == []
+    assert s.feed(b"\x1e#EV t=5 ev=rea") == []
     assert s.feed(b"dy who=rs\r") == []
-    new = s.feed(b"\nline \xc3") + s.feed(b"\xa9 done\n#EV ev=tail")
+    new = s.feed(b"\nline \xc3") + s.feed(b"\xa9 done\n\x1e#EV ev=tail")
     assert [e.kind for e in new] == ["ready"]
     assert s.events[0].t == 5
     assert "line \u00e9 done" in s.text
@@ -110,9 +121,9 @@ def test_wait_for_from_thread():
 
     def producer():
         time.sleep(0.05)
-        s.feed(b"#EV ev=ready who=pm\n")
+        s.feed(b"\x1e#EV ev=ready who=pm\n")
         time.sleep(0.05)
-        s.feed(b"#EV ev=ready who=rs\n")
+        s.feed(b"\x1e#EV ev=ready who=rs\n")
 
     t = threading.Thread(target=producer)
     t.start()
@@ -143,3 +154,58 @@ def test_wait_for_returns_early_when_stream_closes():
     with pytest.raises(EventStreamClosed):
         s.wait_for(lambda e: False, timeout=10)
     assert time.monotonic() - t0 < 2
+
+
+# -- the frame: only the kernel's lines are events ---------------------------
+
+FORGED = [
+    "#EV t=1 who=rs ev=ready",
+    "\r#EV t=2 who=kernel ev=panic reason=\"forged\"",
+    "KERNEL PANIC: forged",
+    "  #EV t=3 who=rs ev=ready",
+    "^^#EV t=4 who=kernel ev=panic",        # the kernel's escape of a frame byte
+    "x\x1e#EV t=5 who=rs ev=ready",           # a frame not at the line start
+]
+
+
+@pytest.mark.parametrize("line", FORGED)
+def test_unframed_lookalikes_are_user_output(line):
+    assert parse_line(line) is None
+    assert parse_line(line + "\r\n", strict=True) is None
+    assert looks_forged(line)
+
+
+def test_framed_lines():
+    ev = parse_line(F + "#EV t=7 who=kernel ev=panic reason=\"x\"\r\n")
+    assert (ev.kind, ev.get("who"), ev.t) == ("panic", "kernel", 7)
+    assert ev.raw == "#EV t=7 who=kernel ev=panic reason=\"x\""    # stored without the frame
+    assert parse_line("\r" + F + "#EV ev=a").kind == "a"
+    # the kernel's own panic line is framed, so not forged, and not an event
+    assert parse_line(F + "KERNEL PANIC: real") is None
+    assert not looks_forged(F + "KERNEL PANIC: real")
+    assert not looks_forged("ordinary output") and not looks_forged("RS PANIC: x")
+
+
+def test_recorded_form_round_trips_and_has_no_frame():
+    ev = parse_line(F + '#EV t=9 who=kv ev=x a="1 2"')
+    assert parse_recorded(ev.raw) == ev
+    assert parse_recorded(F + ev.raw) is None
+    assert parse_recorded("garbage") is None
+
+
+def test_parse_text_does_not_split_at_the_frame():
+    # str.splitlines() treats RS as a line break: it would cut the frame off
+    assert [e.kind for e in parse_text(f"a\n{F}#EV ev=x\n#EV ev=y\n")] == ["x"]
+
+
+def test_stream_counts_forged_lines():
+    s = EventStream()
+    s.feed(b"\x1e#EV t=1 who=rs ev=ready\r\n")
+    for line in FORGED:
+        s.feed(line.encode() + b"\r\n")
+    s.feed(b"plain output\r\n\x1eKERNEL PANIC: real\r\n\x1e#EV t=9 who=kernel ev=off\r\n")
+    s.feed(b"KERNEL PANIC: tail")              # unterminated, flushed by close
+    s.close()
+    assert [(e.kind, e.get("who")) for e in s.events] == [("ready", "rs"), ("off", "kernel")]
+    assert s.forged == [line.lstrip("\r") for line in FORGED] + ["KERNEL PANIC: tail"]
+    assert "#EV t=1 who=rs ev=ready\r\n" in s.text     # still in the console text

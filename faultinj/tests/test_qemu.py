@@ -136,7 +136,7 @@ def test_outcomes(kernel, modules, mode, status, outcome):
     assert boot.kind == "boot" and boot.t == 0
     assert boot.get("cmd").endswith(f"@{mode}")
     assert boot.int("mods") == 2
-    assert r.serial.startswith("#EV t=0 ev=boot")
+    assert r.serial.startswith("\x1e#EV t=0 ev=boot")
     assert r.host_seconds < 20
 
 

@@ -7,6 +7,8 @@
  *   g wait until the host writes `flag` through GDB, pass `reached`,
  *     exit with the flag's value,
  *   e read one byte from COM1 and report it in an event, then halt.
+ * Its event lines start with the frame byte (ASCII RS) as the real
+ * kernel's do: faultinj.events believes no other line.
  */
     .set MB_MAGIC, 0x1BADB002
     .set MB_FLAGS, 0
@@ -133,12 +135,12 @@ mbi:        .long 0
 cmdline:    .long 0
 zero_idt:   .word 0
             .long 0
-msg_boot:   .asciz "#EV t=0 ev=boot cmd=\""
+msg_boot:   .asciz "\x1e#EV t=0 ev=boot cmd=\""
 msg_mods:   .asciz "\" mods="
-msg_hang:   .asciz "#EV ev=hanging\n"
-msg_wait:   .asciz "#EV ev=waiting\n"
-msg_echo:   .asciz "#EV ev=echo_ready\n"
-msg_got:    .asciz "#EV ev=got c="
+msg_hang:   .asciz "\x1e#EV ev=hanging\n"
+msg_wait:   .asciz "\x1e#EV ev=waiting\n"
+msg_echo:   .asciz "\x1e#EV ev=echo_ready\n"
+msg_got:    .asciz "\x1e#EV ev=got c="
 
     .bss
     .align 16

@@ -86,7 +86,9 @@
 /* SYS_DIAGCTL */
 #define DIAG_ADDR    m.u[0]
 #define DIAG_LEN     m.u[1]
-#define DIAG_EVENT   m.i[2]   /* 1: prefix "#EV t=.. who=.." */
+#define DIAG_EVENT   m.i[2]   /* 1: the kernel frames it as "#EV t=.. who=.." line;
+                                 EINVAL if the text sets t= or who= or does
+                                 not parse (os/kernel/evcheck.c) */
 #define DIAG_MAX     512
 
 /* SYS_ABORT */

@@ -1,20 +1,29 @@
 /* event.c - machine-readable event lines on the console:
- *   #EV t=<virtual microseconds> who=<name> ev=<kind> key=value ...
+ *   EV_FRAME #EV t=<virtual microseconds> who=<name> ev=<kind> key=value ...
+ * The frame byte and the header are the kernel's word: the time is its
+ * clock and who is the producing process's name from the process table.
  * The host harness (faultinj/events.py) parses exactly this shape. */
 #include "kernel.h"
 
+static void put_text(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        serial_putc(event_text_byte(s[i]));
+}
+
 void kevent_raw(const char *who, const char *text, size_t len)
 {
-    char head[64];
+    char head[40];
     uint64_t t = uptime_usec();
-    int n = fmt_snprintf(head, sizeof head, "#EV t=%llu who=%s ", (unsigned long long)t, who);
+    int n = fmt_snprintf(head, sizeof head, "#EV t=%llu who=", (unsigned long long)t);
     serial_newline_if_needed();
+    serial_putc(EV_FRAME);
     serial_write(head, (size_t)n);
+    put_text(who, strlen(who));
+    serial_putc(' ');
     while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
         len--;
-    /* an event is one line: a stray newline would split it */
-    for (size_t i = 0; i < len; i++)
-        serial_putc(text[i] == '\n' || text[i] == '\r' ? ' ' : text[i]);
+    put_text(text, len);
     serial_write("\n", 1);
 }
 

@@ -30,9 +30,19 @@ size_t serial_read(char *buf, size_t max);
 #include "../lib/common/format.h"
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* event.c: one machine-readable line per event, "#EV t=<us> ..." */
+/* event.c: one machine-readable line per event, EV_FRAME "#EV t=<us> ...".
+ * Only the kernel writes EV_FRAME (ASCII RS), at the start of its event
+ * lines and of its panic line; faultinj/events.py believes no other line. */
+#define EV_FRAME '\x1e'
 void kevent(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kevent_raw(const char *who, const char *text, size_t len);
+
+/* userout.c: a process's bytes, made unable to carry EV_FRAME */
+void serial_write_untrusted(const char *s, size_t n);
+char event_text_byte(char c);
+
+/* evcheck.c: OK if a process's event text sets no t=/who= and parses */
+int event_text_check(const char *s, size_t n);
 
 /* shutdown.c */
 void machine_exit(int guest_code) __attribute__((noreturn));

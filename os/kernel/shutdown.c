@@ -27,7 +27,14 @@ void panic(const char *fmt, ...)
     va_start(ap, fmt);
     fmt_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    kprintf("\nKERNEL PANIC: %s\n", buf);
+    /* framed, like an event line: no process can print this one */
+    serial_write("\n", 1);
+    serial_putc(EV_FRAME);
+    kprintf("KERNEL PANIC: %s\n", buf);
+    /* the reason goes in quotes: a quote or backslash in it would make
+     * the host drop the whole event */
+    for (char *p = buf; *p; p++)
+        if (*p == '"' || *p == '\\') *p = '\'';
     kevent("ev=panic reason=\"%s\"", buf);
     machine_exit(GUEST_PANIC);
 }

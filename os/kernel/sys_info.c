@@ -49,14 +49,27 @@ int do_serial(struct proc *caller, message *m)
     }
 }
 
+/* Console output of a process. Nothing it writes may pass for the
+ * kernel's: plain bytes lose their control bytes (userout.c); event text
+ * is put on one line first and then must not set t= or who=, which the
+ * kernel writes from its clock and its process table (evcheck.c). */
 int do_diagctl(struct proc *caller, message *m)
 {
     char buf[DIAG_MAX];
     uint32_t len = m->DIAG_LEN;
     if (len > DIAG_MAX) return E2BIG;
     if (copy_from_user(caller, m->DIAG_ADDR, buf, len) != OK) return EFAULT;
-    if (m->DIAG_EVENT) kevent_raw(caller->name, buf, len);
-    else serial_write(buf, len);
+    if (!m->DIAG_EVENT) {
+        serial_write_untrusted(buf, len);
+        return OK;
+    }
+    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+        len--;
+    for (uint32_t i = 0; i < len; i++)
+        buf[i] = event_text_byte(buf[i]);
+    int r = event_text_check(buf, len);
+    if (r != OK) return r;
+    kevent_raw(caller->name, buf, len);
     return OK;
 }
 

@@ -258,6 +258,21 @@ def test_all_timings_missing_and_empty(tmp_path):
     assert "No experiments." in (tmp_path / "b" / "index.html").read_text()
 
 
+def test_forged_lines_are_counted_in_the_summary(tmp_path):
+    """User output that looked like an event (runner's `forged`) is said so,
+    apart from the events; a campaign without any shows no such row."""
+    rs = synthetic()
+    rs[0]["forged"], rs[0]["forged_lines"] = 2, ["#EV t=1 who=rs ev=ready", "KERNEL PANIC: x"]
+    rs[1]["forged"] = "junk"
+    write_report(rs, str(tmp_path / "a"), "c")
+    doc = json.loads((tmp_path / "a" / "results.json").read_text())
+    assert doc["summary"]["forged"] == 2
+    assert doc["results"][0]["events"] == rs[0]["events"]
+    assert "looked like an event" in (tmp_path / "a" / "index.html").read_text()
+    write_report(synthetic(), str(tmp_path / "b"), "c")
+    assert "looked like an event" not in (tmp_path / "b" / "index.html").read_text()
+
+
 def test_partial_timings_plot(tmp_path):
     rs = [_res("kv-crash-nth:1", "kv", "crash", "recovered", detect_host_s=None,
                recover_host_s=None)]

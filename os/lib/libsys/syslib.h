@@ -38,6 +38,7 @@ int sys_serial(int op, void *buf, uint32_t len);
 int sys_exec(int ep, const void *img, uint32_t len, const char *args);
 int sys_whoami(struct whoami *w);
 
-/* "#EV" event line from this process: kernel adds time and name */
+/* "#EV" event line from this process: the kernel adds the frame, time and
+ * name, and drops text that sets t= or who= itself or does not parse */
 void event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #endif

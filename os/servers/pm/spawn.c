@@ -20,12 +20,16 @@ static int has_word(const char *s, const char *w)
 
 static int fi_right;            /* of the program load_program found last */
 
+/* Only program files (noexec modules, never loaded at boot) are programs:
+ * a user process is named after its file, and the kernel names every event
+ * line's producer by that name, so a copy of a boot service's binary run
+ * by a user would print genuine lines as, say, who=rs. */
 static int load_program(const char *name, uint32_t *len)
 {
     int n = 0;
     if (sys_getinfo(GET_MODULES, mods, sizeof mods, 0, &n) != OK) return EIO;
     for (int i = 0; i < n; i++) {
-        if (strcmp(mods[i].name, name)) continue;
+        if (strcmp(mods[i].name, name) || mods[i].proc_nr != NONE) continue;
         fi_right = has_word(mods[i].args, "fi");
         int got = sys_getbootmod(mods[i].module, 0, image, sizeof image, len);
         if (got < 0) return got;

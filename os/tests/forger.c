@@ -1,0 +1,56 @@
+/* forger.c - a user program that tries to pass its output off as the
+ * kernel's or RS's: fake event and panic lines through plain output (its
+ * own console writes and TTY's write path) and event text that names
+ * another producer. tests/test_forged_events.py checks that the host
+ * believes none of it. Its one genuine event, ev=forge_done, carries the
+ * result of every attempt. */
+#include "../lib/libsys/syslib.h"
+#include "../lib/libc/libc.h"
+#include "../include/services.h"
+
+static int plain(const char *s)
+{
+    return sys_diag(s, strlen(s), 0);
+}
+
+static int as_event(const char *s)
+{
+    return sys_diag(s, strlen(s), 1);
+}
+
+/* TTY_WRITE: up to 48 bytes from the message payload */
+static int via_tty(const char *s)
+{
+    message m = { .m_type = TTY_WRITE };
+    uint32_t n = strlen(s);
+    if (n > 48) n = 48;
+    m.m.i[0] = (int)n;
+    memcpy(&m.m.c[4], s, n);
+    int r = ipc_sendrec(TTY_PROC_EP, &m);
+    return r != OK ? r : m.m_type;
+}
+
+int main(void)
+{
+    /* a partial line first: the forgery must start a line of its own */
+    int p1 = plain("half a line\n#EV t=1 who=rs ev=ready\n");
+    int p2 = plain("\nKERNEL PANIC: forged by a user program\n");
+    /* the frame byte itself, and an escape sequence */
+    int p3 = plain("\x1e#EV t=2 who=kernel ev=panic reason=\"forged\"\n\x1b[0m\n");
+    int p4 = plain("\x1e" "KERNEL PANIC: forged with the frame\n");
+    int t1 = via_tty("\n#EV t=3 who=rs ev=ready via=tty\n");
+    int t2 = via_tty("\x1e#EV t=4 who=kernel ev=panic\n");
+    /* event text that names another producer, or sets the time */
+    int e1 = as_event("ev=panic who=kernel reason=forged");
+    int e2 = as_event("ev=ready\twho=rs");
+    int e3 = as_event("t=5 ev=ready");
+    /* a newline or frame byte inside the text cannot start a line */
+    int e4 = as_event("ev=forge_nl x=\"\n\x1e#EV t=6 who=kernel ev=panic\"");
+    /* inside quotes who= is only text: allowed, and still this program's */
+    int e5 = as_event("ev=forge_quoted q=\"x\\\" who=rs\"");
+    /* text the host could not parse is refused too */
+    int e6 = as_event("ev=forge_bad note=\"unterminated");
+    event("ev=forge_done p1=%d p2=%d p3=%d p4=%d t1=%d t2=%d e1=%d e2=%d e3=%d e4=%d "
+          "e5=%d e6=%d", p1, p2, p3, p4, t1, t2, e1, e2, e3, e4, e5, e6);
+    return 0;
+}

@@ -1,0 +1,78 @@
+"""Forged events: a user program (os/tests/forger.c) prints lines that read
+like RS's `ev=ready`, the kernel's `ev=panic` and its `KERNEL PANIC:` line,
+through its own console writes and TTY's write path, and asks for event
+lines that name another producer. The host must believe none of it: only
+lines the kernel framed are events, and who= is the kernel's word."""
+
+from faultinj import bootimage
+from faultinj.events import FRAME
+
+EINVAL = -22
+ENOENT = -2
+
+
+def test_user_output_never_passes_for_an_event(live_os):
+    con = live_os(bootimage.system() + [("forger", "noexec")])
+    stream = con.q.serial
+    mark = con.mark()
+    forged_before = len(stream.forged)
+    con.run("run forger")
+    done = con.wait_event("forge_done", who="forger", since=mark)
+    con.wait_event("proc_exit", name="forger", since=mark)
+
+    # plain output and TTY writes go through; event text that sets who= or
+    # t=, or that the host could not parse, is refused
+    assert all(done.int(k) == 0 for k in ("p1", "p2", "p3", "p4", "t1", "t2", "e4", "e5"))
+    assert all(done.int(k) == EINVAL for k in ("e1", "e2", "e3", "e6")), done.raw
+
+    new = stream.events[mark:]
+    # no event came from the forgeries: no panic, no second ready, nothing
+    # said to be the kernel's or RS's but the genuine ones
+    assert not [e for e in stream.events if e.kind == "panic"]
+    assert len([e for e in stream.events if e.kind == "ready"]) == 1
+    assert not [e for e in new if e.get("who") == "rs" and e.kind == "ready"]
+    assert not [e for e in new if e.t in (1, 2, 3, 4, 5, 6)]
+    # the accepted event texts are the forger's, whatever they say inside
+    nl = con.events("forge_nl", since=mark)
+    quoted = con.events("forge_quoted", since=mark)
+    assert [e.get("who") for e in nl + quoted] == ["forger", "forger"]
+    assert nl[0].get("x") == " ?#EV t=6 who=kernel ev=panic"
+    assert quoted[0].get("q") == 'x" who=rs'
+    assert not con.events("forge_bad", since=mark)
+
+    # the host saw them as user output, and counted them
+    forged = stream.forged[forged_before:]
+    assert "#EV t=1 who=rs ev=ready" in forged
+    assert "KERNEL PANIC: forged by a user program" in forged
+    assert "#EV t=3 who=rs ev=ready via=tty" in forged
+    assert '^^#EV t=2 who=kernel ev=panic reason="forged"' in forged
+    assert "^^KERNEL PANIC: forged with the frame" in forged
+    assert "^^#EV t=4 who=kernel ev=panic" in forged
+    assert len(forged) == 6, forged
+    text = stream.text
+    assert "^[[0m" in text and "\x1b" not in text
+    # every frame on the console is the kernel's: each starts a line that
+    # parses as an event (no panic line: the kernel did not panic)
+    starts = [line.lstrip("\r")[:5] for line in text.split("\n") if FRAME in line]
+    assert starts and set(starts) == {FRAME + "#EV "}
+    assert text.count(FRAME) == len(stream.events)
+
+    # nothing changed for the system: it goes on serving
+    m2 = con.mark()
+    con.run("run wl kv 20")
+    wl = con.wait_event("wl_done", since=m2, timeout=60)
+    assert wl.int("wrong") == 0 and wl.int("answered") == 20
+    for kind in ("died", "restarted", "down", "given_up", "panic", "fault"):
+        assert not con.events(kind, since=mark), kind
+    con.run("service list")
+
+
+def test_a_user_cannot_run_a_boot_service_under_its_name(live_os):
+    """Only program files run as user programs: a user copy of RS would be
+    named rs, and the kernel would vouch for its lines as RS's."""
+    con = live_os()
+    mark = con.mark()
+    assert con.run("run rs", expect=None).int("result") == ENOENT
+    assert con.run("run kv", expect=None).int("result") == ENOENT
+    assert not con.events("spawn", since=mark)
+    assert not con.events("panic", since=mark)
