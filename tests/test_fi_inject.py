@@ -169,7 +169,8 @@ def test_host_reads_rs_table_and_kernel_counters(fi_os):
     wait(s, "wl_done", timeout=90)
     wait(s, "init_result", label="kv", type="restart")
     table = s.rs_services()
-    assert set(table) >= {"ds", "vm", "pm", "mem", "tty", "kv", "echo"}
+    assert set(table) >= {"rs", "ds", "vm", "pm", "mem", "tty", "kv", "echo"}
+    assert table["rs"].endpoint == s.inspect(lambda kv: kv.process("rs")).endpoint
     assert table["kv"].restarts == 1 and table["kv"].policy == "reset"
     assert str(table["kv"].endpoint) != before_ep
     assert table["echo"].restarts == 0 and table["echo"].policy == "restart"

@@ -48,7 +48,7 @@ def test_hostile_user_program_is_refused_everything(live_os):
     m = con.mark()
     con.run("service list")
     assert {e.get("label") for e in con.events("service", since=m)} == {
-        "ds", "vm", "pm", "mem", "tty", "kv", "echo", "init"}
+        "rs", "ds", "vm", "pm", "mem", "tty", "kv", "echo", "init"}
 
 
 def test_live_update_runs_only_a_registered_binary(live_os):

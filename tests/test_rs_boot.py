@@ -2,7 +2,7 @@
 services finished before the next starts, the process tree, and a boot
 service that fails or hangs its init halts the system with RS's panic."""
 
-from faultinj import bootimage
+from faultinj import bootimage, errnos
 from faultinj.exitcodes import HOST_PANIC
 
 BOOT_ORDER = ["ds", "vm", "pm", "mem", "tty", "kv", "echo"]
@@ -64,3 +64,18 @@ def test_boot_service_init_silence_halts_after_limit(boot_os):
     # RS waited its whole limit (INIT_TIMEOUT = 200 ticks = 2 s virtual,
     # counted in whole clock ticks of 10 ms)
     assert to[0].t - start[0].t >= 2_000_000 - 10_000
+
+
+def test_rs_has_its_own_slot(live_os):
+    """RS is in its own table, public part and private part: listed, with
+    its endpoint, never pinged, and not something RS stops or replaces."""
+    con = live_os()
+    m = con.mark()
+    con.run("service list")
+    rs = con.events("service", since=m, label="rs")
+    assert rs and rs[0].int("period") == 0
+    for cmd in ("service down rs", "service restart rs", "service update rs"):
+        ev = con.run(cmd, expect=None)
+        assert ev.int("result") == errnos.EPERM, cmd
+    assert con.events("rs_refused", req="self", label="rs")
+    assert not con.events("ping_missed", label="rs")

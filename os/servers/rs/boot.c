@@ -42,6 +42,22 @@ static void prepare(const struct boot_image_entry *b, const struct rs_priv_entry
     if (count != 0) rs_panic("boot process ran before RS allowed it", b->name);
 }
 
+/* RS's own slot, first in its table: its process is running (it is this
+ * one), so nothing of prepare() applies but the executable copy. */
+static void prepare_self(const struct boot_image_entry *b, const struct rs_priv_entry *e)
+{
+    struct rproc *rp = rp_alloc(b->name);
+    if (!rp) rs_panic("process table full", b->name);
+    rp->tab = e;
+    rp->proc_nr = b->proc_nr;
+    rp->pub.endpoint = b->endpoint;
+    rp->pub.flags |= RSF_BOOT | RSF_ACTIVE;
+    rp->pub.policy = e->policy;
+    rp->pub.period = 0;
+    strlcpy(rp->args, b->args, sizeof rp->args);
+    if ((rp->img = image_load(b->name)) < 0) rs_panic("cannot copy executable of", b->name);
+}
+
 /* RS's own boot arguments: `period=N` sets the default heartbeat period
  * in ticks (an experiment may watch for hangs at its own pace). */
 static void own_args(void)
@@ -69,11 +85,14 @@ void boot_services(void)
     /* table order, not image order: the image order carries no meaning */
     for (const struct rs_priv_entry *e = rs_priv_table; e->label; e++)
         for (int i = 0; i < nr_image; i++)
-            if (!strcmp(image[i].name, e->label)) prepare(&image[i], e);
+            if (!strcmp(image[i].name, e->label)) {
+                if (e->sys_flags & SF_SELF) prepare_self(&image[i], e);
+                else prepare(&image[i], e);
+            }
     /* privileges next, once every boot process has its slot known */
     for (int i = 0; i < NR_SERVICES; i++) {
         struct rproc *rp = &rproc[i];
-        if (!(rp->pub.flags & RSF_IN_USE)) continue;
+        if (!(rp->pub.flags & RSF_IN_USE) || (rp->tab->sys_flags & SF_SELF)) continue;
         int r;
         if (rp->tab->sys_flags & SF_USER) r = sys_privctl(rp->pub.endpoint, PRIV_SET_USER, 0);
         else {
@@ -87,7 +106,7 @@ void boot_services(void)
 
     for (int i = 0; i < NR_SERVICES; i++) {
         struct rproc *rp = &rproc[i];
-        if (!(rp->pub.flags & RSF_IN_USE)) continue;
+        if (!(rp->pub.flags & RSF_IN_USE) || (rp->tab->sys_flags & SF_SELF)) continue;
         now = sys_uptime();
         if (rp->tab->sys_flags & SF_NOSEF) {
             init_done(rp, OK);

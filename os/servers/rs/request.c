@@ -86,6 +86,10 @@ static int do_service(message *m)
     }
     struct rproc *rp = rp_by_label(m->SRV_LABEL);
     if (!rp) return ESRCH;
+    if (rp->tab->sys_flags & SF_SELF) {
+        event("ev=rs_refused req=self label=%s by=%d", rp->pub.label, m->m_source);
+        return EPERM;                    /* RS does not stop or replace itself */
+    }
     switch (m->m_type) {
     case RS_DOWN:
         if (rp->pub.flags & RSF_BOOT && rp->tab->sys_flags & SF_CORE) return EPERM;

@@ -19,6 +19,10 @@
 
 const struct rs_priv_entry rs_priv_table[] = {
 /*  label     flags  traps    ipc                     kcalls   vm        pri q  sys flags                 period policy binaries */
+    /* RS itself: its slot makes it visible (service list, the host's
+     * table reader); its privileges are the kernel's, nothing here starts,
+     * pings or restarts it */
+    { "rs",   0,     ALL,     "*",                    0,       VM_CALL_ALL, 0, 8, SF_SELF | SF_CORE | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESTART, 0 },
     { "ds",   SRV_F, ALL,     "*",                    KC_DS,   VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
     { "vm",   SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
     { "pm",   SRV_F, ALL,     "*",                    KC_PM,   VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
