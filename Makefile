@@ -46,7 +46,7 @@ LIB_ASM     := os/lib/libc/crt0.S os/lib/libsys/ipc.S
 # user programs: name -> sources
 SERVERS  := rs ds vm pm mem tty kv echo
 COMMANDS := init wl msgfuzz scenario
-TESTPROGS := ktest peer victim lonely
+TESTPROGS := ktest peer victim lonely dshog bomb rude
 PROGRAMS := $(SERVERS) $(COMMANDS) $(TESTPROGS)
 $(foreach s,$(SERVERS),$(eval SRCS_$(s) := $(wildcard os/servers/$(s)/*.c)))
 $(foreach c,$(COMMANDS),$(eval SRCS_$(c) := $(wildcard os/commands/$(c)/*.c)))
