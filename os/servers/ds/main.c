@@ -8,11 +8,18 @@
  * the service saved before. */
 static uint8_t scratch[DS_STATE_MAX];
 
-/* A request DS will not do: the caller gets err, the console says why. */
+/* A request DS will not do: the caller gets err, the console says why.
+ * The label is the caller's bytes: anything that could break the event
+ * line (space, quote, '=', control bytes) is shown as '?'. */
 static int refuse(const char *op, int src, const char *label, const char *why, int err)
 {
-    event("ev=ds_refused op=%s src=%d label=%s reason=%s err=%d", op, src,
-          label && label[0] ? label : "-", why, err);
+    char shown[LABEL_MAX] = "-";
+    for (int i = 0; label && i < LABEL_MAX - 1 && label[i]; i++) {
+        char c = label[i];
+        shown[i] = c > ' ' && c < 0x7f && c != '"' && c != '=' ? c : '?';
+        shown[i + 1] = 0;
+    }
+    event("ev=ds_refused op=%s src=%d label=%s reason=%s err=%d", op, src, shown, why, err);
     return err;
 }
 
