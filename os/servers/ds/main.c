@@ -93,15 +93,20 @@ static int do_subscribe(message *m)
         }
         if (why) return refuse("subscribe", src, label, why, err);
     }
+    /* out of room: end dead users' subscriptions first; that may free
+     * entries, so look the label up again */
+    if ((!e && ds_nr_in_use() >= DS_MAX_LABELS) || subs_count(ANY, ANY, 0) >= DS_MAX_SUBS) {
+        subs_sweep();
+        e = ds_find(label);
+    }
     int made = 0;
     if (!e) {
-        if (!(e = ds_alloc(label)) && subs_sweep() > 0) e = ds_alloc(label);
-        if (!e) return refuse("subscribe", src, label, "table_full", ENOSPC);
+        if (!(e = ds_alloc(label))) return refuse("subscribe", src, label, "table_full", ENOSPC);
         e->by_user = user;
         made = 1;
     }
     if (!user) e->by_user = 0;                 /* a service needs this label */
-    if (!subs_add(ds_index(e), src, user) && (subs_sweep() == 0 || !subs_add(ds_index(e), src, user))) {
+    if (!subs_add(ds_index(e), src, user)) {
         if (made) ds_reclaim(e);
         return refuse("subscribe", src, label, "subs_full", ENOSPC);
     }
