@@ -1,7 +1,8 @@
 /* subs.c - DS's subscriptions: who wants to hear when which label changes.
- * One pool for all labels, so no label's subscribers can be crowded out by
- * subscriptions to that same label; the limits on user clients are checked
- * by the caller (main.c) before subs_add. A user client's subscription
+ * One pool for all labels rather than a few slots per label, so users
+ * subscribing to one label (kv, say) cannot take the slot a service needs
+ * on it; the user limits, checked in main.c before subs_add, leave most of
+ * the pool to services. A user client's subscription
  * ends when the client dies: DS finds out from PM's notification, from a
  * failed notify, or when it looks before refusing someone for want of
  * room. */
