@@ -46,7 +46,8 @@ def test_fork_bomb_is_held_to_its_tree(live_os):
     assert len(bombs) == TREE_MAX                              # the parked bomb, no zombies
 
     # killing the bomb's first process leaves its children to INIT, still
-    # counted in their tree; killing those lets INIT reap them
+    # counted in their tree; killing the rest in pid order (each parent
+    # before its children) leaves every one to INIT, which reaps them
     root = min(bombs, key=lambda e: e.int("pid"))
     m = con.mark()
     con.run(f"kill {root.get('pid')}")
