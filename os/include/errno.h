@@ -19,6 +19,7 @@
 #define ENOSPC       (-28)
 #define ENOSYS       (-38)
 #define ETIMEDOUT    (-60)
+#define EDQUOT       (-122)  /* the caller's own share of a table is used up */
 /* IPC-specific, as in MINIX */
 #define ELOCKED      (-101)  /* send would deadlock */
 #define EBADCALL     (-102)  /* bad IPC call number */

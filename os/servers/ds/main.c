@@ -8,15 +8,34 @@
  * the service saved before. */
 static uint8_t scratch[DS_STATE_MAX];
 
+/* A request DS will not do: the caller gets err, the console says why.
+ * The label is the caller's bytes: anything that could break the event
+ * line (space, quote, '=', control bytes) is shown as '?'. */
+static int refuse(const char *op, int src, const char *label, const char *why, int err)
+{
+    char shown[LABEL_MAX] = "-";
+    for (int i = 0; label && i < LABEL_MAX - 1 && label[i]; i++) {
+        char c = label[i];
+        shown[i] = c > ' ' && c < 0x7f && c != '"' && c != '=' ? c : '?';
+        shown[i + 1] = 0;
+    }
+    event("ev=ds_refused op=%s src=%d label=%s reason=%s err=%d", op, src, shown, why, err);
+    return err;
+}
+
+/* Labels are published by RS alone: it starts every service and knows
+ * which endpoint a label names. A service never publishes for itself, so
+ * no one else's word is taken for it. */
 static int do_publish(message *m)
 {
     char label[LABEL_MAX];
-    if (m->m_source != RS_PROC_EP) return EPERM;
     if (!ds_label_ok(m->DS_LABEL, label)) return EINVAL;
+    if (m->m_source != RS_PROC_EP) return refuse("publish", m->m_source, label, "not_rs", EPERM);
     int ep = m->DS_ENDPT;
     if (!ds_ep_ok(ep)) return EINVAL;
     struct ds_entry *e = ds_find(label);
-    if (!e && !(e = ds_alloc(label))) return ENOSPC;
+    if (!e && !(e = ds_alloc(label)) && subs_sweep() > 0) e = ds_alloc(label);
+    if (!e) return refuse("publish", m->m_source, label, "table_full", ENOSPC);
     int old = e->ep;
     ds_set_endpoint(e, ep);
     event("ev=ds_publish label=%s ep=%d old=%d", label, ep, old == NONE ? -1 : old);
@@ -26,8 +45,8 @@ static int do_publish(message *m)
 static int do_delete(message *m)
 {
     char label[LABEL_MAX];
-    if (m->m_source != RS_PROC_EP) return EPERM;
     if (!ds_label_ok(m->DS_LABEL, label)) return EINVAL;
+    if (m->m_source != RS_PROC_EP) return refuse("delete", m->m_source, label, "not_rs", EPERM);
     struct ds_entry *e = ds_find(label);
     if (!e || e->ep == NONE) return ESRCH;
     int old = e->ep;
@@ -46,36 +65,61 @@ static int do_lookup(message *m)
     return OK;
 }
 
+/* Why a user client may not subscribe now, or 0. Only the limits that
+ * the death of some other client could lift are worth a sweep. */
+static const char *user_limit(int src, struct ds_entry *e, int *err)
+{
+    *err = EDQUOT;
+    if (subs_count(ANY, src, 0) >= DS_CLIENT_SUBS) return "client_quota";
+    *err = ENOSPC;
+    if (subs_count(ANY, ANY, 1) >= DS_USER_SUBS) return "user_subs";
+    if (!e && ds_nr_user_labels() >= DS_USER_LABELS) return "user_labels";
+    return 0;
+}
+
 static int do_subscribe(message *m)
 {
     char label[LABEL_MAX];
+    int src = m->m_source, err;
     if (!ds_label_ok(m->DS_LABEL, label)) return EINVAL;
     struct ds_entry *e = ds_find(label);
-    if (!e && !(e = ds_alloc(label))) return ENOSPC;
-    return ds_subscribe(e, m->m_source);
+    if (e && subs_find(ds_index(e), src)) return OK;      /* already subscribed */
+    int user = !ds_is_service(src);
+    if (user) {
+        const char *why = user_limit(src, e, &err);
+        if (why && err != EDQUOT && subs_sweep() > 0) {
+            e = ds_find(label);                           /* the sweep may free it */
+            why = user_limit(src, e, &err);
+        }
+        if (why) return refuse("subscribe", src, label, why, err);
+    }
+    /* out of room: end dead users' subscriptions first; that may free
+     * entries, so look the label up again */
+    if ((!e && ds_nr_in_use() >= DS_MAX_LABELS) || subs_count(ANY, ANY, 0) >= DS_MAX_SUBS) {
+        subs_sweep();
+        e = ds_find(label);
+    }
+    int made = 0;
+    if (!e) {
+        if (!(e = ds_alloc(label))) return refuse("subscribe", src, label, "table_full", ENOSPC);
+        e->by_user = user;
+        made = 1;
+    }
+    if (!user) e->by_user = 0;                 /* a service needs this label */
+    if (!subs_add(ds_index(e), src, user)) {
+        if (made) ds_reclaim(e);
+        return refuse("subscribe", src, label, "subs_full", ENOSPC);
+    }
+    return OK;
 }
 
 static int do_check(message *m)
 {
-    struct ds_entry *e = ds_next_change(m->m_source);
+    struct ds_entry *e = subs_next_change(m->m_source);
     if (!e) return ENOENT;
     memcpy(m->DS_LABEL, e->label, LABEL_MAX);
     m->DS_ENDPT = e->ep;
     return OK;
-}
-
-/* One entry of RS's public table (RSF_IN_USE clear for a free one): OK,
- * EINVAL past its end, or an IPC error. RS answers in the same loop pass
- * that takes the request, so what comes back is the answer; a request type
- * would mean it is not, and counts as a failure. */
-static int getpub(int idx, message *q)
-{
-    memset(q, 0, sizeof *q);
-    q->m_type = RS_GETPUB;
-    q->PUB_INDEX = idx;
-    int r = ipc_sendrec(RS_PROC_EP, q);
-    if (r != OK) return r;
-    return q->m_type > 0 ? EIO : q->m_type;
 }
 
 /* Whose state a STORE or RETRIEVE is about. The caller is known by the
@@ -87,32 +131,27 @@ static struct ds_entry *caller_entry(int ep)
 {
     struct ds_entry *e = ds_find_ep(ep);
     if (e || ep == RS_PROC_EP) return e;
-    for (int idx = 0; idx < NR_PROCS; idx++) {
-        message q;
-        int r = getpub(idx, &q);
-        if (r != OK) break;                /* past the end, or RS unreachable */
-        if (!(q.PUB_FLAGS & RSF_IN_USE) || q.PUB_ENDPOINT != ep) continue;
-        char label[LABEL_MAX];
-        if (!ds_label_ok(q.PUB_LABEL, label)) return 0;
-        e = ds_find(label);
-        return e ? e : ds_alloc(label);    /* published later, when init is done */
-    }
-    return 0;
+    char label[LABEL_MAX];
+    if (!rs_label_of(ep, label)) return 0;
+    if ((e = ds_find(label))) return e;
+    if (!(e = ds_alloc(label)) && subs_sweep() > 0) e = ds_alloc(label);
+    return e;                              /* published later, when init is done */
 }
 
 static int do_store(message *m)
 {
     struct ds_entry *e = caller_entry(m->m_source);
-    if (!e) return EPERM;
+    if (!e) return refuse("store", m->m_source, 0, "no_label", EPERM);
     uint32_t len = m->DS_LEN;
     if (len > DS_STATE_MAX) return E2BIG;
     if (len) {
         int r = sys_vircopy(m->m_source, m->DS_ADDR, SELF, (uint32_t)scratch, len);
-        if (r != OK) return r;
+        if (r != OK) { ds_reclaim(e); return r; }
     }
     memcpy(e->blob, scratch, len);
     e->blob_len = len;
     e->has_blob = 1;
+    e->by_user = 0;                        /* a service's state lives here */
     return OK;
 }
 
@@ -120,7 +159,7 @@ static int do_retrieve(message *m)
 {
     struct ds_entry *e = caller_entry(m->m_source);
     if (!e) return EPERM;
-    if (!e->has_blob) return ENOENT;
+    if (!e->has_blob) { ds_reclaim(e); return ENOENT; }
     uint32_t room = m->DS_LEN;
     m->DS_LEN = e->blob_len;            /* on E2BIG the caller learns the size */
     if (e->blob_len > room) return E2BIG;
@@ -148,7 +187,7 @@ static int init_rebuild(int type, const struct sef_init_info *info)
     int n = 0;
     for (int idx = 0; idx < NR_PROCS; idx++) {
         message q;
-        int r = getpub(idx, &q);
+        int r = rs_getpub(idx, &q);
         if (r != OK) break;
         if (!(q.PUB_FLAGS & RSF_IN_USE)) continue;
         char label[LABEL_MAX];
@@ -176,7 +215,11 @@ int main(void)
     for (;;) {
         message m;
         if (sef_receive(ANY, &m) != OK) continue;
-        if (is_notify(&m)) continue;
+        if (is_notify(&m)) {
+            /* PM: a process it manages ended (RS's pings never get here) */
+            if (m.m_source == PM_PROC_EP) subs_sweep();
+            continue;
+        }
         int r;
         FI_POINT("ds.request");
         switch (m.m_type) {

@@ -1,7 +1,8 @@
-/* store.c - DS's label table. Entries are created by a publish or by a
- * subscription to a label nobody published yet; an entry is only reused
- * once nothing refers to it any more (no endpoint, no subscriber); a saved
- * blob of a label that is gone is given up only when the table is full. */
+/* store.c - DS's label table. Entries are created by a publish, by a
+ * subscription to a label nobody published yet, or by a service saving
+ * state before its label is published. An entry nothing refers to any more
+ * (no endpoint, no subscriber, no blob) is freed at once; a saved blob of a
+ * label that is gone is given up only when the table is full. */
 #include "ds.h"
 
 static struct ds_entry table[DS_MAX_LABELS];
@@ -9,10 +10,8 @@ static struct ds_entry table[DS_MAX_LABELS];
 void ds_reset(void)
 {
     memset(table, 0, sizeof table);
-    for (int i = 0; i < DS_MAX_LABELS; i++) {
-        table[i].ep = NONE;
-        for (int s = 0; s < DS_MAX_SUBS; s++) table[i].subs[s].ep = NONE;
-    }
+    for (int i = 0; i < DS_MAX_LABELS; i++) table[i].ep = NONE;
+    subs_reset();
 }
 
 /* A label in a payload must be NUL-terminated within LABEL_MAX and not
@@ -50,12 +49,12 @@ struct ds_entry *ds_find_ep(int ep)
     return 0;
 }
 
-static int nr_subs(const struct ds_entry *e)
+struct ds_entry *ds_entry_at(int idx)
 {
-    int n = 0;
-    for (int s = 0; s < DS_MAX_SUBS; s++) if (e->subs[s].ep != NONE) n++;
-    return n;
+    return idx >= 0 && idx < DS_MAX_LABELS && table[idx].in_use ? &table[idx] : 0;
 }
+
+int ds_index(const struct ds_entry *e) { return (int)(e - table); }
 
 struct ds_entry *ds_alloc(const char *label)
 {
@@ -64,84 +63,54 @@ struct ds_entry *ds_alloc(const char *label)
         if (!table[i].in_use) e = &table[i];
     /* full: take an entry only a leftover blob keeps alive */
     for (int i = 0; i < DS_MAX_LABELS && !e; i++)
-        if (table[i].ep == NONE && nr_subs(&table[i]) == 0) e = &table[i];
+        if (table[i].ep == NONE && subs_count(i, ANY, 0) == 0) e = &table[i];
     if (!e) return 0;
     memset(e, 0, sizeof *e);
     e->in_use = 1;
     e->ep = NONE;
-    for (int s = 0; s < DS_MAX_SUBS; s++) e->subs[s].ep = NONE;
     memcpy(e->label, label, LABEL_MAX);
     return e;
 }
 
-/* The label now names ep. If that is a change, every subscriber gets a
- * notification and a queued change for DS_CHECK; subscriptions the old
- * endpoint held follow the label to the new one, so a subscriber that was
- * restarted keeps hearing about what it subscribed to. */
+/* Free e if nothing refers to it; 1 if it was freed. */
+int ds_reclaim(struct ds_entry *e)
+{
+    if (!e->in_use || e->ep != NONE || e->has_blob || subs_count(ds_index(e), ANY, 0)) return 0;
+    e->in_use = 0;
+    return 1;
+}
+
+/* The label now names ep. If that is a change, every subscriber hears of
+ * it; subscriptions the old endpoint held follow the label to the new one,
+ * so a subscriber that was restarted keeps hearing about what it
+ * subscribed to. A label gone (ep NONE) takes its holder's subscriptions
+ * with it, and the entry if nothing else keeps it. */
 void ds_set_endpoint(struct ds_entry *e, int ep)
 {
     int old = e->ep;
     if (old == ep) return;
     e->ep = ep;
+    if (ep != NONE) e->by_user = 0;        /* RS published it: a service's label */
     if (old != NONE) {
-        if (ep == NONE) ds_forget_subscriber(old);
-        else
-            for (int i = 0; i < DS_MAX_LABELS; i++) {
-                if (!table[i].in_use) continue;
-                int has_new = 0;
-                for (int s = 0; s < DS_MAX_SUBS; s++) has_new |= table[i].subs[s].ep == ep;
-                for (int s = 0; s < DS_MAX_SUBS; s++)
-                    if (table[i].subs[s].ep == old) {
-                        /* one subscription per endpoint and label */
-                        table[i].subs[s].ep = has_new ? NONE : ep;
-                        if (has_new) table[i].subs[s].pending = 0;
-                        has_new = 1;
-                    }
-            }
+        if (ep == NONE) subs_forget(old);
+        else subs_move(old, ep);
     }
-    for (int s = 0; s < DS_MAX_SUBS; s++) {
-        struct ds_sub *sub = &e->subs[s];
-        if (sub->ep == NONE) continue;
-        sub->pending = 1;
-        ipc_notify(sub->ep);     /* non-blocking; a dead subscriber is no matter */
-    }
+    subs_changed(ds_index(e));
+    if (ep == NONE) ds_reclaim(e);
 }
 
-int ds_subscribe(struct ds_entry *e, int ep)
+int ds_nr_user_labels(void)
 {
-    struct ds_sub *free_sub = 0;
-    for (int s = 0; s < DS_MAX_SUBS; s++) {
-        if (e->subs[s].ep == ep) return OK;           /* already subscribed */
-        if (e->subs[s].ep == NONE && !free_sub) free_sub = &e->subs[s];
-    }
-    if (!free_sub) return ENOSPC;
-    free_sub->ep = ep;
-    free_sub->pending = 0;
-    return OK;
+    int n = 0;
+    for (int i = 0; i < DS_MAX_LABELS; i++) n += table[i].in_use && table[i].by_user;
+    return n;
 }
 
-/* Oldest-in-table change queued for ep, now marked fetched. Repeated
- * changes of one label coalesce: the caller reads the current endpoint. */
-struct ds_entry *ds_next_change(int ep)
+int ds_nr_in_use(void)
 {
-    for (int i = 0; i < DS_MAX_LABELS; i++) {
-        if (!table[i].in_use) continue;
-        for (int s = 0; s < DS_MAX_SUBS; s++) {
-            struct ds_sub *sub = &table[i].subs[s];
-            if (sub->ep == ep && sub->pending) { sub->pending = 0; return &table[i]; }
-        }
-    }
-    return 0;
-}
-
-void ds_forget_subscriber(int ep)
-{
-    for (int i = 0; i < DS_MAX_LABELS; i++)
-        for (int s = 0; s < DS_MAX_SUBS; s++)
-            if (table[i].in_use && table[i].subs[s].ep == ep) {
-                table[i].subs[s].ep = NONE;
-                table[i].subs[s].pending = 0;
-            }
+    int n = 0;
+    for (int i = 0; i < DS_MAX_LABELS; i++) n += table[i].in_use;
+    return n;
 }
 
 int ds_nr_published(void)

@@ -50,7 +50,7 @@ static int handle(message *m, struct pmproc *caller)
     case PM_WAIT:
         if (!caller) return ESRCH;
         caller->wait_for = m->PM_PID;
-        if (pm_try_wait(caller, m->PM_PID)) return EDONTREPLY;
+        pm_try_wait(caller, m->PM_PID);      /* or answered when a child ends */
         return EDONTREPLY;
     case PM_KILL: {
         struct pmproc *p = pm_by_pid(m->PM_PID);
@@ -96,7 +96,11 @@ int main(void)
         int r = handle(&m, pm_by_ep(m.m_source));
         if (m.m_type != PM_TREE && m.m_type != PM_GETPID) pm_save();
         if (r == EDONTREPLY) continue;
-        m.m_type = r;
-        ipc_send(m.m_source, &m);
+        /* non-blocking (blocking only to RS, which takes answers in its
+         * loop): a caller that sent without waiting for the answer loses
+         * it, but cannot hold PM until RS kills it for missed pings */
+        int src = m.m_source;
+        int sr = sef_reply(&m, r);
+        if (sr != OK) event("ev=pm_reply_lost dst=%d type=request err=%d", src, sr);
     }
 }

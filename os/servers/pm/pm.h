@@ -7,7 +7,16 @@
 #include "../../lib/libc/libc.h"
 #include "../../include/fi.h"
 
-#define NR_PM_PROCS 48
+#define NR_PM_PROCS 64
+
+/* A program started with `run` (or by INIT) and everything it starts in
+ * turn form one user tree. A tree may hold at most PM_TREE_MAX processes,
+ * zombies included (they hold slots too), so a fork bomb stops itself and
+ * leaves room for the next `run`. User processes together leave
+ * PM_SERVICE_RESERVE slots to INIT, RS and every service RS may start. */
+#define PM_TREE_MAX        8
+#define PM_SERVICE_RESERVE 26      /* NR_SERVICES (os/servers/rs/rs.h) + INIT + RS */
+#define PM_USER_MAX        (NR_PM_PROCS - PM_SERVICE_RESERVE)
 #define PK_ROOT    1
 #define PK_SERVICE 2
 #define PK_USER    3
@@ -17,6 +26,7 @@ struct pmproc {
     char name[LABEL_MAX];
     int  zombie, status;        /* user process ended, parent not told yet */
     int  wait_for;              /* waiting in PM_WAIT for this pid (-1 any), -2 none */
+    int  tree;                  /* user process: pid of its tree's first process */
 };
 
 extern struct pmproc pmtab[NR_PM_PROCS];
@@ -26,6 +36,7 @@ struct pmproc *pm_add(int kind, int ep, int ppid, const char *name);
 int  pm_spawn(struct pmproc *parent, const char *name, const char *args);
 void pm_child_ended(struct pmproc *p, int status);
 void pm_reap_signals(void);
+int  pm_count_user(int tree);    /* a tree's processes, or all user processes if -1 */
 void pm_save(void);
 int  pm_restore(void);           /* entries restored, or an error */
 #endif

@@ -38,10 +38,27 @@ static int load_program(const char *name, uint32_t *len)
     return ENOENT;
 }
 
+/* May parent start one more process? A user parent adds to its own tree;
+ * anyone else (the shell in TTY, INIT) starts a new tree. Refusals are
+ * EAGAIN, as fork's when a process limit is reached, with an event. */
+static int spawn_allowed(struct pmproc *parent, const char *name)
+{
+    int tree = parent && parent->kind == PK_USER ? parent->tree : -1;
+    const char *why = 0;
+    int have = 0, limit = 0;
+    if (tree >= 0 && (have = pm_count_user(tree)) >= (limit = PM_TREE_MAX)) why = "tree_limit";
+    else if ((have = pm_count_user(-1)) >= (limit = PM_USER_MAX)) why = "user_limit";
+    if (!why) return OK;
+    event("ev=spawn_refused ppid=%d tree=%d name=%s reason=%s procs=%d limit=%d err=%d",
+          parent ? parent->pid : -1, tree, name, why, have, limit, EAGAIN);
+    return EAGAIN;
+}
+
 int pm_spawn(struct pmproc *parent, const char *name, const char *args)
 {
     uint32_t len = 0;
     int r, child;
+    if ((r = spawn_allowed(parent, name)) != OK) return r;
     if ((r = load_program(name, &len)) != OK) return r;
     if ((r = sys_fork(SELF, -1, FORK_BLANK, &child)) != OK) return r;
     char cmd[64];
@@ -63,19 +80,41 @@ int pm_spawn(struct pmproc *parent, const char *name, const char *args)
     }
     struct pmproc *p = pm_add(PK_USER, child, parent ? parent->pid : 0, name);
     if (!p) { sys_exit_proc(child); return EAGAIN; }
+    p->tree = parent && parent->kind == PK_USER ? parent->tree : p->pid;
     event("ev=spawn pid=%d ppid=%d name=%s ep=%d", p->pid, p->ppid, name, child);
     if ((r = sys_privctl(child, PRIV_ALLOW, 0)) != OK) return r;
     return p->pid;
 }
 
-static void answer_wait(struct pmproc *parent, struct pmproc *child)
+/* The parent waits in sendrec, so a non-blocking send reaches it and PM
+ * never hangs on a parent that stopped listening. Only an answer that got
+ * there frees the zombie; otherwise a later PM_WAIT still finds it. */
+static int answer_wait(struct pmproc *parent, struct pmproc *child)
 {
     message m = { .m_type = OK };
     m.PM_PID = child->pid;
     m.PM_STATUS = child->status;
     parent->wait_for = -2;
+    int r = ipc_sendnb(parent->ep, &m);
+    if (r != OK) {
+        event("ev=pm_reply_lost dst=%d type=wait err=%d", parent->ep, r);
+        return 0;
+    }
     child->in_use = 0;
-    ipc_send(parent->ep, &m);
+    return 1;
+}
+
+/* p ended: its zombies will never be waited for, so they go; its living
+ * children become INIT's, which waits for any child. They stay in their
+ * tree, so a bomb cannot escape its limit by losing its parent. */
+static void orphan_children(struct pmproc *p)
+{
+    for (int i = 0; i < NR_PM_PROCS; i++) {
+        struct pmproc *c = &pmtab[i];
+        if (!c->in_use || c == p || c->kind != PK_USER || c->ppid != p->pid) continue;
+        if (c->zombie) c->in_use = 0;
+        else c->ppid = 0;
+    }
 }
 
 /* A user process ended: tell a waiting parent, or keep it as a zombie. */
@@ -83,7 +122,9 @@ void pm_child_ended(struct pmproc *p, int status)
 {
     p->zombie = 1;
     p->status = status;
+    p->wait_for = -2;
     event("ev=proc_exit pid=%d name=%s status=%d", p->pid, p->name, status);
+    orphan_children(p);
     struct pmproc *parent = pm_by_pid(p->ppid);
     if (parent && parent->wait_for != -2 && (parent->wait_for == -1 || parent->wait_for == p->pid))
         answer_wait(parent, p);
@@ -95,19 +136,22 @@ int pm_try_wait(struct pmproc *parent, int pid)
 {
     for (int i = 0; i < NR_PM_PROCS; i++) {
         struct pmproc *c = &pmtab[i];
-        if (c->in_use && c->zombie && c->ppid == parent->pid && (pid == -1 || c->pid == pid)) {
-            answer_wait(parent, c);
-            return 1;
-        }
+        if (c->in_use && c->zombie && c->ppid == parent->pid && (pid == -1 || c->pid == pid))
+            return answer_wait(parent, c);
     }
     return 0;
 }
 
+/* Collect the user processes that ended (exit, fault, kill). DS is told
+ * with a notification, non-blocking, so it can end their subscriptions. */
 void pm_reap_signals(void)
 {
-    for (;;) {
+    for (int reaped = 0;; reaped++) {
         int ep; uint32_t map;
-        if (sys_getksig(&ep, &map, 0, 0) != OK || ep == NONE) return;
+        if (sys_getksig(&ep, &map, 0, 0) != OK || ep == NONE) {
+            if (reaped) ipc_notify(DS_PROC_EP);
+            return;
+        }
         struct pmproc *p = pm_by_ep(ep);
         sys_exit_proc(ep);
         int sig = 0;

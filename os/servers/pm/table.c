@@ -47,6 +47,16 @@ struct pmproc *pm_by_pid(int pid)
     return 0;
 }
 
+int pm_count_user(int tree)
+{
+    int n = 0;
+    for (int i = 0; i < NR_PM_PROCS; i++) {
+        struct pmproc *p = &pmtab[i];
+        n += p->in_use && p->kind == PK_USER && (tree < 0 || p->tree == tree);
+    }
+    return n;
+}
+
 struct pmproc *pm_add(int kind, int ep, int ppid, const char *name)
 {
     for (int i = 0; i < NR_PM_PROCS; i++) {

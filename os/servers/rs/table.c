@@ -40,6 +40,8 @@ const struct rs_priv_entry rs_priv_table[] = {
     { "victim", SRV_F, ALL, "*",               KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
     /* may talk only to ktest, and use no privileged call */
     { "lonely", SRV_F, ALL, "ktest",           KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
+    /* sends to PM and TTY but never takes their answers, once all is up */
+    { "rude",   SRV_F, ALL, "pm tty",          KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
     { 0 },
 };
 

@@ -52,14 +52,16 @@ int main(void)
             continue;
         }
         FI_POINT("tty.request");
+        int r = ENOSYS;
         if (m.m_type == TTY_WRITE) {
             uint32_t n = (uint32_t)m.m.i[0];
             if (n > 48) n = 48;
             sys_diag(&m.m.c[4], n, 0);
-            m.m_type = OK;
-        } else {
-            m.m_type = ENOSYS;
+            r = OK;
         }
-        ipc_send(m.m_source, &m);
+        /* non-blocking, as every server answers: a caller that sent
+         * without waiting loses its answer but cannot stall the console */
+        int src = m.m_source, sr = sef_reply(&m, r);
+        if (sr != OK) event("ev=tty_reply_lost dst=%d err=%d", src, sr);
     }
 }
