@@ -1,14 +1,16 @@
 """Least authority: an ordinary user program cannot end RS or a service,
-order RS about, replace a service with its own code, or make a victim
-fault on request. Every attempt is refused with EPERM and leaves a trace;
-the system keeps running and serving afterwards."""
+order RS about, replace a service with its own code, forge an event, crowd
+DS or take over a label, exhaust the process table, or make a victim fault
+on request. Every attempt is refused with a clear error and leaves a
+trace; the system keeps running and serving afterwards."""
 
 from faultinj import bootimage, errnos
 
 HOSTILE = bootimage.system() + [("hostile", "noexec")]
 ATTACKS = {"exit_rs", "exit_tty", "exit_kv", "rs_restart_echo", "rs_refresh_ds", "rs_down_echo",
            "rs_update_kv", "rs_up_kv", "rs_gcov", "rs_update_pm_hostile",
-           "kv_crash", "kv_hang", "echo_crash", "echo_hang"}
+           "kv_crash", "kv_hang", "echo_crash", "echo_hang",
+           "event_claims_kernel", "ds_subscribe_25", "ds_publish_echo", "fork_bomb"}
 
 
 def test_hostile_user_program_is_refused_everything(live_os):
@@ -20,10 +22,23 @@ def test_hostile_user_program_is_refused_everything(live_os):
     mark = con.mark()
     con.run("run hostile", timeout=60, expect=None)
     done = con.wait_event("hostile_done", since=mark, timeout=60)
-    results = {e.get("name"): e.int("result") for e in con.events("attack", since=mark)}
-    assert set(results) == ATTACKS
-    assert {n: errnos.name(r) for n, r in results.items() if r != errnos.EPERM} == {}
+    attacks = {e.get("name"): e for e in con.events("attack", since=mark)}
+    assert set(attacks) == ATTACKS
+    assert {n: (errnos.name(e.int("result")), errnos.name(e.int("want")))
+            for n, e in attacks.items() if e.int("result") != e.int("want")} == {}
+    want = {n: errnos.name(e.int("want")) for n, e in attacks.items()}
+    assert want["event_claims_kernel"] == "EINVAL" and want["ds_subscribe_25"] == "EDQUOT"
+    assert want["fork_bomb"] == "EAGAIN" and want["exit_rs"] == "EPERM"
+    assert 0 < con.wait_event("hostile_subs", since=mark).int("ok") < 25
+    assert 0 < con.wait_event("hostile_bomb", since=mark).int("started") < 20
+    # the forged lines reached the host as user output, never as events
+    stream = con.q.serial
+    assert any("ev=ready services=99" in line for line in stream.forged)
+    assert any("KERNEL PANIC: forged" in line for line in stream.forged)
+    assert len([e for e in stream.events if e.kind == "ready"]) == 1
+    assert not [e for e in stream.events if e.kind == "panic"]
     assert done.int("refused") == done.int("attacks") == len(ATTACKS)
+    assert con.events("spawn_refused", since=mark) and con.events("ds_refused", since=mark)
     # the kernel says whom it refused, RS says which orders it refused
     denied = con.events("denied", since=mark, who="kernel", call="exit")
     assert {e.get("proc") for e in denied} == {"rs", "tty", "kv"}

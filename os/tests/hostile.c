@@ -1,22 +1,31 @@
 /* hostile.c - an ordinary user program (started with `run hostile`) that
- * tries to take over the system: end RS, TTY and kv; order RS to restart,
- * refresh, stop and live-update services, one of them into this very
- * binary; make the victims crash or hang on request. Every attempt must be
- * refused. One event per attempt, `ev=attack name=... result=R`, then
+ * tries to take over the system, one attack of each kind:
+ *   1 end RS, TTY and kv;
+ *   2 order RS to restart, refresh, stop, start and live-update services;
+ *   3 live-update PM into this very binary;
+ *   4 forge events: a fake RS `ready` and a fake kernel panic in plain
+ *     output, and event text that claims to be the kernel;
+ *   5 crowd DS: 25 subscriptions, and publish a label it does not own;
+ *   6 a fork bomb (copies of itself that park);
+ * and the victims' crash and hang requests. Every attempt must be refused.
+ * One event per attempt, `ev=attack name=... result=R want=W`, then
  * `ev=hostile_done attacks=N refused=M`; the host test checks each result
- * and that the system kept running. */
+ * and that the system kept running. `hostile park` is a bomb child. */
 #include "../lib/libsys/syslib.h"
 #include "../lib/libc/libc.h"
 #include "../include/services.h"
 
 static int attacks, refused;
 
-static void report(const char *name, int r)
+/* want: the refusal expected (EPERM unless the attack has its own) */
+static void report_want(const char *name, int r, int want)
 {
     attacks++;
-    if (r == EPERM) refused++;
-    event("ev=attack name=%s result=%d", name, r);
+    if (r == want) refused++;
+    event("ev=attack name=%s result=%d want=%d", name, r, want);
 }
+
+static void report(const char *name, int r) { report_want(name, r, EPERM); }
 
 static int lookup(const char *label)
 {
@@ -50,8 +59,30 @@ static int fault_request(const char *label, int type)
     return r == OK ? m.m_type : r;
 }
 
-int main(void)
+static int pm_call(int type, const char *name, const char *args, int pid)
 {
+    message m = { .m_type = type };
+    if (name) strlcpy(m.PM_NAME, name, LABEL_MAX);
+    if (args) strlcpy(m.PM_ARGS, args, PM_ARGS_MAX);
+    if (type == PM_WAIT) m.PM_PID = pid;
+    int r = ipc_sendrec(PM_PROC_EP, &m);
+    return r == OK ? m.m_type : r;
+}
+
+static int ds_call(int type, const char *label, int ep)
+{
+    message m = { .m_type = type };
+    strlcpy(m.DS_LABEL, label, LABEL_MAX);
+    m.DS_ENDPT = ep;
+    int r = ipc_sendrec(DS_PROC_EP, &m);
+    return r == OK ? m.m_type : r;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "park")) {
+        for (;;) pm_call(PM_WAIT, 0, 0, -1);       /* a bomb child: stays */
+    }
     /* 1: ending processes that are not ours */
     report("exit_rs", sys_exit_proc(RS_PROC_EP));
     report("exit_tty", sys_exit_proc(lookup("tty")));
@@ -72,6 +103,29 @@ int main(void)
     report("kv_hang", fault_request("kv", KV_HANG));
     report("echo_crash", fault_request("echo", ECHO_CRASH));
     report("echo_hang", fault_request("echo", ECHO_HANG));
+    /* 4: forged events. Plain output reaches the console as user output,
+     * whatever it says; event text may not name its producer. */
+    printf("\n#EV t=1 who=rs ev=ready services=99\n");
+    printf("KERNEL PANIC: forged by hostile\n");
+    const char *claim = "ev=panic who=kernel reason=forged";
+    report_want("event_claims_kernel", sys_diag(claim, strlen(claim), 1), EINVAL);
+    /* 5: crowding DS, and taking over a label */
+    int subs_ok = 0, r5 = OK;
+    for (int i = 0; i < 25; i++) {
+        char label[LABEL_MAX];
+        snprintf(label, sizeof label, "grab%d", i);
+        int x = ds_call(DS_SUBSCRIBE, label, 0);
+        if (x == OK) subs_ok++;
+        else r5 = x;
+    }
+    event("ev=hostile_subs ok=%d", subs_ok);
+    report_want("ds_subscribe_25", r5, EDQUOT);
+    report("ds_publish_echo", ds_call(DS_PUBLISH, "echo", TTY_PROC_EP));
+    /* 6: a fork bomb: copies that park until PM refuses */
+    int started = 0, r6;
+    while ((r6 = pm_call(PM_SPAWN, "hostile", "park", 0)) >= 0 && started < 100) started++;
+    event("ev=hostile_bomb started=%d", started);
+    report_want("fork_bomb", r6, EAGAIN);
     event("ev=hostile_done attacks=%d refused=%d", attacks, refused);
     return 0;
 }
