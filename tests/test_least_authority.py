@@ -10,7 +10,7 @@ HOSTILE = bootimage.system() + [("hostile", "noexec")]
 ATTACKS = {"exit_rs", "exit_tty", "exit_kv", "rs_restart_echo", "rs_refresh_ds", "rs_down_echo",
            "rs_update_kv", "rs_up_kv", "rs_gcov", "rs_update_pm_hostile",
            "kv_crash", "kv_hang", "echo_crash", "echo_hang",
-           "event_claims_kernel", "ds_subscribe_25", "ds_publish_echo", "fork_bomb"}
+           "event_claims_kernel", "ds_subscribe_25", "ds_publish_echo", "fork_bomb", "kill_others"}
 
 
 def test_hostile_user_program_is_refused_everything(live_os):
@@ -19,6 +19,9 @@ def test_hostile_user_program_is_refused_everything(live_os):
         m = con.mark()
         con.run(f"run wl {target} 5", timeout=60)
         con.wait_event("wl_done", since=m, timeout=60)
+    m = con.mark()
+    con.run("run hostile park")             # someone else's user process
+    other = con.wait_event("spawn", since=m, name="hostile").int("pid")
     mark = con.mark()
     con.run("run hostile", timeout=60, expect=None)
     done = con.wait_event("hostile_done", since=mark, timeout=60)
@@ -31,6 +34,8 @@ def test_hostile_user_program_is_refused_everything(live_os):
     assert want["fork_bomb"] == "EAGAIN" and want["exit_rs"] == "EPERM"
     assert 0 < con.wait_event("hostile_subs", since=mark).int("ok") < 25
     assert 0 < con.wait_event("hostile_bomb", since=mark).int("started") < 20
+    assert con.wait_event("hostile_kill", since=mark).int("tried") >= 8    # services, INIT, ...
+    assert con.events("pm_refused", since=mark, op="kill", pid=other)
     # the forged lines reached the host as user output, never as events
     stream = con.q.serial
     assert any("ev=ready services=99" in line for line in stream.forged)

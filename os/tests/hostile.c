@@ -6,7 +6,8 @@
  *   4 forge events: a fake RS `ready` and a fake kernel panic in plain
  *     output, and event text that claims to be the kernel;
  *   5 crowd DS: 25 subscriptions, and publish a label it does not own;
- *   6 a fork bomb (copies of itself that park);
+ *   6 a fork bomb (copies of itself that park), and signals to every
+ *     process that is not its own;
  * and the victims' crash and hang requests. Every attempt must be refused.
  * One event per attempt, `ev=attack name=... result=R want=W`, then
  * `ev=hostile_done attacks=N refused=M`; the host test checks each result
@@ -122,10 +123,29 @@ int main(int argc, char **argv)
     report_want("ds_subscribe_25", r5, EDQUOT);
     report("ds_publish_echo", ds_call(DS_PUBLISH, "echo", TTY_PROC_EP));
     /* 6: a fork bomb: copies that park until PM refuses */
+    static int mine[100];
     int started = 0, r6;
-    while ((r6 = pm_call(PM_SPAWN, "hostile", "park", 0)) >= 0 && started < 100) started++;
+    while (started < 100 && (r6 = pm_call(PM_SPAWN, "hostile", "park", 0)) >= 0) mine[started++] = r6;
     event("ev=hostile_bomb started=%d", started);
     report_want("fork_bomb", r6, EAGAIN);
+    /* signalling processes that are not its own descendants: every pid but
+     * its own and its bomb's must be refused (services too: RS's) */
+    message me = { .m_type = PM_GETPID };
+    int self = ipc_sendrec(PM_PROC_EP, &me) == OK ? me.m_type : -1, tried = 0, r7 = EPERM;
+    for (int pid = 1; pid < 64; pid++) {
+        int ours = pid == self;
+        for (int i = 0; i < started; i++) ours |= mine[i] == pid;
+        if (ours) continue;
+        message k = { .m_type = PM_KILL };
+        k.PM_PID = pid;
+        k.PM_SIG = SIGTERM;
+        int x = ipc_sendrec(PM_PROC_EP, &k) == OK ? k.m_type : EIO;
+        if (x == ESRCH) continue;               /* no such process */
+        tried++;
+        if (x != EPERM) r7 = x;
+    }
+    event("ev=hostile_kill tried=%d", tried);
+    report("kill_others", r7);
     event("ev=hostile_done attacks=%d refused=%d", attacks, refused);
     return 0;
 }

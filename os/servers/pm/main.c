@@ -25,6 +25,22 @@ static void print_tree(void)
     }
 }
 
+/* A user process may signal only its own descendants; services (the
+ * shell's `kill`) any user process. Orphans handed to INIT keep their
+ * tree, so a bomb's root cannot reach them through INIT either. */
+static int may_signal(const struct pmproc *caller, const struct pmproc *p)
+{
+    if (!caller) return 0;
+    if (caller->kind == PK_SERVICE) return 1;
+    for (int hops = 0, pid = p->ppid; pid > 0 && hops < NR_PM_PROCS; hops++) {
+        if (pid == caller->pid) return 1;
+        const struct pmproc *q = pm_by_pid(pid);
+        if (!q) break;
+        pid = q->ppid;
+    }
+    return 0;
+}
+
 static int handle(message *m, struct pmproc *caller)
 {
     switch (m->m_type) {
@@ -56,6 +72,10 @@ static int handle(message *m, struct pmproc *caller)
         struct pmproc *p = pm_by_pid(m->PM_PID);
         if (!p || p->zombie) return ESRCH;
         if (p->kind != PK_USER) return EPERM;   /* services belong to RS */
+        if (!may_signal(caller, p)) {
+            event("ev=pm_refused op=kill pid=%d by=%d", p->pid, caller ? caller->pid : -1);
+            return EPERM;
+        }
         return sys_kill(p->ep, m->PM_SIG > 0 ? m->PM_SIG : SIGTERM);
     }
     case PM_TREE:
