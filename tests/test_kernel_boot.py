@@ -58,3 +58,32 @@ def test_missing_priv_entry_is_a_clear_boot_error(boot_os):
     assert "no priv table entry" in r.serial
     # nothing was allowed to run
     assert not events_of(r, "priv_allow")
+
+
+def test_no_boot_process_runs_while_rs_blocks_before_allowing(boot_os):
+    """RS sleeps 30 ticks before it configures anyone: a kernel that let
+    boot processes run before RS's ALLOW would dispatch them meanwhile,
+    and the kernel's own dispatch counts (in priv_allow) would show it."""
+    mods = [("rs", "boot_delay=30"), "peer", "lonely", ("victim", "none"), ("ktest", "prestart")]
+    r = boot_os(mods)
+    assert_passed(r, "prestart after RS blocked")
+    assert events_of(r, "boot_delay_done")
+    pre = {e.get("proc"): e.int("start_count") for e in events_of(r, "prestart")}
+    allow = {e.get("proc"): e.int("dispatches") for e in events_of(r, "priv_allow")}
+    assert set(pre) == set(allow) == {"peer", "lonely", "victim", "ktest"}
+    assert all(v == 0 for v in pre.values()) and all(v == 0 for v in allow.values()), (pre, allow)
+
+
+def test_boot_processes_get_their_static_priv_id(boot_os):
+    """A boot process's privilege id is its kernel slot plus NR_TASKS
+    (static_priv_id in os/include/priv.h)."""
+    import re
+    from faultinj import bootimage
+    nr_tasks = int(re.search(r"#define NR_TASKS\s+(\d+)",
+                             (bootimage.ROOT / "os/include/ipc.h").read_text()).group(1))
+    r = boot_os(image("ipc"))
+    assert_passed(r, "ipc")
+    sets = events_of(r, "priv_set")
+    assert {e.get("proc") for e in sets} == {"peer", "lonely", "victim", "ktest"}
+    for e in sets:
+        assert e.int("priv") == e.int("ep") + nr_tasks, e.raw   # generation 0: ep is the slot

@@ -79,3 +79,29 @@ def test_rs_has_its_own_slot(live_os):
         assert ev.int("result") == errnos.EPERM, cmd
     assert con.events("rs_refused", req="self", label="rs")
     assert not con.events("ping_missed", label="rs")
+
+
+def _panic_of(r):
+    panics = [e for e in r.events if e.kind == "panic" and e.get("who") == "rs"]
+    assert r.exit_status == HOST_PANIC and panics, (r.outcome, r.serial[-2000:])
+    return panics[0]
+
+
+def test_core_service_missing_from_the_image_is_a_clear_panic(boot_os):
+    for missing in ("ds", "pm", "tty"):
+        mods = [m for m in bootimage.system() if (m if isinstance(m, str) else m[0]) != missing]
+        p = _panic_of(boot_os(mods, timeout=60))
+        assert p.get("reason") == "core service missing from the boot image"
+        assert p.get("proc") == missing
+
+
+def test_duplicate_boot_module_is_refused(boot_os):
+    p = _panic_of(boot_os(bootimage.system() + ["kv"], timeout=60))
+    assert p.get("reason") == "duplicate boot module" and p.get("proc") == "kv"
+
+
+def test_bare_test_image_needs_no_core_services(boot_os):
+    from tests.kernel_image import assert_passed, image
+    r = boot_os(image("ipc"))
+    assert_passed(r, "ipc")
+    assert [e for e in r.events if e.kind == "boot_image" and e.get("kind") == "bare"]

@@ -4,7 +4,11 @@ the console."""
 
 import pytest
 
+from faultinj import errnos
+
 DBG = {"-initfail": "init_result", "-inittimeout": "init_timeout", "-initcrash": "died"}
+# what `service up` answers: the init's own failure, a timeout, a crash
+CAUSE = {"-initfail": errnos.EINVAL, "-inittimeout": errnos.ETIMEDOUT, "-initcrash": errnos.EFAULT}
 
 
 @pytest.mark.parametrize("flag", sorted(DBG))
@@ -13,7 +17,7 @@ def test_service_up_with_bad_init_is_torn_down(live_os, flag):
     con.run("service down echo")
     mark = con.mark()
     ev = con.run(f"service up echo {flag}", expect=None, timeout=60)
-    assert ev.int("result") != 0
+    assert ev.int("result") == CAUSE[flag], errnos.name(ev.int("result"))
     assert con.events(DBG[flag], since=mark, label="echo")
     down = con.events("down", since=mark, label="echo")
     assert down and down[0].get("why") == "init-failed"

@@ -84,3 +84,21 @@ def test_ds_subscribers_learn_the_new_endpoint(live_os):
     # echo subscribed to "kv" in DS at its init; DS told it of the change
     saw = con.wait_event("echo_saw_change", since=mark, label="kv", ep=new_ep)
     assert saw.get("old") != new_ep
+
+
+def test_core_service_that_keeps_failing_panics_the_system(fi_os):
+    """mem (a core service) crashes at every heartbeat: RS restarts it
+    with backoff until MAX_RESTARTS, gives up, and halts the system with
+    its panic, since the system cannot go on without a core service."""
+    from faultinj.exitcodes import HOST_PANIC
+    s = fi_os(arm_at_boot=[dict(site="sef.ping", fault="crash", proc="mem", trigger="times",
+                                k=1000)], wait_ready=False)
+    r = s.q.wait(120)
+    assert r.exit_status == HOST_PANIC, (r.outcome, r.serial[-2000:])
+    given = [e for e in r.events if e.kind == "given_up"]
+    assert given and given[0].get("label") == "mem"
+    panic = [e for e in r.events if e.kind == "panic" and e.get("who") == "rs"]
+    assert panic and panic[0].get("reason") == "core service keeps failing"
+    assert panic[0].get("proc") == "mem"
+    restarts = [e for e in r.events if e.kind == "restarted" and e.get("label") == "mem"]
+    assert len(restarts) == given[0].int("restarts") >= 6

@@ -9,6 +9,7 @@
 
 int booting = 1;
 int def_period = DEF_PERIOD;
+static int boot_delay;          /* ticks RS sleeps before configuring anyone */
 static struct boot_image_entry image[NR_BOOT_PROCS];
 static int nr_image;
 
@@ -59,17 +60,50 @@ static void prepare_self(const struct boot_image_entry *b, const struct rs_priv_
 }
 
 /* RS's own boot arguments: `period=N` sets the default heartbeat period
- * in ticks (an experiment may watch for hangs at its own pace). */
+ * in ticks (an experiment may watch for hangs at its own pace);
+ * `boot_delay=N` makes RS block N ticks before it configures anyone, so a
+ * test can show that no boot process runs meanwhile. */
 static void own_args(void)
 {
     for (int i = 0; i < nr_image; i++) {
         if (image[i].proc_nr != RS_PROC_NR) continue;
         const char *p = strstr(image[i].args, "period=");
-        if (!p) return;
-        int n = atoi(p + 7);
+        const char *d = strstr(image[i].args, "boot_delay=");
+        if (d) boot_delay = atoi(d + 11);
+        if (!p && !d) return;
+        int n = p ? atoi(p + 7) : 0;
         if (n > 0) def_period = n;
-        event("ev=rs_config period=%d", def_period);
+        event("ev=rs_config period=%d boot_delay=%d", def_period, boot_delay);
     }
+}
+
+/* The boot image must make a whole system: every module once, and every
+ * core service present, unless none is (a bare image of kernel test
+ * programs). A system without, say, DS would come up and then fail on
+ * every lookup; better to stop at once and say what is missing. */
+static void check_image(void)
+{
+    static struct boot_image_entry mods[NR_BOOT_PROCS];
+    int n = 0;
+    if (sys_getinfo(GET_MODULES, mods, sizeof mods, 0, &n) != OK)
+        rs_panic("cannot read boot modules", "kernel");
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++)
+            if (!strcmp(mods[i].name, mods[j].name)) rs_panic("duplicate boot module", mods[i].name);
+    int core = 0, present = 0;
+    for (const struct rs_priv_entry *e = rs_priv_table; e->label; e++) {
+        if (!(e->sys_flags & SF_CORE) || (e->sys_flags & SF_SELF)) continue;
+        core++;
+        for (int i = 0; i < nr_image; i++) if (!strcmp(image[i].name, e->label)) { present++; break; }
+    }
+    if (present == 0) { event("ev=boot_image kind=bare core=0"); return; }
+    for (const struct rs_priv_entry *e = rs_priv_table; e->label; e++) {
+        if (!(e->sys_flags & SF_CORE) || (e->sys_flags & SF_SELF)) continue;
+        int found = 0;
+        for (int i = 0; i < nr_image; i++) if (!strcmp(image[i].name, e->label)) found = 1;
+        if (!found) rs_panic("core service missing from the boot image", e->label);
+    }
+    event("ev=boot_image kind=system core=%d", core);
 }
 
 void boot_services(void)
@@ -77,6 +111,13 @@ void boot_services(void)
     if (sys_getinfo(GET_IMAGE, image, sizeof image, 0, &nr_image) != OK)
         rs_panic("cannot read boot image", "kernel");
     own_args();
+    check_image();
+    if (boot_delay > 0) {
+        message m;
+        sys_setalarm((uint32_t)boot_delay, 0);
+        ipc_receive(CLOCK, &m);
+        event("ev=boot_delay_done ticks=%d", boot_delay);
+    }
     /* every boot process must have a priv entry: check all before any runs */
     for (int i = 0; i < nr_image; i++)
         if (image[i].proc_nr != RS_PROC_NR && !rs_priv_lookup(image[i].name))

@@ -187,14 +187,16 @@ static void reap(struct rproc *rp)
     outbox_post(PM_PROC_EP, &pm);
 }
 
-void bring_down(struct rproc *rp, const char *why)
+/* result: what a caller waiting on this service is told (OK for a
+ * requested stop; the init's own failure code otherwise) */
+void bring_down(struct rproc *rp, const char *why, int result)
 {
     reap(rp);
     message m = { .m_type = DS_DELETE };
     strlcpy(m.DS_LABEL, rp->pub.label, LABEL_MAX);
     outbox_post(DS_PROC_EP, &m);
-    event("ev=down label=%s ep=%d why=%s", rp->pub.label, rp->pub.endpoint, why);
-    reply_caller(rp, why[0] == 'i' ? EINVAL : OK);
+    event("ev=down label=%s ep=%d why=%s result=%d", rp->pub.label, rp->pub.endpoint, why, result);
+    reply_caller(rp, result);
     rp_free(rp);
 }
 
@@ -313,7 +315,9 @@ void init_done(struct rproc *rp, int result)
         rs_panic("boot service failed to initialize", rp->pub.label);
     if ((rp->flags & RP_DYNAMIC) && rp->init_type == SEF_INIT_FRESH && rp->pub.restarts == 0) {
         /* a new service's init is its first ping: failure means down */
-        bring_down(rp, "init-failed");
+        /* the caller learns why: the init's own code, ETIMEDOUT for a
+         * silent init, EFAULT for one that crashed, EINTR if it exited */
+        bring_down(rp, "init-failed", result);
         return;
     }
     if (rp->init_type == SEF_INIT_LU && rp->next_img >= 0) {

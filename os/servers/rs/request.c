@@ -67,7 +67,7 @@ static int do_up(message *m)
     event("ev=service_up label=%s period=%d policy=%d dbg=%d", label, rp->pub.period,
           rp->pub.policy, rp->dbg_flags);
     int r = start_instance(rp, SEF_INIT_FRESH);
-    if (r != OK) { rp->caller = NONE; bring_down(rp, "start-failed"); return r; }
+    if (r != OK) { rp->caller = NONE; bring_down(rp, "start-failed", r); return r; }
     return EDONTREPLY;           /* answered when init is done */
 }
 
@@ -93,7 +93,7 @@ static int do_service(message *m)
     switch (m->m_type) {
     case RS_DOWN:
         if (rp->pub.flags & RSF_BOOT && rp->tab->sys_flags & SF_CORE) return EPERM;
-        bring_down(rp, "down");
+        bring_down(rp, "down", OK);
         return OK;
     case RS_RESTART:
     case RS_REFRESH:

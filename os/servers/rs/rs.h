@@ -73,7 +73,7 @@ int  rp_spec(struct rproc *rp, priv_spec_t *s, int static_id);
 int  start_instance(struct rproc *rp, int type);
 void service_died(struct rproc *rp, uint32_t sigmap);
 void service_hung(struct rproc *rp);
-void bring_down(struct rproc *rp, const char *why);
+void bring_down(struct rproc *rp, const char *why, int result);
 void init_done(struct rproc *rp, int result);
 void do_restart(struct rproc *rp);
 void publish(struct rproc *rp);
