@@ -25,11 +25,23 @@ def built():
     bootimage.build()
 
 
+_done = None
+
+
+def _finished(journal):
+    """What the journal held when this worker started: each experiment
+    runs in exactly one worker, so reading it once (not once per test,
+    which grows with the journal) is enough to resume."""
+    global _done
+    if _done is None:
+        _done = {r["id"]: r for r in journal.results()}
+    return _done
+
+
 @pytest.mark.parametrize("exp", EXPERIMENTS, ids=[e.id for e in EXPERIMENTS])
 def test_experiment(exp, built):
     journal = journal_for(CAMPAIGN)
-    done = {r["id"]: r for r in journal.results()}
-    result = done.get(exp.id)
+    result = _finished(journal).get(exp.id)
     if result is not None and (result.get("error") or result.get("outcome") == "harness_error"):
         result = None                     # the harness failed, not the OS: run it again
     if result is None or ONLY:            # ONLY: a replay always runs again
