@@ -62,12 +62,16 @@ def test_same_trace_fresh_restored_and_under_load(os_built, exp_id):
     assert a["recover_virtual_us"] == c["recover_virtual_us"]
 
 
-def test_ds_crash_then_kv_restart_is_state_lost_not_recovered(os_built):
-    """DS loses the kv table it holds; kv, restarted after DS came back,
-    comes up empty, and the client's read-back sees it (issue 10 will make
-    this `recovered`; it must never be plain `recovered` with keys gone)."""
+def test_ds_crash_then_kv_restart_keeps_the_state(os_built):
+    """DS crashes with kv's table in it; kv, restarted after DS came back,
+    takes every key back (DS kept it, os/servers/ds/keep.c), and the
+    client's read-back finds all of them: recovered, with the oracle's
+    evidence, never `recovered` with keys gone."""
     r = _run("ds-crash-nth:5")
     assert any("ev=died label=ds" in e for e in r["events"])
-    assert any("ev=kv_restored keys=0" in e for e in r["events"]), "kv came back with keys"
-    assert r["outcome"] == "recovered_state_lost", (r["outcome"], r["why"])
-    assert r["counts"]["stale"] > 0
+    assert any("ev=ds_rebuilt" in e and "dropped=0" in e for e in r["events"])
+    restored = [e for e in r["events"] if "ev=kv_restored" in e and "type=2" in e]
+    assert restored and "keys=0 " not in restored[0], restored
+    assert r["outcome"] == "recovered", (r["outcome"], r["why"])
+    assert r["counts"]["stale"] == 0 and r["counts"]["lost"] == 0
+    assert r["counts"]["verified"] > 0

@@ -11,4 +11,11 @@
 /* First page of every program: counters the crt0 bumps, at a fixed
  * address so RS (or the host) can read them without symbols. */
 #define USER_INFO_ADDR  USER_BASE
+/* Memory a process keeps when its image is replaced in place (a restart
+ * or live update of a restart-policy service): a program's section .keep
+ * is linked here, and exec moves these pages into the new image instead of
+ * zeroing them. DS keeps its table there, so its own restart loses no
+ * label, state or subscription. */
+#define KEEP_BASE       0xA0000000u
+#define KEEP_SIZE       (512u * 1024u)
 #endif

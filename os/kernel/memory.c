@@ -123,6 +123,25 @@ int pdir_alloc_range(uint32_t *pd, uint32_t va, uint32_t len, uint32_t flags)
     return OK;
 }
 
+/* Exec in place: the pages of the keep region the old image had move to
+ * the new one, which has that region too (its .keep section), instead of
+ * the new image's zeroed frames. Pages only one side has stay as they are:
+ * the old image's are freed with it. */
+int pdir_keep(uint32_t *from, uint32_t *to)
+{
+    int moved = 0;
+    for (uint32_t va = KEEP_BASE; va < KEEP_BASE + KEEP_SIZE; va += PAGE_SIZE) {
+        uint32_t *o = pte_of(from, va, 0), *n = pte_of(to, va, 0);
+        if (!o || !n || !(*o & PTE_P) || !(*n & PTE_P) || (*o & PTE_SHARED) || (*n & PTE_SHARED))
+            continue;
+        frame_free(*n & ~0xfffu);
+        *n = (*o & ~0xfffu) | (*n & 0xfffu);
+        *o = 0;
+        moved++;
+    }
+    return moved;
+}
+
 uint32_t *pdir_clone(uint32_t *src)
 {
     uint32_t *pd = pdir_new();

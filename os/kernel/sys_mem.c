@@ -83,6 +83,8 @@ int do_exec(struct proc *caller, message *m)
     uint32_t was_rts = p->rts;
     if (was_rts == 0) proc_unready(p);
     pdir_activate(caller->pdir);
+    int kept = p->pdir ? pdir_keep(p->pdir, pd) : 0;
+    if (kept) kevent("ev=exec_keep proc=%s ep=%d pages=%d", p->name, p->endpoint, kept);
     pdir_free(p->pdir);
     p->pdir = pd;
     memset(&p->regs, 0, sizeof p->regs);

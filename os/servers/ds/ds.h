@@ -42,6 +42,21 @@ struct ds_sub {
     int user;        /* counts against the user limits */
 };
 
+/* What outlives DS (keep.c): the label table, the subscriptions, and a
+ * checksum per entry. store.c and subs.c work on these arrays. */
+struct ds_kept {
+    uint32_t magic, version;
+    struct ds_entry table[DS_MAX_LABELS];
+    struct ds_sub   subs[DS_MAX_SUBS];
+    uint32_t sum[DS_MAX_LABELS];
+};
+extern struct ds_kept ds_kept;
+
+/* keep.c */
+void keep_reset(void);
+void keep_seal(const struct ds_entry *e);        /* after every change to e */
+int  keep_check(int *dropped_entries, int *dropped_subs);
+
 /* store.c */
 void ds_reset(void);
 struct ds_entry *ds_find(const char *label);

@@ -151,6 +151,7 @@ static int do_store(message *m)
     memcpy(e->blob, scratch, len);
     e->blob_len = len;
     e->has_blob = 1;
+    keep_seal(e);
     e->by_user = 0;                        /* a service's state lives here */
     return OK;
 }
@@ -170,26 +171,15 @@ static int do_retrieve(message *m)
     return OK;
 }
 
-static int init_fresh(int type, const struct sef_init_info *info)
+/* Which endpoint each label names: RS's public table is the truth, for
+ * every service whose init is done (RS publishes a label only then). */
+static int republish_from_rs(void)
 {
-    (void)type; (void)info;
-    ds_reset();
-    return OK;
-}
-
-/* Restart or update: DS cannot keep its own state in itself, so it gets
- * the label -> endpoint mappings back from RS's public table. Saved blobs
- * and subscriptions are lost with the old instance. */
-static int init_rebuild(int type, const struct sef_init_info *info)
-{
-    (void)info;
-    ds_reset();
     int n = 0;
     for (int idx = 0; idx < NR_PROCS; idx++) {
         message q;
-        int r = rs_getpub(idx, &q);
-        if (r != OK) break;
-        if (!(q.PUB_FLAGS & RSF_IN_USE)) continue;
+        if (rs_getpub(idx, &q) != OK) break;
+        if (!(q.PUB_FLAGS & RSF_IN_USE) || !(q.PUB_FLAGS & RSF_ACTIVE)) continue;
         char label[LABEL_MAX];
         if (!ds_label_ok(q.PUB_LABEL, label) || !ds_ep_ok(q.PUB_ENDPOINT)) continue;
         struct ds_entry *e = ds_find(label);
@@ -197,7 +187,39 @@ static int init_rebuild(int type, const struct sef_init_info *info)
         ds_set_endpoint(e, q.PUB_ENDPOINT);
         n++;
     }
-    event("ev=ds_rebuilt labels=%d type=%d", n, type);
+    return n;
+}
+
+/* A fresh start (boot, or `service refresh ds`): no saved state and no
+ * subscriptions, but the labels of the services already running. */
+static int init_fresh(int type, const struct sef_init_info *info)
+{
+    (void)info;
+    ds_reset();
+    int n = republish_from_rs();
+    if (n) event("ev=ds_rebuilt labels=%d type=%d kept=0 blobs=0 subs=0 dropped=0 dropped_subs=0",
+                 n, type);
+    return OK;
+}
+
+/* Restart or update: the labels, saved blobs and subscriptions are where
+ * the old instance left them (keep.c), each checked; which endpoint each
+ * label names comes from RS's public table. If nothing usable was kept
+ * (DS started afresh in a new process), only the endpoints come back. */
+static int init_rebuild(int type, const struct sef_init_info *info)
+{
+    (void)info;
+    int bad_entries, bad_subs;
+    int kept = keep_check(&bad_entries, &bad_subs);
+    if (kept < 0) ds_reset();
+    int n = republish_from_rs();
+    int blobs = 0;
+    for (int i = 0; i < DS_MAX_LABELS; i++) {
+        struct ds_entry *e = ds_entry_at(i);
+        if (e && e->has_blob) blobs++;
+    }
+    event("ev=ds_rebuilt labels=%d type=%d kept=%d blobs=%d subs=%d dropped=%d dropped_subs=%d",
+          n, type, kept < 0 ? 0 : kept, blobs, subs_count(ANY, ANY, 0), bad_entries, bad_subs);
     return OK;
 }
 

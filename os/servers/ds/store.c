@@ -5,13 +5,15 @@
  * label that is gone is given up only when the table is full. */
 #include "ds.h"
 
-static struct ds_entry table[DS_MAX_LABELS];
+/* the table outlives DS (keep.c) */
+#define table (ds_kept.table)
 
 void ds_reset(void)
 {
     memset(table, 0, sizeof table);
     for (int i = 0; i < DS_MAX_LABELS; i++) table[i].ep = NONE;
     subs_reset();
+    keep_reset();
 }
 
 /* A label in a payload must be NUL-terminated within LABEL_MAX and not
@@ -69,6 +71,7 @@ struct ds_entry *ds_alloc(const char *label)
     e->in_use = 1;
     e->ep = NONE;
     memcpy(e->label, label, LABEL_MAX);
+    keep_seal(e);
     return e;
 }
 

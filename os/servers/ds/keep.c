@@ -1,0 +1,84 @@
+/* keep.c - DS's tables in memory that outlives DS itself.
+ *
+ * Every service's saved state lives in DS, so DS's own restart must not
+ * lose it. The label table and the subscriptions are in section .keep,
+ * which the kernel carries over when RS replaces DS's image in place (a
+ * restart or live update of this restart-policy service: KEEP_BASE in
+ * os/include/layout.h). A fresh start clears them. A restarted DS does not
+ * trust what it finds blindly: the instance before may have died in the
+ * middle of changing it. Each entry carries a checksum written after
+ * every change; an entry that fails its check is dropped, and said so,
+ * rather than handed back wrong. Endpoints are not taken from here at all
+ * but from RS's public table, which is the truth about who runs. */
+#include "ds.h"
+
+#define DS_KEPT_MAGIC   0x4453306bu       /* "k0SD" */
+/* changes with the layout, so a new version never misreads an old one */
+#define DS_KEPT_VERSION ((uint32_t)(sizeof(struct ds_entry) * 131 + sizeof(struct ds_sub) * 7 + \
+                                    DS_MAX_LABELS * 3 + DS_MAX_SUBS))
+
+struct ds_kept ds_kept __attribute__((section(".keep")));
+_Static_assert(sizeof(struct ds_kept) <= 512u * 1024u, "fits KEEP_SIZE");
+
+static uint32_t entry_sum(const struct ds_entry *e)
+{
+    uint32_t s = 2166136261u;
+    const uint8_t *p = (const uint8_t *)e->label;
+    for (int i = 0; i < LABEL_MAX; i++) s = (s ^ p[i]) * 16777619u;
+    s = (s ^ (uint32_t)e->has_blob) * 16777619u;
+    s = (s ^ e->blob_len) * 16777619u;
+    for (uint32_t i = 0; i < e->blob_len && i < DS_STATE_MAX; i++) s = (s ^ e->blob[i]) * 16777619u;
+    return s | 1u;                         /* 0 means never sealed */
+}
+
+void keep_seal(const struct ds_entry *e)
+{
+    ds_kept.sum[ds_index(e)] = entry_sum(e);
+}
+
+void keep_reset(void)
+{
+    ds_kept.magic = DS_KEPT_MAGIC;
+    ds_kept.version = DS_KEPT_VERSION;
+    memset(ds_kept.sum, 0, sizeof ds_kept.sum);
+}
+
+/* After a restart: keep what checks out. Returns the entries kept, and
+ * counts what was dropped. */
+int keep_check(int *dropped_entries, int *dropped_subs)
+{
+    *dropped_entries = *dropped_subs = 0;
+    if (ds_kept.magic != DS_KEPT_MAGIC || ds_kept.version != DS_KEPT_VERSION) {
+        event("ev=ds_kept_unusable magic=0x%x version=%u", ds_kept.magic, ds_kept.version);
+        return -1;
+    }
+    int kept = 0;
+    for (int i = 0; i < DS_MAX_LABELS; i++) {
+        struct ds_entry *e = &ds_kept.table[i];
+        if (!e->in_use) continue;
+        char label[LABEL_MAX];
+        int ok = e->blob_len <= DS_STATE_MAX && ds_label_ok(e->label, label) &&
+                 !memcmp(label, e->label, LABEL_MAX) && (e->in_use == 1) &&
+                 ds_kept.sum[i] == entry_sum(e);
+        if (!ok) {
+            event("ev=ds_kept_dropped entry=%d why=check", i);
+            memset(e, 0, sizeof *e);
+            e->ep = NONE;
+            ds_kept.sum[i] = 0;
+            (*dropped_entries)++;
+            continue;
+        }
+        e->ep = NONE;                      /* RS's table says who runs now */
+        kept++;
+    }
+    for (int i = 0; i < DS_MAX_SUBS; i++) {
+        struct ds_sub *s = &ds_kept.subs[i];
+        if (s->ep == NONE) continue;
+        if (s->entry < 0 || s->entry >= DS_MAX_LABELS || !ds_kept.table[s->entry].in_use ||
+            !ds_ep_ok(s->ep) || !ds_ep_alive(s->ep)) {
+            s->ep = NONE;
+            (*dropped_subs)++;
+        }
+    }
+    return kept;
+}
