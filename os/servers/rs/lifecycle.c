@@ -63,11 +63,14 @@ static void rp_free(struct rproc *rp)
     rp->flags = 0;
 }
 
-/* Send mask: "*" is everyone; otherwise the current priv ids of the named
- * services. The kernel grants symmetrically, so targets can answer. */
+/* Send mask: "*" is everyone, user processes (their two shared privs)
+ * included, so they may call the service; otherwise the current priv ids
+ * of the named services. The kernel grants symmetrically, so targets can
+ * answer and user processes can reach a "*" service again after it was
+ * restarted with a fresh priv. */
 static uint64_t ipc_mask(const char *ipc)
 {
-    if (!strcmp(ipc, "*")) return ~0ull & ~(1ull << USER_PRIV_ID);
+    if (!strcmp(ipc, "*")) return ~0ull;
     uint64_t mask = 0;
     char word[LABEL_MAX];
     while (*ipc) {
