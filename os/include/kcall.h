@@ -35,7 +35,8 @@
 #define   PRIV_ALLOW     1
 #define   PRIV_DISALLOW  2
 #define   PRIV_SET_SYS   3
-#define   PRIV_SET_USER  4
+#define   PRIV_SET_USER  4        /* the shared user privilege (INIT's) */
+#define   PRIV_SET_FI_USER 5      /* the shared one of fault-injection tools */
 
 /* SYS_EXIT / SYS_KILL / SYS_STOP */
 #define PR_ENDPT     m.i[0]   /* SELF allowed */

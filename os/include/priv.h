@@ -9,8 +9,15 @@
 #define NR_PRIV_IDS   64            /* bits in a send mask */
 #define static_priv_id(slot) ((slot) + NR_TASKS)   /* tasks and boot slots */
 #define NR_STATIC_PRIV_IDS (NR_TASKS + NR_BOOT_PROCS)
-#define USER_PRIV_ID  NR_STATIC_PRIV_IDS           /* shared by user processes */
-#define FIRST_DYN_PRIV_ID (USER_PRIV_ID + 1)
+/* User processes get no privilege of their own: all share INIT's (as in
+ * MINIX), and the fault-injection tools (program files marked `fi`) share
+ * a second one that adds SYS_FI_CTL, since a call mask cannot differ
+ * between processes that share it. Neither is ever freed. */
+#define USER_PRIV_ID    NR_STATIC_PRIV_IDS         /* INIT's, every user process's */
+#define FI_USER_PRIV_ID (USER_PRIV_ID + 1)         /* fault-injection tools' */
+#define FIRST_DYN_PRIV_ID (FI_USER_PRIV_ID + 1)
+#define is_user_priv_id(id) ((id) == USER_PRIV_ID || (id) == FI_USER_PRIV_ID)
+#define USER_PRIV_MASK ((1ull << USER_PRIV_ID) | (1ull << FI_USER_PRIV_ID))
 #define NULL_PRIV_ID  (-1)
 
 /* priv flags */

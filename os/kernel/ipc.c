@@ -55,7 +55,7 @@ static void build_notify(message *m, struct proc *src, struct proc *dst)
 
 int ipc_notify_from(struct proc *src, struct proc *dst)
 {
-    if (!src->priv || !dst->priv || dst->priv->id == USER_PRIV_ID) return ECALLDENIED;
+    if (!src->priv || !dst->priv || is_user_priv_id(dst->priv->id)) return ECALLDENIED;
     if (receiving_from(dst, src) && !(dst->misc & MF_REPLY_PEND)) {
         message m;
         build_notify(&m, src, dst);

@@ -74,6 +74,24 @@ static void setup_task(int nr, const char *name)
     }
 }
 
+/* A shared user privilege: SENDREC only, no system flags; console output,
+ * the time and its own exit are the only kernel calls (plus `extra`). From
+ * boot it reaches RS and the core servers; any other service that names
+ * user processes in its send mask (RS's "*") is granted symmetrically when
+ * RS sets its privileges. PM, the signal manager, reaps user processes. */
+static void setup_user_priv(int id, uint64_t extra)
+{
+    struct priv *up = priv_get(id);
+    up->flags = PF_PREEMPTIBLE | PF_BILLABLE;
+    up->trap_mask = 1u << IPC_SENDREC;
+    up->k_calls = KC_BIT(SYS_DIAGCTL) | KC_BIT(SYS_TIMES) | KC_BIT(SYS_EXIT) | extra;
+    up->ipc_to = (1ull << static_priv_id(PM_PROC_NR)) | (1ull << static_priv_id(RS_PROC_NR)) |
+                 (1ull << static_priv_id(VM_PROC_NR)) | (1ull << static_priv_id(DS_PROC_NR)) |
+                 (1ull << static_priv_id(TTY_PROC_NR));
+    up->sig_mgr = MAKE_EP(0, PM_PROC_NR);
+    up->proc_nr = NONE;
+}
+
 static void load_boot_process(int idx, int slot)
 {
     struct boot_module *bm = &boot_modules[idx];
@@ -170,17 +188,9 @@ void kmain(uint32_t magic, struct mb_info *mbi)
     }
     if (!have_rs) panic("no rs module in the boot image");
 
-    /* all user processes share one priv: SENDREC only, to the servers */
-    struct priv *up = priv_get(USER_PRIV_ID);
-    up->flags = PF_PREEMPTIBLE | PF_BILLABLE;
-    up->trap_mask = 1u << IPC_SENDREC;
-    /* console output and the time are not privileged */
-    up->k_calls = KC_BIT(SYS_DIAGCTL) | KC_BIT(SYS_TIMES);
-    up->ipc_to = (1ull << static_priv_id(PM_PROC_NR)) | (1ull << static_priv_id(RS_PROC_NR)) |
-                 (1ull << static_priv_id(VM_PROC_NR)) | (1ull << static_priv_id(DS_PROC_NR)) |
-                 (1ull << static_priv_id(TTY_PROC_NR));
-    up->sig_mgr = MAKE_EP(0, PM_PROC_NR);
-    up->proc_nr = NONE;
+    /* user processes share INIT's priv; fault-injection tools another */
+    setup_user_priv(USER_PRIV_ID, 0);
+    setup_user_priv(FI_USER_PRIV_ID, KC_BIT(SYS_FI_CTL));
 
     watchdog_init((mbi->flags & 4) ? (const char *)mbi->cmdline : 0);
     clock_init();

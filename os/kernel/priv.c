@@ -1,5 +1,6 @@
 /* priv.c - the privilege table. Static ids for kernel tasks and boot
- * slots, one shared id for all user processes, dynamic ids for the rest.
+ * slots, two shared ids for user processes (INIT's, and the fault-injection
+ * tools'), dynamic ids for the rest.
  * Send permission is a bitmap of priv ids and is granted symmetrically,
  * so whoever may be sent to can reply. */
 #include "proc.h"
@@ -35,7 +36,7 @@ struct priv *priv_get(int id)
 
 void priv_free(struct priv *pv)
 {
-    if (!pv || pv->id == USER_PRIV_ID) return;
+    if (!pv || is_user_priv_id(pv->id)) return;      /* shared: never freed */
     /* nobody may keep a grant to, or a notification from, a freed id */
     for (int i = 0; i < NR_PRIV_IDS; i++) {
         priv_table[i].ipc_to &= ~(1ull << pv->id);

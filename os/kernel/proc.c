@@ -120,7 +120,7 @@ void proc_cleanup(struct proc *p)
     set_rts(p, RTS_SLOT_FREE);
     ipc_dead_partners(p);
     if (p->priv) {
-        if (p->priv->id != USER_PRIV_ID) priv_free(p->priv);
+        if (!is_user_priv_id(p->priv->id)) priv_free(p->priv);
         p->priv = 0;
     }
     if (p->pdir) {

@@ -19,7 +19,7 @@ int do_times(struct proc *caller, message *m)
 int do_setalarm(struct proc *caller, message *m)
 {
     struct priv *pv = caller->priv;
-    if (!pv || pv->id == USER_PRIV_ID) return EPERM;
+    if (!pv || is_user_priv_id(pv->id)) return EPERM;
     m->ALRM_LEFT = pv->alarm_at > ticks ? pv->alarm_at - ticks : 0;
     pv->alarm_at = m->ALRM_TICKS ? ticks + m->ALRM_TICKS : 0;
     return OK;

@@ -35,7 +35,7 @@ static int set_sys(struct proc *caller, struct proc *p, uint32_t addr)
         s.id = NULL_PRIV_ID;
         s.flags = PF_PREEMPTIBLE;
         s.trap_mask = IPC_ALL_TRAPS;
-        s.ipc_to = ~0ull & ~(1ull << USER_PRIV_ID);
+        s.ipc_to = ~0ull & ~USER_PRIV_MASK;
         s.sig_mgr = caller->endpoint;
         s.priority = 4;
     }
@@ -54,10 +54,24 @@ static int set_sys(struct proc *caller, struct proc *p, uint32_t addr)
     }
     struct priv *pv = priv_get(id);
     if (!pv) return id == NULL_PRIV_ID ? ENOSPC : EBUSY;
-    if (old && old->id != USER_PRIV_ID) priv_free(old);
+    if (old && !is_user_priv_id(old->id)) priv_free(old);
     apply_spec(p, pv, &s);
-    kevent("ev=priv_set proc=%s ep=%d priv=%d calls=0x%llx", p->name, p->endpoint,
-           pv->id, (unsigned long long)pv->k_calls);
+    kevent("ev=priv_set proc=%s ep=%d priv=%d flags=0x%x calls=0x%llx", p->name, p->endpoint,
+           pv->id, pv->flags, (unsigned long long)pv->k_calls);
+    return OK;
+}
+
+/* A user process points at one of the shared user privileges: nothing is
+ * allocated, so any number of user processes cost no priv id, and the
+ * shared structure outlives every one of them. */
+static int set_user(struct proc *p, int id)
+{
+    if (p->priv && !is_user_priv_id(p->priv->id)) priv_free(p->priv);
+    struct priv *pv = &priv_table[id];
+    p->priv = pv;
+    p->priority = USER_Q;
+    kevent("ev=priv_set proc=%s ep=%d priv=%d flags=0x%x calls=0x%llx", p->name, p->endpoint,
+           pv->id, pv->flags, (unsigned long long)pv->k_calls);
     return OK;
 }
 
@@ -81,11 +95,9 @@ int do_privctl(struct proc *caller, message *m)
         if (!(p->rts & RTS_NO_PRIV)) return EPERM;
         return set_sys(caller, p, m->PRIV_ADDR);
     case PRIV_SET_USER:
+    case PRIV_SET_FI_USER:
         if (!(p->rts & RTS_NO_PRIV)) return EPERM;
-        if (p->priv && p->priv->id != USER_PRIV_ID) priv_free(p->priv);
-        p->priv = &priv_table[USER_PRIV_ID];
-        p->priority = USER_Q;
-        return OK;
+        return set_user(p, m->PRIV_REQ == PRIV_SET_USER ? USER_PRIV_ID : FI_USER_PRIV_ID);
     default:
         return EINVAL;
     }

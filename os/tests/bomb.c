@@ -4,7 +4,9 @@
  *                  for children that never end.
  *   bomb reap N    start N short-lived children one after another and wait
  *                  for each, so every one is reaped (ev=bomb_reaped).
- *   bomb exit      end at once. */
+ *   bomb exit      end at once.
+ *   bomb park      stay, waiting for children it never has (the crowd
+ *                  test's user processes, os/tests/crowd.c). */
 #include "testproto.h"
 #include "../include/services.h"
 
@@ -33,6 +35,8 @@ int main(int argc, char **argv)
     message m = { .m_type = PM_GETPID };
     int pid = ipc_sendrec(PM_PROC_EP, &m) == OK ? m.m_type : -1;
     if (!strcmp(mode, "exit")) return 0;
+    if (!strcmp(mode, "park"))
+        for (;;) wait_for(-1, 0);      /* no children: PM never answers */
     if (!strcmp(mode, "reap")) {
         int n = argc > 2 ? atoi(argv[2]) : 10, reaped = 0, failed = 0, err = 0;
         for (int i = 0; i < n; i++) {

@@ -1,7 +1,8 @@
 /* spawn.c - starting user programs (program files in the boot image) as
- * user processes: a blank process, the program's image, user privileges
- * (SENDREC to services only, no privileged kernel call) with PM as signal
- * manager, then run. PM also reaps them when they exit or fault. */
+ * user processes: a blank process, the program's image, the shared user
+ * privilege (INIT's: SENDREC to services only, no privileged kernel call,
+ * PM as signal manager), then run. PM also reaps them when they exit or
+ * fault. */
 #include "pm.h"
 
 static uint8_t image[256 * 1024];
@@ -9,7 +10,10 @@ static struct boot_image_entry mods[NR_BOOT_PROCS];
 
 /* A program file whose module line says `fi` (the wl workload tool) runs
  * with the fault-injection right: it may arm faults and send the victims'
- * crash and hang requests. Every other program runs without it. */
+ * crash and hang requests. A right in a call mask cannot be given to one
+ * holder of a shared privilege alone, so these programs share a second
+ * one, the user privilege plus SYS_FI_CTL (os/include/priv.h). Every other
+ * program runs without it. */
 static int has_word(const char *s, const char *w)
 {
     size_t n = strlen(w);
@@ -63,18 +67,8 @@ int pm_spawn(struct pmproc *parent, const char *name, const char *args)
     if ((r = sys_fork(SELF, -1, FORK_BLANK, &child)) != OK) return r;
     char cmd[64];
     snprintf(cmd, sizeof cmd, "%s%s%s", name, args[0] ? " " : "", args);
-    priv_spec_t s = {0};
-    s.id = NULL_PRIV_ID;
-    s.flags = PF_DYN_PRIV_ID | PF_PREEMPTIBLE;
-    s.trap_mask = 1u << IPC_SENDREC;
-    s.ipc_to = ~0ull & ~(1ull << USER_PRIV_ID);
-    s.k_calls = KC_BIT(SYS_DIAGCTL) | KC_BIT(SYS_TIMES) | KC_BIT(SYS_EXIT);
-    if (fi_right) s.k_calls |= KC_BIT(SYS_FI_CTL);
-    s.sig_mgr = PM_PROC_EP;
-    s.priority = 5;
-    s.quantum = 8;
     if ((r = sys_exec(child, image, len, cmd)) != OK ||
-        (r = sys_privctl(child, PRIV_SET_SYS, &s)) != OK) {
+        (r = sys_privctl(child, fi_right ? PRIV_SET_FI_USER : PRIV_SET_USER, 0)) != OK) {
         sys_exit_proc(child);
         return r;
     }

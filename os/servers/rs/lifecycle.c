@@ -63,11 +63,14 @@ static void rp_free(struct rproc *rp)
     rp->flags = 0;
 }
 
-/* Send mask: "*" is everyone; otherwise the current priv ids of the named
- * services. The kernel grants symmetrically, so targets can answer. */
+/* Send mask: "*" is everyone, user processes (their two shared privs)
+ * included, so they may call the service; otherwise the current priv ids
+ * of the named services. The kernel grants symmetrically, so targets can
+ * answer and user processes can reach a "*" service again after it was
+ * restarted with a fresh priv. */
 static uint64_t ipc_mask(const char *ipc)
 {
-    if (!strcmp(ipc, "*")) return ~0ull & ~(1ull << USER_PRIV_ID);
+    if (!strcmp(ipc, "*")) return ~0ull;
     uint64_t mask = 0;
     char word[LABEL_MAX];
     while (*ipc) {
@@ -178,20 +181,29 @@ void reply_caller(struct rproc *rp, int result)
     rp->caller = NONE;
 }
 
-static void reap(struct rproc *rp)
+/* PM keeps the process tree, and only RS knows when a service instance
+ * ends: every path that ends one (or finds it gone) tells PM, or `ps`
+ * would go on listing the dead instance beside its successor. */
+void pm_forget(int ep)
+{
+    message pm = { .m_type = PM_SRV_EXIT };
+    pm.PM_PID = ep;
+    outbox_post(PM_PROC_EP, &pm);
+}
+
+/* End rp's current instance: the kernel process, then PM's entry. */
+void end_instance(struct rproc *rp)
 {
     if (rp->pub.endpoint == NONE) return;
     sys_exit_proc(rp->pub.endpoint);
-    message pm = { .m_type = PM_SRV_EXIT };
-    pm.PM_PID = rp->pub.endpoint;
-    outbox_post(PM_PROC_EP, &pm);
+    pm_forget(rp->pub.endpoint);
 }
 
 /* result: what a caller waiting on this service is told (OK for a
  * requested stop; the init's own failure code otherwise) */
 void bring_down(struct rproc *rp, const char *why, int result)
 {
-    reap(rp);
+    end_instance(rp);
     message m = { .m_type = DS_DELETE };
     strlcpy(m.DS_LABEL, rp->pub.label, LABEL_MAX);
     outbox_post(DS_PROC_EP, &m);
@@ -204,14 +216,14 @@ void bring_down(struct rproc *rp, const char *why, int result)
 static void schedule_restart(struct rproc *rp, const char *cause)
 {
     if (rp->tab->sys_flags & SF_NORESTART) {
-        reap(rp);
+        end_instance(rp);
         event("ev=reaped label=%s cause=%s", rp->pub.label, cause);
         rp_free(rp);
         return;
     }
     rp->crash_streak++;
     if (rp->crash_streak > MAX_RESTARTS) {
-        reap(rp);
+        end_instance(rp);
         rp->pub.endpoint = NONE;
         rp->pub.flags = (rp->pub.flags | RSF_GIVEN_UP) & ~RSF_ACTIVE;
         rp->flags = 0;
@@ -226,7 +238,7 @@ static void schedule_restart(struct rproc *rp, const char *cause)
         if (delay > BACKOFF_MAX) delay = BACKOFF_MAX;
     }
     if (rp->pub.policy == RS_POLICY_RESET) {
-        reap(rp);                 /* old endpoint dead at once */
+        end_instance(rp);                 /* old endpoint dead at once */
     }
     rp->flags = (rp->flags & RP_DYNAMIC) | RP_RESTART_DUE | RP_STOPPED;
     rp->pub.flags &= ~RSF_ACTIVE;
@@ -256,6 +268,7 @@ void do_restart(struct rproc *rp)
             /* the old process is gone: nothing to restart in place, so a
              * fresh instance (new endpoint) instead of retrying forever */
             event("ev=restart_fresh label=%s old_ep=%d why=%d", rp->pub.label, old, r);
+            pm_forget(old);
             rp->pub.endpoint = NONE;
             r = start_instance(rp, SEF_INIT_RESTART);
             rp->old_ep = old;

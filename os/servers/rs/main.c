@@ -16,6 +16,7 @@ static void handle_kernel_signals(void)
         if (rp) service_died(rp, map);
         else {
             int r = sys_exit_proc(ep);
+            pm_forget(ep);                 /* in case PM was told of it */
             event("ev=reaped ep=%d result=%d", ep, r);
         }
     }

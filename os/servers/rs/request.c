@@ -99,7 +99,7 @@ static int do_service(message *m)
     case RS_REFRESH:
         if (!(rp->pub.flags & RSF_ACTIVE)) return EBUSY;
         event("ev=service_%s label=%s", m->m_type == RS_RESTART ? "restart" : "refresh", rp->pub.label);
-        if (rp->pub.policy == RS_POLICY_RESET) sys_exit_proc(rp->pub.endpoint);
+        if (rp->pub.policy == RS_POLICY_RESET) end_instance(rp);
         else sys_stop(rp->pub.endpoint, 1);
         do_restart(rp);
         if (m->m_type == RS_REFRESH && (rp->flags & RP_INITIALIZING))

@@ -74,6 +74,8 @@ int  start_instance(struct rproc *rp, int type);
 void service_died(struct rproc *rp, uint32_t sigmap);
 void service_hung(struct rproc *rp);
 void bring_down(struct rproc *rp, const char *why, int result);
+void end_instance(struct rproc *rp);      /* its process and PM's entry */
+void pm_forget(int ep);                   /* PM_SRV_EXIT: ep left the tree */
 void init_done(struct rproc *rp, int result);
 void do_restart(struct rproc *rp);
 void publish(struct rproc *rp);

@@ -30,6 +30,9 @@ const struct rs_priv_entry rs_priv_table[] = {
     { "tty",  SRV_F, ALL,     "*",                    KC_TTY,  VM_CALL_INFO, 3, 8, SF_CORE | SF_SVC_MGR,    0, RS_POLICY_RESTART, 0 },
     { "kv",   SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESET, "kv2 kv3" },
     { "echo", SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESTART, 0 },
+    /* SF_USER: the kernel's shared user privilege, whose reach is RS and
+     * these core servers plus every service with ipc "*"; the columns
+     * here are not applied to it (os/kernel/main.c setup_user_priv) */
     { "init", 0,     SENDREC, "pm rs vm ds tty",      0,       0,            6, 8, SF_USER | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
     /* the experiment's scenario driver (os/commands/scenario): asks RS for
      * service changes, steps the fault table, sleeps on alarms, halts */
@@ -42,6 +45,8 @@ const struct rs_priv_entry rs_priv_table[] = {
     { "lonely", SRV_F, ALL, "ktest",           KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
     /* sends to PM and TTY but never takes their answers, once all is up */
     { "rude",   SRV_F, ALL, "pm tty",          KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
+    /* has PM start 30 user programs and checks they share INIT's priv */
+    { "crowd",  SRV_F, ALL, "pm",              KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
     { 0 },
 };
 
