@@ -97,3 +97,27 @@ def test_vm_has_every_mask_after_restart(live_os, restarts):
     con.run("vmmask echo")
     got = con.events("vm_mask", since=mark, label="echo")[-1]
     assert got.get("ep") == ep and got.int("mask") == services["echo"].int("vm") != 0
+
+
+
+@pytest.mark.parametrize("steps", [["refresh pm"], ["restart ds", "restart pm"]],
+                         ids=["pm-refreshed", "ds-then-pm"])
+def test_pm_keeps_the_service_pids(live_os, steps):
+    """A PM without its saved table (refreshed: a clean start; or restarted
+    after DS, which kept the table, restarted) takes its services from the
+    init data, with the pids RS shows."""
+    con = live_os()
+    before = _assert_pids_match_pm(con)
+    for step in steps:
+        mark = con.mark()
+        con.run(f"service {step}")
+        label = step.split()[1]
+        con.wait_event("init_result", since=mark, label=label, timeout=60)
+    assert con.events("pm_services", since=mark, **{"from": "init"})
+    after = _assert_pids_match_pm(con)
+    assert {k: s.get("pid") for k, s in after.items()} == {k: s.get("pid") for k, s in before.items()}
+    # a new process gets a pid no service has
+    mark = con.mark()
+    con.run("run wl kv 5")
+    spawn = con.wait_event("spawn", since=mark, name="wl")
+    assert spawn.int("pid") > max(s.int("pid") for s in after.values())

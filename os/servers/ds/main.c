@@ -178,23 +178,20 @@ static int init_fresh(int type, const struct sef_init_info *info)
 }
 
 /* Restart or update: DS cannot keep its own state in itself, so it gets
- * the label -> endpoint mappings back from RS's public table. Saved blobs
- * and subscriptions are lost with the old instance. */
+ * the label -> endpoint mappings back from RS's public table, in its init
+ * data. Saved blobs and subscriptions are lost with the old instance. */
 static int init_rebuild(int type, const struct sef_init_info *info)
 {
-    (void)info;
     ds_reset();
     int n = 0;
-    for (int idx = 0; idx < NR_PROCS; idx++) {
-        message q;
-        int r = rs_getpub(idx, &q);
-        if (r != OK) break;
-        if (!(q.PUB_FLAGS & RSF_IN_USE)) continue;
+    for (int idx = 0; idx < info->nr_pub; idx++) {
+        const struct rprocpub *p = &info->pub[idx];
+        if (!(p->flags & RSF_IN_USE)) continue;
         char label[LABEL_MAX];
-        if (!ds_label_ok(q.PUB_LABEL, label) || !ds_ep_ok(q.PUB_ENDPOINT)) continue;
+        if (!ds_label_ok(p->label, label) || !ds_ep_ok(p->endpoint)) continue;
         struct ds_entry *e = ds_find(label);
         if (!e && !(e = ds_alloc(label))) break;
-        ds_set_endpoint(e, q.PUB_ENDPOINT);
+        ds_set_endpoint(e, p->endpoint);
         n++;
     }
     event("ev=ds_rebuilt labels=%d type=%d", n, type);

@@ -15,7 +15,7 @@
  * leaves room for the next `run`. User processes together leave
  * PM_SERVICE_RESERVE slots to INIT, RS and every service RS may start. */
 #define PM_TREE_MAX        8
-#define PM_SERVICE_RESERVE 26      /* NR_SERVICES (os/servers/rs/rs.h) + INIT + RS */
+#define PM_SERVICE_RESERVE 26      /* NR_SERVICES (os/include/rspub.h) + INIT + RS */
 #define PM_USER_MAX        (NR_PM_PROCS - PM_SERVICE_RESERVE)
 #define PK_ROOT    1
 #define PK_SERVICE 2
