@@ -27,7 +27,8 @@ def test_ds_crash_then_kv_vm_pm_crash_keep_their_state(live_os):
     con.run("ps")
     procs_before = len(con.events("proc", since=m))
 
-    m = _crash(con, "ds", "service list")
+    m = _crash(con, "ds", "run wl kv 5")       # wl looks kv up in DS
+    con.wait_event("wl_done", since=m, timeout=60)   # that client is done too
     reb = con.wait_event("ds_rebuilt", since=m)
     assert reb.int("dropped") == 0 and reb.int("blobs") >= 3, reb.raw   # kv, vm, pm at least
     assert reb.int("subs") >= 1, reb.raw                                 # echo on kv
@@ -44,7 +45,7 @@ def test_ds_crash_then_kv_vm_pm_crash_keep_their_state(live_os):
     con.wait_event("echo_saw_change", since=m, label="kv", ep=new_kv, timeout=30)
 
     m = _crash(con, "vm", "free")
-    vm = con.wait_event("vm_restored", since=m)
+    vm = con.wait_event("vm_masks", since=m)
     assert vm.int("masks") > 0, vm.raw
     assert con.run("free").int("result") == 0
 

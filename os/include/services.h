@@ -22,11 +22,14 @@
 /* ---- SEF <-> RS (see os/lib/sef) ------------------------------------ */
 #define RS_BASE           0x200
 #define RS_INIT_HELLO     (RS_BASE + 0)  /* svc->RS sendrec; reply = init info */
+#define   INIT_PUB_ADDR     m.u[0]       /* request: buffer for RS's public table */
+#define   INIT_PUB_LEN      m.u[1]       /*   (struct rprocpub[], os/include/rspub.h) */
 #define   INIT_TYPE         m.i[0]       /* SEF_INIT_FRESH/LU/RESTART */
 #define   INIT_FLAGS        m.i[1]       /* SEF_DBG_* debug behaviour */
 #define   INIT_RESTARTS     m.i[2]
 #define   INIT_OLD_EP       m.i[3]
 #define   INIT_LABEL        m.l4.label   /* words 4..7 */
+#define   INIT_PUB_COUNT    m.i[8]       /* reply: entries RS copied into the buffer */
 #define RS_INIT_RESULT    (RS_BASE + 1)  /* svc->RS sendrec: i[0] = result */
 #define   INIT_RESULT       m.i[0]
 #define RS_LU_PREPARE     (RS_BASE + 2)  /* RS->svc sendnb */
@@ -37,6 +40,9 @@
 #define RS_LU_CANCEL      (RS_BASE + 4)  /* RS->svc sendnb: update aborted */
 #define RS_GCOV_DUMP      (RS_BASE + 6)  /* RS->svc sendnb: dump coverage counters */
 #define RS_GCOV           (RS_BASE + 0x16) /* `gcov`: everyone dumps coverage */
+#define RS_SRV_PID        (RS_BASE + 7)  /* PM->RS send, answering PM_SRV_START: */
+#define   SRV_PID_EP        m.i[0]       /*   the service's endpoint */
+#define   SRV_PID_PID       m.i[1]       /*   its pid, or a negative error */
 #define RS_GETPUB         (RS_BASE + 5)  /* any->RS: i[0] = index; reply entry */
 #define   PUB_INDEX         m.i[0]
 #define   PUB_ENDPOINT      m.i[1]
@@ -45,6 +51,7 @@
 #define   PUB_PERIOD        m.i[4]
 #define   PUB_POLICY        m.i[5]
 #define   PUB_PID           m.i[6]
+#define   PUB_VM_CALLS      m.u[7]
 #define   PUB_LABEL         m.l8.label   /* words 8..11 */
 
 /* ---- `service` requests to RS ------------------------------------------ */
@@ -96,7 +103,8 @@
 #define PM_KILL           (PM_BASE + 3)  /* i[0] pid, i[1] signal */
 #define PM_GETPID         (PM_BASE + 4)
 #define PM_TREE           (PM_BASE + 5)  /* PM prints the tree as events */
-#define PM_SRV_START      (PM_BASE + 6)  /* RS: service i[0] ep started (label) */
+#define PM_SRV_START      (PM_BASE + 6)  /* RS: service i[0] ep started (label); PM
+                                            answers with RS_SRV_PID */
 #define PM_SRV_EXIT       (PM_BASE + 7)  /* RS: service i[0] ep ended */
 #define   PM_PID            m.i[0]
 #define   PM_SIG            m.i[1]

@@ -7,6 +7,7 @@
 #define VICTIM_H
 #include "../lib/libc/libc.h"
 #include "../lib/libsys/syslib.h"
+#include "../lib/sef/sef.h"
 
 /* The pointer and its target are both volatile, so the store is a real
  * page fault, not one the compiler drops or turns into ud2. */
@@ -27,6 +28,21 @@ static inline int victim_may_inject(int ep)
     int n = 0;
     if (sys_getinfo(GET_PRIV, &s, sizeof s, ep, &n) != OK || n != 1) return 0;
     return (s.k_calls & KC_BIT(SYS_FI_CTL)) != 0;
+}
+
+/* What an init callback sees of the system through the init data: the
+ * entries in use, and DS's and RS's endpoint and pid (tests compare them
+ * with `service list` and `ps`). */
+static inline void victim_show_system(const struct sef_init_info *info)
+{
+    int used = 0;
+    for (int i = 0; i < info->nr_pub; i++) used += (info->pub[i].flags & RSF_IN_USE) != 0;
+    const struct rprocpub *ds = sef_pub_lookup(info, "ds"), *rs = sef_pub_lookup(info, "rs");
+    const struct rprocpub *me = sef_pub_lookup(info, info->label);
+    event("ev=init_pub label=%s type=%d entries=%d ds_ep=%d ds_pid=%d rs_ep=%d rs_pid=%d "
+          "self_ep=%d self_pid=%d", info->label, info->type, used,
+          ds ? ds->endpoint : NONE, ds ? ds->pid : -1, rs ? rs->endpoint : NONE,
+          rs ? rs->pid : -1, me ? me->endpoint : NONE, me ? me->pid : -1);
 }
 
 /* 1 if the arguments ask for a crash after every init. */

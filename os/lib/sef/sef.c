@@ -8,6 +8,7 @@
 #include "../../include/fi.h"
 
 static struct sef_init_info info;
+static struct rprocpub pubtab[NR_SERVICES];    /* RS copies the init data here */
 
 const struct sef_init_info *sef_init_info(void) { return &info; }
 
@@ -22,6 +23,8 @@ void sef_block_forever(void)
 int sef_startup(void)
 {
     message m = { .m_type = RS_INIT_HELLO };
+    m.INIT_PUB_ADDR = (uint32_t)pubtab;
+    m.INIT_PUB_LEN = sizeof pubtab;
     int r = ipc_sendrec(RS_PROC_EP, &m);
     if (r != OK || m.m_type != OK) {
         printf("SEF: no init from RS (%d/%d)\n", r, m.m_type);
@@ -32,6 +35,8 @@ int sef_startup(void)
     info.restarts = m.INIT_RESTARTS;
     info.old_endpoint = m.INIT_OLD_EP;
     strlcpy(info.label, m.INIT_LABEL, sizeof info.label);
+    info.pub = pubtab;
+    info.nr_pub = m.INIT_PUB_COUNT >= 0 && m.INIT_PUB_COUNT <= NR_SERVICES ? m.INIT_PUB_COUNT : 0;
 
     /* debug behaviours for tests of the init protocol itself */
     if (info.flags & SEF_DBG_INIT_CRASH) { volatile int *volatile p = 0; *p = 0xdead; }
@@ -45,6 +50,14 @@ int sef_startup(void)
     ipc_sendrec(RS_PROC_EP, &m);
     if (r != OK) sef_block_forever();      /* RS brings us down */
     return r;
+}
+
+const struct rprocpub *sef_pub_lookup(const struct sef_init_info *in, const char *label)
+{
+    for (int i = 0; i < in->nr_pub; i++)
+        if ((in->pub[i].flags & RSF_IN_USE) && !strncmp(in->pub[i].label, label, LABEL_MAX))
+            return &in->pub[i];
+    return 0;
 }
 
 int sef_receive(int src, message *m)

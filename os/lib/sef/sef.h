@@ -5,6 +5,7 @@
 #define SEF_H
 #include "../libsys/syslib.h"
 #include "../../include/services.h"
+#include "../../include/rspub.h"
 
 /* init types */
 #define SEF_INIT_FRESH    0
@@ -23,12 +24,18 @@
 #define SEF_LU_STATE_PROTOCOL_FREE 3
 #define SEF_LU_STATE_UNREACHABLE   5   /* debug: never reached -> timeout */
 
+/* What RS tells a starting instance. pub is RS's public table as it was
+ * when RS answered the hello (the init data): every service's label,
+ * endpoint, flags, pid and VM call mask, entry i being RS's slot i. It is
+ * a snapshot; later changes reach a service through DS, not here. */
 struct sef_init_info {
     int  type;
     int  restarts;
     int  old_endpoint;
     int  flags;
     char label[LABEL_MAX];
+    const struct rprocpub *pub;
+    int  nr_pub;                  /* entries in pub, free slots included */
 };
 
 typedef int  (*sef_cb_init_t)(int type, const struct sef_init_info *info);
@@ -70,6 +77,8 @@ int  sef_cb_lu_state_isvalid_standard(int state);
 int  sef_startup(void);                  /* blocks until init is done */
 int  sef_receive(int src, message *m);   /* only the service's own messages */
 const struct sef_init_info *sef_init_info(void);
+/* the in-use entry of the init data with this label, or 0 */
+const struct rprocpub *sef_pub_lookup(const struct sef_init_info *info, const char *label);
 /* Service-side helpers for state kept in DS across restarts/updates. */
 int  sef_state_save(const void *buf, uint32_t len);
 int  sef_state_restore(void *buf, uint32_t len);   /* bytes, or error */

@@ -21,7 +21,7 @@
 #define DS_CLIENT_SUBS  4    /* subscriptions of one user client */
 #define DS_USER_SUBS    16   /* subscriptions of all user clients */
 #define DS_USER_LABELS  8    /* labels that exist only because users asked */
-/* 24: NR_SERVICES, the size of RS's table (os/servers/rs/rs.h) */
+/* 24: NR_SERVICES, the size of RS's table (os/include/rspub.h) */
 _Static_assert(DS_MAX_LABELS - DS_USER_LABELS >= 24, "room for every RS service");
 _Static_assert(DS_USER_SUBS <= DS_MAX_SUBS / 2, "services keep most subscriptions");
 

@@ -171,20 +171,20 @@ static int do_retrieve(message *m)
     return OK;
 }
 
-/* Which endpoint each label names: RS's public table is the truth, for
- * every service whose init is done (RS publishes a label only then). */
-static int republish_from_rs(void)
+/* Which endpoint each label names: RS's public table, in the init data,
+ * is the truth, for every service whose init is done (RS publishes a
+ * label only then). */
+static int republish_from_rs(const struct sef_init_info *info)
 {
     int n = 0;
-    for (int idx = 0; idx < NR_PROCS; idx++) {
-        message q;
-        if (rs_getpub(idx, &q) != OK) break;
-        if (!(q.PUB_FLAGS & RSF_IN_USE) || !(q.PUB_FLAGS & RSF_ACTIVE)) continue;
+    for (int idx = 0; idx < info->nr_pub; idx++) {
+        const struct rprocpub *p = &info->pub[idx];
+        if (!(p->flags & RSF_IN_USE) || !(p->flags & RSF_ACTIVE)) continue;
         char label[LABEL_MAX];
-        if (!ds_label_ok(q.PUB_LABEL, label) || !ds_ep_ok(q.PUB_ENDPOINT)) continue;
+        if (!ds_label_ok(p->label, label) || !ds_ep_ok(p->endpoint)) continue;
         struct ds_entry *e = ds_find(label);
         if (!e && !(e = ds_alloc(label))) break;
-        ds_set_endpoint(e, q.PUB_ENDPOINT);
+        ds_set_endpoint(e, p->endpoint);
         n++;
     }
     return n;
@@ -194,9 +194,8 @@ static int republish_from_rs(void)
  * subscriptions, but the labels of the services already running. */
 static int init_fresh(int type, const struct sef_init_info *info)
 {
-    (void)info;
     ds_reset();
-    int n = republish_from_rs();
+    int n = republish_from_rs(info);
     if (n) event("ev=ds_rebuilt labels=%d type=%d kept=0 blobs=0 subs=0 dropped=0 dropped_subs=0",
                  n, type);
     return OK;
@@ -208,11 +207,10 @@ static int init_fresh(int type, const struct sef_init_info *info)
  * (DS started afresh in a new process), only the endpoints come back. */
 static int init_rebuild(int type, const struct sef_init_info *info)
 {
-    (void)info;
     int bad_entries, bad_subs;
     int kept = keep_check(&bad_entries, &bad_subs);
     if (kept < 0) ds_reset();
-    int n = republish_from_rs();
+    int n = republish_from_rs(info);
     int blobs = 0;
     for (int i = 0; i < DS_MAX_LABELS; i++) {
         struct ds_entry *e = ds_entry_at(i);

@@ -60,7 +60,8 @@ static void kv_changed(void)
 
 static int init_fresh(int type, const struct sef_init_info *info)
 {
-    (void)type; (void)info;
+    (void)type;
+    victim_show_system(info);
     memset(&st, 0, sizeof st);
     st.magic = ECHO_MAGIC;
     (void)sef_state_save(&st, sizeof st);   /* drop an older instance's count */
@@ -69,7 +70,7 @@ static int init_fresh(int type, const struct sef_init_info *info)
 
 static int init_restore(int type, const struct sef_init_info *info)
 {
-    (void)info;
+    victim_show_system(info);
     int r = sef_state_restore(&st, sizeof st);
     if (r != (int)sizeof st || st.magic != ECHO_MAGIC || st.served < 0) {
         if (r != ENOENT) event("ev=echo_restore_failed err=%d type=%d", r < 0 ? r : EINVAL, type);

@@ -55,7 +55,7 @@ static int do_stats(message *m)
 
 static int init_fresh(int type, const struct sef_init_info *info)
 {
-    (void)info;
+    victim_show_system(info);
     init_type = type;
     kv_clear();
     /* overwrite a table an earlier instance of this label left in DS, so
@@ -72,7 +72,7 @@ static int init_fresh(int type, const struct sef_init_info *info)
  * sees the loss. */
 static int init_restore(int type, const struct sef_init_info *info)
 {
-    (void)info;
+    victim_show_system(info);
     init_type = type;
     char found[5] = "";
     kv_clear();

@@ -1,16 +1,17 @@
 /* main.c - PM, the process manager: keeps the process tree (INIT pid 0,
  * RS pid 1, services under RS, user processes under whoever started them),
- * starts and reaps user processes and answers wait and kill. RS tells PM
- * about services; PM does not answer RS (RS never waits on a service). */
+ * starts and reaps user processes and answers wait and kill. The services
+ * come from RS (services.c); PM tells RS their pids. */
 #include "pm.h"
 
 int pm_try_wait(struct pmproc *parent, int pid);
 
 static int init_fresh(int type, const struct sef_init_info *info)
 {
-    (void)type; (void)info;
+    (void)type;
     pm_add(PK_ROOT, MAKE_EP(0, INIT_PROC_NR), -1, "init");   /* pid 0 */
     pm_add(PK_SERVICE, RS_PROC_EP, 0, "rs");                 /* pid 1 */
+    pm_sync_services(info);                  /* the boot services, in RS's order */
     return OK;
 }
 
@@ -44,19 +45,8 @@ static int may_signal(const struct pmproc *caller, const struct pmproc *p)
 static int handle(message *m, struct pmproc *caller)
 {
     switch (m->m_type) {
-    case PM_SRV_START: {
-        if (m->m_source != RS_PROC_EP) return EPERM;
-        m->PM_NAME[LABEL_MAX - 1] = 0;
-        struct pmproc *p = pm_by_ep(m->PM_PID);
-        if (!p && !pm_add(PK_SERVICE, m->PM_PID, 1, m->PM_NAME)) return ENOSPC;
-        return EDONTREPLY;
-    }
-    case PM_SRV_EXIT: {
-        if (m->m_source != RS_PROC_EP) return EPERM;
-        struct pmproc *p = pm_by_ep(m->PM_PID);
-        if (p && p->kind == PK_SERVICE) p->in_use = 0;
-        return EDONTREPLY;
-    }
+    case PM_SRV_START: return pm_srv_start(m);
+    case PM_SRV_EXIT:  return pm_srv_exit(m);
     case PM_SPAWN:
         m->PM_NAME[LABEL_MAX - 1] = 0;
         m->PM_ARGS[PM_ARGS_MAX - 1] = 0;
@@ -91,6 +81,7 @@ static int init_restore(int type, const struct sef_init_info *info)
     int n = pm_restore();
     event("ev=pm_restored procs=%d type=%d", n, type);
     if (n <= 0) return init_fresh(type, info);     /* nothing usable: start over */
+    pm_sync_services(info);      /* what RS started or ended while PM was away */
     return OK;
 }
 
@@ -114,7 +105,7 @@ int main(void)
         }
         FI_POINT("pm.request");
         int r = handle(&m, pm_by_ep(m.m_source));
-        if (m.m_type != PM_TREE && m.m_type != PM_GETPID) pm_save();
+        if (m.m_type != PM_TREE && m.m_type != PM_GETPID && m.m_type != PM_SRV_START) pm_save();
         if (r == EDONTREPLY) continue;
         /* non-blocking (blocking only to RS, which takes answers in its
          * loop): a caller that sent without waiting for the answer loses

@@ -15,7 +15,7 @@
  * leaves room for the next `run`. User processes together leave
  * PM_SERVICE_RESERVE slots to INIT, RS and every service RS may start. */
 #define PM_TREE_MAX        8
-#define PM_SERVICE_RESERVE 26      /* NR_SERVICES (os/servers/rs/rs.h) + INIT + RS */
+#define PM_SERVICE_RESERVE 26      /* NR_SERVICES (os/include/rspub.h) + INIT + RS */
 #define PM_USER_MAX        (NR_PM_PROCS - PM_SERVICE_RESERVE)
 #define PK_ROOT    1
 #define PK_SERVICE 2
@@ -33,6 +33,13 @@ extern struct pmproc pmtab[NR_PM_PROCS];
 struct pmproc *pm_by_ep(int ep);
 struct pmproc *pm_by_pid(int pid);
 struct pmproc *pm_add(int kind, int ep, int ppid, const char *name);
+/* with this pid if it is free (pid >= 0), else the next one */
+struct pmproc *pm_add_as(int kind, int ep, int ppid, const char *name, int pid);
+void pm_pids_above(int pid);     /* new pids from now on are above pid */
+/* services.c */
+void pm_sync_services(const struct sef_init_info *info);
+int  pm_srv_start(message *m);
+int  pm_srv_exit(message *m);
 int  pm_spawn(struct pmproc *parent, const char *name, const char *args);
 void pm_child_ended(struct pmproc *p, int status);
 void pm_reap_signals(void);

@@ -57,15 +57,27 @@ int pm_count_user(int tree)
     return n;
 }
 
+void pm_pids_above(int pid)
+{
+    if (pid >= next_pid) next_pid = pid + 1;
+}
+
 struct pmproc *pm_add(int kind, int ep, int ppid, const char *name)
 {
+    return pm_add_as(kind, ep, ppid, name, -1);
+}
+
+struct pmproc *pm_add_as(int kind, int ep, int ppid, const char *name, int pid)
+{
+    if (pid >= 0 && pm_by_pid(pid)) pid = -1;      /* taken: a pid is never shared */
     for (int i = 0; i < NR_PM_PROCS; i++) {
         struct pmproc *p = &pmtab[i];
         if (p->in_use) continue;
         memset(p, 0, sizeof *p);
         p->in_use = 1;
         p->kind = kind;
-        p->pid = next_pid++;
+        p->pid = pid >= 0 ? pid : next_pid++;
+        pm_pids_above(p->pid);
         p->ppid = ppid;
         p->ep = ep;
         p->wait_for = -2;

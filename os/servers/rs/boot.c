@@ -4,7 +4,6 @@
  * the next one starts; a boot service whose init fails or times out is
  * fatal. */
 #include "rs.h"
-#include "outbox.h"
 #include "../../include/layout.h"
 
 int booting = 1;
@@ -23,15 +22,15 @@ static int dbg_flags_from(const char *args)
 
 static void prepare(const struct boot_image_entry *b, const struct rs_priv_entry *e)
 {
-    struct rproc *rp = rp_alloc(b->name);
+    struct rproc *rp = rp_alloc(e);
     if (!rp) rs_panic("process table full", b->name);
-    rp->tab = e;
     rp->proc_nr = b->proc_nr;
     rp->pub.endpoint = b->endpoint;
     rp->pub.flags |= RSF_BOOT;
     rp->pub.policy = e->policy;
     rp->pub.period = e->period == 0 ? def_period : e->period < 0 ? 0 : e->period;
     rp->dbg_flags = dbg_flags_from(b->args);
+    pm_expect(rp);
     strlcpy(rp->args, b->args, sizeof rp->args);
     if ((rp->img = image_load(b->name)) < 0) rs_panic("cannot copy executable of", b->name);
 
@@ -47,14 +46,14 @@ static void prepare(const struct boot_image_entry *b, const struct rs_priv_entry
  * one), so nothing of prepare() applies but the executable copy. */
 static void prepare_self(const struct boot_image_entry *b, const struct rs_priv_entry *e)
 {
-    struct rproc *rp = rp_alloc(b->name);
+    struct rproc *rp = rp_alloc(e);
     if (!rp) rs_panic("process table full", b->name);
-    rp->tab = e;
     rp->proc_nr = b->proc_nr;
     rp->pub.endpoint = b->endpoint;
     rp->pub.flags |= RSF_BOOT | RSF_ACTIVE;
     rp->pub.policy = e->policy;
     rp->pub.period = 0;
+    pm_expect(rp);
     strlcpy(rp->args, b->args, sizeof rp->args);
     if ((rp->img = image_load(b->name)) < 0) rs_panic("cannot copy executable of", b->name);
 }
@@ -163,15 +162,6 @@ void boot_services(void)
             rs_panic("cannot allow", rp->pub.label);
         if (rp->tab->sys_flags & SF_SYNCH_BOOT)
             while (rp->flags & RP_INITIALIZING) rs_loop_once();
-        /* VM and PM learn about the boot services once they run */
-        message vm = { .m_type = VM_SET_MASK };
-        vm.m.i[0] = rp->pub.endpoint;
-        vm.m.u[1] = rp->tab->vm_calls;
-        outbox_post(VM_PROC_EP, &vm);
-        message pm = { .m_type = PM_SRV_START };
-        pm.PM_PID = rp->pub.endpoint;
-        strlcpy(pm.PM_NAME, rp->pub.label, LABEL_MAX);
-        outbox_post(PM_PROC_EP, &pm);
     }
     for (;;) {
         int waiting = 0;

@@ -40,15 +40,19 @@ struct rproc *rp_by_label(const char *label)
     return 0;
 }
 
-struct rproc *rp_alloc(const char *label)
+struct rproc *rp_alloc(const struct rs_priv_entry *e)
 {
     for (int i = 0; i < NR_SERVICES; i++) {
         struct rproc *rp = &rproc[i];
         if (rp->pub.flags & RSF_IN_USE) continue;
         memset(rp, 0, sizeof *rp);
-        strlcpy(rp->pub.label, label, LABEL_MAX);
+        rp->tab = e;
+        strlcpy(rp->pub.label, e->label, LABEL_MAX);
         rp->pub.flags = RSF_IN_USE;
         rp->pub.endpoint = NONE;
+        rp->pub.pid = -1;
+        rp->pub.vm_calls = e->vm_calls;
+        rp->pid_ep = NONE;
         rp->proc_nr = -1;
         rp->caller = NONE;
         rp->next_img = -1;
@@ -107,7 +111,8 @@ int rp_spec(struct rproc *rp, priv_spec_t *s, int slot)
     return OK;
 }
 
-/* Give a loaded (NO_PRIV) process its privileges, tell VM and PM. */
+/* Give a loaded (NO_PRIV) process its privileges, tell VM and PM (which
+ * answers with its pid). */
 static int configure(struct rproc *rp, int ep)
 {
     int r;
@@ -119,14 +124,13 @@ static int configure(struct rproc *rp, int ep)
         r = sys_privctl(ep, PRIV_SET_SYS, &s);
     }
     if (r != OK) return r;
+    /* a running VM learns the mask now; a VM that starts later finds it
+     * in its init data (the public table) */
     message vm = { .m_type = VM_SET_MASK };
     vm.m.i[0] = ep;
-    vm.m.u[1] = rp->tab->vm_calls;
+    vm.m.u[1] = rp->pub.vm_calls;
     outbox_post(VM_PROC_EP, &vm);
-    message pm = { .m_type = PM_SRV_START };
-    pm.PM_PID = ep;
-    strlcpy(pm.PM_NAME, rp->pub.label, LABEL_MAX);
-    outbox_post(PM_PROC_EP, &pm);
+    pm_started(rp, ep);
     return OK;
 }
 
@@ -196,7 +200,7 @@ void end_instance(struct rproc *rp)
 {
     if (rp->pub.endpoint == NONE) return;
     sys_exit_proc(rp->pub.endpoint);
-    pm_forget(rp->pub.endpoint);
+    pm_ended(rp);
 }
 
 /* result: what a caller waiting on this service is told (OK for a
@@ -268,7 +272,7 @@ void do_restart(struct rproc *rp)
             /* the old process is gone: nothing to restart in place, so a
              * fresh instance (new endpoint) instead of retrying forever */
             event("ev=restart_fresh label=%s old_ep=%d why=%d", rp->pub.label, old, r);
-            pm_forget(old);
+            pm_ended(rp);                /* PM forgets the old process too */
             rp->pub.endpoint = NONE;
             r = start_instance(rp, SEF_INIT_RESTART);
             rp->old_ep = old;

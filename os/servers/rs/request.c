@@ -16,15 +16,25 @@ static void reply(int dst, message *m, int result)
     ipc_sendnb(dst, m);     /* the caller waits in sendrec: never blocks */
 }
 
+/* The answer carries the init type and who the service is; its buffer gets
+ * the public table (pubtab.c). A buffer RS cannot write is the service's
+ * fault: it is told EFAULT, and its init never finishes. */
 static void do_hello(struct rproc *rp, message *m)
 {
     if (!rp || !(rp->flags & RP_INITIALIZING)) { reply(m->m_source, m, EPERM); return; }
+    int n = pub_copy_out(m->m_source, m->INIT_PUB_ADDR, m->INIT_PUB_LEN);
+    if (n < 0) {
+        event("ev=init_data_failed label=%s ep=%d err=%d", rp->pub.label, m->m_source, n);
+        reply(m->m_source, m, EFAULT);
+        return;
+    }
     memset(&m->m, 0, sizeof m->m);
     m->INIT_TYPE = rp->init_type;
     m->INIT_FLAGS = rp->dbg_flags;
     m->INIT_RESTARTS = rp->pub.restarts;
     m->INIT_OLD_EP = rp->old_ep;
     strlcpy(m->INIT_LABEL, rp->pub.label, LABEL_MAX);
+    m->INIT_PUB_COUNT = n;
     rp->dbg_flags = 0;           /* debug behaviour is for one init only */
     reply(m->m_source, m, OK);
 }
@@ -41,6 +51,8 @@ static void do_getpub(message *m)
     m->PUB_RESTARTS = p->restarts;
     m->PUB_PERIOD = p->period;
     m->PUB_POLICY = p->policy;
+    m->PUB_PID = p->pid;
+    m->PUB_VM_CALLS = p->vm_calls;
     strlcpy(m->PUB_LABEL, p->label, LABEL_MAX);
     reply(src, m, OK);
 }
@@ -53,9 +65,8 @@ static int do_up(message *m)
     if (!e || (e->sys_flags & SF_USER)) return ENOENT;
     int img = image_load(label);
     if (img < 0) return img;
-    struct rproc *rp = rp_alloc(label);
+    struct rproc *rp = rp_alloc(e);
     if (!rp) return ENOSPC;
-    rp->tab = e;
     rp->img = img;
     rp->flags |= RP_DYNAMIC;
     rp->pub.policy = m->SRV_POLICY >= 0 ? m->SRV_POLICY : e->policy;
@@ -78,9 +89,9 @@ static int do_service(message *m)
         for (int i = 0; i < NR_SERVICES; i++) {
             struct rprocpub *p = &rproc[i].pub;
             if (!(p->flags & RSF_IN_USE)) continue;
-            event("ev=service label=%s ep=%d restarts=%d flags=0x%x policy=%s period=%d",
-                  p->label, p->endpoint, p->restarts, p->flags,
-                  p->policy == RS_POLICY_RESET ? "reset" : "restart", p->period);
+            event("ev=service label=%s ep=%d pid=%d restarts=%d flags=0x%x policy=%s period=%d vm=0x%x",
+                  p->label, p->endpoint, p->pid, p->restarts, p->flags,
+                  p->policy == RS_POLICY_RESET ? "reset" : "restart", p->period, p->vm_calls);
         }
         return OK;
     }
@@ -191,6 +202,7 @@ void do_request(message *m)
         lu_ready(rp, m);
         return;
     case RS_GETPUB: do_getpub(m); return;
+    case RS_SRV_PID: pid_answer(m); return;
     case RS_GCOV: {
         if (!may_command(rp, m)) {
             event("ev=rs_refused req=gcov by=%d", src);

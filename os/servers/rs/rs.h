@@ -1,15 +1,16 @@
 /* rs.h - the Reincarnation Server's process table and its parts. Each
- * service has a public part (label, endpoint, flags, restarts, policy)
- * anyone may read with RS_GETPUB, and a private part (timers, executable
- * copy, pending work) only RS uses. */
+ * service has a public part (struct rprocpub, os/include/rspub.h: label,
+ * endpoint, flags, restarts, policy, pid, VM call mask) that every starting
+ * service gets as init data and anyone may read with RS_GETPUB, and a
+ * private part (timers, executable copy, pending work) only RS uses. */
 #ifndef RS_H
 #define RS_H
 #include "table.h"
 #include "../../lib/libc/libc.h"
 #include "../../lib/sef/sef.h"
 #include "../../include/fi.h"
+#include "../../include/rspub.h"
 
-#define NR_SERVICES    24
 #define RS_TICK        5       /* RS wakes every 5 clock ticks (50 ms) */
 #define DEF_PERIOD     20      /* heartbeat period (ticks), unless RS's boot args say period=N */
 extern int def_period;
@@ -18,16 +19,6 @@ extern int def_period;
 #define BACKOFF_MAX    320
 #define MAX_RESTARTS   6       /* crashes in a row before RS gives up */
 #define STABLE_TICKS   500     /* up this long: the crash streak is over */
-
-struct rprocpub {
-    char label[LABEL_MAX];
-    int  endpoint;
-    int  flags;        /* RSF_* */
-    int  restarts;
-    int  period;
-    int  policy;
-    int  pid;
-};
 
 /* private state */
 #define RP_INITIALIZING 0x01   /* waiting for the init result */
@@ -51,6 +42,7 @@ struct rproc {
     uint32_t init_deadline, ping_sent, next_ping, restart_at, up_since;
     uint32_t lu_deadline;
     int      lu_state, crash_streak, backoff;
+    int      pid_ep;             /* the instance PM knows (and tells the pid of), or NONE */
     int      caller;             /* who waits for a reply (service up/update) */
     int      caller_req;
 };
@@ -68,7 +60,7 @@ int  image_provides(int img, const char *label);
 struct rproc *rp_by_ep(int ep);
 int  waiting_on_rs(int ep);
 struct rproc *rp_by_label(const char *label);
-struct rproc *rp_alloc(const char *label);
+struct rproc *rp_alloc(const struct rs_priv_entry *e);
 int  rp_spec(struct rproc *rp, priv_spec_t *s, int static_id);
 int  start_instance(struct rproc *rp, int type);
 void service_died(struct rproc *rp, uint32_t sigmap);
@@ -81,6 +73,15 @@ void do_restart(struct rproc *rp);
 void publish(struct rproc *rp);
 void reply_caller(struct rproc *rp, int result);
 void rs_panic(const char *why, const char *who) __attribute__((noreturn));
+
+/* pids.c: PM's pid of every instance, in the public table */
+void pm_started(struct rproc *rp, int ep);
+void pm_ended(struct rproc *rp);
+void pm_expect(struct rproc *rp);
+void pid_answer(message *m);
+
+/* pubtab.c: the init data */
+int  pub_copy_out(int ep, uint32_t addr, uint32_t len);
 
 /* boot.c */
 void boot_services(void);

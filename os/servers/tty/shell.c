@@ -44,6 +44,27 @@ static int cmd_run(int argc, char **argv)
     return r < 0 ? r : OK;
 }
 
+/* `vmmask LABEL`: the VM call mask VM holds for the service's current
+ * endpoint (found in DS; RS is not published there). */
+static int cmd_vmmask(int argc, char **argv)
+{
+    if (argc < 2) { printf("usage: vmmask LABEL\n"); return EINVAL; }
+    int ep = RS_PROC_EP;
+    if (strcmp(argv[1], "rs")) {
+        ep = sef_lookup(argv[1]);
+        if (ep < 0) { printf("vmmask: no service %s\n", argv[1]); return ep; }
+    }
+    message m = { .m_type = VM_GET_MASK };
+    m.m.i[0] = ep;
+    int r = ipc_sendrec(VM_PROC_EP, &m);
+    if (r == OK) r = m.m_type;
+    if (r == OK) {
+        printf("%s (ep %d): VM call mask 0x%x\n", argv[1], ep, m.m.u[1]);
+        event("ev=vm_mask label=%s ep=%d mask=0x%x", argv[1], ep, m.m.u[1]);
+    }
+    return r;
+}
+
 void shell_line(char *line)
 {
     char *argv[16];
@@ -71,6 +92,7 @@ void shell_line(char *line)
             event("ev=vm_info total=%u free=%u", m.m.u[0], m.m.u[1]);
         }
     }
+    else if (!strcmp(argv[0], "vmmask")) r = cmd_vmmask(argc, argv);
     else if (!strcmp(argv[0], "gcov")) {
         message m = { .m_type = RS_GCOV };
         r = ipc_sendrec(RS_PROC_EP, &m);
@@ -92,6 +114,7 @@ void shell_line(char *line)
                "  ps                      print the process tree\n"
                "  kill PID [SIGNAL]       end a user process\n"
                "  free                    memory, as VM sees it\n"
+               "  vmmask LABEL            the VM call mask VM holds for a service\n"
                "  gcov                    dump coverage counters (coverage build)\n"
                "  halt                    stop the machine\n");
         r = OK;

@@ -1,8 +1,10 @@
 /* main.c - VM: memory information and the VM call mask of every process.
- * There is one mask format for boot and dynamic services alike: RS sends
- * each service's mask with VM_SET_MASK, and VM checks it on every call.
- * The masks are saved in DS after each change so a restarted or updated
- * VM does not forget who may do what. */
+ * There is one mask format for boot and dynamic services alike. VM keeps
+ * no state of its own to save: every init (fresh, restart, live update)
+ * rebuilds all masks from the init data, RS's public table, where each
+ * service's entry carries its mask; RS sends VM_SET_MASK for an instance
+ * it starts later. So VM needs DS for nothing, and a VM restart after DS
+ * lost everything still knows who may do what. */
 #include "../../include/fi.h"
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
@@ -10,15 +12,10 @@
 SEF_PROVIDES("vm");
 
 #define PAGE_BYTES 4096u
-#define VM_STATE_MAGIC 0x564d4d31u   /* "VMM1" */
 
 /* Indexed by slot; the endpoint is kept so a mask never outlives the
  * process it was given to (a new generation in the slot has none). */
-static struct vm_state {
-    uint32_t magic;
-    struct { int32_t ep; uint32_t mask; } proc[NR_PROCS];
-} st;
-static int dirty;     /* masks changed since the last successful save */
+static struct { int32_t ep; uint32_t mask; } masks[NR_PROCS];
 
 static int slot_of(int ep)
 {
@@ -30,36 +27,24 @@ static int slot_of(int ep)
 static uint32_t mask_of(int ep)
 {
     int slot = slot_of(ep);
-    return slot >= 0 && st.proc[slot].ep == ep ? st.proc[slot].mask : 0;
+    return slot >= 0 && masks[slot].ep == ep ? masks[slot].mask : 0;
 }
 
-static void clear_state(void)
+static int set_mask(int ep, uint32_t mask)
 {
-    memset(&st, 0, sizeof st);
-    st.magic = VM_STATE_MAGIC;
-    for (int i = 0; i < NR_PROCS; i++) st.proc[i].ep = NONE;
+    int slot = slot_of(ep);
+    if (slot < 0) return EINVAL;
+    masks[slot].ep = ep;
+    masks[slot].mask = mask;
+    return OK;
 }
 
 static int do_set_mask(message *m)
 {
     if (m->m_source != RS_PROC_EP) return EPERM;
-    int slot = slot_of(m->m.i[0]);
-    if (slot < 0) return EINVAL;
-    st.proc[slot].ep = m->m.i[0];
-    st.proc[slot].mask = m->m.u[1];
-    dirty = 1;
-    return OK;
-}
-
-/* VM's label may not be published yet while RS sets the boot masks: DS
- * then refuses the save (EPERM), and it is tried again after every later
- * request until it succeeds. */
-static void save_if_dirty(void)
-{
-    if (!dirty) return;
-    int r = sef_state_save(&st, sizeof st);
-    if (r == OK) dirty = 0;
-    else if (r != EPERM) event("ev=vm_save_failed err=%d", r);
+    int r = set_mask(m->m.i[0], m->m.u[1]);
+    if (r == OK) event("ev=vm_mask_set ep=%d mask=0x%x", m->m.i[0], m->m.u[1]);
+    return r;
 }
 
 static int do_get_mask(message *m)
@@ -81,41 +66,25 @@ static int do_info(message *m)
     return OK;
 }
 
-static int init_fresh(int type, const struct sef_init_info *info)
+/* Every init type: the masks of every service RS has a process for. */
+static int init_from_rs(int type, const struct sef_init_info *info)
 {
-    (void)type; (void)info;
-    clear_state();
-    return OK;
-}
-
-static int init_restore(int type, const struct sef_init_info *info)
-{
-    (void)info;
-    clear_state();
-    int r = sef_state_restore(&st, sizeof st);
+    static const char *types[] = { "fresh", "lu", "restart" };
+    for (int i = 0; i < NR_PROCS; i++) { masks[i].ep = NONE; masks[i].mask = 0; }
     int n = 0;
-    if (r != (int)sizeof st || st.magic != VM_STATE_MAGIC) {
-        /* nothing usable: RS must send the masks again */
-        clear_state();
-        event("ev=vm_restored masks=0 type=%d err=%d", type, r < 0 ? r : EINVAL);
-        return OK;
+    for (int i = 0; i < info->nr_pub; i++) {
+        const struct rprocpub *p = &info->pub[i];
+        if ((p->flags & RSF_IN_USE) && set_mask(p->endpoint, p->vm_calls) == OK) n++;
     }
-    for (int i = 0; i < NR_PROCS; i++) if (st.proc[i].ep != NONE) n++;
-    event("ev=vm_restored masks=%d type=%d", n, type);
-    return OK;
-}
-
-static int lu_prepare(int state)
-{
-    (void)state;
-    dirty = 1;
-    save_if_dirty();
-    return dirty ? EAGAIN : OK;    /* not ready until the masks are safe */
+    event("ev=vm_masks masks=%d entries=%d type=%s", n, info->nr_pub,
+          type >= 0 && type <= 2 ? types[type] : "?");
+    return n > 0 ? OK : EINVAL;       /* no table: VM could serve no one */
 }
 
 int main(void)
 {
-    sef_setcb_stateful(init_fresh, init_restore, lu_prepare);
+    /* nothing to carry over an update or restart: prepare is always ready */
+    sef_setcb_stateful(init_from_rs, init_from_rs, sef_cb_lu_prepare_always_ready);
     sef_startup();
 
     for (;;) {
@@ -131,6 +100,5 @@ int main(void)
         default:          r = ENOSYS; break;
         }
         sef_reply(&m, r);
-        save_if_dirty();
     }
 }
