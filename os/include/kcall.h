@@ -18,7 +18,7 @@
 #define SYS_ABORT     9   /* shut the machine down with a status */
 #define SYS_FORK      10  /* copy a process into a new slot */
 #define SYS_EXEC      11  /* load an ELF image into a process */
-#define SYS_UNUSED12  12
+#define SYS_GROW      12  /* map zeroed pages at the end of the caller's heap */
 #define SYS_STOP      13  /* stop / resume a process (RTS_PROC_STOP) */
 #define SYS_SERIAL    14  /* console input: register for it, read it */
 #define SYS_FI_CTL    15  /* arm / disarm faults in the control table */
@@ -111,6 +111,11 @@
 #define   SER_READ      2     /* copy buffered input: reply SER_LEN bytes */
 #define SER_ADDR     m.u[1]
 #define SER_LEN      m.u[2]
+
+/* SYS_GROW: GROW_BYTES more (page-rounded) at the heap's end; reply
+ * GROW_ADDR, where they start (HEAP_BASE in layout.h) */
+#define GROW_BYTES   m.u[0]
+#define GROW_ADDR    m.u[1]
 
 /* SYS_FI_CTL: FI_OP in, slot spec (struct fi_slot) at FI_ADDR */
 #define FI_OP        m.i[0]

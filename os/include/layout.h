@@ -11,6 +11,10 @@
 /* First page of every program: counters the crt0 bumps, at a fixed
  * address so RS (or the host) can read them without symbols. */
 #define USER_INFO_ADDR  USER_BASE
+/* A process's heap, grown page by page with SYS_GROW (RS keeps its
+ * copies of executables there, taking memory as it needs it). */
+#define HEAP_BASE       0x70000000u
+#define HEAP_SIZE       0x20000000u
 /* Memory a process keeps when its image is replaced in place (a restart
  * or live update of a restart-policy service): a program's section .keep
  * is linked here, and exec moves these pages into the new image instead of

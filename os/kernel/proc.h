@@ -54,6 +54,7 @@ struct proc {
     uint32_t dispatches, user_ticks;
     int      boot_module;      /* -1 if not from the boot image */
     int      creator;          /* who forked it: controls it until it has a manager */
+    uint32_t heap_top;         /* bytes of heap mapped at HEAP_BASE (SYS_GROW) */
     char     name[PROC_NAME_LEN];
 };
 

@@ -42,6 +42,7 @@ int do_fork(struct proc *caller, message *m)
         child->rts = RTS_PROC_STOP;     /* the parent's manager resumes it */
     }
     child->creator = caller->endpoint;
+    child->heap_top = (m->FORK_FLAGS & FORK_BLANK) ? 0 : parent->heap_top;
     m->FORK_CHILD = child->endpoint;
     kevent("ev=fork parent=%s child_ep=%d", parent->name, child->endpoint);
     return OK;
@@ -52,6 +53,20 @@ static int user_reader(void *ctx, uint32_t off, void *buf, uint32_t len)
 {
     struct user_img *u = ctx;
     return copy_from_user(u->p, u->base + off, buf, len) == OK ? OK : EFAULT;
+}
+
+/* More heap for the caller: zeroed pages mapped at its heap's end. The
+ * kernel call mask says who may (RS); the heap's size bounds how much. */
+int do_grow(struct proc *caller, message *m)
+{
+    uint32_t len = (m->GROW_BYTES + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    if (len == 0 || m->GROW_BYTES > HEAP_SIZE || caller->heap_top > HEAP_SIZE - len) return ENOMEM;
+    if (frames_free() < len / PAGE_SIZE + 2) return ENOMEM;   /* + page tables */
+    int r = pdir_alloc_range(caller->pdir, HEAP_BASE + caller->heap_top, len, PTE_U | PTE_W);
+    if (r != OK) return r;                   /* what was mapped stays, reused next time */
+    m->GROW_ADDR = HEAP_BASE + caller->heap_top;
+    caller->heap_top += len;
+    return OK;
 }
 
 /* Replace a process's image. It loses any IPC it was blocked in (a
@@ -87,6 +102,7 @@ int do_exec(struct proc *caller, message *m)
     if (kept) kevent("ev=exec_keep proc=%s ep=%d pages=%d", p->name, p->endpoint, kept);
     pdir_free(p->pdir);
     p->pdir = pd;
+    p->heap_top = 0;                  /* the old heap went with the old image */
     memset(&p->regs, 0, sizeof p->regs);
     p->regs.eip = entry;
     p->regs.esp = esp;

@@ -10,7 +10,7 @@ static const kcall_handler handlers[NR_SYS_CALLS] = {
     [SYS_GETKSIG] = do_getksig, [SYS_VIRCOPY] = do_vircopy,
     [SYS_SETALARM] = do_setalarm, [SYS_TIMES] = do_times,
     [SYS_GETINFO] = do_getinfo, [SYS_DIAGCTL] = do_diagctl,
-    [SYS_ABORT] = do_abort, [SYS_FORK] = do_fork, [SYS_EXEC] = do_exec,
+    [SYS_ABORT] = do_abort, [SYS_FORK] = do_fork, [SYS_EXEC] = do_exec, [SYS_GROW] = do_grow,
     [SYS_STOP] = do_stop, [SYS_SERIAL] = do_serial,
     [SYS_FI_CTL] = do_fi_ctl, [SYS_FI_FIRE] = do_fi_fire, [SYS_GCOV] = do_gcov,
 };

@@ -18,6 +18,7 @@ int do_diagctl(struct proc *caller, message *m);
 int do_abort(struct proc *caller, message *m);
 int do_fork(struct proc *caller, message *m);
 int do_exec(struct proc *caller, message *m);
+int do_grow(struct proc *caller, message *m);
 int do_serial(struct proc *caller, message *m);
 int do_fi_ctl(struct proc *caller, message *m);
 int do_gcov(struct proc *caller, message *m);

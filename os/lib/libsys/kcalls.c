@@ -46,6 +46,16 @@ int sys_stop(int ep, int stop)
     return kc(SYS_STOP, &m);
 }
 
+/* len more bytes of heap (page-rounded); *addr: where they start */
+int sys_grow(uint32_t len, uint32_t *addr)
+{
+    message m = {0};
+    m.GROW_BYTES = len;
+    int r = kc(SYS_GROW, &m);
+    if (r == OK && addr) *addr = m.GROW_ADDR;
+    return r;
+}
+
 int sys_vircopy(int src_ep, uint32_t src, int dst_ep, uint32_t dst, uint32_t len)
 {
     message m = {0};

@@ -2,14 +2,31 @@
  * modules), so it can restart a service after a crash without any file
  * system and without the help of the service that died. */
 #include "rs.h"
+#include "../../include/layout.h"
 
-#define ARENA_SIZE (1536 * 1024)
-#define MAX_IMAGES 24
-static uint8_t arena[ARENA_SIZE];
-static uint32_t arena_used;
-static struct { char name[PROC_NAME_LEN]; uint32_t off, len; } images[MAX_IMAGES];
+#define MAX_IMAGES 32
+static struct { char name[PROC_NAME_LEN]; uint8_t *data; uint32_t len; } images[MAX_IMAGES];
 static int nr_images;
 static struct boot_image_entry mods[NR_BOOT_PROCS];
+
+/* RS's heap: taken from the kernel page by page as copies need it
+ * (SYS_GROW), so a system with few services uses little memory and one
+ * with many is bounded by the machine, not by an array sized in advance. */
+static uint8_t *heap_next, *heap_end;
+
+static uint8_t *heap_alloc(uint32_t len)
+{
+    len = (len + 15) & ~15u;
+    if (!heap_next || (uint32_t)(heap_end - heap_next) < len) {
+        uint32_t more = len - (heap_next ? (uint32_t)(heap_end - heap_next) : 0), at;
+        if (sys_grow(more, &at) != OK) return 0;
+        if (!heap_next) heap_next = (uint8_t *)at;
+        heap_end = (uint8_t *)at + ((more + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+    }
+    uint8_t *p = heap_next;
+    heap_next += len;
+    return p;
+}
 
 int image_load(const char *name)
 {
@@ -17,25 +34,30 @@ int image_load(const char *name)
         if (!strcmp(images[i].name, name)) return i;
     if (nr_images == MAX_IMAGES) return ENOSPC;
     int n = 0, idx = -1;
+    uint32_t size = 0;
     if (sys_getinfo(GET_MODULES, mods, sizeof mods, 0, &n) != OK) return EIO;
     for (int i = 0; i < n; i++)
-        if (!strcmp(mods[i].name, name)) idx = mods[i].module;
+        if (!strcmp(mods[i].name, name)) { idx = mods[i].module; size = mods[i].image_size; }
     if (idx < 0) return ENOENT;
-    uint32_t total = 0, off = arena_used;
-    int got = sys_getbootmod(idx, 0, arena + off, ARENA_SIZE - off, &total);
+    uint8_t *buf = heap_alloc(size);
+    if (!buf) {
+        event("ev=image_no_memory name=%s bytes=%u", name, size);
+        return ENOMEM;
+    }
+    uint32_t total = 0;
+    int got = sys_getbootmod(idx, 0, buf, size, &total);
     if (got < 0) return got;
     if ((uint32_t)got != total) return ENOMEM;
     strlcpy(images[nr_images].name, name, PROC_NAME_LEN);
-    images[nr_images].off = off;
+    images[nr_images].data = buf;
     images[nr_images].len = total;
-    arena_used = (off + total + 15) & ~15u;
     return nr_images++;
 }
 
 int image_get(int idx, const uint8_t **data, uint32_t *len)
 {
     if (idx < 0 || idx >= nr_images) return EINVAL;
-    *data = arena + images[idx].off;
+    *data = images[idx].data;
     *len = images[idx].len;
     return OK;
 }

@@ -255,6 +255,13 @@ static void schedule_restart(struct rproc *rp, const char *cause)
 void do_restart(struct rproc *rp)
 {
     rp->flags &= ~RP_RESTART_DUE;
+    if (!resources_ok(rp, rp->img, "restart")) {
+        /* waiting would not make memory appear: a core service cannot be
+         * done without, any other goes down and says why */
+        if (rp->tab->sys_flags & SF_CORE) rs_panic("not enough memory to restart core service", rp->pub.label);
+        bring_down(rp, "no-resources", ENOMEM);
+        return;
+    }
     rp->pub.restarts++;
     int old = rp->pub.endpoint, r;
     if (rp->pub.policy == RS_POLICY_RESTART && old != NONE) {

@@ -3,22 +3,7 @@
  * checks this before a live update stops anything, so a binary built for
  * another service can never take over a label, registered or not. */
 #include "rs.h"
-
-struct elf32_ehdr {
-    uint8_t  ident[16];
-    uint16_t type, machine;
-    uint32_t version, entry, phoff, shoff, flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf32_shdr {
-    uint32_t name, type, flags, addr, offset, size, link, info, addralign, entsize;
-};
-
-static int in_image(uint32_t off, uint32_t size, uint32_t len)
-{
-    return off <= len && size <= len - off;
-}
+#include "elf.h"
 
 int image_provides(int img, const char *label)
 {
@@ -27,15 +12,15 @@ int image_provides(int img, const char *label)
     if (image_get(img, &elf, &len) != OK || len < sizeof(struct elf32_ehdr)) return 0;
     const struct elf32_ehdr *eh = (const void *)elf;
     if (memcmp(eh->ident, "\177ELF", 4) || eh->shentsize != sizeof(struct elf32_shdr)) return 0;
-    if (!in_image(eh->shoff, (uint32_t)eh->shnum * sizeof(struct elf32_shdr), len) ||
+    if (!elf_in_image(eh->shoff, (uint32_t)eh->shnum * sizeof(struct elf32_shdr), len) ||
         eh->shstrndx >= eh->shnum) return 0;
     const struct elf32_shdr *sh = (const void *)(elf + eh->shoff);
     const struct elf32_shdr *names = &sh[eh->shstrndx];
-    if (!in_image(names->offset, names->size, len)) return 0;
+    if (!elf_in_image(names->offset, names->size, len)) return 0;
     for (int i = 0; i < eh->shnum; i++) {
         if (sh[i].name >= names->size) continue;
         const char *nm = (const char *)elf + names->offset + sh[i].name;
-        if (strncmp(nm, ".provides", names->size - sh[i].name) || !in_image(sh[i].offset, sh[i].size, len))
+        if (strncmp(nm, ".provides", names->size - sh[i].name) || !elf_in_image(sh[i].offset, sh[i].size, len))
             continue;
         /* NUL-separated labels */
         const char *p = (const char *)elf + sh[i].offset, *end = p + sh[i].size;

@@ -65,6 +65,9 @@ static int do_up(message *m)
     if (!e || (e->sys_flags & SF_USER)) return ENOENT;
     int img = image_load(label);
     if (img < 0) return img;
+    struct rproc probe = { .pub = { .endpoint = NONE } };
+    strlcpy(probe.pub.label, label, LABEL_MAX);
+    if (!resources_ok(&probe, img, "up")) return ENOMEM;      /* nothing started */
     struct rproc *rp = rp_alloc(e);
     if (!rp) return ENOSPC;
     rp->img = img;
@@ -125,6 +128,7 @@ static int do_service(message *m)
             return EPERM;
         }
         if (m->SRV_ARGS[0] && (img = image_load(m->SRV_ARGS)) < 0) return img;
+        if (!resources_ok(rp, img, "update")) return ENOMEM;   /* nothing stopped */
         if (m->SRV_ARGS[0] && !image_provides(img, rp->pub.label)) {
             event("ev=update_refused label=%s binary=%s reason=does-not-provide", rp->pub.label,
                   m->SRV_ARGS);

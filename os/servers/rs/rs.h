@@ -53,6 +53,9 @@ extern uint32_t now;             /* ticks, refreshed each loop */
 /* image.c: copies of executables, so restarts need no file system */
 int  image_load(const char *name);          /* index or error */
 int  image_get(int idx, const uint8_t **data, uint32_t *len);
+/* resources.c: enough free memory for an instance of image img? (says
+ * why not in an event) */
+int  resources_ok(struct rproc *rp, int img, const char *why);
 /* provides.c */
 int  image_provides(int img, const char *label);
 

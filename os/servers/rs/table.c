@@ -47,6 +47,8 @@ const struct rs_priv_entry rs_priv_table[] = {
     { "rude",   SRV_F, ALL, "pm tty",          KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
     /* has PM start 30 user programs and checks they share INIT's priv */
     { "crowd",  SRV_F, ALL, "pm",              KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
+    /* takes memory until little is left (SYS_GROW), once all is up */
+    { "memhog", SRV_F, ALL, "rs",              KC_BASE | KC(GROW), 0, 4, 8, SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
     { 0 },
 };
 
