@@ -105,3 +105,22 @@ def test_bare_test_image_needs_no_core_services(boot_os):
     r = boot_os(image("ipc"))
     assert_passed(r, "ipc")
     assert [e for e in r.events if e.kind == "boot_image" and e.get("kind") == "bare"]
+
+
+def test_rs_tables_priv_sys_dev(live_os):
+    """RS's priv, sys and dev tables, merged: the console's driver is named
+    in DS by its device, also after the driver restarts."""
+    con = live_os()
+    m = con.mark()
+    con.run("service list")
+    svc = {e.get("label"): e for e in con.events("service", since=m)}
+    assert svc["tty"].get("dev") == "console" and svc["kv"].get("dev") == "-"
+    assert svc["kv"].get("policy") == "reset" and svc["echo"].get("policy") == "restart"
+    pub = [e for e in con.events("ds_publish") if e.get("label") == "dev.console"]
+    assert pub and pub[-1].get("ep") == svc["tty"].get("ep")
+    m = con.mark()
+    con.q.write("service restart tty\r")      # the shell restarts with it: no shell_done
+    con.wait_event("init_result", since=m, label="tty", type="restart", result=0, timeout=60)
+    again = con.wait_event("ds_publish", since=m, label="dev.console", timeout=30)
+    assert again.get("ep") == svc["tty"].get("ep")          # restart policy: same endpoint
+

@@ -19,9 +19,15 @@ struct boot_image_entry {
     int32_t  endpoint;
     int32_t  module;        /* index of the boot module */
     uint32_t image_size;    /* bytes of the ELF file */
+    uint32_t flags;         /* PROC_* */
     char     name[PROC_NAME_LEN];
     char     args[128];     /* module command line after the path */
 };
+
+/* boot image flags: the kernel loaded this module as a process, into an
+ * address space of its own built from the whole ELF (a program file that
+ * PM or RS starts later has no flag) */
+#define PROC_FULLVM    0x01
 
 /* run-time flags visible in a snapshot */
 #define RTS_SLOT_FREE  0x01

@@ -119,6 +119,7 @@ static void load_boot_process(int idx, int slot)
     e->endpoint = p->endpoint;
     e->module = idx;
     e->image_size = bm->len;
+    e->flags = PROC_FULLVM;
     strlcpy(e->name, bm->name, sizeof e->name);
     strlcpy(e->args, bm->args, sizeof e->args);
 
@@ -181,6 +182,7 @@ void kmain(uint32_t magic, struct mb_info *mbi)
         if (!strncmp(bm->args, "noexec", 6) && (bm->args[6] == 0 || bm->args[6] == ' '))
             continue;
         int slot = slot_for(bm->name, &next_free);
+        e->flags = PROC_FULLVM;
         e->proc_nr = slot;
         e->endpoint = MAKE_EP(0, slot);
         if (slot == RS_PROC_NR) have_rs = 1;

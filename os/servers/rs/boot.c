@@ -22,6 +22,8 @@ static int dbg_flags_from(const char *args)
 
 static void prepare(const struct boot_image_entry *b, const struct rs_priv_entry *e)
 {
+    /* RS configures a process the kernel built; a program file is PM's */
+    if (!(b->flags & PROC_FULLVM)) rs_panic("boot process without its own address space", b->name);
     struct rproc *rp = rp_alloc(e);
     if (!rp) rs_panic("process table full", b->name);
     rp->proc_nr = b->proc_nr;

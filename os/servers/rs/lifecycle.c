@@ -169,12 +169,20 @@ int start_instance(struct rproc *rp, int type)
     return sys_privctl(child, PRIV_ALLOW, 0);
 }
 
+/* The label, and for a driver its device's name (the dev table), name
+ * this instance in DS. */
 void publish(struct rproc *rp)
 {
     message m = { .m_type = DS_PUBLISH };
     strlcpy(m.DS_LABEL, rp->pub.label, LABEL_MAX);
     m.DS_ENDPT = rp->pub.endpoint;
     outbox_post(DS_PROC_EP, &m);
+    if (rp->tab->dev) {
+        message d = { .m_type = DS_PUBLISH };
+        snprintf(d.DS_LABEL, LABEL_MAX, "dev.%s", rp->tab->dev->dev);
+        d.DS_ENDPT = rp->pub.endpoint;
+        outbox_post(DS_PROC_EP, &d);
+    }
 }
 
 void reply_caller(struct rproc *rp, int result)
@@ -211,6 +219,10 @@ void bring_down(struct rproc *rp, const char *why, int result)
     message m = { .m_type = DS_DELETE };
     strlcpy(m.DS_LABEL, rp->pub.label, LABEL_MAX);
     outbox_post(DS_PROC_EP, &m);
+    if (rp->tab->dev) {
+        snprintf(m.DS_LABEL, LABEL_MAX, "dev.%s", rp->tab->dev->dev);
+        outbox_post(DS_PROC_EP, &m);
+    }
     event("ev=down label=%s ep=%d why=%s result=%d", rp->pub.label, rp->pub.endpoint, why, result);
     reply_caller(rp, result);
     rp_free(rp);

@@ -53,6 +53,7 @@ void rs_loop_once(void)
 int main(void)
 {
     now = sys_uptime();
+    rs_tables_init();
     boot_services();
     for (;;) rs_loop_once();
 }

@@ -92,9 +92,11 @@ static int do_service(message *m)
         for (int i = 0; i < NR_SERVICES; i++) {
             struct rprocpub *p = &rproc[i].pub;
             if (!(p->flags & RSF_IN_USE)) continue;
-            event("ev=service label=%s ep=%d pid=%d restarts=%d flags=0x%x policy=%s period=%d vm=0x%x",
-                  p->label, p->endpoint, p->pid, p->restarts, p->flags,
-                  p->policy == RS_POLICY_RESET ? "reset" : "restart", p->period, p->vm_calls);
+            const struct rs_dev *d = rproc[i].tab ? rproc[i].tab->dev : 0;
+            event("ev=service label=%s ep=%d pid=%d restarts=%d flags=0x%x policy=%s period=%d vm=0x%x"
+                  " dev=%s", p->label, p->endpoint, p->pid, p->restarts, p->flags,
+                  p->policy == RS_POLICY_RESET ? "reset" : "restart", p->period, p->vm_calls,
+                  d ? d->dev : "-");
         }
         return OK;
     }

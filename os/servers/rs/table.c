@@ -1,6 +1,8 @@
-/* table.c - the one static table of RS: privileges and properties of every
- * service and program it knows. Boot services are initialized in this
- * table's order. A boot process without an entry here is a boot error. */
+/* table.c - RS's static tables, as in MINIX's boot image tables: the priv
+ * table (privileges), the sys table (how RS treats each service) and the
+ * dev table (devices and their drivers), merged by label when RS starts.
+ * Boot services are initialized in the priv table's order. A boot process
+ * without a priv entry is a boot error. */
 #include "table.h"
 #include "../../lib/libc/libc.h"
 
@@ -17,40 +19,95 @@
 #define ALL      IPC_ALL_TRAPS
 #define SENDREC  (1u << IPC_SENDREC)
 
-const struct rs_priv_entry rs_priv_table[] = {
-/*  label     flags  traps    ipc                     kcalls   vm        pri q  sys flags                 period policy binaries */
+/* The priv table: what each service or program may do. Its order is the
+ * boot order of the boot services. */
+static const struct rs_priv rs_privs[] = {
+/*  label        flags  traps  ipc  kcalls  vm calls  priority quantum */
     /* RS itself: its slot makes it visible (service list, the host's
      * table reader); its privileges are the kernel's, nothing here starts,
      * pings or restarts it */
-    { "rs",   0,     ALL,     "*",                    0,       VM_CALL_ALL, 0, 8, SF_SELF | SF_CORE | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESTART, 0 },
-    { "ds",   SRV_F, ALL,     "*",                    KC_DS,   VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
-    { "vm",   SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
-    { "pm",   SRV_F, ALL,     "*",                    KC_PM,   VM_CALL_ALL, 3, 8, SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
-    { "mem",  SRV_F, ALL,     "*",                    KC_DS,   VM_CALL_INFO, 4, 8, SF_CORE,                 0, RS_POLICY_RESET, 0 },
-    { "tty",  SRV_F, ALL,     "*",                    KC_TTY,  VM_CALL_INFO, 3, 8, SF_CORE | SF_SVC_MGR,    0, RS_POLICY_RESTART, 0 },
-    { "kv",   SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESET, "kv2 kv3" },
-    { "echo", SRV_F, ALL,     "*",                    KC_BASE, VM_CALL_INFO, 4, 8, 0,                       0, RS_POLICY_RESTART, 0 },
+    { "rs",      0, ALL, "*", 0, VM_CALL_ALL, 0, 8 },
+    { "ds",      SRV_F, ALL, "*", KC_DS, VM_CALL_ALL, 3, 8 },
+    { "vm",      SRV_F, ALL, "*", KC_BASE, VM_CALL_ALL, 3, 8 },
+    { "pm",      SRV_F, ALL, "*", KC_PM, VM_CALL_ALL, 3, 8 },
+    { "mem",     SRV_F, ALL, "*", KC_DS, VM_CALL_INFO, 4, 8 },
+    { "tty",     SRV_F, ALL, "*", KC_TTY, VM_CALL_INFO, 3, 8 },
+    { "kv",      SRV_F, ALL, "*", KC_BASE, VM_CALL_INFO, 4, 8 },
+    { "echo",    SRV_F, ALL, "*", KC_BASE, VM_CALL_INFO, 4, 8 },
     /* SF_USER: the kernel's shared user privilege, whose reach is RS and
      * these core servers plus every service with ipc "*"; the columns
      * here are not applied to it (os/kernel/main.c setup_user_priv) */
-    { "init", 0,     SENDREC, "pm rs vm ds tty",      0,       0,            6, 8, SF_USER | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
+    { "init",    0, SENDREC, "pm rs vm ds tty", 0, 0, 6, 8 },
     /* the experiment's scenario driver (os/commands/scenario): asks RS for
      * service changes, steps the fault table, sleeps on alarms, halts */
-    { "scenario", SRV_F, ALL, "*",            KC_SCEN, 0,            5, 8, SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT | SF_SVC_MGR, -1, RS_POLICY_RESET, 0 },
+    { "scenario",SRV_F, ALL, "*", KC_SCEN, 0, 5, 8 },
     /* kernel test programs (os/tests) */
-    { "ktest",  SRV_F, ALL, "*",               KC_TEST, 0, 4, 8, SF_NOSEF | SF_NORESTART | SF_SVC_MGR, -1, RS_POLICY_RESET, 0 },
-    { "peer",   SRV_F, ALL, "ktest victim rs", KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
-    { "victim", SRV_F, ALL, "*",               KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
+    { "ktest",   SRV_F, ALL, "*", KC_TEST, 0, 4, 8 },
+    { "peer",    SRV_F, ALL, "ktest victim rs", KC_BASE, 0, 4, 8 },
+    { "victim",  SRV_F, ALL, "*", KC_BASE, 0, 4, 8 },
     /* may talk only to ktest, and use no privileged call */
-    { "lonely", SRV_F, ALL, "ktest",           KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
+    { "lonely",  SRV_F, ALL, "ktest", KC_BASE, 0, 4, 8 },
     /* sends to PM and TTY but never takes their answers, once all is up */
-    { "rude",   SRV_F, ALL, "pm tty",          KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
+    { "rude",    SRV_F, ALL, "pm tty", KC_BASE, 0, 4, 8 },
     /* has PM start 30 user programs and checks they share INIT's priv */
-    { "crowd",  SRV_F, ALL, "pm",              KC_BASE, 0, 4, 8, SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
+    { "crowd",   SRV_F, ALL, "pm", KC_BASE, 0, 4, 8 },
     /* takes memory until little is left (SYS_GROW), once all is up */
-    { "memhog", SRV_F, ALL, "rs",              KC_BASE | KC(GROW), 0, 4, 8, SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
+    { "memhog",  SRV_F, ALL, "rs", KC_BASE | KC(GROW), 0, 4, 8 },
     { 0 },
 };
+
+/* The sys table: how RS treats each one (sys flags, heartbeat period,
+ * recovery policy, the binaries a live update may run). A label missing
+ * here is a plain service: no flags, default period, reset policy. */
+static const struct rs_sys rs_sys_table[] = {
+/*  label        sys flags                           period policy binaries */
+    { "rs",      SF_SELF | SF_CORE | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESTART, 0 },
+    { "ds",      SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
+    { "vm",      SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
+    { "pm",      SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
+    { "mem",     SF_CORE, 0, RS_POLICY_RESET, 0 },
+    { "tty",     SF_CORE | SF_SVC_MGR, 0, RS_POLICY_RESTART, 0 },
+    { "kv",      0, 0, RS_POLICY_RESET, "kv2 kv3" },
+    { "echo",    0, 0, RS_POLICY_RESTART, 0 },
+    { "init",    SF_USER | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
+    { "scenario",SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT | SF_SVC_MGR, -1, RS_POLICY_RESET, 0 },
+    { "ktest",   SF_NOSEF | SF_NORESTART | SF_SVC_MGR, -1, RS_POLICY_RESET, 0 },
+    { "peer",    SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
+    { "victim",  SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
+    { "lonely",  SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
+    { "rude",    SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
+    { "crowd",   SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
+    { "memhog",  SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
+    { 0 },
+};
+
+/* The dev table: the devices a driver serves. RS names the driver of each
+ * in DS (label "dev.<name>") whenever it (re)starts, so clients find the
+ * console's driver by the device, whichever endpoint it has now. */
+static const struct rs_dev rs_dev_table[] = {
+    { "tty", "console", 4, 0x3f8, 8 },        /* COM1: IRQ 4, ports 0x3f8-0x3ff */
+    { 0 },
+};
+
+/* What RS works with: the three tables merged by label, once. */
+struct rs_priv_entry rs_priv_table[sizeof rs_privs / sizeof rs_privs[0]];
+
+void rs_tables_init(void)
+{
+    static const struct rs_sys plain = { 0, 0, 0, RS_POLICY_RESET, 0 };
+    for (unsigned i = 0; rs_privs[i].label; i++) {
+        const struct rs_priv *p = &rs_privs[i];
+        const struct rs_sys *s = &plain;
+        for (const struct rs_sys *q = rs_sys_table; q->label; q++)
+            if (!strcmp(q->label, p->label)) s = q;
+        const struct rs_dev *d = 0;
+        for (const struct rs_dev *q = rs_dev_table; q->label; q++)
+            if (!strcmp(q->label, p->label)) d = q;
+        rs_priv_table[i] = (struct rs_priv_entry){ p->label, p->flags, p->trap_mask, p->ipc,
+            p->k_calls, p->vm_calls, p->priority, p->quantum, s->sys_flags, s->period,
+            s->policy, s->binaries, d };
+    }
+}
 
 const struct rs_priv_entry *rs_priv_lookup(const char *label)
 {

@@ -17,6 +17,31 @@
 #define SF_SVC_MGR    0x40   /* may ask RS to start, stop, restart, refresh and update
                                 services: the shell's `service`, the scenario driver */
 
+/* one row of each table (table.c) */
+struct rs_priv {
+    const char *label;
+    uint32_t    flags;       /* PF_* */
+    uint32_t    trap_mask;
+    const char *ipc;         /* "*" = every service, else space-separated labels */
+    uint64_t    k_calls;
+    uint32_t    vm_calls;    /* VM call mask, handed to VM */
+    int         priority, quantum;
+};
+struct rs_sys {
+    const char *label;
+    uint32_t    sys_flags;
+    int         period, policy;
+    const char *binaries;
+};
+struct rs_dev {
+    const char *label;       /* the driver */
+    const char *dev;         /* the device it serves */
+    int         irq;
+    uint32_t    io_base, io_len;
+};
+
+/* The merged view: one entry per priv row, its sys row (or the plain
+ * defaults) and its dev row if it drives a device. */
 struct rs_priv_entry {
     const char *label;
     uint32_t    flags;       /* PF_* */
@@ -31,10 +56,12 @@ struct rs_priv_entry {
     int         policy;      /* RS_POLICY_RESET or RS_POLICY_RESTART */
     const char *binaries;    /* images a live update may run under this label, space
                                 separated; 0: only the label's own */
+    const struct rs_dev *dev;
 };
 
 int rs_binary_allowed(const struct rs_priv_entry *e, const char *image);
 
-extern const struct rs_priv_entry rs_priv_table[];
+extern struct rs_priv_entry rs_priv_table[];
+void rs_tables_init(void);
 const struct rs_priv_entry *rs_priv_lookup(const char *label);
 #endif
