@@ -34,6 +34,9 @@ CFLAGS_COMMON += -O2
 LIBGCOV :=
 cov_flags =
 endif
+# the guest/host contract, generated from contract/guest_host.def
+GEN := $(BUILD)/gen
+CFLAGS_COMMON += -I$(GEN)
 KCFLAGS := $(CFLAGS_COMMON) -D__KERNEL_BUILD__
 UCFLAGS := $(CFLAGS_COMMON)
 ASFLAGS := -m32 -g
@@ -57,14 +60,23 @@ $(foreach t,$(TESTPROGS),$(eval SRCS_$(t) := os/tests/$(t).c))
 SRCS_tty += os/commands/service/service.c
 SRCS_scenario += os/commands/wl/client.c
 
-HEADERS := $(wildcard os/include/*.h os/kernel/*.h os/lib/*/*.h os/servers/*/*.h os/commands/*/*.h os/tests/*.h)
+HEADERS := $(wildcard os/include/*.h os/kernel/*.h os/lib/*/*.h os/servers/*/*.h os/commands/*/*.h os/tests/*.h) $(GEN)/contract.h
 
-KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
+KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS) $(KERNEL_ASM)) $(BUILD)/k/contract_check.o
 LOBJS := $(patsubst %,$(BUILD)/u/%.o,$(LIB_SRCS) $(LIB_ASM))
 ELFS  := $(BUILD)/kernel.elf $(patsubst %,$(BUILD)/%.elf,$(PROGRAMS))
 
 .PHONY: all run test bench deps clean campaign coverage
 all: $(ELFS)
+
+# Regenerated whenever the contract changes; contract_check.c fails to
+# compile if a struct the host reads no longer matches the contract.
+$(GEN)/contract.h $(GEN)/contract_check.c &: contract/guest_host.def contract/gen.py contract/contract.py
+	@mkdir -p $(GEN)
+	@echo GEN $(GEN)/contract.h; $(PYTHON) contract/gen.py $(GEN)
+$(BUILD)/k/contract_check.o: $(GEN)/contract_check.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo CC $<; $(CC) $(KCFLAGS) -Ios/include -c $< -o $@
 
 $(BUILD)/k/%.c.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)

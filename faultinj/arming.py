@@ -11,18 +11,21 @@ import struct
 from dataclasses import dataclass
 from typing import List, Optional
 
+from . import contract
 from .elfsyms import ElfImage
 from .gdbstub import GdbClient
 
-FI_MAGIC = 0x46494E4A
-FI_SLOTS = 8
-NAME_MAX = 32
-PROC_MAX = 16
+# all from the contract (contract/guest_host.def), as the guest has them
+FI_MAGIC = contract.CONSTS["FI_MAGIC"]
+FI_SLOTS = contract.CONSTS["FI_SLOTS"]
+NAME_MAX = contract.CONSTS["FI_NAME_MAX"]
+PROC_MAX = contract.CONSTS["FI_PROC_MAX"]
 HEADER = struct.Struct("<4I")                        # magic armed generation step
-SLOT = struct.Struct(f"<10I{NAME_MAX}s{PROC_MAX}s")  # struct fi_slot
-TYPES = ["none", "crash", "panic", "hang", "stale_ping", "init_fail", "lu_timeout",
-         "error", "delay", "drop", "bitflip", "deadlock"]
-TRIGGERS = {"nth": 1, "times": 2, "prob": 3}
+assert HEADER.size == contract.offset("fi_table", "slot")
+SLOT = contract.struct_format("fi_slot")
+assert contract.field_names("fi_slot")[:2] == ["active", "type"]
+TYPES = contract.FAULT_TYPES
+TRIGGERS = contract.TRIGGERS
 ERROR_TYPES = {"init_fail", "lu_timeout", "error", "drop"}   # FI_ERROR sites
 
 

@@ -1,17 +1,19 @@
 """Exit-status conventions shared by the guest and the host.
 
-The guest ends QEMU by writing a code to the isa-debug-exit port (0xf4);
-QEMU then exits with (code << 1) | 1.  The guest codes live here so the
-kernel headers and the host agree in one place.
+The guest ends QEMU by writing a code to the isa-debug-exit port; QEMU
+then exits with (code << 1) | 1. The port and the codes come from the
+contract (contract/guest_host.def), as the kernel's do.
 """
 
-DEBUG_EXIT_PORT = 0xF4
+from . import contract
+
+DEBUG_EXIT_PORT = contract.CONSTS["DEBUG_EXIT_PORT"]
 
 # Codes the guest writes to the debug-exit port.
-GUEST_HALT = 0x10
-GUEST_PANIC = 0x11
-GUEST_TEST_FAIL = 0x12
-GUEST_DEADLINE = 0x13      # the kernel's virtual-time limit for the run was reached
+GUEST_HALT = contract.EXIT_CODES["GUEST_HALT"]
+GUEST_PANIC = contract.EXIT_CODES["GUEST_PANIC"]
+GUEST_TEST_FAIL = contract.EXIT_CODES["GUEST_TEST_FAIL"]
+GUEST_DEADLINE = contract.EXIT_CODES["GUEST_DEADLINE"]  # the virtual-time limit was reached
 
 
 def host_status(guest_code: int) -> int:

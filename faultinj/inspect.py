@@ -12,6 +12,7 @@ import struct
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
+from . import contract
 from .elfsyms import ElfImage
 from .gdbstub import GdbClient
 
@@ -107,10 +108,13 @@ class KernelView:
         entry, count, pub_off = struct.unpack("<3I", self.read_user(p, rs.address("rproc_layout"), 12))
         raw = self.read_user(p, rs.address("rproc"), entry * count)
         out = {}
+        pub_st = contract.struct_format("rprocpub")     # struct rprocpub, as the contract has it
+        names = contract.field_names("rprocpub")
         for i in range(count):
-            pub = raw[i * entry + pub_off:i * entry + pub_off + 40]
-            label = pub[:16].split(b"\0")[0].decode(errors="replace")
-            ep, flags, restarts, period, policy, _pid = struct.unpack_from("<6i", pub, 16)
+            pub = dict(zip(names, pub_st.unpack_from(raw, i * entry + pub_off)))
+            label = pub["label"].split(b"\0")[0].decode(errors="replace")
+            ep, flags, restarts = pub["endpoint"], pub["flags"], pub["restarts"]
+            period, policy = pub["period"], pub["policy"]
             if flags & 1:
                 out[label] = ServiceInfo(label, ep, flags, restarts, period,
                                          "reset" if policy == 0 else "restart")

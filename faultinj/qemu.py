@@ -223,7 +223,7 @@ class Qemu:
         cmd += ["-kernel", self.kernel, "-append", self.append]
         if self.modules:
             cmd += ["-initrd", ",".join(self.modules)]
-        cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        cmd += ["-device", f"isa-debug-exit,iobase={exitcodes.DEBUG_EXIT_PORT:#x},iosize=0x04",
                 "-chardev", "stdio,id=ser0,signal=off",
                 "-serial", "chardev:ser0",
                 "-rtc", "base=2000-01-01,clock=vm"]

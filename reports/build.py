@@ -30,6 +30,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
+from faultinj import contract
 from reports import svgplot
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
@@ -41,8 +42,8 @@ TIMINGS = ("detect_virtual_us", "recover_virtual_us", "detect_host_s",
            "recover_host_s", "host_seconds")
 
 # display order of fault types and outcomes; unknown ones follow, sorted
-FAULT_ORDER = ("crash", "panic", "hang", "deadlock", "stale_ping", "init_fail", "lu_timeout",
-               "lu_ok", "error", "delay", "drop", "bitflip")
+# the guest's fault types in the contract's order, then the spec-only lu_ok
+FAULT_ORDER = tuple(contract.FAULT_TYPES[1:]) + ("lu_ok",)
 # the verdict's taxonomy (campaigns/verdict.py), good news first
 OUTCOME_ORDER = ("recovered", "benign", "not_activated", "torn_down", "halted",
                  "recovered_state_lost", "wrong_answers", "client_hung", "given_up",

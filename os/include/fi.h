@@ -17,29 +17,12 @@
 #define OS_FI_H
 #include <stdint.h>
 
-#define FI_TABLE_ADDR  0xBFFFE000u     /* user virtual address of the table */
-#define FI_SLOTS       8
-#define FI_NAME_MAX    32
+/* The table's address and size, the fault types (FI_CRASH ... and
+ * FI_TYPE_NAMES), the triggers and FI_MAGIC are the host's too: defined
+ * once in contract/guest_host.def, generated into contract.h. */
+#include "contract.h"
+
 #define FI_PLAN_MAX    256             /* bytes of an experiment's plan (kernel/plan.c) */
-
-/* fault types */
-#define FI_CRASH       1   /* bad memory access */
-#define FI_PANIC       2   /* the process panics (exits) */
-#define FI_HANG        3   /* endless loop: no more receives */
-#define FI_STALE_PING  4   /* keeps serving, stops answering pings */
-#define FI_INIT_FAIL   5   /* FI_ERROR in SEF init: init reports failure */
-#define FI_LU_TIMEOUT  6   /* FI_ERROR in SEF prepare: never ready */
-#define FI_ERROR_RET   7   /* FI_ERROR: take the error path */
-#define FI_DELAY       8   /* busy wait arg thousand iterations */
-#define FI_DROP        9   /* FI_ERROR at a reply: message dropped */
-#define FI_BITFLIP     10  /* flip bit arg of the site's data word */
-#define FI_DEADLOCK    11  /* blocks for ever in a receive nobody answers */
-#define FI_NR_TYPES    12
-
-/* triggers */
-#define FI_TRIG_NTH    1   /* on the Nth hit (per process instance) */
-#define FI_TRIG_TIMES  2   /* the first K hits, K fired in all */
-#define FI_TRIG_PROB   3   /* each hit with probability prob/1e6, seeded */
 
 struct fi_slot {
     uint32_t active;
@@ -53,7 +36,7 @@ struct fi_slot {
     uint32_t fired;             /* written by the kernel only */
     uint32_t from_step;         /* live only once the scenario reached this step */
     char     site[FI_NAME_MAX]; /* site name */
-    char     proc[16];          /* only in this process ("" = any) */
+    char     proc[FI_PROC_MAX];   /* only in this process ("" = any) */
 };
 
 struct fi_table {
@@ -63,7 +46,6 @@ struct fi_table {
     uint32_t step;              /* scenario step reached (SYS_FI_CTL FI_OP_STEP) */
     struct fi_slot slot[FI_SLOTS];
 };
-#define FI_MAGIC 0x46494e4a        /* "FINJ" */
 
 /* one descriptor per site, in section fi_sites (24 bytes, see faultinj) */
 struct fi_site {

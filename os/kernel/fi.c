@@ -12,8 +12,7 @@
 struct fi_table fi_table __attribute__((aligned(4096)));
 _Static_assert(sizeof(struct fi_table) <= 4096, "fi table must fit a page");
 
-static const char *type_names[FI_NR_TYPES] = { "none", "crash", "panic", "hang",
-    "stale_ping", "init_fail", "lu_timeout", "error", "delay", "drop", "bitflip", "deadlock" };
+static const char *type_names[FI_NR_TYPES] = FI_TYPE_NAMES;
 
 /* The host's GDB stub client puts a hardware breakpoint here to arm faults
  * before any process runs: the table is in place, nothing has used it. */

@@ -11,8 +11,7 @@ static void usage(void)
     printf("usage: service up|down|restart|refresh|update|list LABEL [options]\n");
 }
 
-static const char *fi_types[FI_NR_TYPES] = { "none", "crash", "panic", "hang",
-    "stale_ping", "init_fail", "lu_timeout", "error", "delay", "drop", "bitflip", "deadlock" };
+static const char *fi_types[FI_NR_TYPES] = FI_TYPE_NAMES;
 
 /* service fi LABEL SITE TYPE [nth=N|times=K|prob=PPM] [seed=S] [arg=A]
  * service fi off [SLOT]: the same control table the host writes by GDB. */

@@ -1,0 +1,70 @@
+"""Generate the guest's side of the contract (contract/guest_host.def):
+  python3 contract/gen.py OUTDIR
+writes OUTDIR/contract.h (constants, fault types and names, triggers, exit
+codes) and OUTDIR/contract_check.c (compile-time checks that every struct
+listed in the contract has exactly that size and those offsets). The
+Makefile regenerates both whenever the .def changes and compiles the check
+into the kernel, so a struct changed without the contract fails the build.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import contract  # noqa: E402
+
+HEADERS = {"fi_slot": "fi.h", "fi_table": "fi.h", "rprocpub": "rspub.h"}
+
+
+def header(c: contract.Contract) -> str:
+    out = ["/* contract.h - GENERATED from contract/guest_host.def by contract/gen.py:",
+           " * do not edit; change the .def. */",
+           "#ifndef OS_CONTRACT_H", "#define OS_CONTRACT_H", ""]
+    for name, value in c.consts.items():
+        out.append(f"#define {name} {value:#x}u" if value > 0xffff else f"#define {name} {value}")
+    out.append("")
+    for name, n, cname, text in c.types:
+        out.append(f"#define {cname} {n}   /* {name}: {text} */")
+    out.append(f"#define FI_NR_TYPES {len(c.types)}")
+    names = ", ".join(f'"{name}"' for name, _, _, _ in c.types)
+    out.append(f"#define FI_TYPE_NAMES {{ {names} }}")
+    out.append("")
+    for name, n, cname in c.triggers:
+        out.append(f"#define {cname} {n}   /* {name} */")
+    out.append("")
+    for cname, code, outcome in c.exits:
+        out.append(f"#define {cname} {code:#x}   /* {outcome}: host status {((code << 1) | 1) & 0xff} */")
+    out += ["", "#endif", ""]
+    return "\n".join(out)
+
+
+def check(c: contract.Contract) -> str:
+    out = ["/* contract_check.c - GENERATED from contract/guest_host.def by contract/gen.py:",
+           " * the structs the host reads must be laid out as the contract says. */",
+           "#include <stddef.h>"]
+    for h in sorted(set(HEADERS.values())):
+        out.append(f"#include \"{h}\"")
+    for s in c.structs.values():
+        out.append(f'_Static_assert(sizeof(struct {s.name}) == {s.size}, '
+                   f'"struct {s.name}: size differs from contract/guest_host.def");')
+        for f in s.fields:
+            out.append(f'_Static_assert(offsetof(struct {s.name}, {f.name}) == {f.offset} && '
+                       f'sizeof(((struct {s.name} *)0)->{f.name}) == {f.size}, '
+                       f'"{s.name}.{f.name}: layout differs from contract/guest_host.def");')
+    out.append("")
+    return "\n".join(out)
+
+
+def main(argv):
+    outdir = Path(argv[1])
+    outdir.mkdir(parents=True, exist_ok=True)
+    c = contract.load()
+    for name, text in (("contract.h", header(c)), ("contract_check.c", check(c))):
+        p = outdir / name
+        if not p.exists() or p.read_text() != text:      # unchanged: keep the timestamp
+            p.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

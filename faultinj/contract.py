@@ -1,0 +1,59 @@
+"""The host's side of the guest/host contract: contract/guest_host.def,
+read once at import (the guest's side is generated from the same file
+into build/gen/contract.h). Fault types, triggers, the fault table's
+layout, exit codes and RS's public table entry come from here; nothing
+on the host restates them."""
+
+import importlib.util
+import struct
+from pathlib import Path
+from typing import Dict, List
+
+_SRC = Path(__file__).resolve().parent.parent / "contract" / "contract.py"
+_spec = importlib.util.spec_from_file_location("guest_host_contract", _SRC)
+_mod = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_mod)
+
+C = _mod.load()
+ContractError = _mod.ContractError
+
+CONSTS: Dict[str, int] = dict(C.consts)
+FAULT_TYPES: List[str] = [name for name, _, _, _ in C.types]        # index = number
+FAULT_TEXT: Dict[str, str] = {name: text for name, _, _, text in C.types}
+TRIGGERS: Dict[str, int] = {name: n for name, n, _ in C.triggers}
+EXIT_CODES: Dict[str, int] = {cname: code for cname, code, _ in C.exits}
+EXIT_OUTCOMES: Dict[int, str] = {code: outcome for _, code, outcome in C.exits}
+
+_FMT = {"u32": "I", "i32": "i"}
+
+
+def struct_format(name: str) -> struct.Struct:
+    """A struct.Struct for a contract struct made only of u32/i32/str fields,
+    padding included, so unpacking follows the contract's offsets."""
+    s = C.structs[name]
+    fmt, at = "<", 0
+    for f in s.fields:
+        if f.offset > at:
+            fmt += f"{f.offset - at}x"
+        fmt += _FMT[f.kind] if f.kind in _FMT else f"{f.size}s"
+        at = f.offset + f.size
+    if s.size > at:
+        fmt += f"{s.size - at}x"
+    st = struct.Struct(fmt)
+    assert st.size == s.size, (name, st.size, s.size)
+    return st
+
+
+def field_names(name: str) -> List[str]:
+    return [f.name for f in C.structs[name].fields]
+
+
+def offset(struct_name: str, field_name: str) -> int:
+    for f in C.structs[struct_name].fields:
+        if f.name == field_name:
+            return f.offset
+    raise KeyError(f"{struct_name}.{field_name} is not in the contract")
+
+
+def size(struct_name: str) -> int:
+    return C.structs[struct_name].size

@@ -1,0 +1,57 @@
+"""One definition per contract: contract/guest_host.def is read by the
+host (faultinj/contract.py) and generated into the guest's header; a
+struct that drifts from it fails the build, and the host's tables agree
+with the guest's binaries."""
+
+import shutil
+import subprocess
+
+from faultinj import arming, bootimage, contract, exitcodes
+from faultinj.elfsyms import ElfImage
+
+
+def test_host_tables_come_from_the_contract():
+    assert arming.TYPES == contract.FAULT_TYPES and arming.TYPES[0] == "none"
+    assert arming.SLOT.size == contract.size("fi_slot")
+    assert arming.HEADER.size + arming.FI_SLOTS * arming.SLOT.size == contract.size("fi_table")
+    assert exitcodes.HOST_HALT == 33 and exitcodes.DEBUG_EXIT_PORT == 0xF4
+
+
+def test_guest_binaries_match_the_contract(os_built):
+    """The kernel's fi_table symbol has the contract's size, and its fault
+    type names are the contract's, in order (they are in .rodata)."""
+    k = ElfImage(bootimage.kernel_path())
+    addr, size = k.symbol("fi_table")
+    assert size == contract.size("fi_table")
+    for name in contract.FAULT_TYPES:
+        assert name.encode() + b"\0" in k.read_bytes(*_rodata(k))
+
+
+def _rodata(k):
+    sec = next(s for s in k._sections if s.name == ".rodata")
+    return sec.addr, sec.size
+
+
+def test_every_fault_type_has_a_default_expectation():
+    """The spec's default outcomes cover the guest's fault types exactly
+    (plus lu_ok, a spec-only experiment): a new fault type in the
+    contract cannot be forgotten by the campaign side."""
+    from campaigns import spec
+    assert set(spec.known_faults()) == set(contract.FAULT_TYPES[1:]) | {"lu_ok"}
+
+
+def test_struct_drifting_from_the_contract_fails_the_build(tmp_path):
+    """Copy the tree, add a field to struct fi_slot without touching the
+    contract: the build stops at the generated layout check."""
+    root = bootimage.ROOT
+    work = tmp_path / "tree"
+    shutil.copytree(root, work, ignore=shutil.ignore_patterns(
+        "build*", ".git", "reports", "__pycache__", "*.pyc"))
+    fi_h = work / "os/include/fi.h"
+    text = fi_h.read_text()
+    assert "    uint32_t from_step;" in text
+    fi_h.write_text(text.replace("    uint32_t from_step;", "    uint32_t extra;\n    uint32_t from_step;", 1))
+    r = subprocess.run(["make", "-j2", f"BUILD={tmp_path / 'b'}", str(tmp_path / "b" / "kernel.elf")],
+                       cwd=work, capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0
+    assert "layout differs from contract/guest_host.def" in r.stdout + r.stderr
