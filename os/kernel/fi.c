@@ -8,6 +8,7 @@
 #include "system.h"
 #include "plan.h"
 #include "../include/fi.h"
+#include "../include/fi_trigger.h"
 
 struct fi_table fi_table __attribute__((aligned(4096)));
 _Static_assert(sizeof(struct fi_table) <= 4096, "fi table must fit a page");
@@ -120,8 +121,7 @@ int do_fi_fire(struct proc *caller, message *m)
 
 #if FAULTINJ
 /* Kernel hooks: FI_ERROR in kernel code, on behalf of the current process. */
-static uint32_t prng_state = 0x12345678;
-static uint32_t live_hits[FI_SLOTS];
+static struct fi_trigger_state trig;     /* the kernel is one hitter */
 
 int fi_hit_error(struct fi_site *site)
 {
@@ -132,15 +132,7 @@ int fi_hit_error(struct fi_site *site)
         struct fi_slot *s = &fi_table.slot[i];
         if (!s->active || s->from_step > fi_table.step || strcmp(s->site, site->name)) continue;
         if (s->proc[0] && strcmp(s->proc, p->name)) continue;
-        live_hits[i]++;                 /* counted from the step it went live */
-        int go = 0;
-        if (s->trigger == FI_TRIG_NTH) go = live_hits[i] == s->n;
-        else if (s->trigger == FI_TRIG_TIMES) go = 1;
-        else {
-            if (s->seed) { prng_state = s->seed; s->seed = 0; }
-            prng_state = prng_state * 1103515245u + 12345u;
-            go = (prng_state >> 8) % 1000000u < s->prob;
-        }
+        int go = fi_trigger_fires(&trig, i, s->trigger, s->n, s->prob, s->seed);
         if (go && fire(i, site->name, p) == OK) return (int)s->type;
     }
     return 0;

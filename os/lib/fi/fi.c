@@ -3,6 +3,7 @@
  * process, apply the trigger, ask the kernel to count the firing (so "K
  * times" holds across restarts), then do the fault. */
 #include "../../include/fi.h"
+#include "../../include/fi_trigger.h"
 #include "../libsys/syslib.h"
 #include "../libc/libc.h"
 #include "../sef/sef.h"
@@ -10,8 +11,7 @@
 #if FAULTINJ
 #define TABLE ((volatile struct fi_table *)FI_TABLE_ADDR)
 static char myname[PROC_NAME_LEN];
-static uint32_t prng;
-static uint32_t live_hits[FI_SLOTS];     /* this process's live hits per slot */
+static struct fi_trigger_state trig;     /* this process instance's hits and draws */
 extern char __data_start[], __data_end[];
 
 static int vstrcmp(const volatile char *a, const char *b)
@@ -52,15 +52,7 @@ static int check(struct fi_site *s, int want_error)
         if (sl->proc[0] && vstrcmp(sl->proc, myname)) continue;
         /* hits are counted from the step the slot went live at, so
          * "the Nth hit" means the Nth after the scenario armed it */
-        live_hits[i]++;
-        int go;
-        if (sl->trigger == FI_TRIG_NTH) go = live_hits[i] == sl->n;
-        else if (sl->trigger == FI_TRIG_TIMES) go = 1;
-        else {
-            if (!prng) prng = sl->seed ? sl->seed : 1;
-            prng = prng * 1103515245u + 12345u;
-            go = (prng >> 8) % 1000000u < sl->prob;
-        }
+        int go = fi_trigger_fires(&trig, i, sl->trigger, sl->n, sl->prob, sl->seed);
         if (go && report(i, s) == OK) return i;
     }
     return -1;

@@ -78,8 +78,8 @@ static int do_up(message *m)
     m->SRV_ARGS[SRV_ARGS_MAX - 1] = 0;
     strlcpy(rp->args, m->SRV_ARGS, sizeof rp->args);
     rp->caller = m->m_source;
-    event("ev=service_up label=%s period=%d policy=%d dbg=%d", label, rp->pub.period,
-          rp->pub.policy, rp->dbg_flags);
+    event("ev=service_up label=%s period=%d policy=%s dbg=%d", label, rp->pub.period,
+          rp->pub.policy == RS_POLICY_RESET ? "reset" : "restart", rp->dbg_flags);
     int r = start_instance(rp, SEF_INIT_FRESH);
     if (r != OK) { rp->caller = NONE; bring_down(rp, "start-failed", r); return r; }
     return EDONTREPLY;           /* answered when init is done */
