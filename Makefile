@@ -139,7 +139,7 @@ deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 gcc gcc-multilib \
 		binutils make gdb lcov python3 python3-pytest python3-pytest-xdist \
-		python3-pytest-timeout python3-pyelftools python3-jinja2
+		python3-pytest-timeout python3-pyelftools python3-jinja2 chromium
 
 clean:
 	rm -rf $(BUILD)
