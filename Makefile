@@ -108,13 +108,16 @@ test: all
 
 # The main job: run a fault campaign and write its report.
 #   make campaign [SPEC=campaigns/specs/quick.spec] [ONLY=<experiment id>] [JOBS=2] [FRESH=1]
+# The spec and ONLY are checked against the build first (campaigns/check.py):
+# bad input stops here with one message, before any machine starts. The
+# report's path is printed by the run that writes it (campaigns/conftest.py).
 SPEC ?= campaigns/specs/default.spec
 JOBS ?= auto
 campaign: all
-	@OS_BUILD_DIR=$(abspath $(BUILD)) OS_COVERAGE=$(COVERAGE) CAMPAIGN_SPEC=$(SPEC) \
+	@$(PYTHON) -m campaigns check '$(SPEC)' --only '$(ONLY)' --build $(abspath $(BUILD)) -q
+	@OS_BUILD_DIR=$(abspath $(BUILD)) OS_COVERAGE=$(COVERAGE) CAMPAIGN_SPEC='$(SPEC)' \
 	CAMPAIGN_ONLY='$(ONLY)' CAMPAIGN_FRESH=$(FRESH) $(PYTHON) -m pytest campaigns/test_campaign.py \
-		-n $(JOBS) -q -p no:cacheprovider -o addopts="" --timeout 300; \
-	status=$$?; echo "report: reports/out/$$(sed -n 's/^campaign  *//p' $(SPEC) | head -1)/index.html"; exit $$status
+		-n $(JOBS) -q -p no:cacheprovider -o addopts="" --timeout 300
 
 # The campaign on the gcov build, with lcov pages of kernel, RS, SEF, servers.
 coverage:

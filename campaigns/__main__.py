@@ -1,18 +1,24 @@
 """python3 -m campaigns generate [--sample N] [--seed S] [--name NAME] [-o FILE]
+python3 -m campaigns check SPEC [--only IDS] [--build DIR] [-q]
 
 Writes a campaign spec built from the fault sites of the built binaries
 (python3 -m faultinj sites): every (service, site, fault type) that applies,
 or a seeded sample of N of them. Edit it, then run it with
 `make campaign SPEC=FILE`.
+
+`check` refuses, with one message naming the file and line (or the
+variable), a spec or ONLY= that `make campaign` could not run on the built
+system (campaigns/check.py); `make campaign` runs it first.
 """
 
 import argparse
 import sys
+from pathlib import Path
 
 from faultinj import bootimage
 from faultinj.elfsyms import ElfImage
 
-from . import spec
+from . import check, spec
 
 # binaries whose sites are not campaign targets by default: the kernel's
 # sites act for whichever process is running; RS's death halts the system
@@ -46,6 +52,20 @@ def sites_of_build(include=()):
     return out
 
 
+def run_check(a) -> int:
+    try:
+        c = check.campaign_input(a.spec, a.only, build=Path(a.build), spec_var=a.spec_var,
+                                 only_var=a.only_var)
+    except check.InputError as e:
+        print(f"campaign refused: {e}", file=sys.stderr)
+        return 2
+    if not a.quiet:
+        n = len(check.select(c, a.only)) if a.only else len(c)
+        print(f"{a.spec}: campaign {c.name}, {n} of {len(c)} experiments, "
+              f"runnable on {a.build}", file=sys.stderr)
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m campaigns")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -55,7 +75,16 @@ def main(argv=None):
     g.add_argument("--name", default="generated")
     g.add_argument("--include", action="append", default=[], help="also target this binary")
     g.add_argument("-o", "--output", help="file to write (default: standard output)")
+    k = sub.add_parser("check", help="check a spec (and ONLY=) against the built system")
+    k.add_argument("spec", help="campaign spec file")
+    k.add_argument("--only", default="", help="comma-separated experiment ids or globs")
+    k.add_argument("--build", default=str(bootimage.BUILD), help="directory of the built ELF files")
+    k.add_argument("--spec-var", default="SPEC", help="name of the spec's variable in messages")
+    k.add_argument("--only-var", default="ONLY", help="name of ONLY's variable in messages")
+    k.add_argument("-q", "--quiet", action="store_true", help="print nothing when all is well")
     a = ap.parse_args(argv)
+    if a.cmd == "check":
+        return run_check(a)
     sites = sites_of_build(a.include)
     if not sites:
         print(f"campaigns: no fault sites in {bootimage.BUILD} (run make first)", file=sys.stderr)
