@@ -63,7 +63,7 @@ KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
 LOBJS := $(patsubst %,$(BUILD)/u/%.o,$(LIB_SRCS) $(LIB_ASM))
 ELFS  := $(BUILD)/kernel.elf $(patsubst %,$(BUILD)/%.elf,$(PROGRAMS))
 
-.PHONY: all run test bench deps clean campaign coverage
+.PHONY: all run gdb test bench deps clean campaign coverage
 all: $(ELFS)
 
 $(BUILD)/k/%.c.o: %.c $(HEADERS)
@@ -96,12 +96,28 @@ $(foreach p,$(PROGRAMS),$(eval $(call program,$(p))))
 # wl is a program file (noexec) the shell starts with `run wl ...`.
 RUN_MODULES := $(BUILD)/rs.elf,$(BUILD)/ds.elf,$(BUILD)/vm.elf,$(BUILD)/pm.elf,$(BUILD)/mem.elf,$(BUILD)/tty.elf,$(BUILD)/init.elf,$(BUILD)/kv.elf,$(BUILD)/echo.elf,$(BUILD)/wl.elf noexec fi
 run: all
+ifeq ($(GDB),1)
+	@$(MAKE) --no-print-directory gdb
+else
 	$(QEMU) -nodefaults -no-reboot -display none -machine pc -m 128 \
 		-bios /usr/share/qemu/qboot.rom -kernel $(BUILD)/kernel.elf \
 		-initrd "$(RUN_MODULES)" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-icount shift=0,sleep=off -rtc base=2000-01-01,clock=vm \
 		-chardev stdio,id=ser0,signal=on -serial chardev:ser0; \
 	status=$$?; echo "qemu exit status $$status (33 = clean halt, 35 = panic)"
+endif
+
+# Real gdb on the system (faultinj/debugger.py), stopped at its first
+# instruction, with the kernel's and every program's symbols; or one
+# campaign experiment stopped at its plan point (campaigns/replay.py); or
+# attached to a running stub.
+#   make gdb [SVC=rs[,kv]] [EXP=<experiment id> [SPEC=file]] [ATTACH=socket]
+#            [CONSOLE=log file] [GDBARGS='-batch -x cmds']
+GDB_OPTS = $(if $(SVC),--service '$(SVC)') $(if $(CONSOLE),--console-log '$(CONSOLE)')
+gdb: all
+	@OS_BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m \
+	$(if $(EXP),campaigns gdb '$(EXP)' --spec '$(SPEC)',faultinj gdb $(if $(ATTACH),--attach '$(ATTACH)')) \
+	$(GDB_OPTS) -- $(value GDBARGS)
 
 test: all
 	$(PYTHON) -m pytest -n auto -q

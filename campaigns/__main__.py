@@ -1,5 +1,6 @@
 """python3 -m campaigns generate [--sample N] [--seed S] [--name NAME] [-o FILE]
 python3 -m campaigns check SPEC [--only IDS] [--build DIR] [-q]
+python3 -m campaigns gdb EXPERIMENT_ID [--spec SPEC] [--service NAME] [-- GDB ARGS...]
 
 Writes a campaign spec built from the fault sites of the built binaries
 (python3 -m faultinj sites): every (service, site, fault type) that applies,
@@ -9,6 +10,9 @@ or a seeded sample of N of them. Edit it, then run it with
 `check` refuses, with one message naming the file and line (or the
 variable), a spec or ONLY= that `make campaign` could not run on the built
 system (campaigns/check.py); `make campaign` runs it first.
+
+`gdb` (make gdb EXP=ID SPEC=FILE) boots one experiment as the campaign
+does, stops it at its plan point and hands it to gdb (campaigns/replay.py).
 """
 
 import argparse
@@ -82,9 +86,22 @@ def main(argv=None):
     k.add_argument("--spec-var", default="SPEC", help="name of the spec's variable in messages")
     k.add_argument("--only-var", default="ONLY", help="name of ONLY's variable in messages")
     k.add_argument("-q", "--quiet", action="store_true", help="print nothing when all is well")
+    r = sub.add_parser("gdb", help="boot one experiment stopped at its plan point, under gdb")
+    r.add_argument("exp", help="experiment id (as in the report's replay command)")
+    r.add_argument("--spec", default="campaigns/specs/default.spec", help="campaign spec file")
+    r.add_argument("--service", help="load only these programs' symbols (comma-separated)")
+    r.add_argument("--console-log", help="write the guest's console here (default: beside the stub)")
+    # what follows `--` goes to gdb as it is
+    argv = sys.argv[1:] if argv is None else list(argv)
+    gdb_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    argv = argv[:argv.index("--")] if "--" in argv else argv
     a = ap.parse_args(argv)
     if a.cmd == "check":
         return run_check(a)
+    if a.cmd == "gdb":
+        from . import replay
+        services = [s for s in (a.service or "").split(",") if s] or None
+        return replay.main(a.exp, a.spec, services, gdb_args, console_log=a.console_log)
     sites = sites_of_build(a.include)
     if not sites:
         print(f"campaigns: no fault sites in {bootimage.BUILD} (run make first)", file=sys.stderr)
