@@ -1,5 +1,6 @@
 """python3 -m faultinj sites [--json] [--build DIR]
 python3 -m faultinj gdb [--service NAME[,NAME]] [--attach SOCKET] [-- GDB ARGS...]
+python3 -m faultinj run [--print] [--append TEXT]
 
 `sites` lists every fault site compiled into every binary of the OS, read
 from the ELF files alone (section fi_sites): binary, site name, kind
@@ -8,6 +9,9 @@ from the ELF files alone (section fi_sites): binary, site name, kind
 `gdb` (make gdb) boots the system stopped at its first instruction and
 runs gdb on it with every program's symbols, or attaches gdb to a running
 stub (faultinj/debugger.py).
+
+`run` (make run) boots the system with its console on this terminal, or
+prints the QEMU command line (faultinj/terminal.py).
 """
 
 import argparse
@@ -47,11 +51,17 @@ def main(argv=None):
     g.add_argument("--attach", help="attach to this stub socket (or QEMU temp dir) instead")
     g.add_argument("--console-log", help="write the guest's console here (default: beside the stub)")
     g.add_argument("--build", default=str(bootimage.BUILD), help="directory of the built ELF files")
+    r = sub.add_parser("run", help="boot the system with its console on this terminal")
+    r.add_argument("--print", action="store_true", help="print the QEMU command line only")
+    r.add_argument("--append", default="", help="kernel command line")
     # what follows `--` goes to gdb as it is
     argv = sys.argv[1:] if argv is None else list(argv)
     gdb_args = argv[argv.index("--") + 1:] if "--" in argv else []
     argv = argv[:argv.index("--")] if "--" in argv else argv
     a = ap.parse_args(argv)
+    if a.cmd == "run":
+        from . import terminal
+        return terminal.main(a.print, a.append)
     if a.cmd == "gdb":
         from . import debugger
         a.gdb_args = gdb_args
