@@ -7,13 +7,13 @@ CC        := gcc
 LD        := ld
 FAULTINJ  ?= 1
 COVERAGE  ?= 0
-# the coverage build lives beside the normal one
-ifeq ($(COVERAGE),1)
-BUILD     ?= build-cov
-else
-BUILD     ?= build
-endif
-QEMU      := qemu-system-i386
+# The build directory is named after what changes the code: build/ (hooks,
+# no coverage), build-nofi/ (FAULTINJ=0), build-cov/ (COVERAGE=1),
+# build-cov-nofi/. So `make FAULTINJ=0` after `make` builds afresh, without
+# hooks, instead of finding build/'s objects up to date.
+BUILD     ?= build$(if $(filter 1,$(COVERAGE)),-cov)$(if $(filter 0,$(FAULTINJ)),-nofi)
+# Every build variant's directory, for make clean.
+BUILD_DIRS := build build-nofi build-cov build-cov-nofi
 LIBGCC    := $(shell $(CC) -m32 -print-libgcc-file-name)
 LDFLAGS   := -m elf_i386 --no-warn-rwx-segments
 
@@ -37,9 +37,12 @@ endif
 # the guest/host contract, generated from contract/guest_host.def
 GEN := $(BUILD)/gen
 CFLAGS_COMMON += -I$(GEN)
-KCFLAGS := $(CFLAGS_COMMON) -D__KERNEL_BUILD__
-UCFLAGS := $(CFLAGS_COMMON)
-ASFLAGS := -m32 -g
+# -MMD -MP: each object gets a .d file naming the headers it includes, so
+# touching a header rebuilds only the objects that include it
+DEPFLAGS := -MMD -MP
+KCFLAGS := $(CFLAGS_COMMON) -D__KERNEL_BUILD__ $(DEPFLAGS)
+UCFLAGS := $(CFLAGS_COMMON) $(DEPFLAGS)
+ASFLAGS := -m32 -g $(DEPFLAGS)
 
 KERNEL_SRCS := $(wildcard os/kernel/*.c) os/lib/common/format.c os/lib/libc/string.c os/lib/gcov/gcov_dump.c
 KERNEL_ASM  := os/kernel/boot.S os/kernel/trap.S
@@ -60,36 +63,54 @@ $(foreach t,$(TESTPROGS),$(eval SRCS_$(t) := os/tests/$(t).c))
 SRCS_tty += os/commands/service/service.c
 SRCS_scenario += os/commands/wl/client.c
 
-HEADERS := $(wildcard os/include/*.h os/kernel/*.h os/lib/*/*.h os/servers/*/*.h os/commands/*/*.h os/tests/*.h) $(GEN)/contract.h
-
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS) $(KERNEL_ASM)) $(BUILD)/k/contract_check.o
 LOBJS := $(patsubst %,$(BUILD)/u/%.o,$(LIB_SRCS) $(LIB_ASM))
 ELFS  := $(BUILD)/kernel.elf $(patsubst %,$(BUILD)/%.elf,$(PROGRAMS))
+ALL_OBJS := $(sort $(KOBJS) $(LOBJS) $(foreach p,$(PROGRAMS),$(patsubst %,$(BUILD)/u/%.o,$(SRCS_$(p)))))
 
-.PHONY: all run test bench deps clean campaign coverage
+# The flags a build directory was built with. A build dir named with BUILD=
+# may be reused with other flags: every object depends on this stamp, which
+# is remade (and so rebuilds everything) only when the flags differ from
+# the ones it holds. DEPS=1 marks objects built with .d files (older ones
+# had none, so they are rebuilt once). Nothing is written while the
+# Makefile is read: make -n shows the rebuild and changes nothing.
+.DEFAULT_GOAL := all
+BUILD_STAMP := $(BUILD)/build-flags
+BUILD_FLAGS := FAULTINJ=$(FAULTINJ) COVERAGE=$(COVERAGE) DEPS=1
+ifneq ($(shell cat $(BUILD_STAMP) 2>/dev/null),$(BUILD_FLAGS))
+.PHONY: $(BUILD_STAMP)
+endif
+$(BUILD_STAMP):
+	@mkdir -p $(@D) && echo "$(BUILD_FLAGS)" > $@
+
+.PHONY: all run gdb test bench deps clean campaign coverage
 all: $(ELFS)
 
 # Regenerated whenever the contract changes; contract_check.c fails to
-# compile if a struct the host reads no longer matches the contract.
+# compile if a struct the host reads no longer matches the contract. Every
+# object waits for the header (order-only: its .d file then names it).
 $(GEN)/contract.h $(GEN)/contract_check.c &: contract/guest_host.def contract/gen.py contract/contract.py
 	@mkdir -p $(GEN)
 	@echo GEN $(GEN)/contract.h; $(PYTHON) contract/gen.py $(GEN)
-$(BUILD)/k/contract_check.o: $(GEN)/contract_check.c $(HEADERS)
+$(BUILD)/k/contract_check.o: $(GEN)/contract_check.c $(BUILD_STAMP)
 	@mkdir -p $(dir $@)
 	@echo CC $<; $(CC) $(KCFLAGS) -Ios/include -c $< -o $@
 
-$(BUILD)/k/%.c.o: %.c $(HEADERS)
+$(BUILD)/k/%.c.o: %.c $(BUILD_STAMP) | $(GEN)/contract.h
 	@mkdir -p $(dir $@)
 	@echo CC $<; $(CC) $(KCFLAGS) $(call cov_flags,$<) -c $< -o $@
-$(BUILD)/k/%.S.o: %.S
+$(BUILD)/k/%.S.o: %.S $(BUILD_STAMP)
 	@mkdir -p $(dir $@)
 	@echo CC $<; $(CC) $(ASFLAGS) -c $< -o $@
-$(BUILD)/u/%.c.o: %.c $(HEADERS)
+$(BUILD)/u/%.c.o: %.c $(BUILD_STAMP) | $(GEN)/contract.h
 	@mkdir -p $(dir $@)
 	@echo CC $<; $(CC) $(UCFLAGS) $(call cov_flags,$<) -c $< -o $@
-$(BUILD)/u/%.S.o: %.S
+$(BUILD)/u/%.S.o: %.S $(BUILD_STAMP)
 	@mkdir -p $(dir $@)
 	@echo CC $<; $(CC) $(ASFLAGS) -c $< -o $@
+
+# the headers each object was built with (from -MMD)
+-include $(ALL_OBJS:.o=.d)
 
 $(BUILD)/kernel.elf: $(KOBJS) os/kernel/kernel.ld
 	@echo LD $@; $(LD) $(LDFLAGS) -T os/kernel/kernel.ld -o $@ $(KOBJS) $(LIBGCOV) $(LIBGCC)
@@ -104,29 +125,46 @@ $(BUILD)/$(1).elf: $(patsubst %,$(BUILD)/u/%.o,$(SRCS_$(1))) $(BUILD)/libos.a os
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program,$(p))))
 
-# The boot image `make run` uses; modules are "path args", comma-joined.
-# wl is a program file (noexec) the shell starts with `run wl ...`.
-RUN_MODULES := $(BUILD)/rs.elf,$(BUILD)/ds.elf,$(BUILD)/vm.elf,$(BUILD)/pm.elf,$(BUILD)/mem.elf,$(BUILD)/tty.elf,$(BUILD)/init.elf,$(BUILD)/kv.elf,$(BUILD)/echo.elf,$(BUILD)/wl.elf noexec fi
+# Host code finds this build through these (faultinj/bootimage.py).
+PYENV = OS_BUILD_DIR=$(abspath $(BUILD)) OS_COVERAGE=$(COVERAGE) OS_FAULTINJ=$(FAULTINJ)
+
+# The whole system (faultinj/bootimage.py SYSTEM) with its shell on this
+# terminal. The QEMU command line is built in one place, faultinj/qemu.py:
+# `python3 -m faultinj run --print` shows it.
 run: all
-	$(QEMU) -nodefaults -no-reboot -display none -machine pc -m 128 \
-		-bios /usr/share/qemu/qboot.rom -kernel $(BUILD)/kernel.elf \
-		-initrd "$(RUN_MODULES)" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-icount shift=0,sleep=off -rtc base=2000-01-01,clock=vm \
-		-chardev stdio,id=ser0,signal=on -serial chardev:ser0; \
-	status=$$?; echo "qemu exit status $$status (33 = clean halt, 35 = panic)"
+ifeq ($(GDB),1)
+	@$(MAKE) --no-print-directory gdb
+else
+	@$(PYENV) $(PYTHON) -m faultinj run
+endif
+
+# Real gdb on the system (faultinj/debugger.py), stopped at its first
+# instruction, with the kernel's and every program's symbols; or one
+# campaign experiment stopped at its plan point (campaigns/replay.py); or
+# attached to a running stub.
+#   make gdb [SVC=rs[,kv]] [EXP=<experiment id> [SPEC=file]] [ATTACH=socket]
+#            [CONSOLE=log file] [GDBARGS='-batch -x cmds']
+GDB_OPTS = $(if $(SVC),--service '$(SVC)') $(if $(CONSOLE),--console-log '$(CONSOLE)')
+gdb: all
+	@$(PYENV) $(PYTHON) -m \
+	$(if $(EXP),campaigns gdb '$(EXP)' --spec '$(SPEC)',faultinj gdb $(if $(ATTACH),--attach '$(ATTACH)')) \
+	$(GDB_OPTS) -- $(value GDBARGS)
 
 test: all
 	$(PYTHON) -m pytest -n auto -q
 
 # The main job: run a fault campaign and write its report.
 #   make campaign [SPEC=campaigns/specs/quick.spec] [ONLY=<experiment id>] [JOBS=2] [FRESH=1]
+# The spec and ONLY are checked against the build first (campaigns/check.py):
+# bad input stops here with one message, before any machine starts. The
+# report's path is printed by the run that writes it (campaigns/conftest.py).
 SPEC ?= campaigns/specs/default.spec
 JOBS ?= auto
 campaign: all
-	@OS_BUILD_DIR=$(abspath $(BUILD)) OS_COVERAGE=$(COVERAGE) CAMPAIGN_SPEC=$(SPEC) \
+	@$(PYENV) $(PYTHON) -m campaigns check '$(SPEC)' --only '$(ONLY)' --build $(abspath $(BUILD)) -q
+	@$(PYENV) CAMPAIGN_SPEC='$(SPEC)' \
 	CAMPAIGN_ONLY='$(ONLY)' CAMPAIGN_FRESH=$(FRESH) $(PYTHON) -m pytest campaigns/test_campaign.py \
-		-n $(JOBS) -q -p no:cacheprovider -o addopts="" --timeout 300; \
-	status=$$?; echo "report: reports/out/$$(sed -n 's/^campaign  *//p' $(SPEC) | head -1)/index.html"; exit $$status
+		-n $(JOBS) -q -p no:cacheprovider -o addopts="" --timeout 300
 
 # The campaign on the gcov build, with lcov pages of kernel, RS, SEF, servers.
 coverage:
@@ -141,5 +179,9 @@ deps:
 		binutils make gdb lcov python3 python3-pytest python3-pytest-xdist \
 		python3-pytest-timeout python3-pyelftools python3-jinja2 chromium
 
+# every build output: each variant's directory (and a BUILD= one), and the
+# host's bytecode caches; campaign reports (reports/out/) are results, kept
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD_DIRS) $(BUILD)
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -rf .pytest_cache

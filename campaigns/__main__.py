@@ -1,18 +1,28 @@
 """python3 -m campaigns generate [--sample N] [--seed S] [--name NAME] [-o FILE]
+python3 -m campaigns check SPEC [--only IDS] [--build DIR] [-q]
+python3 -m campaigns gdb EXPERIMENT_ID [--spec SPEC] [--service NAME] [-- GDB ARGS...]
 
 Writes a campaign spec built from the fault sites of the built binaries
 (python3 -m faultinj sites): every (service, site, fault type) that applies,
 or a seeded sample of N of them. Edit it, then run it with
 `make campaign SPEC=FILE`.
+
+`check` refuses, with one message naming the file and line (or the
+variable), a spec or ONLY= that `make campaign` could not run on the built
+system (campaigns/check.py); `make campaign` runs it first.
+
+`gdb` (make gdb EXP=ID SPEC=FILE) boots one experiment as the campaign
+does, stops it at its plan point and hands it to gdb (campaigns/replay.py).
 """
 
 import argparse
 import sys
+from pathlib import Path
 
 from faultinj import bootimage
 from faultinj.elfsyms import ElfImage
 
-from . import spec
+from . import check, spec
 
 # binaries whose sites are not campaign targets by default: the kernel's
 # sites act for whichever process is running; RS's death halts the system
@@ -38,12 +48,29 @@ def faults_for(site) -> list:
 
 def sites_of_build(include=()):
     out = []
+    image = set(check.services())
     for path in sorted(bootimage.BUILD.glob("*.elf")):
-        if path.stem in SKIP and path.stem not in include:
+        # only the processes of a campaign's boot image can be aimed at
+        # (kv2, kv3 are images kv is updated to, never started by name)
+        if path.stem not in image or (path.stem in SKIP and path.stem not in include):
             continue
         for s in ElfImage(str(path)).fault_sites():
             out.append({"service": path.stem, "name": s.name, "kind": s.kind})
     return out
+
+
+def run_check(a) -> int:
+    try:
+        c = check.campaign_input(a.spec, a.only, build=Path(a.build), spec_var=a.spec_var,
+                                 only_var=a.only_var)
+    except check.InputError as e:
+        print(f"campaign refused: {e}", file=sys.stderr)
+        return 2
+    if not a.quiet:
+        n = len(check.select(c, a.only)) if a.only else len(c)
+        print(f"{a.spec}: campaign {c.name}, {n} of {len(c)} experiments, "
+              f"runnable on {a.build}", file=sys.stderr)
+    return 0
 
 
 def main(argv=None):
@@ -55,7 +82,29 @@ def main(argv=None):
     g.add_argument("--name", default="generated")
     g.add_argument("--include", action="append", default=[], help="also target this binary")
     g.add_argument("-o", "--output", help="file to write (default: standard output)")
+    k = sub.add_parser("check", help="check a spec (and ONLY=) against the built system")
+    k.add_argument("spec", help="campaign spec file")
+    k.add_argument("--only", default="", help="comma-separated experiment ids or globs")
+    k.add_argument("--build", default=str(bootimage.BUILD), help="directory of the built ELF files")
+    k.add_argument("--spec-var", default="SPEC", help="name of the spec's variable in messages")
+    k.add_argument("--only-var", default="ONLY", help="name of ONLY's variable in messages")
+    k.add_argument("-q", "--quiet", action="store_true", help="print nothing when all is well")
+    r = sub.add_parser("gdb", help="boot one experiment stopped at its plan point, under gdb")
+    r.add_argument("exp", help="experiment id (as in the report's replay command)")
+    r.add_argument("--spec", default="campaigns/specs/default.spec", help="campaign spec file")
+    r.add_argument("--service", help="load only these programs' symbols (comma-separated)")
+    r.add_argument("--console-log", help="write the guest's console here (default: beside the stub)")
+    # what follows `--` goes to gdb as it is
+    argv = sys.argv[1:] if argv is None else list(argv)
+    gdb_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    argv = argv[:argv.index("--")] if "--" in argv else argv
     a = ap.parse_args(argv)
+    if a.cmd == "check":
+        return run_check(a)
+    if a.cmd == "gdb":
+        from . import replay
+        services = [s for s in (a.service or "").split(",") if s] or None
+        return replay.main(a.exp, a.spec, services, gdb_args, console_log=a.console_log)
     sites = sites_of_build(a.include)
     if not sites:
         print(f"campaigns: no fault sites in {bootimage.BUILD} (run make first)", file=sys.stderr)

@@ -31,7 +31,7 @@ def load_campaign():
         return specmod.load(str(ROOT / path) if not os.path.isabs(path) else path)
     except specmod.SpecError as e:
         raise pytest.UsageError(f"bad campaign spec: {e}") from None
-    except OSError as e:
+    except (OSError, UnicodeDecodeError) as e:
         raise pytest.UsageError(f"cannot read campaign spec {path}: {e}") from None
 
 
@@ -101,6 +101,20 @@ def _warn(msg: str) -> None:
     print(f"warning: {msg}", file=sys.stderr)
 
 
+def checked_campaign():
+    """The campaign, checked against the built system before any machine
+    starts (campaigns/check.py); a bad spec or ONLY stops pytest with one
+    message, the same `make campaign` gives."""
+    from campaigns import check
+    from faultinj import bootimage
+    try:
+        return check.campaign_input(spec_path(), os.environ.get("CAMPAIGN_ONLY", ""),
+                                    build=bootimage.BUILD, root=ROOT,
+                                    spec_var="CAMPAIGN_SPEC", only_var="CAMPAIGN_ONLY")
+    except check.InputError as e:
+        raise pytest.UsageError(f"campaign refused: {e}") from None
+
+
 def pytest_configure(config):
     if hasattr(config, "workerinput"):
         return
@@ -108,7 +122,7 @@ def pytest_configure(config):
         from faultinj import bootimage, qemu
         qemu.clean_stale_tmpdirs()       # left by runs that were killed
         bootimage.build()
-        start_journal(load_campaign())
+        start_journal(checked_campaign())
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -141,7 +155,7 @@ def pytest_sessionfinish(session, exitstatus):
     failed = [r for r in results if not r.get("ok")]
     tr = session.config.pluginmanager.get_plugin("terminalreporter")
     msg = (f"campaign {campaign.name}: {len(results)}/{len(campaign.experiments)} experiments recorded, "
-           f"{len(failed)} not as required; report: {paths['html']}")
+           f"{len(failed)} not as required\nreport: {paths['html']}")
     if journal.bad_lines:
         msg += (f"\nwarning: {journal.path}: unreadable lines skipped: "
                 + ", ".join(str(n) for n, _ in journal.bad_lines))

@@ -46,6 +46,18 @@ def modules_for(plan: scenario.Plan):
     return mods + [("scenario", "plan")]       # the steps come at the plan point
 
 
+def boot_config(plan: scenario.Plan):
+    """How the machine of this plan boots: (modules, kernel command line,
+    faults armed at the boot hook, faults armed at the plan point). The
+    campaign and a replay under gdb (campaigns/replay.py) both use it."""
+    boot_arm = [a for a in plan.arm if not a.get("from_step")]
+    plan_arm = [a for a in plan.arm if a.get("from_step")]
+    # a boot fault may stop the system before the plan point: bound the
+    # boot in virtual time too
+    append = f"deadline={plan.deadline_ms}" if boot_arm else ""
+    return modules_for(plan), append, boot_arm, plan_arm
+
+
 def _coverage(serial_text: str, events, acc: Path) -> Dict:
     from faultinj import coverage
     req = [e for e in events if e.kind == "gcov_request"]
@@ -70,9 +82,7 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
     result = exp.as_dict()
     result.update(replay=replay_command(exp, spec_path), scenario=plan.scenario_args,
                   armed_slots=plan.arm, period=plan.period, deadline_ms=plan.deadline_ms)
-    boot_arm = [a for a in plan.arm if not a.get("from_step")]
-    plan_arm = [a for a in plan.arm if a.get("from_step")]
-    mods = modules_for(plan)
+    mods, append, boot_arm, plan_arm = boot_config(plan)
     pooled = (REUSE if reuse is None else reuse) and not boot_arm and not coverage_dir
     t0 = time.monotonic()
     phases = {"start": None, "restore": None, "arm": None, "run": None, "verdict": None}
@@ -82,10 +92,7 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
         if pooled:
             m = pool.machine(mods, "", host_limit)
         else:
-            # a boot fault may stop the system before the plan point: bound
-            # the boot in virtual time too
-            m = PlannedMachine(mods, append=f"deadline={plan.deadline_ms}" if boot_arm else "",
-                               boot_arm=boot_arm, limit=host_limit)
+            m = PlannedMachine(mods, append=append, boot_arm=boot_arm, limit=host_limit)
         r = m.run(plan.scenario_args, plan.deadline_ms, plan_arm,
                   limit=max(1.0, host_limit - (time.monotonic() - t0)))
         phases.update(r.timing)

@@ -72,7 +72,7 @@ def arm_spec(exp: Experiment, campaign: Optional[Campaign], from_step: int = 0) 
         kw.update(trigger="prob", prob=int(round(t.value * 1_000_000)), k=1_000_000,
                   seed=campaign.seed_for(exp) if campaign else (exp.seed or 1))
     if exp.arg is not None:
-        kw["arg"] = exp.arg
+        kw["arg"] = exp.arg & 0xFFFFFFFF     # a negative error code, as the u32 field holds it
     if exp.fault == "lu_timeout":
         kw.update(trigger="times", k=1_000_000)       # never ready, however often asked
     if from_step:

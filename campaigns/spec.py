@@ -107,6 +107,19 @@ KNOWN_KEYS = ("site", "trigger", "expect", "mode", "arg", "workload",
               "policy", "period", "seed", "timeout")
 WORKLOADS = ("kv", "echo")
 
+# Ranges of the numbers a spec gives, set by where they end up: trigger
+# counts, seeds and args are 32-bit fields of the guest's fault table
+# (faultinj/arming.py); a probability is written in parts per million; the
+# time limit is kept by the kernel's watchdog in 32-bit ticks of 10 ms
+# (os/kernel/watchdog.c computes ms * 100), and it must be at least 1 ms,
+# as 0 ms means "no limit" to the kernel.
+U32_MAX = 0xFFFFFFFF
+COUNT_MAX = U32_MAX                 # nth:N, times:K
+PROB_MIN = 1e-6                     # below one part per million never fires
+ARG_MIN, ARG_MAX = -(1 << 31), U32_MAX   # a negative error code is an arg too
+SEED_MAX = U32_MAX
+TIMEOUT_MIN, TIMEOUT_MAX = 0.001, 3600.0  # virtual seconds
+
 _WORD_RE = re.compile(r"[A-Za-z0-9_.,:/+@%-]+\Z")
 _NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 _KEY_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -153,10 +166,15 @@ class Trigger:
             p = _parse_float(num, f"trigger {text!r}")
             if not 0.0 < p <= 1.0:
                 raise ValueError(f"probability out of range in trigger {text!r} (0 < P <= 1)")
+            if p < PROB_MIN:
+                raise ValueError(f"probability out of range in trigger {text!r}: below "
+                                 f"{PROB_MIN:g}, one part per million, it never fires")
             return cls("prob", p)
         n = _parse_int(num, f"trigger {text!r}")
         if n < 1:
             raise ValueError(f"count must be at least 1 in trigger {text!r}")
+        if n > COUNT_MAX:
+            raise ValueError(f"count out of range in trigger {text!r} (at most {COUNT_MAX})")
         return cls(kind, n)
 
 
@@ -165,6 +183,16 @@ def _parse_int(text: str, what: str) -> int:
         return int(text, 0)
     except ValueError:
         raise ValueError(f"bad number {text!r} for {what}") from None
+
+
+def check_timeout(t: float, text: str) -> float:
+    """A time limit in virtual seconds the kernel's watchdog can keep."""
+    if t <= 0:
+        raise ValueError(f"bad number {text!r} for timeout (must be > 0)")
+    if not TIMEOUT_MIN <= t <= TIMEOUT_MAX:
+        raise ValueError(f"timeout {text!r} out of range ({TIMEOUT_MIN:g} to "
+                         f"{TIMEOUT_MAX:g} virtual seconds)")
+    return t
 
 
 def _parse_float(text: str, what: str) -> float:
@@ -388,17 +416,20 @@ def _build_experiment(service: str, fault: str, keys: Mapping[str, str],
                     raise ValueError(f"unknown policy {val!r} (known: {', '.join(POLICIES)})")
                 kw["policy"] = val
             elif key == "arg":
-                kw["arg"] = _parse_int(val, "arg")
+                n = _parse_int(val, "arg")
+                if not ARG_MIN <= n <= ARG_MAX:
+                    raise ValueError(f"arg {val!r} out of range ({ARG_MIN} to {ARG_MAX}: "
+                                     f"a 32-bit field of the fault table)")
+                kw["arg"] = n
             elif key == "seed":
                 n = _parse_int(val, "seed")
                 if n < 0:
                     raise ValueError(f"bad number {val!r} for seed (must be >= 0)")
+                if n > SEED_MAX:
+                    raise ValueError(f"seed {val!r} out of range (at most {SEED_MAX})")
                 kw["seed"] = n
             elif key == "timeout":
-                t = _parse_float(val, "timeout")
-                if t <= 0:
-                    raise ValueError(f"bad number {val!r} for timeout (must be > 0)")
-                kw["timeout"] = t
+                kw["timeout"] = check_timeout(_parse_float(val, "timeout"), val)
             elif key == "workload":
                 if val not in WORKLOADS:
                     raise ValueError(f"unknown workload {val!r} (known: {', '.join(WORKLOADS)})")
@@ -477,11 +508,9 @@ def parse(text: str, filename: str = "<spec>", *, defaults: Optional[ExpectTable
                 if timeout is not None:
                     raise SpecError(where, "second 'timeout' line")
                 try:
-                    timeout = _parse_float(val, "timeout")
+                    timeout = check_timeout(_parse_float(val, "timeout"), val)
                 except ValueError as e:
                     raise SpecError(where, str(e)) from None
-                if timeout <= 0:
-                    raise SpecError(where, f"bad number {val!r} for timeout (must be > 0)")
             continue
         if name is None:
             raise SpecError(where, "missing 'campaign NAME' line before the first experiment")
@@ -506,10 +535,25 @@ def parse(text: str, filename: str = "<spec>", *, defaults: Optional[ExpectTable
     return Campaign(name, experiments, seed or 0, timeout, filename)
 
 
+def decode(data: bytes, filename: str) -> str:
+    """The text of a spec file; a binary or non-UTF-8 file is a SpecError
+    naming the line of the first bad byte (a spec is text a person edits)."""
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise SpecError(f"{filename}:{line}", "binary file (NUL byte), not a campaign spec")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise SpecError(f"{filename}:{line}",
+                        f"not UTF-8 text (byte {data[e.start]:#04x})") from None
+
+
 def load(path: str, **kw) -> Campaign:
     """Read and parse a spec file (keyword arguments as for parse)."""
-    with open(path, encoding="utf-8") as f:
-        return parse(f.read(), path, **kw)
+    with open(path, "rb") as f:
+        return parse(decode(f.read(), path), path, **kw)
 
 
 def dump(campaign: Campaign) -> str:

@@ -1,8 +1,17 @@
 """python3 -m faultinj sites [--json] [--build DIR]
+python3 -m faultinj gdb [--service NAME[,NAME]] [--attach SOCKET] [-- GDB ARGS...]
+python3 -m faultinj run [--print] [--append TEXT]
 
-Lists every fault site compiled into every binary of the OS, read from
-the ELF files alone (section fi_sites): binary, site name, kind
+`sites` lists every fault site compiled into every binary of the OS, read
+from the ELF files alone (section fi_sites): binary, site name, kind
 (point/error), source file and line.
+
+`gdb` (make gdb) boots the system stopped at its first instruction and
+runs gdb on it with every program's symbols, or attaches gdb to a running
+stub (faultinj/debugger.py).
+
+`run` (make run) boots the system with its console on this terminal, or
+prints the QEMU command line (faultinj/terminal.py).
 """
 
 import argparse
@@ -37,7 +46,26 @@ def main(argv=None):
     p = sub.add_parser("sites", help="list the fault sites of every binary")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--build", default=str(bootimage.BUILD), help="directory of the built ELF files")
+    g = sub.add_parser("gdb", help="boot the system stopped, with gdb attached")
+    g.add_argument("--service", help="load only these programs' symbols (comma-separated)")
+    g.add_argument("--attach", help="attach to this stub socket (or QEMU temp dir) instead")
+    g.add_argument("--console-log", help="write the guest's console here (default: beside the stub)")
+    g.add_argument("--build", default=str(bootimage.BUILD), help="directory of the built ELF files")
+    r = sub.add_parser("run", help="boot the system with its console on this terminal")
+    r.add_argument("--print", action="store_true", help="print the QEMU command line only")
+    r.add_argument("--append", default="", help="kernel command line")
+    # what follows `--` goes to gdb as it is
+    argv = sys.argv[1:] if argv is None else list(argv)
+    gdb_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    argv = argv[:argv.index("--")] if "--" in argv else argv
     a = ap.parse_args(argv)
+    if a.cmd == "run":
+        from . import terminal
+        return terminal.main(a.print, a.append)
+    if a.cmd == "gdb":
+        from . import debugger
+        a.gdb_args = gdb_args
+        return debugger.main(a)
     build = Path(a.build)
     if not build.is_dir() or not any(build.glob("*.elf")):
         print(f"faultinj: no ELF files in {build} (run make first)", file=sys.stderr)

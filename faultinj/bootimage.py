@@ -57,11 +57,14 @@ def modules(spec: Iterable[Module]) -> List[str]:
 
 
 def build(targets: Sequence[str] = (), env=None) -> None:
-    """Run make in the project root for this build directory (and the
-    coverage variant when OS_COVERAGE=1); raise with its output on failure."""
+    """Run make in the project root for this build directory, with the
+    variant's flags (OS_COVERAGE=1, OS_FAULTINJ=0: the Makefile sets them
+    with OS_BUILD_DIR); raise with its output on failure."""
     extra = [f"BUILD={BUILD}"] if not any(t.startswith("BUILD=") for t in targets) else []
     if os.environ.get("OS_COVERAGE") == "1" and not any(t.startswith("COVERAGE=") for t in targets):
         extra.append("COVERAGE=1")
+    if os.environ.get("OS_FAULTINJ") == "0" and not any(t.startswith("FAULTINJ=") for t in targets):
+        extra.append("FAULTINJ=0")
     cmd = ["make", "-s", "-C", str(ROOT), *extra, *targets]
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:

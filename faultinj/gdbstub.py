@@ -6,10 +6,14 @@ read has a deadline, so a QEMU that exits or hangs under us gives a
 GdbError instead of a hang.
 """
 
+import os
 import socket
 import struct
+import sys
 import time
 from typing import Dict, Optional, Tuple, Union
+
+from . import stubhold
 
 # QEMU's stub buffers packets of at most 4096 bytes; 2048 bytes of memory
 # is 4096 hex digits, the largest read reply that fits the measured limit.
@@ -107,6 +111,7 @@ class GdbClient:
         self.running = False
         self.last_stop: Optional[str] = None
         self.console = bytearray()  # 'O' packets from the stub, decoded
+        self._claim: Optional[str] = None   # token of our holder notice (unix sockets)
 
     # -- connection --------------------------------------------------------
     def connect(self, *, no_ack: bool = True) -> "GdbClient":
@@ -115,6 +120,12 @@ class GdbClient:
         last_err: Optional[Exception] = None
         while True:
             if isinstance(self.address, str):
+                # a stub someone holds would take our connect and never
+                # answer: say who holds it instead (faultinj/stubhold.py)
+                try:
+                    stubhold.check_free(self.address)
+                except stubhold.StubHeld as e:
+                    raise GdbConnectionError(str(e)) from None
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             else:
                 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -144,6 +155,13 @@ class GdbClient:
         except BaseException:
             self.close()
             raise
+        if isinstance(self.address, str):
+            self._claim = f"{os.getpid()}-{id(self)}"
+            what = "faultinj harness: " + " ".join(os.path.basename(a) for a in sys.argv[:3])
+            try:
+                stubhold.claim(self.address, os.getpid(), what, self._claim)
+            except OSError:
+                self._claim = None       # the socket's dir is gone: nothing to tell
         return self
 
     def _handshake(self, no_ack: bool):
@@ -166,6 +184,9 @@ class GdbClient:
                 self.ack_mode = False
 
     def close(self) -> None:
+        if self._claim is not None:
+            stubhold.release(self.address, self._claim)
+            self._claim = None
         if self.sock is not None:
             try:
                 self.sock.close()

@@ -20,10 +20,11 @@ what the guest printed after the restore.
 
 import os
 import socket
+import struct
 import subprocess
 import time
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from . import bootimage, exitcodes
 from .arming import FaultTable
@@ -108,9 +109,26 @@ class _Monitor:
             pass
 
 
+def plan_writes(kernel, steps: str, deadline_ms: int) -> List[Tuple[int, bytes]]:
+    """The guest memory writes that give the kernel its plan at plan_point:
+    (address, bytes) of the steps (NUL-terminated) and of the time limit.
+    The harness makes them through its stub; a gdb replay makes the same."""
+    addr, size = kernel.symbol("plan_steps")
+    data = steps.encode()
+    if len(data) >= size:
+        raise PlanError(f"plan of {len(data)} bytes does not fit plan_steps[{size}]")
+    return [(addr, data + b"\0"),
+            (kernel.address("plan_deadline_ms"), struct.pack("<I", deadline_ms))]
+
+
 class PlannedMachine:
+    """stop_at="boot_hook" leaves the machine stopped at fi_boot_hook once
+    the boot faults are armed (for a debugger to take over, hand_over());
+    the default runs it on to the plan point."""
+
     def __init__(self, modules: Sequence, *, append: str = "", snapshot: bool = False,
-                 boot_arm: Iterable[Mapping] = (), limit: float = 120.0, memory_mb: int = MEMORY_MB):
+                 boot_arm: Iterable[Mapping] = (), limit: float = 120.0, memory_mb: int = MEMORY_MB,
+                 stop_at: str = "plan"):
         self.kernel = kernel_image()
         self.snapshot = snapshot
         self.limit = limit
@@ -132,10 +150,11 @@ class PlannedMachine:
         self.broken: Optional[str] = None  # why this machine can run no more
         self.boot_end: Optional[PlannedRun] = None   # the run ended before the plan point
         self.runs = 0
-        self._boot(list(boot_arm))
+        self.at_boot_hook = False
+        self._boot(list(boot_arm), stop_at)
 
     # -- boot ----------------------------------------------------------------
-    def _boot(self, boot_arm: List[Mapping]):
+    def _boot(self, boot_arm: List[Mapping], stop_at: str):
         t0 = time.monotonic()
         k = self.kernel
         self.plan_at = k.address("plan_point")
@@ -154,6 +173,10 @@ class PlannedMachine:
             self.table = FaultTable(self.gdb, k)
             for spec in boot_arm:
                 self.table.arm(**spec)
+            if stop_at == "boot_hook":
+                self.at_boot_hook = True
+                self.boot_s = time.monotonic() - t0
+                return
             self.gdb.set_breakpoint(self.plan_at, hw=True)
             self.gdb.set_breakpoint(self.exit_at, hw=True)
             self.gdb.cont()
@@ -215,29 +238,12 @@ class PlannedMachine:
             self.broken = "the run ended while booting"
             return self.boot_end
         t0 = time.monotonic()
-        timing: Dict[str, float] = {}
-        restored = False
-        if not self.at_plan:
-            if not self.saved:
-                raise PlanError("machine already used and not saved")
-            self.mon.command(f"loadvm {SNAPSHOT}")
-            restored = True
-            self.at_plan = True
-            timing["restore"] = time.monotonic() - t0
-        else:
-            timing["start"] = self.boot_s
         since = len(self.q.serial.events)
         forged_since = len(self.q.serial.forged)
-        t1 = time.monotonic()
-        self._write_plan(steps, deadline_ms)
-        self.table = FaultTable(self.gdb, self.kernel)
-        for spec in arm:
-            self.table.arm(**spec)
-        self.at_plan = False
-        self.runs += 1
+        timing = self.stage(steps, deadline_ms, arm)
+        restored = "restore" in timing
         self.gdb.cont()
         t2 = time.monotonic()
-        timing["arm"] = t2 - t1
         end, error = None, None
         try:
             where, end = self._wait_stop(limit or self.limit, since)
@@ -257,13 +263,46 @@ class PlannedMachine:
         forged = self.prefix_forged + self.q.serial.forged[forged_since:]
         return PlannedRun(events, end, error, timing, restored, t0, forged)
 
-    def _write_plan(self, steps: str, deadline_ms: int):
-        addr, size = self.kernel.symbol("plan_steps")
-        data = steps.encode()
-        if len(data) >= size:
-            raise PlanError(f"plan of {len(data)} bytes does not fit plan_steps[{size}]")
-        self.gdb.write_memory(addr, data + b"\0")
-        self.gdb.write_u32(self.kernel.address("plan_deadline_ms"), deadline_ms)
+    def stage(self, steps: str, deadline_ms: int, arm: Iterable[Mapping] = ()) -> Dict[str, float]:
+        """At the plan point (restored there if need be): write the plan and
+        arm the faults; the guest goes on at the next continue. Returns the
+        host seconds it took (start or restore, arm)."""
+        t0 = time.monotonic()
+        timing: Dict[str, float] = {}
+        if not self.at_plan:
+            if not self.saved:
+                raise PlanError("machine already used and not saved")
+            self.mon.command(f"loadvm {SNAPSHOT}")
+            self.at_plan = True
+            timing["restore"] = time.monotonic() - t0
+        else:
+            timing["start"] = self.boot_s
+        t1 = time.monotonic()
+        for addr, data in plan_writes(self.kernel, steps, deadline_ms):
+            self.gdb.write_memory(addr, data)
+        self.table = FaultTable(self.gdb, self.kernel)
+        for spec in arm:
+            self.table.arm(**spec)
+        self.at_plan = False
+        self.runs += 1
+        timing["arm"] = time.monotonic() - t1
+        return timing
+
+    def hand_over(self) -> str:
+        """Leave the stub, and the machine stopped where it is, to another
+        debugger: our breakpoints go, and the connection closes without a
+        detach (a detach would resume the guest; a plain close leaves it
+        stopped, and QEMU stops it again for the next client anyway).
+        Returns the stub's socket path; this machine runs no more here."""
+        for addr in (self.plan_at, self.exit_at):
+            try:
+                self.gdb.remove_breakpoint(addr, hw=True)
+            except GdbError:
+                pass                     # was not set (stopped at the boot hook)
+        self.gdb.close()
+        self.gdb = None
+        self.broken = "handed over to another debugger"
+        return self.q.gdb_socket
 
     @property
     def serial_text(self) -> str:

@@ -156,7 +156,8 @@ class Qemu:
     def __init__(self, kernel: str, modules: Sequence[str] = (), *,
                  append: str = "", memory_mb: int = 128, icount: bool = True,
                  kvm: bool = False, gdb: bool = False, timeout: float = 60.0,
-                 extra_args: Sequence[str] = (), qemu_binary: str = QEMU_BINARY):
+                 extra_args: Sequence[str] = (), qemu_binary: str = QEMU_BINARY,
+                 interactive: bool = False):
         for m in modules:
             if "," in m:
                 # QEMU splits -initrd on commas; a comma would split a module.
@@ -170,6 +171,8 @@ class Qemu:
         self.icount = icount
         self.kvm = kvm
         self.gdb = gdb
+        # the console on a person's terminal (make run): Ctrl-C ends QEMU
+        self.interactive = interactive
         self.timeout = timeout
         self.extra_args = list(extra_args)
         self.qemu_binary = qemu_binary
@@ -224,7 +227,7 @@ class Qemu:
         if self.modules:
             cmd += ["-initrd", ",".join(self.modules)]
         cmd += ["-device", f"isa-debug-exit,iobase={exitcodes.DEBUG_EXIT_PORT:#x},iosize=0x04",
-                "-chardev", "stdio,id=ser0,signal=off",
+                "-chardev", f"stdio,id=ser0,signal={'on' if self.interactive else 'off'}",
                 "-serial", "chardev:ser0",
                 "-rtc", "base=2000-01-01,clock=vm"]
         if self.icount:
@@ -241,6 +244,8 @@ class Qemu:
         cmd += self.extra_args
         return cmd
 
+    # The one QEMU command line: the harness starts it (start()), and
+    # `make run` runs it on the terminal (faultinj/terminal.py).
     def command_line(self) -> str:
         """The command as a shell line, for replaying an experiment by hand."""
         return " ".join(shlex.quote(a) for a in self.command())

@@ -133,6 +133,16 @@ ERRORS = [
     ("campaign x\nk$v crash\n", 2, "bad service name"),
     ("campaign x\nkv crash site=.put\n", 2, "bad site name '.put'"),
     ("campaign x\nkv crash workload=-w\n", 2, "unknown workload '-w'"),
+    # numbers beyond what the guest's fields and watchdog hold
+    ("campaign x\ntimeout 1e308\n", 2, "timeout '1e308' out of range"),
+    ("campaign x\nkv crash timeout=1e308\n", 2, "timeout '1e308' out of range"),
+    ("campaign x\nkv crash timeout=0.0001\n", 2, "timeout '0.0001' out of range"),
+    ("campaign x\nkv crash trigger=nth:-3\n", 2, "count must be at least 1"),
+    ("campaign x\nkv crash trigger=nth:4294967296\n", 2, "count out of range"),
+    ("campaign x\nkv crash trigger=prob:1e-9\n", 2, "never fires"),
+    ("campaign x\nkv crash arg=0x100000000\n", 2, "arg '0x100000000' out of range"),
+    ("campaign x\nkv crash arg=-2147483649\n", 2, "out of range"),
+    ("campaign x\nkv crash seed=4294967296\n", 2, "seed '4294967296' out of range"),
     ("campaign x\nkv crash\n# x\nkv crash expect=halted\n", 4,
      "duplicate experiment kv-crash-nth:1 (first on line 2)"),
     ("campaign x\nkv crash site=kv.put trigger=nth:2\nkv crash trigger=nth:2 site=kv.put timeout=9\n",
@@ -345,3 +355,20 @@ def test_load(tmp_path):
     p.write_text("campaign x\nkv nope\n")
     with pytest.raises(SpecError, match=f"^{p}:2: unknown fault type"):
         spec.load(str(p))
+
+
+def test_load_refuses_binary_and_non_utf8(tmp_path):
+    b = tmp_path / "bin.spec"
+    b.write_bytes(b"campaign x\nkv crash\n\x7fELF\x00\x01")
+    with pytest.raises(SpecError, match=r"bin.spec:3: binary file"):
+        spec.load(str(b))
+    t = tmp_path / "latin.spec"
+    t.write_bytes(b"campaign x\n\nkv crash  # caf\xe9\n")
+    with pytest.raises(SpecError, match=r"latin.spec:3: not UTF-8 text \(byte 0xe9\)"):
+        spec.load(str(t))
+
+
+def test_negative_arg_is_armed_as_its_u32():
+    from campaigns import scenario
+    e = spec.parse("campaign x\nkv error arg=-5\n").experiments[0]
+    assert e.arg == -5 and scenario.arm_spec(e, None)["arg"] == 0xFFFFFFFB

@@ -1,0 +1,142 @@
+"""Check a campaign's input against the built system before anything runs.
+
+`make campaign` (and the pytest run behind it) calls campaign_input() first:
+a spec file that cannot be read, that parses to no experiment, that aims at
+a service the boot image does not hold or at a site that service's binary
+lacks, or an ONLY= that selects nothing, is refused with one message
+naming the file and line (or the variable) before QEMU starts. Without
+this, such a campaign boots machines for a fault that can never fire and
+reports `not_activated` (or a harness error) half a minute later.
+
+The sites come from the built ELF files (faultinj/elfsyms.py), the same
+list `python3 -m faultinj sites` prints, so the check always matches the
+binaries that would run.
+"""
+
+import difflib
+import fnmatch
+import os
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional
+
+from faultinj import bootimage
+from faultinj.arming import ERROR_TYPES
+from faultinj.elfsyms import ElfFormatError, ElfImage
+
+from . import scenario, spec
+
+KIND_NAMES = {0: "FI_POINT", 1: "FI_ERROR"}
+
+
+class InputError(ValueError):
+    """The campaign input is refused; str() is the whole message."""
+
+
+def services() -> List[str]:
+    """The processes of a campaign's boot image: the services a fault may aim at."""
+    return [m if isinstance(m, str) else m[0] for m in bootimage.SYSTEM]
+
+
+def build_sites(build: Path, names: List[str]) -> Dict[str, Dict[str, int]]:
+    """binary -> {site name: kind} for the kernel and each named program."""
+    out: Dict[str, Dict[str, int]] = {}
+    for name in ["kernel"] + names:
+        path = Path(build) / f"{name}.elf"
+        try:
+            img = ElfImage(str(path))
+        except FileNotFoundError:
+            raise InputError(f"{path} is not built (run make first)") from None
+        except (ElfFormatError, OSError) as e:
+            raise InputError(f"cannot read {path}: {e}") from None
+        out[name] = {s.name: s.kind for s in img.fault_sites()}
+    return out
+
+
+def _listing(names) -> str:
+    return ", ".join(sorted(names)) if names else "none"
+
+
+def check_experiment(exp: spec.Experiment, sites: Mapping[str, Mapping[str, int]]) -> Optional[str]:
+    """What is wrong with exp on this build, or None."""
+    if exp.service not in sites or exp.service == "kernel":
+        known = [s for s in sites if s != "kernel"]
+        return f"unknown service {exp.service!r} (known: {', '.join(known)})"
+    site = scenario.site_for(exp)
+    if site is None:                       # lu_ok arms nothing
+        return None
+    own, kernel = sites[exp.service], sites["kernel"]
+    kind = own.get(site, kernel.get(site))
+    given = "site" if exp.site else f"default site of {exp.fault}"
+    if kind is None:
+        return (f"unknown {given} {site!r} for {exp.service} ({exp.service} has: "
+                f"{_listing(own)}; the kernel, for any process: {_listing(kernel)})")
+    # a hook only looks at slots of its own kind (os/lib/fi/fi.c check()):
+    # an error-path fault at a FI_POINT site, or the reverse, never fires
+    want = 1 if exp.fault in ERROR_TYPES else 0
+    if kind != want:
+        fitting = [n for n, k in {**kernel, **own}.items() if k == want]
+        return (f"{given} {site!r} is a {KIND_NAMES[kind]} site, and {exp.fault} needs "
+                f"a {KIND_NAMES[want]} one ({exp.service} has: {_listing(fitting)})")
+    return None
+
+
+def check_campaign(c: spec.Campaign, sites: Mapping[str, Mapping[str, int]]) -> None:
+    """SpecError at the first experiment this build cannot run."""
+    for exp in c.experiments:
+        problem = check_experiment(exp, sites)
+        if problem:
+            raise spec.SpecError(f"{c.filename}:{exp.line}", problem)
+
+
+def select(c: spec.Campaign, only: str, var: str = "ONLY") -> spec.Campaign:
+    """The experiments ONLY names (comma-separated ids or globs); every
+    pattern must match one, so a mistyped id is not silently skipped."""
+    pats = [p.strip() for p in only.split(",") if p.strip()]
+    if not pats:
+        return c
+    ids = c.ids()
+    for p in pats:
+        if not any(fnmatch.fnmatchcase(i, p) for i in ids):
+            near = difflib.get_close_matches(p, ids, 3)
+            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+            raise InputError(f"{var}='{only}': {p!r} matches no experiment of "
+                             f"{c.filename}{hint}")
+    return c.select(pats)
+
+
+def read_spec(path: str, var: str = "SPEC", root: Optional[Path] = None) -> spec.Campaign:
+    """Parse the spec file `path` (relative to root), naming it as given."""
+    full = path if os.path.isabs(path) or root is None else str(Path(root) / path)
+    if not path:
+        raise InputError(f"{var} is empty: name a campaign spec file")
+    try:
+        with open(full, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise InputError(f"{var}={path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{var}={path}: is a directory, not a spec file") from None
+    except OSError as e:
+        raise InputError(f"{var}={path}: cannot read it: {e.strerror}") from None
+    text = spec.decode(data, path)
+    c = spec.parse(text, path)
+    if not c.experiments:
+        last = max(1, len(text.splitlines()))
+        raise spec.SpecError(f"{path}:{last}", "no experiments (a campaign needs at least "
+                                               "one '<service> <fault>' line)")
+    return c
+
+
+def campaign_input(path: str, only: str = "", *, build: Optional[Path] = None,
+                   root: Optional[Path] = None, spec_var: str = "SPEC",
+                   only_var: str = "ONLY") -> spec.Campaign:
+    """The whole campaign, checked: InputError (a SpecError is turned into
+    one) says what is wrong, or the campaign comes back. Raises before any
+    machine starts; only reads files."""
+    try:
+        c = read_spec(path, spec_var, root)
+        check_campaign(c, build_sites(build or bootimage.BUILD, services()))
+        select(c, only, only_var)
+    except spec.SpecError as e:
+        raise InputError(str(e)) from None
+    return c
