@@ -156,15 +156,18 @@ test: all
 # The main job: run a fault campaign and write its report.
 #   make campaign [SPEC=campaigns/specs/quick.spec] [ONLY=<experiment id>] [JOBS=2] [FRESH=1]
 # The spec and ONLY are checked against the build first (campaigns/check.py):
-# bad input stops here with one message, before any machine starts. The
-# report's path is printed by the run that writes it (campaigns/conftest.py).
+# bad input stops here with one message, before any machine starts. Then the
+# campaign engine (campaigns/engine.py) runs it: a line per experiment, and
+# the report's path at the end. (pytest runs the same engine:
+# python3 -m pytest campaigns/test_campaign.py -n 2, with CAMPAIGN_SPEC=...)
 SPEC ?= campaigns/specs/default.spec
 JOBS ?= auto
+JOBS_N = $(if $(filter auto,$(JOBS)),$(shell nproc),$(JOBS))
 campaign: all
 	@$(PYENV) $(PYTHON) -m campaigns check '$(SPEC)' --only '$(ONLY)' --build $(abspath $(BUILD)) -q
-	@$(PYENV) CAMPAIGN_SPEC='$(SPEC)' \
-	CAMPAIGN_ONLY='$(ONLY)' CAMPAIGN_FRESH=$(FRESH) $(PYTHON) -m pytest campaigns/test_campaign.py \
-		-n $(JOBS) -q -p no:cacheprovider -o addopts="" --timeout 300
+	@$(PYENV) $(PYTHON) -m campaigns run '$(SPEC)' --only '$(ONLY)' --jobs $(JOBS_N) \
+		$(if $(filter 1,$(FRESH)),--fresh) $(if $(filter 1,$(COVERAGE)),--coverage) \
+		$(if $(CAMPAIGN_OUT),--out '$(CAMPAIGN_OUT)')
 
 # The campaign on the gcov build, with lcov pages of kernel, RS, SEF, servers.
 coverage:

@@ -2,13 +2,14 @@
 times: the default campaign run serially, with two workers (pytest-xdist
 -n 2), with two workers and a fresh QEMU and boot for every experiment
 (CAMPAIGN_REUSE=0) instead of a saved machine restored at the plan point,
-and squeezed onto one core with four workers (taskset -c 0, -n 4);
+squeezed onto one core with four workers (taskset -c 0, -n 4), and as
+`make campaign` runs it (the campaign engine's own two workers, no pytest);
 experiments per minute (the whole command, pytest start-up and report
 included), the per-phase host-time split (start: QEMU up and booted to the
 plan point; restore: loadvm of the saved machine; arm: plan and faults
 written; run: the guest runs its scenario; verdict), the experiments over
 0.5 s of host time with their virtual time, how many traces are
-byte-identical across the four runs, and per fault type the median virtual
+byte-identical across the five runs, and per fault type the median virtual
 and host time from the fault firing to the service serving again."""
 
 import json
@@ -25,15 +26,20 @@ from faultinj import bootimage
 SPEC = "campaigns/specs/default.spec"
 
 
-def run(jobs, out, one_core=False, reuse=True):
+def run(jobs, out, one_core=False, reuse=True, engine=False):
+    """engine: the campaign engine's own workers (make campaign) instead of
+    pytest-xdist's."""
     env = dict(os.environ, CAMPAIGN_SPEC=SPEC, CAMPAIGN_OUT=out,
                CAMPAIGN_REUSE="1" if reuse else "0")
     args = ["-p", "no:xdist"] if jobs == 1 else ["-n", str(jobs)]
     pin = ["taskset", "-c", "0"] if one_core else []
     t0 = time.monotonic()
-    p = subprocess.run([*pin, sys.executable, "-m", "pytest", "campaigns/test_campaign.py", "-q",
-                        "-p", "no:cacheprovider", "-o", "addopts=", *args],
-                       cwd=bootimage.ROOT, env=env, capture_output=True, text=True)
+    if engine:
+        cmd = [sys.executable, "-m", "campaigns", "run", SPEC, "--jobs", str(jobs), "--out", out]
+    else:
+        cmd = [sys.executable, "-m", "pytest", "campaigns/test_campaign.py", "-q",
+               "-p", "no:cacheprovider", "-o", "addopts=", *args]
+    p = subprocess.run([*pin, *cmd], cwd=bootimage.ROOT, env=env, capture_output=True, text=True)
     secs = time.monotonic() - t0
     results = json.load(open(os.path.join(out, "results.json")))["results"]
     return secs, results, p.returncode
@@ -42,18 +48,21 @@ def run(jobs, out, one_core=False, reuse=True):
 def report():
     rows, runs = [], []
     with tempfile.TemporaryDirectory(prefix="bench-campaign-") as tmp:
-        for jobs, one_core, reuse in ((1, False, True), (2, False, True), (2, False, False),
-                                      (4, True, True)):
-            secs, results, rc = run(jobs, os.path.join(tmp, f"j{jobs}{one_core}{reuse}"),
-                                    one_core, reuse)
+        for jobs, one_core, reuse, eng in ((1, False, True, False), (2, False, True, False),
+                                           (2, False, False, False), (4, True, True, False),
+                                           (2, False, True, True)):
+            secs, results, rc = run(jobs, os.path.join(tmp, f"j{jobs}{one_core}{reuse}{eng}"),
+                                    one_core, reuse, eng)
             ok = sum(1 for r in results if r["ok"])
-            rows.append((jobs, one_core, reuse, secs, len(results), ok,
+            rows.append((jobs, one_core, reuse, eng, secs, len(results), ok,
                          sum(1 for r in results if r.get("restored"))))
             runs.append({r["id"]: r for r in results})
     print(f"Campaign throughput ({SPEC}, this machine: {os.cpu_count()} cores):")
-    for jobs, one_core, reuse, secs, n, ok, restored in rows:
+    for jobs, one_core, reuse, eng, secs, n, ok, restored in rows:
         how = "serial" if jobs == 1 else f"-n {jobs}" + (" on 1 core" if one_core else "")
         how += "" if reuse else ", fresh boots"
+        if eng:
+            how = f"make campaign, {jobs} jobs"
         print(f"  {how:>24}: {n} experiments in {secs:.1f} s"
               f" = {n / secs * 60:.0f} experiments/min ({ok}/{n} as required,"
               f" {restored} on a restored machine)")
@@ -61,7 +70,7 @@ def report():
     results = list(runs[1].values())
     same = sum(1 for i, r in serial.items()
                if all(i in other and other[i]["events"] == r["events"] for other in runs[1:]))
-    print(f"Byte-identical traces (virtual times included) in all four runs, fresh and restored: "
+    print(f"Byte-identical traces (virtual times included) in all five runs, fresh and restored: "
           f"{same}/{len(serial)}")
     phases = defaultdict(list)
     for r in serial.values():

@@ -1,4 +1,5 @@
-"""python3 -m campaigns generate [--sample N] [--seed S] [--name NAME] [-o FILE]
+"""python3 -m campaigns run SPEC [--jobs N] [--only IDS] [--out DIR] [--fresh] [--coverage]
+python3 -m campaigns generate [--sample N] [--seed S] [--name NAME] [-o FILE]
 python3 -m campaigns check SPEC [--only IDS] [--build DIR] [-q]
 python3 -m campaigns gdb EXPERIMENT_ID [--spec SPEC] [--service NAME] [-- GDB ARGS...]
 
@@ -6,6 +7,11 @@ Writes a campaign spec built from the fault sites of the built binaries
 (python3 -m faultinj sites): every (service, site, fault type) that applies,
 or a seeded sample of N of them. Edit it, then run it with
 `make campaign SPEC=FILE`.
+
+`run` runs a campaign (campaigns/engine.py): checks it, resumes or sets
+aside its journal, runs each experiment in N worker processes with a line
+of progress each, and writes the report; `make campaign` uses it. Exit
+status 1 if any experiment did not come out as required.
 
 `check` refuses, with one message naming the file and line (or the
 variable), a spec or ONLY= that `make campaign` could not run on the built
@@ -16,6 +22,7 @@ does, stops it at its plan point and hands it to gdb (campaigns/replay.py).
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -89,6 +96,13 @@ def main(argv=None):
     k.add_argument("--spec-var", default="SPEC", help="name of the spec's variable in messages")
     k.add_argument("--only-var", default="ONLY", help="name of ONLY's variable in messages")
     k.add_argument("-q", "--quiet", action="store_true", help="print nothing when all is well")
+    c = sub.add_parser("run", help="run a campaign and write its report")
+    c.add_argument("spec", help="campaign spec file")
+    c.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    c.add_argument("--only", default="", help="comma-separated experiment ids or globs")
+    c.add_argument("--out", help="report directory (default reports/out/<campaign name>)")
+    c.add_argument("--fresh", action="store_true", help="set the journal aside, run everything")
+    c.add_argument("--coverage", action="store_true", help="gcov counters (the coverage build)")
     r = sub.add_parser("gdb", help="boot one experiment stopped at its plan point, under gdb")
     r.add_argument("exp", help="experiment id (as in the report's replay command)")
     r.add_argument("--spec", default="campaigns/specs/default.spec", help="campaign spec file")
@@ -101,6 +115,17 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.cmd == "check":
         return run_check(a)
+    if a.cmd == "run":
+        from . import engine
+        settings = engine.Settings(spec=a.spec, only=a.only, out=a.out, fresh=a.fresh,
+                                   coverage=a.coverage)
+        try:
+            s = engine.run_campaign(settings, jobs=max(1, a.jobs))
+        except check.InputError as e:
+            print(f"campaign refused: {e}", file=sys.stderr)
+            return 2
+        print(engine.summary_text(s))
+        return 1 if s["failed"] else 0
     if a.cmd == "gdb":
         from . import replay
         services = [s for s in (a.service or "").split(",") if s] or None

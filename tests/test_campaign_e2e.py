@@ -145,3 +145,24 @@ def test_rerun_reuses_results_and_fresh_runs_again(tmp_path, os_built):
             assert len(journal.read_text().splitlines()) == 1     # reused, not run again
     assert (out / "journal.jsonl.old").exists()
     assert len(journal.read_text().splitlines()) == 1
+
+
+def test_engine_runs_a_campaign_with_progress_and_resumes(tmp_path, os_built):
+    """python3 -m campaigns run (what make campaign calls): a progress line
+    per experiment with verdict, host time, pace and ETA; run again, it
+    says how many it reused and runs nothing."""
+    spec = tmp_path / "p.spec"
+    spec.write_text("campaign progress\ntimeout 60\nkv crash trigger=nth:5\n"
+                    "echo crash trigger=nth:5\nkv hang site=kv.get trigger=nth:3 period=5\n")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "campaigns", "run", str(spec), "--jobs", "2", "--out", str(out)]
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("[")]
+    assert len(lines) == 3 and lines[-1].startswith("[3/3] ok ")
+    assert all("/min, eta " in ln and " s)" in ln for ln in lines), lines
+    assert f"report: {out}/index.html" in p.stdout
+    assert len([json.loads(x) for x in (out / "journal.jsonl").read_text().splitlines()]) == 3
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert "resuming: 3 of 3 experiments reused from the journal" in again.stdout
+    assert again.stdout.count("(reused)") == 3

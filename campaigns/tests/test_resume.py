@@ -4,8 +4,7 @@ aside; harness errors are rerun; torn lines are reported by number."""
 import json
 import os
 
-from campaigns import conftest as cc
-from campaigns import spec
+from campaigns import engine, spec
 from campaigns.journal import Journal
 
 SPEC = "campaign r\nkv crash\nkv hang\necho crash\n"
@@ -42,27 +41,25 @@ def test_torn_lines_are_reported_with_their_numbers(tmp_path):
     assert j.bad_lines and j.bad_lines[0][0] == 3
 
 
-def test_other_fingerprint_sets_journal_aside(tmp_path, monkeypatch):
-    c = spec.parse(SPEC)
-    monkeypatch.setenv("CAMPAIGN_OUT", str(tmp_path))
-    monkeypatch.delenv("CAMPAIGN_FRESH", raising=False)
-    monkeypatch.setattr(cc, "_fingerprint", "new-build")
-    j = cc.journal_for(c)
-    j.record({"id": c.ids()[0], "outcome": "recovered", "build": "new-build"})
-    assert cc.start_journal(c) is False               # same build: resumed
-    assert len(cc.journal_for(c).results()) == 1
-    monkeypatch.setattr(cc, "_fingerprint", "changed-spec-or-build")
-    assert cc.start_journal(c) is True                # anything changed: afresh
-    assert cc.journal_for(c).results() == []
-    assert os.path.exists(str(tmp_path / "journal.jsonl.old"))
+def _run(tmp_path, text=SPEC):
+    s = tmp_path / "r.spec"
+    s.write_text(text)
+    return engine.open_run(engine.Settings(spec=str(s), out=str(tmp_path / "out")))
 
 
-def test_fingerprint_covers_spec_build_and_harness(tmp_path, monkeypatch):
-    s = tmp_path / "x.spec"
-    s.write_text(SPEC)
-    monkeypatch.setenv("CAMPAIGN_SPEC", str(s))
-    monkeypatch.setattr(cc, "_fingerprint", None)
-    a = cc.build_fingerprint()
-    s.write_text(SPEC + "echo hang\n")
-    monkeypatch.setattr(cc, "_fingerprint", None)
-    assert cc.build_fingerprint() != a
+def test_other_fingerprint_sets_journal_aside(tmp_path):
+    run = _run(tmp_path)
+    run.out.mkdir(parents=True)
+    run.journal.record({"id": run.experiments[0].id, "outcome": "recovered",
+                        "build": run.fingerprint})
+    assert engine.start_journal(run) is False          # same build: resumed
+    assert len(run.journal.results()) == 1
+    run.fingerprint = "changed-spec-or-build"
+    assert engine.start_journal(run) is True           # anything changed: afresh
+    assert run.journal.results() == []
+    assert os.path.exists(str(run.out / "journal.jsonl.old"))
+
+
+def test_fingerprint_covers_spec_build_and_harness(tmp_path):
+    a = _run(tmp_path).fingerprint
+    assert _run(tmp_path, SPEC + "echo hang\n").fingerprint != a

@@ -1,0 +1,268 @@
+"""The campaign engine, as plain functions: spec -> experiments -> journal
+-> report, one way.
+
+    run = engine.prepare(Settings(spec="campaigns/specs/quick.spec"))
+    for exp in run.experiments: engine.run_one(run, exp)    # any process
+    summary = engine.finish(run)
+
+or all of it at once, with worker processes and a progress line per
+experiment: engine.run_campaign(Settings(...), jobs=2) (`python3 -m
+campaigns run SPEC`). pytest (campaigns/test_campaign.py, conftest.py) is
+another way to call the same three steps, with xdist for the workers: the
+campaign is checked, the journal resumed or set aside, each experiment run
+or reused, and the report written by exactly this code in both cases.
+"""
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+from . import runner
+from . import spec as specmod
+from .journal import Journal
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Settings:
+    spec: str = "campaigns/specs/default.spec"
+    only: str = ""                 # comma-separated ids or globs
+    out: Optional[str] = None      # report directory (default reports/out/<name>)
+    fresh: bool = False            # set the journal aside and run everything again
+    coverage: bool = False         # gcov counters after every experiment (coverage build)
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        """What the Makefile passes to pytest."""
+        return cls(spec=os.environ.get("CAMPAIGN_SPEC", cls.spec),
+                   only=os.environ.get("CAMPAIGN_ONLY", ""),
+                   out=os.environ.get("CAMPAIGN_OUT") or None,
+                   fresh=os.environ.get("CAMPAIGN_FRESH") == "1",
+                   coverage=os.environ.get("OS_COVERAGE") == "1")
+
+    @property
+    def spec_file(self) -> Path:
+        return Path(self.spec) if os.path.isabs(self.spec) else ROOT / self.spec
+
+
+@dataclass
+class Run:
+    settings: Settings
+    campaign: specmod.Campaign
+    experiments: List[specmod.Experiment]
+    out: Path
+    fingerprint: str
+    reused: int = 0                # experiments the journal already held
+    _done: Optional[Dict[str, Dict]] = field(default=None, repr=False)
+
+    @property
+    def journal(self) -> Journal:
+        return Journal(str(self.out / "journal.jsonl"))
+
+    @property
+    def coverage_acc(self) -> Optional[str]:
+        return str(self.out / "coverage" / "gcda") if self.settings.coverage else None
+
+
+def load(settings: Settings) -> specmod.Campaign:
+    """The campaign of a spec that was already checked (campaigns/check.py)."""
+    return specmod.load(str(settings.spec_file))
+
+
+def fingerprint(settings: Settings) -> str:
+    """Hash of the built binaries, the harness and the spec: a journal is
+    only resumed for the same OS, the same runner and the same campaign."""
+    from faultinj import bootimage
+    h = hashlib.sha256()
+    files = sorted(bootimage.BUILD.glob("*.elf"))
+    for d in ("campaigns", "faultinj", "reports", "contract"):
+        files += sorted((ROOT / d).glob("*.py"))
+    files.append(ROOT / "contract" / "guest_host.def")
+    for p in files:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    h.update(settings.spec_file.read_bytes() if settings.spec_file.exists() else b"")
+    return h.hexdigest()[:16]
+
+
+def open_run(settings: Settings) -> Run:
+    """A run's view of an already prepared campaign (what a worker needs)."""
+    campaign = load(settings)
+    exps = campaign.select(settings.only.split(",")).experiments if settings.only \
+        else campaign.experiments
+    out = Path(settings.out) if settings.out else ROOT / "reports" / "out" / campaign.name
+    return Run(settings, campaign, exps, out, fingerprint(settings))
+
+
+def start_journal(run: Run) -> bool:
+    """A journal of another build, harness or spec (or any, with fresh) is
+    set aside as journal.jsonl.old, with the coverage counters it came
+    with, not resumed. True if it was set aside."""
+    run.out.mkdir(parents=True, exist_ok=True)
+    j = run.journal
+    stale = run.settings.fresh or any(r.get("build") != run.fingerprint for r in j.records())
+    if j.bad_lines:
+        print(f"warning: {j.path}: skipped unreadable lines "
+              + ", ".join(f"{n} ({why})" for n, why in j.bad_lines), file=sys.stderr)
+    if stale and os.path.exists(j.path):
+        os.replace(j.path, str(j.path) + ".old")
+        if (run.out / "coverage").exists():
+            shutil.rmtree(run.out / "coverage")
+        run._done = None
+        return True
+    return False
+
+
+def prepare(settings: Settings, check: bool = True, spec_var: str = "SPEC",
+            only_var: str = "ONLY") -> Run:
+    """Once per campaign, before any machine starts: the input checked
+    against the built system (messages name spec_var/only_var), temp dirs
+    of killed runs cleaned, the journal resumed or set aside."""
+    from faultinj import bootimage, qemu
+    bootimage.build()
+    if check:
+        from . import check as checkmod
+        checkmod.campaign_input(settings.spec, settings.only, build=bootimage.BUILD, root=ROOT,
+                                spec_var=spec_var, only_var=only_var)
+    qemu.clean_stale_tmpdirs()
+    run = open_run(settings)
+    start_journal(run)
+    return run
+
+
+def finished(run: Run) -> Dict[str, Dict]:
+    """What the journal held when this process first looked: each
+    experiment runs in exactly one process, so once is enough to resume."""
+    if run._done is None:
+        run._done = {r["id"]: r for r in run.journal.results()}
+    return run._done
+
+
+def run_one(run: Run, exp: specmod.Experiment) -> Dict:
+    """The experiment's result: the journal's, if it holds one that is not
+    a harness error (a replay with `only` always runs again), else a new
+    run, journaled as soon as it ends."""
+    result = finished(run).get(exp.id)
+    if result is not None and (result.get("error") or result.get("outcome") == "harness_error"):
+        result = None                     # the harness failed, not the OS: run it again
+    if result is not None and not run.settings.only:
+        return dict(result, reused=True)
+    result = runner.run(exp, campaign=run.campaign, spec_path=run.settings.spec,
+                        coverage_dir=run.coverage_acc)
+    result["build"] = run.fingerprint
+    run.journal.record(result)
+    return result
+
+
+def finish(run: Run) -> Dict:
+    """The report, from the journal: every verdict computed again from its
+    recorded trace by the runner's own function. Returns a summary."""
+    from reports.build import write_report
+    j = run.journal
+    order = {e.id: i for i, e in enumerate(run.campaign.experiments)}
+    results = sorted((r for r in j.results() if r["id"] in order), key=lambda r: order[r["id"]])
+    results = [runner.reclassify(run.campaign.get(r["id"]), r) for r in results]
+    cov = None
+    acc = run.coverage_acc
+    if acc and Path(acc).exists():
+        from faultinj import bootimage, coverage
+        summary = coverage.lcov_report(Path(acc), run.out / "coverage", bootimage.BUILD)
+        (run.out / "coverage" / "summary.json").write_text(json.dumps(summary, indent=1))
+        cov = dict(summary["components"])
+        cov["html"] = summary["html"]
+    paths = write_report(results, str(run.out), run.campaign.name, coverage=cov)
+    failed = [r["id"] for r in results if not r.get("ok")]
+    return {"campaign": run.campaign.name, "recorded": len(results),
+            "total": len(run.campaign.experiments), "failed": failed, "report": paths["html"],
+            "bad_lines": [n for n, _ in j.bad_lines]}
+
+
+def summary_text(s: Dict) -> str:
+    msg = (f"campaign {s['campaign']}: {s['recorded']}/{s['total']} experiments recorded, "
+           f"{len(s['failed'])} not as required\nreport: {s['report']}")
+    if s["bad_lines"]:
+        msg += "\nwarning: journal lines skipped (unreadable): " + ", ".join(map(str, s["bad_lines"]))
+    return msg
+
+
+class Progress:
+    """One line per experiment: its place, id, verdict and host time, and
+    the pace so far (experiments/min) with the time left at that pace."""
+
+    def __init__(self, total: int, reused: int = 0, out=sys.stdout):
+        self.total, self.done, self.ran, self.out = total, 0, 0, out
+        self.t0 = time.monotonic()
+        if reused:
+            print(f"resuming: {reused} of {total} experiments reused from the journal",
+                  file=out, flush=True)
+
+    def line(self, r: Dict) -> str:
+        self.done += 1
+        if not r.get("reused"):
+            self.ran += 1
+        elapsed = time.monotonic() - self.t0
+        rate = self.ran / elapsed * 60 if elapsed > 0 and self.ran else 0.0
+        left = self.total - self.done
+        eta = f"{left / rate * 60:.0f} s" if rate else "-"
+        mark = "ok " if r.get("ok") else "BAD"
+        host = "reused" if r.get("reused") else f"{r.get('host_seconds', 0):.2f} s"
+        return (f"[{self.done}/{self.total}] {mark} {r['id']}: {r.get('outcome')} ({host})"
+                f"  {rate:.0f}/min, eta {eta}")
+
+    def __call__(self, r: Dict) -> None:
+        print(self.line(r), file=self.out, flush=True)
+
+
+# worker processes keep their machine pool between experiments
+_worker_run: Optional[Run] = None
+
+
+def _worker_init(settings: Settings):
+    global _worker_run
+    from multiprocessing import util
+    from faultinj import pool
+    _worker_run = open_run(settings)
+    # pool workers leave through multiprocessing's exit path, not atexit:
+    # their machines are closed there
+    util.Finalize(None, pool.close_all, exitpriority=10)
+
+
+def _worker_one(exp_id: str) -> Dict:
+    return run_one(_worker_run, _worker_run.campaign.get(exp_id))
+
+
+def run_campaign(settings: Settings, jobs: int = 1,
+                 progress: Optional[Callable[[Dict], None]] = None) -> Dict:
+    """The whole campaign: prepare, run every experiment in `jobs` worker
+    processes (each with its own machines), finish. A campaign interrupted
+    here keeps every experiment that finished (the journal) and resumes."""
+    run = prepare(settings)
+    done = finished(run)
+    reused = sum(1 for e in run.experiments if e.id in done and not done[e.id].get("error")
+                 and done[e.id].get("outcome") != "harness_error")
+    show = progress or Progress(len(run.experiments), 0 if settings.only else reused)
+    ids = [e.id for e in run.experiments]
+    if jobs <= 1:
+        for i in ids:
+            show(run_one(run, run.campaign.get(i)))
+    else:
+        ctx = multiprocessing.get_context("fork")
+        workers = ctx.Pool(jobs, initializer=_worker_init, initargs=(settings,))
+        try:
+            for r in workers.imap_unordered(_worker_one, ids):
+                show(r)
+            workers.close()
+        except BaseException:
+            workers.terminate()
+            raise
+        finally:
+            workers.join()
+    return finish(run)
