@@ -39,6 +39,7 @@ void deps_after_restart(struct rproc *rp)
         const char *action;
         if (!all && d->sup.dep_policy == RS_DEP_ONE_FOR_ONE) action = "notice";
         else if (i == origin) action = "skip-cycle";     /* it started this: do not loop */
+        else if (d->tab->sys_flags & SF_NORESTART) action = "skip-norestart";
         else if (!(d->pub.flags & RSF_ACTIVE) || (d->flags & (RP_LU_PREPARE | RP_RESTART_DUE)))
             action = "skip-busy";    /* starting, restarting or updating: it binds anew anyway */
         else action = "restart";
