@@ -84,9 +84,10 @@ def plan(exp: Experiment, campaign: Optional[Campaign] = None,
          coverage: bool = False) -> Plan:
     period = exp.period or DEFAULT_PERIOD
     c = client_for(exp)
-    # long enough for RS to notice a hang (a ping, then a whole period
-    # unanswered) and to restart with its first backoff; a fault on the
-    # heartbeat path fires only at the Nth ping, so wait for that too
+    # long enough for RS to notice a hang (a ping, then its hang threshold
+    # of two periods unanswered, os/servers/rs/supervise.h) and to restart
+    # with its first backoff (none); a fault on the heartbeat path fires
+    # only at the Nth ping, so wait for that too
     pings = int(exp.trigger.value) if site_for(exp) in PING_SITES and exp.trigger.kind != "prob" else 0
     watch = (pings + 3) * period + 10
     svc = exp.service

@@ -67,6 +67,8 @@
 #define   SRV_DBG           m.i[6]    /* SEF_DBG_* for the new instance */
 #define   SRV_STATE         m.i[7]    /* update: prepare state */
 #define   SRV_MAXTIME       m.i[8]    /* update: ticks */
+#define   SRV_OPTS_ADDR     m.u[7]    /* up: struct rs_up_opts (rsopts.h) in the */
+#define   SRV_OPTS_LEN      m.u[8]    /*   caller's memory; length 0: none */
 #define   SRV_ARGS          m.l0.args    /* words 9..13: 20 chars */
 #define SRV_ARGS_MAX 20
 

@@ -43,8 +43,10 @@ static int rs_request(int type, const char *label)
     message m = {0};
     m.m_type = type;
     m.SRV_POLICY = -1;
-    m.SRV_STATE = 1;
-    m.SRV_MAXTIME = 30;
+    if (type == RS_UPDATE) {         /* in an up these words name an options buffer */
+        m.SRV_STATE = 1;
+        m.SRV_MAXTIME = 30;
+    }
     strlcpy(m.SRV_LABEL, label, LABEL_MAX);
     int r = ipc_sendrec(RS_PROC_EP, &m);
     return r == OK ? m.m_type : r;

@@ -5,13 +5,52 @@
 #include "../../include/services.h"
 #include "../../lib/sef/sef.h"
 #include "../../include/fi.h"
+#include "../../include/rsopts.h"
 
 static void usage(void)
 {
-    printf("usage: service up|down|restart|refresh|update|list LABEL [options]\n");
+    printf("usage: service up|down|restart|refresh|update|list LABEL [options]\n"
+           "  up options: -args A -period T -policy reset|restart -intensity R/W\n"
+           "    -escalate restart,reset,dependents,giveup -deps L1,L2\n"
+           "    -deppolicy one_for_one|rest_for_one -ping LATE/HANG (periods)\n");
 }
 
 static const char *fi_types[FI_NR_TYPES] = FI_TYPE_NAMES;
+
+/* "A/B" -> a, b (both positive), else EINVAL */
+static int pair(const char *v, int32_t *a, int32_t *b)
+{
+    char *end;
+    long x = strtol(v, &end, 10);
+    if (end == v || *end != '/') return EINVAL;
+    const char *w = end + 1;
+    long y = strtol(w, &end, 10);
+    if (end == w || *end || x <= 0 || y <= 0) return EINVAL;
+    *a = (int32_t)x;
+    *b = (int32_t)y;
+    return OK;
+}
+
+/* `service up` supervision options, into the buffer RS copies (RS checks
+ * the values; here only the syntax). 1: taken, 0: not one of them. */
+static int up_option(const char *o, const char *v, struct rs_up_opts *u, int *r)
+{
+    *r = OK;
+    if (!strcmp(o, "-intensity")) *r = pair(v, &u->max_restarts, &u->window);
+    else if (!strcmp(o, "-ping")) *r = pair(v, &u->ping_late, &u->ping_hang);
+    else if (!strcmp(o, "-deppolicy")) {
+        if (!strcmp(v, "one_for_one")) u->dep_policy = RS_DEP_ONE_FOR_ONE;
+        else if (!strcmp(v, "rest_for_one")) u->dep_policy = RS_DEP_REST_FOR_ONE;
+        else *r = EINVAL;
+    } else if (!strcmp(o, "-escalate") || !strcmp(o, "-deps")) {
+        char *dst = o[1] == 'e' ? u->chain : u->deps;
+        size_t max = o[1] == 'e' ? sizeof u->chain : sizeof u->deps;
+        if (strlen(v) >= max) *r = E2BIG;
+        else strlcpy(dst, v, max);
+    } else return 0;
+    if (*r != OK) printf("service: bad value for %s: %s\n", o, v);
+    return 1;
+}
 
 /* service fi LABEL SITE TYPE [nth=N|times=K|prob=PPM] [seed=S] [arg=A]
  * service fi off [SLOT]: the same control table the host writes by GDB. */
@@ -65,11 +104,15 @@ int service_main(int argc, char **argv)
     };
     if (argc < 2) { usage(); return EINVAL; }
     message m = {0};
+    static struct rs_up_opts opts;
+    int have_opts = 0, r;
+    memset(&opts, 0, sizeof opts);
+    opts.dep_policy = -1;
     m.SRV_POLICY = -1;
-    m.SRV_STATE = SEF_LU_STATE_WORK_FREE;
     for (unsigned i = 0; i < sizeof ops / sizeof ops[0]; i++)
         if (!strcmp(argv[1], ops[i].name)) m.m_type = ops[i].type;
     if (!m.m_type) { usage(); return EINVAL; }
+    if (m.m_type == RS_UPDATE) m.SRV_STATE = SEF_LU_STATE_WORK_FREE;
     if (m.m_type != RS_LIST) {
         if (argc < 3 || strlen(argv[2]) >= LABEL_MAX) { usage(); return EINVAL; }
         strlcpy(m.SRV_LABEL, argv[2], LABEL_MAX);
@@ -80,7 +123,17 @@ int service_main(int argc, char **argv)
         else if (!strcmp(o, "-initfail")) m.SRV_DBG |= SEF_DBG_INIT_FAIL;
         else if (!strcmp(o, "-inittimeout")) m.SRV_DBG |= SEF_DBG_INIT_TIMEOUT;
         else if (!v) { printf("service: %s needs a value\n", o); return EINVAL; }
+        else if (m.m_type == RS_UP && up_option(o, v, &opts, &r)) {
+            if (r != OK) return r;
+            have_opts = 1;
+            i++;
+        }
         else if (!strcmp(o, "-period")) { m.SRV_PERIOD = atoi(v); i++; }
+        else if ((!strcmp(o, "-state") || !strcmp(o, "-maxtime")) && m.m_type != RS_UPDATE) {
+            /* the words carry the options buffer of an up */
+            printf("service: %s is for update\n", o);
+            return EINVAL;
+        }
         else if (!strcmp(o, "-state")) { m.SRV_STATE = atoi(v); i++; }
         else if (!strcmp(o, "-maxtime")) { m.SRV_MAXTIME = atoi(v); i++; }
         else if (!strcmp(o, "-policy")) {
@@ -94,7 +147,11 @@ int service_main(int argc, char **argv)
             i++;
         } else { printf("service: unknown option %s\n", o); return EINVAL; }
     }
-    int r = ipc_sendrec(RS_PROC_EP, &m);
+    if (have_opts) {
+        m.SRV_OPTS_ADDR = (uint32_t)&opts;
+        m.SRV_OPTS_LEN = sizeof opts;
+    }
+    r = ipc_sendrec(RS_PROC_EP, &m);
     if (r == OK) r = m.m_type;
     printf("service %s: %s (%d)\n", argv[1], r == OK ? "ok" : "failed", r);
     return r;

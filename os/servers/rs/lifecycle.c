@@ -56,6 +56,7 @@ struct rproc *rp_alloc(const struct rs_priv_entry *e)
         rp->proc_nr = -1;
         rp->caller = NONE;
         rp->next_img = -1;
+        sup_from_table(&rp->sup, e);
         return rp;
     }
     return 0;
@@ -228,7 +229,8 @@ void bring_down(struct rproc *rp, const char *why, int result)
     rp_free(rp);
 }
 
-/* Schedule a restart with exponential backoff, or give up. */
+/* A failure: the stage its escalation chain is at decides (intensity.c):
+ * a restart after the stage's backoff, pristine or not, or giving up. */
 static void schedule_restart(struct rproc *rp, const char *cause)
 {
     if (rp->tab->sys_flags & SF_NORESTART) {
@@ -237,31 +239,28 @@ static void schedule_restart(struct rproc *rp, const char *cause)
         rp_free(rp);
         return;
     }
-    rp->crash_streak++;
-    if (rp->crash_streak > MAX_RESTARTS) {
+    uint32_t delay;
+    int stage = sup_on_failure(rp, cause, &delay);
+    if (stage == STAGE_GIVEUP) {
         end_instance(rp);
         rp->pub.endpoint = NONE;
         rp->pub.flags = (rp->pub.flags | RSF_GIVEN_UP) & ~RSF_ACTIVE;
         rp->flags = 0;
-        event("ev=given_up label=%s restarts=%d streak=%d", rp->pub.label,
-              rp->pub.restarts, rp->crash_streak - 1);
+        event("ev=given_up label=%s restarts=%d cause=%s", rp->pub.label, rp->pub.restarts, cause);
         if (rp->tab->sys_flags & SF_CORE) rs_panic("core service keeps failing", rp->pub.label);
         return;
     }
-    uint32_t delay = 0;
-    if (rp->crash_streak > 1) {
-        delay = BACKOFF_BASE << (rp->crash_streak - 2);
-        if (delay > BACKOFF_MAX) delay = BACKOFF_MAX;
-    }
-    if (rp->pub.policy == RS_POLICY_RESET) {
+    rp->sup.pristine = stage != STAGE_RESTART;
+    rp->sup.dependents = stage == STAGE_DEPENDENTS;
+    if (rp->pub.policy == RS_POLICY_RESET || rp->sup.pristine) {
         end_instance(rp);                 /* old endpoint dead at once */
     }
     rp->flags = (rp->flags & RP_DYNAMIC) | RP_RESTART_DUE | RP_STOPPED;
     rp->pub.flags &= ~RSF_ACTIVE;
     rp->restart_at = now + delay;
-    event("ev=restart_scheduled label=%s cause=%s delay=%u streak=%d", rp->pub.label,
-          cause, delay, rp->crash_streak);
-    if (delay == 0) do_restart(rp);      /* first crash of a streak: at once */
+    event("ev=restart_scheduled label=%s cause=%s delay=%u streak=%d stage=%s", rp->pub.label,
+          cause, delay, sup_strikes(rp), stage_name(stage));
+    if (delay == 0) do_restart(rp);      /* first failure of a stage: at once */
 }
 
 void do_restart(struct rproc *rp)
@@ -276,7 +275,9 @@ void do_restart(struct rproc *rp)
     }
     rp->pub.restarts++;
     int old = rp->pub.endpoint, r;
-    if (rp->pub.policy == RS_POLICY_RESTART && old != NONE) {
+    int pristine = rp->sup.pristine;     /* escalated: nothing of the old instance */
+    rp->sup.pristine = 0;
+    if (!pristine && rp->pub.policy == RS_POLICY_RESTART && old != NONE) {
         /* same endpoint: a fresh image in the stopped process */
         const uint8_t *img; uint32_t len;
         char cmd[64];
@@ -298,13 +299,23 @@ void do_restart(struct rproc *rp)
         }
     } else {
         rp->pub.endpoint = NONE;
-        r = start_instance(rp, SEF_INIT_RESTART);
+        r = start_instance(rp, pristine ? SEF_INIT_FRESH : SEF_INIT_RESTART);
         rp->old_ep = old;
     }
-    event("ev=restarted label=%s ep=%d old_ep=%d restarts=%d policy=%s result=%d",
+    event("ev=restarted label=%s ep=%d old_ep=%d restarts=%d policy=%s result=%d init=%s",
           rp->pub.label, rp->pub.endpoint, old, rp->pub.restarts,
-          rp->pub.policy == RS_POLICY_RESET ? "reset" : "restart", r);
+          rp->pub.policy == RS_POLICY_RESET ? "reset" : "restart", r,
+          pristine ? "fresh" : "restart");
     if (r != OK) schedule_restart(rp, "restart-failed");
+}
+
+/* A restart someone asked for (`service restart`, a dependency's): the
+ * old instance stops now, no strike against the intensity. */
+void restart_now(struct rproc *rp)
+{
+    if (rp->pub.policy == RS_POLICY_RESET) end_instance(rp);
+    else sys_stop(rp->pub.endpoint, 1);
+    do_restart(rp);
 }
 
 void service_died(struct rproc *rp, uint32_t sigmap)
@@ -344,6 +355,8 @@ void init_done(struct rproc *rp, int result)
         if (!(rp->tab->sys_flags & SF_NOSEF)) publish(rp);
         if (rp->init_type == SEF_INIT_LU)
             event("ev=update_done label=%s ep=%d", rp->pub.label, rp->pub.endpoint);
+        else if (rp->pub.restarts > 0)
+            deps_after_restart(rp);      /* back: what its dependents are to do */
         reply_caller(rp, OK);
         return;
     }

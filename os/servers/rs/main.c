@@ -38,7 +38,7 @@ void rs_loop_once(void)
             handle_kernel_signals();
         } else {
             struct rproc *rp = rp_by_ep(m.m_source);
-            if (rp) rp->flags &= ~RP_PINGED;     /* heartbeat answered */
+            if (rp) ping_answered(rp);           /* heartbeat answered, maybe late */
         }
     } else {
         FI_POINT("rs.request");

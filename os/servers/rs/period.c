@@ -1,5 +1,6 @@
 /* period.c - RS's periodic work, every RS_TICK clock ticks: heartbeats,
- * init deadlines, scheduled restarts and live-update deadlines. */
+ * init deadlines, scheduled restarts, live-update deadlines, and the end
+ * of an escalation once a service has been quiet for its window. */
 #include "rs.h"
 
 void do_period(void)
@@ -17,9 +18,9 @@ void do_period(void)
             continue;
         }
         if ((rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER))) lu_check(rp);
+        if (rp->pub.flags & RSF_ACTIVE) sup_calm(rp);
         if (!(rp->pub.flags & RSF_ACTIVE) || rp->pub.period <= 0) continue;
-        if (rp->crash_streak && now - rp->up_since >= STABLE_TICKS) rp->crash_streak = 0;
-        if (now < rp->next_ping) continue;
+        if (!(rp->flags & RP_PINGED) && now < rp->next_ping) continue;
         if (waiting_on_rs(rp->pub.endpoint)) {
             /* blocked in a request to RS (service up, update): not hung */
             rp->next_ping = now + (uint32_t)rp->pub.period;
@@ -27,8 +28,9 @@ void do_period(void)
             continue;
         }
         if (rp->flags & RP_PINGED) {
-            /* the last ping is a whole period old and still unanswered */
-            service_hung(rp);
+            /* one ping at a time: a late answer is only a warning (ping.c),
+             * no answer by the second threshold is a hang */
+            if (ping_overdue(rp)) service_hung(rp);
             continue;
         }
         rp->flags |= RP_PINGED;

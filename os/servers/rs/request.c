@@ -57,12 +57,32 @@ static void do_getpub(message *m)
     reply(src, m, OK);
 }
 
+/* The supervision settings of a new service: its table row, then what
+ * the caller's options buffer asks (rsopts.h), all checked before
+ * anything starts. */
+static int up_settings(message *m, const struct rs_priv_entry *e, struct rs_sup *s)
+{
+    sup_from_table(s, e);
+    if (m->SRV_OPTS_LEN == 0) return OK;
+    static struct rs_up_opts o;
+    if (m->SRV_OPTS_LEN != sizeof o) return EINVAL;
+    if (sys_vircopy(m->m_source, m->SRV_OPTS_ADDR, SELF, (uint32_t)&o, sizeof o) != OK)
+        return EFAULT;
+    return sup_apply_opts(s, &o, e->label);
+}
+
 static int do_up(message *m)
 {
     const char *label = m->SRV_LABEL;
     if (rp_by_label(label)) return EBUSY;
     const struct rs_priv_entry *e = rs_priv_lookup(label);
     if (!e || (e->sys_flags & SF_USER)) return ENOENT;
+    static struct rs_sup sup;
+    int r = up_settings(m, e, &sup);
+    if (r != OK) {
+        event("ev=up_refused label=%s reason=options result=%d", label, r);
+        return r;
+    }
     int img = image_load(label);
     if (img < 0) return img;
     struct rproc probe = { .pub = { .endpoint = NONE } };
@@ -71,6 +91,7 @@ static int do_up(message *m)
     struct rproc *rp = rp_alloc(e);
     if (!rp) return ENOSPC;
     rp->img = img;
+    rp->sup = sup;
     rp->flags |= RP_DYNAMIC;
     rp->pub.policy = m->SRV_POLICY >= 0 ? m->SRV_POLICY : e->policy;
     rp->pub.period = m->SRV_PERIOD > 0 ? m->SRV_PERIOD : m->SRV_PERIOD < 0 ? 0 : def_period;
@@ -80,7 +101,7 @@ static int do_up(message *m)
     rp->caller = m->m_source;
     event("ev=service_up label=%s period=%d policy=%s dbg=%d", label, rp->pub.period,
           rp->pub.policy == RS_POLICY_RESET ? "reset" : "restart", rp->dbg_flags);
-    int r = start_instance(rp, SEF_INIT_FRESH);
+    r = start_instance(rp, SEF_INIT_FRESH);
     if (r != OK) { rp->caller = NONE; bring_down(rp, "start-failed", r); return r; }
     return EDONTREPLY;           /* answered when init is done */
 }
@@ -93,10 +114,12 @@ static int do_service(message *m)
             struct rprocpub *p = &rproc[i].pub;
             if (!(p->flags & RSF_IN_USE)) continue;
             const struct rs_dev *d = rproc[i].tab ? rproc[i].tab->dev : 0;
+            char sup[200];
+            sup_describe(&rproc[i], sup, sizeof sup);
             event("ev=service label=%s ep=%d pid=%d restarts=%d flags=0x%x policy=%s period=%d vm=0x%x"
-                  " dev=%s", p->label, p->endpoint, p->pid, p->restarts, p->flags,
+                  " dev=%s %s", p->label, p->endpoint, p->pid, p->restarts, p->flags,
                   p->policy == RS_POLICY_RESET ? "reset" : "restart", p->period, p->vm_calls,
-                  d ? d->dev : "-");
+                  d ? d->dev : "-", sup);
         }
         return OK;
     }
@@ -115,9 +138,7 @@ static int do_service(message *m)
     case RS_REFRESH:
         if (!(rp->pub.flags & RSF_ACTIVE)) return EBUSY;
         event("ev=service_%s label=%s", m->m_type == RS_RESTART ? "restart" : "refresh", rp->pub.label);
-        if (rp->pub.policy == RS_POLICY_RESET) end_instance(rp);
-        else sys_stop(rp->pub.endpoint, 1);
-        do_restart(rp);
+        restart_now(rp);
         if (m->m_type == RS_REFRESH && (rp->flags & RP_INITIALIZING))
             rp->init_type = SEF_INIT_FRESH;      /* a clean start, no state */
         return OK;

@@ -6,6 +6,7 @@
 #ifndef RS_H
 #define RS_H
 #include "table.h"
+#include "supervise.h"
 #include "../../lib/libc/libc.h"
 #include "../../lib/sef/sef.h"
 #include "../../include/fi.h"
@@ -15,10 +16,9 @@
 #define DEF_PERIOD     20      /* heartbeat period (ticks), unless RS's boot args say period=N */
 extern int def_period;
 #define INIT_TIMEOUT   200     /* ticks a new instance has to finish init */
-#define BACKOFF_BASE   10      /* first delayed restart, doubling */
+#define BACKOFF_BASE   10      /* first delayed restart in a stage, doubling */
 #define BACKOFF_MAX    320
-#define MAX_RESTARTS   6       /* crashes in a row before RS gives up */
-#define STABLE_TICKS   500     /* up this long: the crash streak is over */
+/* how many restarts before escalating, and to what: supervise.h */
 
 /* private state */
 #define RP_INITIALIZING 0x01   /* waiting for the init result */
@@ -41,7 +41,8 @@ struct rproc {
     int      init_type, dbg_flags, old_ep;
     uint32_t init_deadline, ping_sent, next_ping, restart_at, up_since;
     uint32_t lu_deadline;
-    int      lu_state, crash_streak, backoff;
+    int      lu_state;
+    struct rs_sup sup;           /* intensity, escalation, dependencies, heartbeat */
     int      pid_ep;             /* the instance PM knows (and tells the pid of), or NONE */
     int      caller;             /* who waits for a reply (service up/update) */
     int      caller_req;
@@ -73,6 +74,7 @@ void end_instance(struct rproc *rp);      /* its process and PM's entry */
 void pm_forget(int ep);                   /* PM_SRV_EXIT: ep left the tree */
 void init_done(struct rproc *rp, int result);
 void do_restart(struct rproc *rp);
+void restart_now(struct rproc *rp);       /* asked for, not a failure: no strike */
 void publish(struct rproc *rp);
 void reply_caller(struct rproc *rp, int result);
 void rs_panic(const char *why, const char *who) __attribute__((noreturn));

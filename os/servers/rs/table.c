@@ -1,10 +1,12 @@
 /* table.c - RS's static tables, as in MINIX's boot image tables: the priv
- * table (privileges), the sys table (how RS treats each service) and the
- * dev table (devices and their drivers), merged by label when RS starts.
+ * table (privileges), the sys table (how RS treats and supervises each
+ * service) and the dev table (devices and their drivers), merged by label
+ * when RS starts.
  * Boot services are initialized in the priv table's order. A boot process
  * without a priv entry is a boot error. */
 #include "table.h"
 #include "../../lib/libc/libc.h"
+#include "../../include/rsopts.h"
 
 /* kernel-call sets */
 #define KC(c) KC_BIT(SYS_##c)
@@ -56,28 +58,42 @@ static const struct rs_priv rs_privs[] = {
     { 0 },
 };
 
+/* Supervision (last column): at most R restarts in W seconds, then the
+ * next stage of the escalation chain; the labels a service depends on and
+ * what their new endpoint means to it; after how many heartbeat periods a
+ * late answer is a warning and a missing one a hang. Core services cannot
+ * be reset pristine (their clients know them by a fixed endpoint, and a
+ * PM, VM or DS without its tables would leave the system inconsistent):
+ * beyond their restarts the system panics. */
+/*                 R   W   chain                   deps  dependency policy    late hang */
+#define SUP_CORE { 6, 10, "restart,giveup",        0,    RS_DEP_ONE_FOR_ONE,  1,   2 }
+#define SUP_SVC  { 6, 10, "restart,reset,giveup",  0,    RS_DEP_ONE_FOR_ONE,  1,   2 }
+/* echo follows kv (it subscribes to kv's label in DS): told, not restarted */
+#define SUP_ECHO { 6, 10, "restart,reset,giveup",  "kv", RS_DEP_ONE_FOR_ONE,  1,   2 }
+
 /* The sys table: how RS treats each one (sys flags, heartbeat period,
- * recovery policy, the binaries a live update may run). A label missing
- * here is a plain service: no flags, default period, reset policy. */
+ * recovery policy, the binaries a live update may run, supervision). A
+ * label missing here is a plain service: no flags, default period, reset
+ * policy, RS's default supervision (zeros: supervise.h). */
 static const struct rs_sys rs_sys_table[] = {
-/*  label        sys flags                           period policy binaries */
-    { "rs",      SF_SELF | SF_CORE | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESTART, 0 },
-    { "ds",      SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
-    { "vm",      SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
-    { "pm",      SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0 },
-    { "mem",     SF_CORE, 0, RS_POLICY_RESET, 0 },
-    { "tty",     SF_CORE | SF_SVC_MGR, 0, RS_POLICY_RESTART, 0 },
-    { "kv",      0, 0, RS_POLICY_RESET, "kv2 kv3" },
-    { "echo",    0, 0, RS_POLICY_RESTART, 0 },
-    { "init",    SF_USER | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
-    { "scenario",SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT | SF_SVC_MGR, -1, RS_POLICY_RESET, 0 },
-    { "ktest",   SF_NOSEF | SF_NORESTART | SF_SVC_MGR, -1, RS_POLICY_RESET, 0 },
-    { "peer",    SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
-    { "victim",  SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
-    { "lonely",  SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0 },
-    { "rude",    SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
-    { "crowd",   SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
-    { "memhog",  SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0 },
+/*  label        sys flags                           period policy binaries supervision */
+    { "rs",      SF_SELF | SF_CORE | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESTART, 0, { 0 } },
+    { "ds",      SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0, SUP_CORE },
+    { "vm",      SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0, SUP_CORE },
+    { "pm",      SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0, SUP_CORE },
+    { "mem",     SF_CORE, 0, RS_POLICY_RESET, 0, SUP_CORE },
+    { "tty",     SF_CORE | SF_SVC_MGR, 0, RS_POLICY_RESTART, 0, SUP_CORE },
+    { "kv",      0, 0, RS_POLICY_RESET, "kv2 kv3", SUP_SVC },
+    { "echo",    0, 0, RS_POLICY_RESTART, 0, SUP_ECHO },
+    { "init",    SF_USER | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0, { 0 } },
+    { "scenario",SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT | SF_SVC_MGR, -1, RS_POLICY_RESET, 0, { 0 } },
+    { "ktest",   SF_NOSEF | SF_NORESTART | SF_SVC_MGR, -1, RS_POLICY_RESET, 0, { 0 } },
+    { "peer",    SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0, { 0 } },
+    { "victim",  SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0, { 0 } },
+    { "lonely",  SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESET, 0, { 0 } },
+    { "rude",    SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0, { 0 } },
+    { "crowd",   SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0, { 0 } },
+    { "memhog",  SF_NOSEF | SF_NORESTART | SF_AFTER_BOOT, -1, RS_POLICY_RESET, 0, { 0 } },
     { 0 },
 };
 
@@ -94,7 +110,7 @@ struct rs_priv_entry rs_priv_table[sizeof rs_privs / sizeof rs_privs[0]];
 
 void rs_tables_init(void)
 {
-    static const struct rs_sys plain = { 0, 0, 0, RS_POLICY_RESET, 0 };
+    static const struct rs_sys plain = { 0, 0, 0, RS_POLICY_RESET, 0, { 0 } };
     for (unsigned i = 0; rs_privs[i].label; i++) {
         const struct rs_priv *p = &rs_privs[i];
         const struct rs_sys *s = &plain;
@@ -105,7 +121,7 @@ void rs_tables_init(void)
             if (!strcmp(q->label, p->label)) d = q;
         rs_priv_table[i] = (struct rs_priv_entry){ p->label, p->flags, p->trap_mask, p->ipc,
             p->k_calls, p->vm_calls, p->priority, p->quantum, s->sys_flags, s->period,
-            s->policy, s->binaries, d };
+            s->policy, s->binaries, s->sup, d };
     }
 }
 

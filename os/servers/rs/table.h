@@ -1,6 +1,6 @@
 /* table.h - RS's static table: for every service and program it may start,
  * the privileges (IPC targets, kernel calls, flags), the system flags, the
- * recovery policy and the heartbeat period. */
+ * recovery policy, the heartbeat period and how it is supervised. */
 #ifndef RS_TABLE_H
 #define RS_TABLE_H
 #include "../../lib/libsys/syslib.h"
@@ -17,6 +17,18 @@
 #define SF_SVC_MGR    0x40   /* may ask RS to start, stop, restart, refresh and update
                                 services: the shell's `service`, the scenario driver */
 
+/* How RS supervises a service beyond its restart policy (the sys table's
+ * last column; zeros mean RS's defaults, supervise.h). */
+struct rs_sup_conf {
+    int         max_restarts;  /* intensity: at most this many restarts ... */
+    int         window;        /* ... within this many seconds, else escalate */
+    const char *chain;         /* escalation stages, comma-separated */
+    const char *deps;          /* labels it depends on, comma-separated; 0: none */
+    int         dep_policy;    /* RS_DEP_* (rsopts.h): a dependency's new endpoint means */
+    int         ping_late;     /* heartbeat answered this many periods late: a warning */
+    int         ping_hang;     /* unanswered this many periods: hung */
+};
+
 /* one row of each table (table.c) */
 struct rs_priv {
     const char *label;
@@ -32,6 +44,7 @@ struct rs_sys {
     uint32_t    sys_flags;
     int         period, policy;
     const char *binaries;
+    struct rs_sup_conf sup;
 };
 struct rs_dev {
     const char *label;       /* the driver */
@@ -56,6 +69,7 @@ struct rs_priv_entry {
     int         policy;      /* RS_POLICY_RESET or RS_POLICY_RESTART */
     const char *binaries;    /* images a live update may run under this label, space
                                 separated; 0: only the label's own */
+    struct rs_sup_conf sup;  /* intensity, escalation, dependencies, heartbeat */
     const struct rs_dev *dev;
 };
 

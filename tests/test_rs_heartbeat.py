@@ -1,0 +1,69 @@
+"""Two heartbeat thresholds: a ping answered after the first (late_after,
+one period by default) is a warning event and nothing more; only one still
+unanswered at the second (hang_after, two periods) is a hang, and the
+service is restarted. Both are per service (`service up -ping L/H`, in
+periods). The late answers are made with a `delay` fault at the ping
+(os/lib/fi/fi.c: arg thousands of busy iterations, about 6 us each)."""
+
+# about 300 ms: past one period (200 ms), within two
+LATE = 50000
+# about 600 ms: past two periods, within four
+LONG = 100000
+
+
+def listed(con, label):
+    m = con.mark()
+    con.run("service list")
+    return con.events("service", since=m, label=label)[0]
+
+
+def serves(con, target):
+    m = con.mark()
+    con.run(f"run wl {target} 20")
+    done = con.wait_event("wl_done", timeout=60, since=m)
+    assert done.int("answered") == 20 and done.int("wrong") == 0 and done.int("lost") == 0
+
+
+def test_a_late_answer_is_a_warning_not_a_restart(live_os):
+    con = live_os()
+    ep = listed(con, "kv").get("ep")
+    m = con.mark()
+    con.run(f"service fi kv sef.ping delay nth=1 arg={LATE}")
+    late = con.wait_event("ping_late", timeout=60, since=m, label="kv")
+    assert 20 < late.int("since") < 40, late.raw
+    assert late.int("late_by") == late.int("since") - 20 and late.int("hang_after") == 40
+    # RS would have declared the hang before the answer came: it did not
+    for kind in ("ping_missed", "killed", "restarted", "died"):
+        assert not con.events(kind, since=m, label="kv"), kind
+    kv = listed(con, "kv")
+    assert kv.get("ep") == ep and kv.int("restarts") == 0
+    serves(con, "kv")
+
+
+def test_a_missed_deadline_is_still_a_hang(live_os):
+    con = live_os()
+    m = con.mark()
+    con.run(f"service fi kv sef.ping delay nth=1 arg={LONG}")
+    missed = con.wait_event("ping_missed", timeout=60, since=m, label="kv")
+    # not before the second threshold: two periods
+    assert missed.int("since") >= 40, missed.raw
+    con.wait_event("killed", since=m, label="kv")
+    con.wait_event("restarted", since=m, label="kv")
+    assert not con.events("ping_late", since=m, label="kv")
+    serves(con, "kv")
+
+
+def test_thresholds_are_per_service(live_os):
+    con = live_os()
+    con.run("service down kv")
+    con.run("service up kv -ping 1/4")
+    kv = listed(con, "kv")
+    assert (kv.int("late_after"), kv.int("hang_after")) == (20, 80), kv.raw
+    m = con.mark()
+    # the answer that was a hang under the default thresholds is late here
+    con.run(f"service fi kv sef.ping delay nth=1 arg={LONG}")
+    late = con.wait_event("ping_late", timeout=60, since=m, label="kv")
+    assert 40 < late.int("since") < 80 and late.int("hang_after") == 80, late.raw
+    for kind in ("ping_missed", "killed", "restarted"):
+        assert not con.events(kind, since=m, label="kv"), kind
+    serves(con, "kv")
