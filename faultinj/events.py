@@ -16,6 +16,7 @@ particular event.
 """
 
 import codecs
+import sys
 import re
 import threading
 import time
@@ -196,6 +197,37 @@ def parse_recorded(text: str, strict: bool = False) -> Optional[Event]:
     return _parse_event(text.rstrip("\r\n"), strict)
 
 
+_schema = None
+
+
+def schema():
+    """Event kinds and their fields (contract/events.def), loaded once."""
+    global _schema
+    if _schema is None:
+        import importlib.util
+        from pathlib import Path
+        src = Path(__file__).resolve().parent.parent / "contract" / "events.py"
+        spec = importlib.util.spec_from_file_location("event_schema", src)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        _schema = mod.load()
+    return _schema
+
+
+def schema_problem(ev: Event) -> Optional[str]:
+    """Why an event does not fit the schema, or None."""
+    kind = schema().get(ev.kind)
+    if kind is None:
+        return f"unknown event kind {ev.kind!r}"
+    unknown = sorted(set(ev.fields) - kind.allowed)
+    if unknown:
+        return f"{ev.kind}: unknown field(s) {', '.join(unknown)}"
+    missing = sorted(kind.required - set(ev.fields))
+    if missing:
+        return f"{ev.kind}: missing field(s) {', '.join(missing)}"
+    return None
+
+
 def looks_forged(line: str) -> bool:
     """An unframed serial line that imitates an event or a kernel panic:
     user output, but worth counting (EventStream.forged)."""
@@ -229,6 +261,7 @@ class EventStream:
         self._partial = ""
         self._events: List[Event] = []
         self._forged: List[str] = []
+        self._malformed: List[str] = []
         self._closed = False
 
     # -- producer side --------------------------------------------------
@@ -276,11 +309,30 @@ class EventStream:
 
     def _take_line(self, line: str) -> Optional[Event]:
         """One whole line (lock held): its event, or None; an unframed
-        imitation of an event or a panic is noted in forged."""
-        ev = parse_line(line)
-        if ev is None and looks_forged(line):
-            self._forged.append(_strip(line))
+        imitation of an event or a panic is noted in forged. A framed line
+        that does not parse, or whose kind or fields the schema does not
+        describe (contract/events.def), is refused: noted in malformed and
+        said on stderr, never taken as an event."""
+        stripped = _strip(line)
+        if not stripped.startswith(FRAME):
+            if looks_forged(line):
+                self._forged.append(stripped)
+            return None
+        try:
+            ev = _parse_event(stripped[len(FRAME):], strict=True)
+        except EventParseError as e:
+            return self._refuse(f"{e}")
+        if ev is None:
+            return self._refuse(f"not an event line: {stripped[len(FRAME):]!r}")
+        why = schema_problem(ev)
+        if why:
+            return self._refuse(f"{why}: {ev.raw}")
         return ev
+
+    def _refuse(self, why: str) -> None:
+        self._malformed.append(why)
+        print(f"faultinj: malformed event line refused: {why}", file=sys.stderr)
+        return None
 
     # -- consumer side --------------------------------------------------
     @property
@@ -302,6 +354,12 @@ class EventStream:
         `KERNEL PANIC`.  Never events; kept so a test or report can say so."""
         with self._cond:
             return list(self._forged)
+
+    @property
+    def malformed(self) -> List[str]:
+        """Framed lines refused: unparsable, or not in the event schema."""
+        with self._cond:
+            return list(self._malformed)
 
     @property
     def closed(self) -> bool:

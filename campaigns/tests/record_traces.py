@@ -20,7 +20,7 @@ REAL = {
     "not_activated": "echo crash site=kv.put",
     "torn_down": "kv init_fail mode=dynamic",
     "halted": "kv init_fail",
-    "given_up": "kv crash trigger=times:100",
+    "given_up": "kv crash trigger=times:1000 timeout=120",   # through every escalation stage
     "kernel_panic": "rs crash site=rs.request",
     "client_hung": "kv deadlock site=kv.get period=1000",
     "system_hang": "rs hang site=rs.request timeout=1",

@@ -99,14 +99,14 @@ def test_parse_text_mixed():
 def test_stream_partial_chunks_and_utf8_split():
     s = EventStream()
     assert s.feed(b"\x1e#EV t=5 ev=rea") == []
-    assert s.feed(b"dy who=rs\r") == []
-    new = s.feed(b"\nline \xc3") + s.feed(b"\xa9 done\n\x1e#EV ev=tail")
+    assert s.feed(b"dy who=rs services=9\r") == []
+    new = s.feed(b"\nline \xc3") + s.feed(b"\xa9 done\n\x1e#EV ev=off code=0x10")
     assert [e.kind for e in new] == ["ready"]
     assert s.events[0].t == 5
     assert "line \u00e9 done" in s.text
-    assert [e.kind for e in s.close()] == ["tail"]
-    assert [e.kind for e in s.events] == ["ready", "tail"]
-    assert s.text.endswith("#EV ev=tail")
+    assert [e.kind for e in s.close()] == ["off"]
+    assert [e.kind for e in s.events] == ["ready", "off"]
+    assert s.text.endswith("#EV ev=off code=0x10")
 
 
 def test_stream_invalid_utf8_replaced():
@@ -121,9 +121,9 @@ def test_wait_for_from_thread():
 
     def producer():
         time.sleep(0.05)
-        s.feed(b"\x1e#EV ev=ready who=pm\n")
+        s.feed(b"\x1e#EV ev=ready who=pm services=9\n")
         time.sleep(0.05)
-        s.feed(b"\x1e#EV ev=ready who=rs\n")
+        s.feed(b"\x1e#EV ev=ready who=rs services=9\n")
 
     t = threading.Thread(target=producer)
     t.start()
@@ -200,12 +200,30 @@ def test_parse_text_does_not_split_at_the_frame():
 
 def test_stream_counts_forged_lines():
     s = EventStream()
-    s.feed(b"\x1e#EV t=1 who=rs ev=ready\r\n")
+    s.feed(b"\x1e#EV t=1 who=rs ev=ready services=9\r\n")
     for line in FORGED:
         s.feed(line.encode() + b"\r\n")
-    s.feed(b"plain output\r\n\x1eKERNEL PANIC: real\r\n\x1e#EV t=9 who=kernel ev=off\r\n")
+    s.feed(b"plain output\r\n\x1eKERNEL PANIC: real\r\n\x1e#EV t=9 who=kernel ev=off code=0x10\r\n")
     s.feed(b"KERNEL PANIC: tail")              # unterminated, flushed by close
     s.close()
     assert [(e.kind, e.get("who")) for e in s.events] == [("ready", "rs"), ("off", "kernel")]
     assert s.forged == [line.lstrip("\r") for line in FORGED] + ["KERNEL PANIC: tail"]
-    assert "#EV t=1 who=rs ev=ready\r\n" in s.text     # still in the console text
+    assert "#EV t=1 who=rs ev=ready services=9\r\n" in s.text     # still in the console text
+
+
+
+def test_stream_refuses_lines_the_schema_does_not_describe(capsys):
+    """contract/events.def: an unknown kind, an unknown field, a missing
+    field or an unparsable framed line is refused loudly, never an event."""
+    s = EventStream()
+    s.feed(b"\x1e#EV t=1 who=rs ev=ready services=9\n")          # fine
+    s.feed(b"\x1e#EV t=2 who=rs ev=no_such_kind a=1\n")
+    s.feed(b"\x1e#EV t=3 who=rs ev=ready services=9 extra=1\n")
+    s.feed(b"\x1e#EV t=4 who=kernel ev=off\n")                    # code= missing
+    s.feed(b'\x1e#EV t=5 who=kernel ev=panic reason="unterminated\n')
+    assert [e.kind for e in s.events] == ["ready"]
+    why = s.malformed
+    assert len(why) == 4
+    assert "unknown event kind 'no_such_kind'" in why[0] and "unknown field(s) extra" in why[1]
+    assert "missing field(s) code" in why[2]
+    assert capsys.readouterr().err.count("malformed event line refused") == 4

@@ -133,10 +133,10 @@ def test_outcomes(kernel, modules, mode, status, outcome):
     r = run(kernel, modules, append=f"@{mode}", timeout=20)
     assert (r.exit_status, r.outcome, r.timed_out) == (status, outcome, False)
     boot = r.events[0]
-    assert boot.kind == "boot" and boot.t == 0
+    assert boot.kind == "tiny_boot" and boot.t == 0
     assert boot.get("cmd").endswith(f"@{mode}")
     assert boot.int("mods") == 2
-    assert r.serial.startswith("\x1e#EV t=0 ev=boot")
+    assert r.serial.startswith("\x1e#EV t=0 ev=tiny_boot")
     assert r.host_seconds < 20
 
 

@@ -135,7 +135,7 @@ mbi:        .long 0
 cmdline:    .long 0
 zero_idt:   .word 0
             .long 0
-msg_boot:   .asciz "\x1e#EV t=0 ev=boot cmd=\""
+msg_boot:   .asciz "\x1e#EV t=0 ev=tiny_boot cmd=\""
 msg_mods:   .asciz "\" mods="
 msg_hang:   .asciz "\x1e#EV ev=hanging\n"
 msg_wait:   .asciz "\x1e#EV ev=waiting\n"

@@ -321,8 +321,8 @@ void restart_now(struct rproc *rp)
 void service_died(struct rproc *rp, uint32_t sigmap)
 {
     int exited = (sigmap & SIGBIT(SIGEXIT)) != 0;
-    event("ev=died label=%s ep=%d sigmap=0x%x %s", rp->pub.label, rp->pub.endpoint, sigmap,
-          exited ? "how=exit" : "how=signal");
+    event("ev=died label=%s ep=%d sigmap=0x%x how=%s", rp->pub.label, rp->pub.endpoint, sigmap,
+          exited ? "exit" : "signal");
     rp->flags |= RP_STOPPED;
     if (rp->flags & RP_INITIALIZING) {
         init_done(rp, exited ? EINTR : EFAULT);
