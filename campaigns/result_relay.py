@@ -44,14 +44,17 @@ class Home:
     def __init__(self, journal: Journal):
         self.journal = journal
         self._offset = 0
+        self._file = None                      # (device, inode) read so far
         self._latest: Dict[str, str] = {}      # id -> digest of its last record
         self.without_result: List[str] = []    # test reports that carried none
 
     def _catch_up(self) -> None:
         try:
             with open(self.journal.path, "rb") as f:
-                if os.fstat(f.fileno()).st_size < self._offset:     # replaced: read afresh
-                    self._offset, self._latest = 0, {}
+                st = os.fstat(f.fileno())
+                if (st.st_dev, st.st_ino) != self._file or st.st_size < self._offset:
+                    # another file (set aside, begun again) or truncated: read afresh
+                    self._file, self._offset, self._latest = (st.st_dev, st.st_ino), 0, {}
                 f.seek(self._offset)
                 data = f.read()
         except FileNotFoundError:
