@@ -176,11 +176,14 @@ coverage:
 bench: all
 	$(PYTHON) -m bench
 
+# openssh-server: tests/test_campaign_ssh.py runs its own sshd on 127.0.0.1
+# with its own config; the package's system service is not needed (where
+# systemd starts it on install: systemctl disable --now ssh)
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 gcc gcc-multilib \
 		binutils make gdb lcov python3 python3-pytest python3-pytest-xdist \
-		python3-pytest-timeout python3-pyelftools python3-jinja2 chromium
+		python3-pytest-timeout python3-pyelftools python3-jinja2 chromium openssh-server
 
 # every build output: each variant's directory (and a BUILD= one), and the
 # host's bytecode caches; campaign reports (reports/out/) are results, kept

@@ -2,6 +2,13 @@
 three steps of campaigns/engine.py, prepare on the controller, one test per
 experiment in any xdist worker, the report when the session ends.
 
+Workers may be on other machines (--tx ssh=..., see README): the
+controller checks the command line and what the copy of the repository
+leaves out (campaigns/remote_options.py), sends each such worker its
+settings, spec and the results already journaled (campaigns/worker_run.py),
+and journals the results that come back in the test reports
+(campaigns/result_relay.py).
+
 Environment (the Makefile sets these):
   CAMPAIGN_SPEC  spec file (default campaigns/specs/default.spec)
   CAMPAIGN_ONLY  comma-separated experiment ids or globs to run alone
@@ -13,32 +20,71 @@ Environment (the Makefile sets these):
 
 import pytest
 
-from campaigns import engine
+from campaigns import engine, remote_options, result_relay, worker_run
+
+# the controller's (or a run without xdist's) journal, fed by the reports
+_home = None
 
 
 def _ours(config) -> bool:
     return any("test_campaign.py" in str(a) for a in config.args)
 
 
+def _controller(config) -> bool:
+    return not hasattr(config, "workerinput") and _ours(config)
+
+
 def pytest_configure(config):
-    if hasattr(config, "workerinput") or not _ours(config):
+    global _home
+    _home = None
+    if not _controller(config):
         return
     from campaigns import check
+    from faultinj import bootimage
+    settings = engine.Settings.from_env()
     try:
-        engine.prepare(engine.Settings.from_env(), spec_var="CAMPAIGN_SPEC",
-                       only_var="CAMPAIGN_ONLY")
+        remote_options.check(config, settings, bootimage.BUILD)
+        run = engine.prepare(settings, spec_var="CAMPAIGN_SPEC", only_var="CAMPAIGN_ONLY")
     except check.InputError as e:
         raise pytest.UsageError(f"campaign refused: {e}") from None
+    worker_run.keep(config, run)
+    _home = result_relay.Home(run.journal)
+
+
+@pytest.hookimpl(optionalhook=True)            # an xdist hook: absent with -p no:xdist
+def pytest_configure_node(node):
+    # workers on this machine read the environment and share the files
+    if _home is not None and not node.gateway.spec.popen:
+        node.workerinput[worker_run.KEY] = worker_run.payload(worker_run.run_for(node.config))
+
+
+def pytest_runtest_logreport(report):
+    if _home is not None and "test_experiment[" in report.nodeid:
+        _home.report(report)
+
+
+@pytest.fixture(scope="session")
+def campaign_run(request):
+    why = worker_run.refusal(request.config)
+    if why:
+        pytest.fail(why, pytrace=False)
+    return worker_run.run_for(request.config)
 
 
 def pytest_sessionfinish(session, exitstatus):
     # the controller (or a run without xdist) writes the report once
-    if hasattr(session.config, "workerinput") or not _ours(session.config):
+    if not _controller(session.config):
         return
     s = engine.finish(engine.open_run(engine.Settings.from_env()))
+    text = engine.summary_text(s)
+    if _home is not None and _home.without_result:
+        # passed, yet nothing came back to journal: not a success
+        text += (f"\nerror: {len(_home.without_result)} experiments passed without sending "
+                 f"their result: " + ", ".join(_home.without_result))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     tr = session.config.pluginmanager.get_plugin("terminalreporter")
     if tr:
         tr.write("\n")
-        tr.write_line(engine.summary_text(s))
+        tr.write_line(text)
     else:
-        print(engine.summary_text(s))
+        print(text)

@@ -38,6 +38,9 @@ class Settings:
     out: Optional[str] = None      # report directory (default reports/out/<name>)
     fresh: bool = False            # set the journal aside and run everything again
     coverage: bool = False         # gcov counters after every experiment (coverage build)
+    # the spec as the replay command names it, when this process reads a
+    # copy of it elsewhere (a remote worker: campaigns/worker_run.py)
+    replay_spec: Optional[str] = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -155,7 +158,8 @@ def run_one(run: Run, exp: specmod.Experiment) -> Dict:
         result = None                     # the harness failed, not the OS: run it again
     if result is not None and not run.settings.only:
         return dict(result, reused=True)
-    result = runner.run(exp, campaign=run.campaign, spec_path=run.settings.spec,
+    result = runner.run(exp, campaign=run.campaign,
+                        spec_path=run.settings.replay_spec or run.settings.spec,
                         coverage_dir=run.coverage_acc)
     result["build"] = run.fingerprint
     run.journal.record(result)
