@@ -42,7 +42,10 @@ def replay_command(exp: Experiment, spec_path: str) -> str:
 
 
 def modules_for(plan: scenario.Plan):
-    mods = bootimage.system(rs=f"period={plan.period}")
+    rs = f"period={plan.period}"
+    if plan.policy:
+        rs += f" policy={plan.policy[0]}:{plan.policy[1]}"   # RS runs it with that policy
+    mods = bootimage.system(rs=rs)
     return mods + [("scenario", "plan")]       # the steps come at the plan point
 
 

@@ -7,7 +7,7 @@ before QEMU starts: the run is a pure function of (build, spec line, seed).
 """
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from .spec import Campaign, Experiment
 
@@ -33,6 +33,7 @@ class Plan:
     arm: List[Dict]             # FaultTable.arm keyword sets, written at the boot hook
     period: int                 # RS heartbeat period, ticks
     deadline_ms: int            # virtual-time limit of the whole run
+    policy: Optional[Tuple[str, str]] = None   # (service, reset|restart) for this run
 
     @property
     def scenario_args(self) -> str:
@@ -118,4 +119,5 @@ def plan(exp: Experiment, campaign: Optional[Campaign] = None,
     if coverage:
         steps.append("gcov:50")
     limit = exp.timeout if exp.timeout is not None else (campaign.timeout if campaign and campaign.timeout else 30.0)
-    return Plan(steps, arm, period, int(limit * 1000))
+    policy = (exp.service, exp.policy) if exp.policy else None
+    return Plan(steps, arm, period, int(limit * 1000), policy)

@@ -64,6 +64,31 @@ static void prepare_self(const struct boot_image_entry *b, const struct rs_priv_
  * in ticks (an experiment may watch for hangs at its own pace);
  * `boot_delay=N` makes RS block N ticks before it configures anyone, so a
  * test can show that no boot process runs meanwhile. */
+/* `policy=LABEL:reset|restart` (several allowed): that boot service's
+ * recovery policy for this run, over the sys table's (an experiment that
+ * checks a policy says which: campaigns' `policy=`). */
+static void policy_args(const char *args)
+{
+    for (const char *p = args; (p = strstr(p, "policy=")) != 0; ) {
+        p += 7;
+        char label[LABEL_MAX] = "";
+        int n = 0;
+        while (*p && *p != ':' && *p != ' ' && n < LABEL_MAX - 1) label[n++] = *p++;
+        label[n] = 0;
+        if (*p != ':') continue;
+        p++;
+        int pol = !strncmp(p, "restart", 7) ? RS_POLICY_RESTART
+                : !strncmp(p, "reset", 5) ? RS_POLICY_RESET : -1;
+        struct rproc *rp = rp_by_label(label);
+        if (pol < 0 || !rp || (rp->tab->sys_flags & SF_SELF)) {
+            event("ev=rs_config_refused arg=policy label=%s", label);
+            continue;
+        }
+        rp->pub.policy = pol;
+        event("ev=policy_set label=%s policy=%s", label, pol == RS_POLICY_RESET ? "reset" : "restart");
+    }
+}
+
 static void own_args(void)
 {
     for (int i = 0; i < nr_image; i++) {
@@ -131,6 +156,8 @@ void boot_services(void)
                 if (e->sys_flags & SF_SELF) prepare_self(&image[i], e);
                 else prepare(&image[i], e);
             }
+    for (int i = 0; i < nr_image; i++)
+        if (image[i].proc_nr == RS_PROC_NR) policy_args(image[i].args);
     /* privileges next, once every boot process has its slot known */
     for (int i = 0; i < NR_SERVICES; i++) {
         struct rproc *rp = &rproc[i];
