@@ -89,6 +89,12 @@ def report():
     for r in slow:
         vt = (r.get("virtual_us") or 0) / 1e6
         print(f"  {r['id']:<44} {r['host_seconds']:.2f} s host, {vt:.2f} s virtual ({r['outcome']})")
+    rs_own = [r for r in results if r["service"] == "rs" and r.get("recover_virtual_us") is not None]
+    if rs_own:
+        v = statistics.median(r["recover_virtual_us"] / 1000 for r in rs_own)
+        h = [r["recover_host_s"] * 1000 for r in rs_own if r.get("recover_host_s") is not None]
+        print(f"RS's own recovery (fault -> RS serving again, {len(rs_own)} experiments): "
+              f"{v:.2f} ms virtual" + (f", {statistics.median(h):.1f} ms host" if h else ""))
     by_fault = defaultdict(lambda: ([], []))
     for r in results:
         if r.get("recover_virtual_us") is not None:

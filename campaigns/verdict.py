@@ -114,6 +114,13 @@ def _timings(v: Verdict, events: List[Event], exp) -> None:
         start = _find(events, "update_requested", label=exp.service)
     if start is None:
         return
+    if exp.service == "rs":
+        # RS's own death is the kernel's to see; back once RS re-adopted all
+        det = _find(events, "rs_died", start)
+        back_i = _find(events, "rs_recovered", det) if det is not None else None
+        if det is not None:
+            _set_times(v, events[start], events[det], events[back_i] if back_i is not None else None)
+        return
     det = _find(events, DETECT, start, label=exp.service)
     if det is None and exp.fault == "lu_ok":
         det = start
@@ -135,6 +142,17 @@ def _timings(v: Verdict, events: List[Event], exp) -> None:
         if e.kind == "down" and i == det and e.get("why") == "init-failed":
             back = e
             break
+    if back is not None and back.t is not None and t0.t is not None:
+        v.recover_virtual_us = back.t - t0.t
+        if back.host_t is not None and t0.host_t is not None:
+            v.recover_host_s = round(back.host_t - t0.host_t, 4)
+
+
+def _set_times(v: Verdict, t0: Event, d: Event, back: Optional[Event]) -> None:
+    if d.t is not None and t0.t is not None:
+        v.detect_virtual_us = d.t - t0.t
+    if d.host_t is not None and t0.host_t is not None:
+        v.detect_host_s = round(d.host_t - t0.host_t, 4)
     if back is not None and back.t is not None and t0.t is not None:
         v.recover_virtual_us = back.t - t0.t
         if back.host_t is not None and t0.host_t is not None:
@@ -221,6 +239,17 @@ def classify(exp, trace: Trace) -> Verdict:
         return done("given_up", "the update did not complete")
     if not activated:
         return done("not_activated", "the armed fault never fired", False)
+    if svc == "rs":
+        died = _find(ev, "rs_died", fired)
+        if died is not None:
+            back = _find(ev, "rs_recovered", died)
+            if back is None:
+                return done("given_up", "RS died and did not come back")
+            if ev[back].get("gone") != "0":
+                return done("recovered_state_lost",
+                            f"RS came back without {ev[back].get('gone')} of its services")
+            return done("recovered", "RS died, restarted in place, every service re-adopted, "
+                                     "every answer right")
     det = _find(ev, DETECT, fired, label=svc)
     if det is not None:
         e = ev[det]

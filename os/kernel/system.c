@@ -1,6 +1,7 @@
 /* system.c - the SYSTEM task: the kernel-call trap checks the caller's
  * call mask and dispatches; signals to managers are posted from here. */
 #include "system.h"
+#include "guardian.h"
 #include "memory.h"
 #include "../include/signal.h"
 #include "../include/fi.h"
@@ -78,8 +79,10 @@ void kernel_call_trap(struct proc *caller)
 
 void proc_exit(struct proc *p, const char *why)
 {
-    if (p->priv && (p->priv->flags & PF_ROOT_SYS))
-        panic("root system process %s exited (%s)", p->name, why);
+    if (p->priv && (p->priv->flags & PF_ROOT_SYS)) {
+        rs_guardian(p, why);             /* RS comes back, in place */
+        return;
+    }
     kevent("ev=exit proc=%s ep=%d why=%s", p->name, p->endpoint, why);
     proc_cleanup(p);
 }
@@ -87,9 +90,10 @@ void proc_exit(struct proc *p, const char *why)
 /* Stop p and tell its signal manager; without a manager it just ends. */
 void cause_sig(struct proc *p, int sig)
 {
-    if (p->priv && (p->priv->flags & PF_ROOT_SYS))
-        panic("root system process %s got signal %d at pc=0x%x addr=0x%x",
-              p->name, sig, p->fault_pc, p->fault_addr);
+    if (p->priv && (p->priv->flags & PF_ROOT_SYS)) {
+        rs_guardian(p, sig == SIGEXIT ? "exit" : "signal");   /* RS comes back, in place */
+        return;
+    }
     int mgr_e = p->priv ? p->priv->sig_mgr : NONE, err;
     struct proc *mgr = mgr_e == NONE ? 0 : ep_to_proc(mgr_e, &err);
     if (!mgr || mgr == p) {

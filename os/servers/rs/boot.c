@@ -132,6 +132,14 @@ static void check_image(void)
     event("ev=boot_image kind=system core=%d", core);
 }
 
+/* RS's own arguments again, for an RS the guardian restarted */
+void boot_read_args(void)
+{
+    if (sys_getinfo(GET_IMAGE, image, sizeof image, 0, &nr_image) != OK)
+        rs_panic("cannot read boot image", "kernel");
+    own_args();
+}
+
 void boot_services(void)
 {
     if (sys_getinfo(GET_IMAGE, image, sizeof image, 0, &nr_image) != OK)
@@ -200,6 +208,7 @@ void boot_services(void)
         rs_loop_once();
     }
     booting = 0;
+    rs_kept_magic = RS_KEPT_MAGIC;       /* the kept table is whole from here on */
     int n = 0;
     for (int i = 0; i < NR_SERVICES; i++) if (rproc[i].pub.flags & RSF_IN_USE) n++;
     event("ev=ready services=%d", n);

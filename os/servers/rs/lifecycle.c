@@ -4,7 +4,9 @@
 #include "outbox.h"
 #include "../../include/layout.h"
 
-struct rproc rproc[NR_SERVICES];
+/* kept across RS's own restart (os/kernel/guardian.c, recover.c) */
+struct rproc rproc[NR_SERVICES] __attribute__((section(".keep")));
+uint32_t rs_kept_magic __attribute__((section(".keep")));
 uint32_t now;
 /* for the host debugger: entry size, entries, offset of the public part */
 const uint32_t rproc_layout[3] __attribute__((used)) = {

@@ -6,7 +6,7 @@
 #include "outbox.h"
 
 /* The kernel stopped processes we manage: a crash, or a call to exit. */
-static void handle_kernel_signals(void)
+void handle_kernel_signals(void)
 {
     for (;;) {
         int ep; uint32_t map, addr, pc;
@@ -50,10 +50,11 @@ void rs_loop_once(void)
     outbox_flush();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     now = sys_uptime();
     rs_tables_init();
-    boot_services();
+    if (argc > 1 && !strcmp(argv[argc - 1], "recover")) rs_recover();   /* guardian.c */
+    else boot_services();
     for (;;) rs_loop_once();
 }

@@ -6,8 +6,9 @@
 #include "outbox.h"
 
 #define OUTBOX_SIZE 64
-static struct { int dst; message m; uint32_t seq; int used; } box[OUTBOX_SIZE];
-static uint32_t next_seq;
+/* kept across RS's own restart: what RS owed the servers is still owed */
+static struct { int dst; message m; uint32_t seq; int used; } box[OUTBOX_SIZE] __attribute__((section(".keep")));
+static uint32_t next_seq __attribute__((section(".keep")));
 
 static int pending_for(int dst)
 {

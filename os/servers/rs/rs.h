@@ -54,6 +54,12 @@ extern uint32_t now;             /* ticks, refreshed each loop */
 /* image.c: copies of executables, so restarts need no file system */
 int  image_load(const char *name);          /* index or error */
 int  image_get(int idx, const uint8_t **data, uint32_t *len);
+void image_forget_copies(void);
+/* recover.c: RS restarted by the kernel's guardian takes up its kept table */
+#define RS_KEPT_MAGIC 0x52534b31u      /* "RSK1" */
+extern uint32_t rs_kept_magic;
+void rs_recover(void);
+void handle_kernel_signals(void);
 /* resources.c: enough free memory for an instance of image img? (says
  * why not in an event) */
 int  resources_ok(struct rproc *rp, int img, const char *why);
@@ -90,6 +96,7 @@ int  pub_copy_out(int ep, uint32_t addr, uint32_t len);
 
 /* boot.c */
 void boot_services(void);
+void boot_read_args(void);
 extern int booting;
 void rs_loop_once(void);
 

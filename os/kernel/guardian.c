@@ -1,0 +1,64 @@
+/* guardian.c - RS's guardian. RS supervises every service, so nothing
+ * above it can; when RS itself dies (a fault, a signal, an exit) the
+ * kernel starts it again, in place: the same process slot and endpoint,
+ * so every service keeps RS as its signal manager and its clients'
+ * sendrec targets; a fresh image from RS's boot module, with the word
+ * `recover` on its command line; and RS's keep region carried over (its
+ * table, outbox and image list: os/servers/rs/keep.c), from which the new
+ * RS takes up supervision without restarting anyone. RS dying again and
+ * again within a short time is a system failure: the kernel panics. */
+#include "proc.h"
+#include "boot.h"
+#include "memory.h"
+#include "elfload.h"
+#include "protect.h"
+#include "system.h"
+#include "guardian.h"
+
+#define GUARD_MAX     3          /* recoveries allowed ... */
+#define GUARD_WINDOW  (10 * HZ)  /* ... within this many ticks */
+
+static int recent;
+static uint32_t window_start;
+
+void rs_guardian(struct proc *p, const char *why)
+{
+    if (ticks - window_start > GUARD_WINDOW) { window_start = ticks; recent = 0; }
+    if (++recent > GUARD_MAX)
+        panic("root system process %s keeps dying (%s), %d times within %d ticks",
+              p->name, why, recent, GUARD_WINDOW);
+    kevent("ev=rs_died why=%s pc=0x%x addr=0x%x", why, p->fault_pc, p->fault_addr);
+    if (p->boot_module < 0 || p->boot_module >= nr_boot_modules)
+        panic("root system process %s has no boot module to restart from", p->name);
+    struct boot_module *bm = &boot_modules[p->boot_module];
+    uint32_t *pd = pdir_new(), entry, esp;
+    if (!pd) panic("out of memory restarting %s", p->name);
+    char cmd[200];
+    fmt_snprintf(cmd, sizeof cmd, "%s recover", bm->cmdline);
+    int r = elf_load(pd, mem_reader, (void *)bm->start, bm->len, &entry);
+    if (r == OK) r = stack_setup(pd, cmd, &esp);
+    if (r != OK) panic("cannot restart %s from its boot module (%d)", p->name, r);
+
+    /* whoever waited on the old RS gets an error and asks again */
+    ipc_dead_partners(p);
+    if (p->rts == 0) proc_unready(p);
+    p->rts = 0;
+    p->misc = 0;
+    p->sig_pending = 0;
+    p->sendto_e = p->getfrom_e = NONE;
+    pdir_activate(pd);                   /* the old tables are about to go */
+    int kept = pdir_keep(p->pdir, pd);
+    pdir_free(p->pdir);
+    p->pdir = pd;
+    p->heap_top = 0;
+    memset(&p->regs, 0, sizeof p->regs);
+    p->regs.eip = entry;
+    p->regs.esp = esp;
+    p->regs.cs = UCODE_SEL;
+    p->regs.ss = p->regs.ds = p->regs.es = p->regs.fs = p->regs.gs = UDATA_SEL;
+    p->regs.eflags = 0x202;
+    proc_ready(p);
+    kevent("ev=rs_restarted ep=%d recoveries=%d kept_pages=%d", p->endpoint, recent, kept);
+    /* if RS was running, return to the new image: the scheduler picks it */
+    if (current == p) pdir_activate(p->pdir);
+}

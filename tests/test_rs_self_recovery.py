@@ -1,0 +1,61 @@
+"""RS survives its own crash: the kernel's guardian restarts it in place
+from its boot module (same endpoint, its table kept: os/kernel/guardian.c,
+os/servers/rs/recover.c); it re-adopts every service without restarting
+any, and goes on supervising them. RS dying again and again is a system
+failure: the kernel panics."""
+
+from faultinj.exitcodes import HOST_PANIC
+
+
+def _crash_rs(con, arm="nth=1"):
+    m = con.mark()
+    con.run(f"service fi rs rs.request crash {arm}")
+    con.run("service list", expect=None, timeout=30)      # the request RS dies on
+    con.wait_event("rs_recovered", since=m, timeout=30)
+    return m
+
+
+def test_rs_crash_is_recovered_and_services_stay_supervised(live_os):
+    con = live_os()
+    m = _crash_rs(con)
+    died = con.events("rs_died", since=m)
+    back = con.wait_event("rs_restarted", since=m)
+    rec = con.wait_event("rs_recovered", since=m)
+    assert died and back.int("ep") == 0 and back.int("kept_pages") > 0
+    assert rec.int("services") == 8 and rec.int("gone") == 0
+    # nobody was restarted for it, and no kernel panic
+    assert not con.events("restarted", since=m) and not con.events("panic", since=m)
+    # RS answers again, with its whole table
+    m2 = con.mark()
+    con.run("service list")
+    assert {e.get("label") for e in con.events("service", since=m2)} >= {
+        "rs", "ds", "vm", "pm", "mem", "tty", "kv", "echo"}
+    # and still supervises: a kv crash afterwards is restarted, the
+    # workload sees no wrong or lost answer
+    m3 = con.mark()
+    con.run("run wl kv 30 crash@10", timeout=60)
+    done = con.wait_event("wl_done", since=m3, timeout=60)
+    assert done.int("wrong") == 0 and done.int("lost") == 0
+    assert con.events("restarted", since=m3, label="kv")
+
+
+def test_rs_crashed_twice_in_a_row(live_os):
+    con = live_os()
+    _crash_rs(con)
+    m = _crash_rs(con)
+    assert con.wait_event("rs_restarted", since=m).int("recoveries") == 2
+    m2 = con.mark()
+    con.run("run wl echo 20", timeout=60)
+    assert con.wait_event("wl_done", since=m2, timeout=60).int("answered") == 20
+
+
+def test_rs_dying_again_and_again_panics_the_system(live_os):
+    con = live_os()
+    con.run("service fi rs rs.request crash times=1000")
+    for _ in range(4):
+        con.q.write("service list\r")
+    r = con.q.wait(60)
+    assert r.exit_status == HOST_PANIC, (r.outcome, r.serial[-1500:])
+    assert "keeps dying" in r.serial
+    # three recoveries are allowed within the window; the fourth death is the end
+    assert len([e for e in r.events if e.kind == "rs_died"]) == 3
