@@ -59,3 +59,21 @@ def test_rs_dying_again_and_again_panics_the_system(live_os):
     assert "keeps dying" in r.serial
     # three recoveries are allowed within the window; the fourth death is the end
     assert len([e for e in r.events if e.kind == "rs_died"]) == 3
+
+
+def test_rs_hang_is_recovered_too(live_os):
+    """RS spinning (runnable a whole second without blocking once) is hung:
+    the kernel restarts it the same way, and it goes on supervising."""
+    con = live_os()
+    m = con.mark()
+    con.run("service fi rs rs.request hang nth=1")
+    con.q.write("service list\r")                    # the request RS hangs on
+    died = con.wait_event("rs_died", since=m, timeout=60)
+    assert died.get("why") == "hang"
+    rec = con.wait_event("rs_recovered", since=m, timeout=30)
+    assert rec.int("gone") == 0
+    m2 = con.mark()
+    con.run("run wl kv 30 crash@10", timeout=60)
+    done = con.wait_event("wl_done", since=m2, timeout=60)
+    assert done.int("wrong") == 0 and done.int("lost") == 0
+    assert con.events("restarted", since=m2, label="kv")

@@ -3,6 +3,7 @@
 #include "proc.h"
 #include "protect.h"
 #include "watchdog.h"
+#include "guardian.h"
 
 #define PIT_HZ   1193182u
 #define LATCH    (PIT_HZ / HZ)
@@ -37,6 +38,7 @@ void clock_tick(void)
 {
     ticks++;
     watchdog_tick();
+    guardian_tick();
     if (current && !is_task(current)) {
         current->user_ticks++;
         sched_tick();

@@ -6,7 +6,12 @@
  * `recover` on its command line; and RS's keep region carried over (its
  * table, outbox and image list: os/servers/rs/keep.c), from which the new
  * RS takes up supervision without restarting anyone. RS dying again and
- * again within a short time is a system failure: the kernel panics. */
+ * again within a short time is a system failure: the kernel panics.
+ *
+ * Nothing pings RS, so the kernel also watches it: RS spends its life
+ * blocked in receive between short bursts of work; runnable for a whole
+ * second without blocking once, it is hung, and is restarted the same
+ * way. */
 #include "proc.h"
 #include "boot.h"
 #include "memory.h"
@@ -15,6 +20,7 @@
 #include "system.h"
 #include "guardian.h"
 
+#define RS_HANG_TICKS (1 * HZ)   /* RS runnable this long without once blocking: hung */
 #define GUARD_MAX     3          /* recoveries allowed ... */
 #define GUARD_WINDOW  (10 * HZ)  /* ... within this many ticks */
 
@@ -61,4 +67,20 @@ void rs_guardian(struct proc *p, const char *why)
     kevent("ev=rs_restarted ep=%d recoveries=%d kept_pages=%d", p->endpoint, recent, kept);
     /* if RS was running, return to the new image: the scheduler picks it */
     if (current == p) pdir_activate(p->pdir);
+}
+
+/* Every clock tick: RS hung? */
+void guardian_tick(void)
+{
+    static uint32_t last_blocked;
+    struct proc *rs = proc_addr(RS_PROC_NR);
+    if ((rs->rts & RTS_SLOT_FREE) || !rs->priv || !(rs->priv->flags & PF_ROOT_SYS)) return;
+    if (rs->rts != 0 || last_blocked == 0) {      /* blocked (or first look) */
+        last_blocked = ticks;
+        return;
+    }
+    if (ticks - last_blocked > RS_HANG_TICKS) {
+        last_blocked = ticks;
+        rs_guardian(rs, "hang");
+    }
 }

@@ -3,4 +3,5 @@
 #define KERNEL_GUARDIAN_H
 #include "proc.h"
 void rs_guardian(struct proc *p, const char *why);
+void guardian_tick(void);
 #endif
