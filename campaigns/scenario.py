@@ -91,6 +91,10 @@ def plan(exp: Experiment, campaign: Optional[Campaign] = None,
     # only at the Nth ping, so wait for that too
     pings = int(exp.trigger.value) if site_for(exp) in PING_SITES and exp.trigger.kind != "prob" else 0
     watch = (pings + 3) * period + 10
+    if exp.service == "rs":
+        # RS is watched by the kernel, not by heartbeats: a hung or stale RS
+        # is seen after a second without it blocking or asking for its alarm
+        watch = max(watch, 150)
     svc = exp.service
     # Faults go live at step 1, after the client has written known data:
     # the state oracle then has something to lose. A boot service's init

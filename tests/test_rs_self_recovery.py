@@ -77,3 +77,20 @@ def test_rs_hang_is_recovered_too(live_os):
     done = con.wait_event("wl_done", since=m2, timeout=60)
     assert done.int("wrong") == 0 and done.int("lost") == 0
     assert con.events("restarted", since=m2, label="kv")
+
+
+def test_rs_whose_supervision_goes_stale_is_recovered(live_os):
+    """RS still answering requests but no longer running its heartbeat
+    rounds (rs.period skipped, no alarm asked for): the kernel sees RS's
+    pulse stop and restarts it; supervision resumes."""
+    con = live_os()
+    m = con.mark()
+    con.run("service fi rs rs.period error nth=1")
+    died = con.wait_event("rs_died", since=m, timeout=60)
+    assert died.get("why") == "stale"
+    assert con.wait_event("rs_recovered", since=m, timeout=30).int("gone") == 0
+    m2 = con.mark()
+    con.run("run wl kv 30 crash@10", timeout=60)
+    done = con.wait_event("wl_done", since=m2, timeout=60)
+    assert done.int("wrong") == 0 and done.int("lost") == 0
+    assert con.events("restarted", since=m2, label="kv")

@@ -11,7 +11,10 @@
  * Nothing pings RS, so the kernel also watches it: RS spends its life
  * blocked in receive between short bursts of work; runnable for a whole
  * second without blocking once, it is hung, and is restarted the same
- * way. */
+ * way. And RS's supervision has a pulse of its own: RS sets its alarm
+ * again for every round of heartbeats (every few ticks); blocked but
+ * without setting it for a whole second, RS still answers requests but
+ * supervises no one any more (stale), and is restarted too. */
 #include "proc.h"
 #include "boot.h"
 #include "memory.h"
@@ -69,18 +72,32 @@ void rs_guardian(struct proc *p, const char *why)
     if (current == p) pdir_activate(p->pdir);
 }
 
-/* Every clock tick: RS hung? */
+static uint32_t last_alarm;          /* when RS last set its alarm; 0: not yet */
+
+void guardian_rs_alarm(void)
+{
+    last_alarm = ticks ? ticks : 1;
+}
+
+/* Every clock tick: RS hung, or its supervision stale? */
 void guardian_tick(void)
 {
     static uint32_t last_blocked;
     struct proc *rs = proc_addr(RS_PROC_NR);
     if ((rs->rts & RTS_SLOT_FREE) || !rs->priv || !(rs->priv->flags & PF_ROOT_SYS)) return;
+    if (rs->rts != 0 && last_alarm && ticks - last_alarm > RS_HANG_TICKS) {
+        last_alarm = 0;                  /* the new RS sets it again */
+        last_blocked = ticks;
+        rs_guardian(rs, "stale");
+        return;
+    }
     if (rs->rts != 0 || last_blocked == 0) {      /* blocked (or first look) */
         last_blocked = ticks;
         return;
     }
     if (ticks - last_blocked > RS_HANG_TICKS) {
         last_blocked = ticks;
+        last_alarm = 0;
         rs_guardian(rs, "hang");
     }
 }

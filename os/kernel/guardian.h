@@ -4,4 +4,5 @@
 #include "proc.h"
 void rs_guardian(struct proc *p, const char *why);
 void guardian_tick(void);
+void guardian_rs_alarm(void);     /* RS set its alarm: its supervision goes on */
 #endif

@@ -1,5 +1,6 @@
 /* sys_info.c - time, alarms, console output and information calls. */
 #include "system.h"
+#include "guardian.h"
 #include "memory.h"
 #include "boot.h"
 #include "protect.h"
@@ -22,6 +23,7 @@ int do_setalarm(struct proc *caller, message *m)
     if (!pv || is_user_priv_id(pv->id)) return EPERM;
     m->ALRM_LEFT = pv->alarm_at > ticks ? pv->alarm_at - ticks : 0;
     pv->alarm_at = m->ALRM_TICKS ? ticks + m->ALRM_TICKS : 0;
+    if (pv->flags & PF_ROOT_SYS) guardian_rs_alarm();   /* RS's own heartbeat */
     return OK;
 }
 
