@@ -35,7 +35,7 @@ class Console:
         since = self.mark()
         self.q.write(command + "\r")
         ev = self.q.serial.wait_for(
-            lambda e: e.kind == "shell_done" and e.get("cmd") == command.replace('"', "'"),
+            lambda e: e.kind == "shell_done" and e.get("cmd") == command,
             timeout, since=since)
         if expect is not None and ev.int("result") != expect:
             raise ShellError(f"{command!r} returned {ev.int('result')}, wanted {expect}\n"

@@ -45,3 +45,14 @@ def test_a_real_run_has_no_refused_line(live_os):
     con.run("service list")
     con.run("ps")
     assert con.q.serial.malformed == []
+
+
+def test_free_text_goes_into_an_event_whole(live_os):
+    """The emitter escapes (ev_quote, os/lib/common/format.c): a command
+    line with quotes and a backslash comes back in shell_done exactly."""
+    from faultinj import errnos
+    con = live_os()
+    cmd = 'nosuch "a \\"quoted\\" word" back\\slash'
+    ev = con.run(cmd, expect=None)
+    assert ev.get("cmd") == cmd and ev.int("result") == errnos.ENOSYS
+    assert con.q.serial.malformed == []

@@ -31,10 +31,7 @@ void panic(const char *fmt, ...)
     serial_write("\n", 1);
     serial_putc(EV_FRAME);
     kprintf("KERNEL PANIC: %s\n", buf);
-    /* the reason goes in quotes: a quote or backslash in it would make
-     * the host drop the whole event */
-    for (char *p = buf; *p; p++)
-        if (*p == '"' || *p == '\\') *p = '\'';
-    kevent("ev=panic reason=\"%s\"", buf);
+    char q[sizeof buf + 40];
+    kevent("ev=panic reason=%s", ev_quote(q, sizeof q, buf));   /* whole, escaped */
     machine_exit(GUEST_PANIC);
 }

@@ -95,3 +95,18 @@ int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
     va_end(ap);
     return n;
 }
+
+const char *ev_quote(char *out, size_t size, const char *s)
+{
+    size_t n = 0;
+    if (size < 3) { if (size) out[0] = 0; return out; }
+    out[n++] = '"';
+    for (; s && *s && n + 3 < size; s++) {
+        char c = *s;
+        if (c == '"' || c == '\\') out[n++] = '\\';
+        out[n++] = (unsigned char)c < ' ' || c == 0x7f ? '?' : c;
+    }
+    out[n++] = '"';
+    out[n] = 0;
+    return out;
+}

@@ -1,5 +1,6 @@
 /* lifecycle.c - starting, restarting and stopping service instances, and
  * what RS does when one dies, hangs or finishes its init. */
+#include "../../lib/common/format.h"
 #include "rs.h"
 #include "outbox.h"
 #include "../../include/layout.h"
@@ -15,7 +16,8 @@ const uint32_t rproc_layout[3] __attribute__((used)) = {
 void rs_panic(const char *why, const char *who)
 {
     printf("RS PANIC: %s: %s\n", why, who);
-    event("ev=panic reason=\"%s\" proc=%s", why, who);
+    char q[120];
+    event("ev=panic reason=%s proc=%s", ev_quote(q, sizeof q, why), who);
     sys_abort(ABORT_PANIC);
 }
 

@@ -1,6 +1,7 @@
 /* shell.c - the console shell: `service ...`, `run PROG ARGS`, `ps`,
  * `help`. Every command ends with one event line carrying its result, so a
  * test driving the console can tell when and how it finished. */
+#include "../../lib/common/format.h"
 #include "tty.h"
 
 void shell_prompt(void) { sys_diag("# ", 2, 0); }
@@ -122,6 +123,6 @@ void shell_line(char *line)
         printf("%s: unknown command (try help)\n", argv[0]);
         r = ENOSYS;
     }
-    for (char *p = copy; *p; p++) if (*p == '"') *p = '\'';
-    event("ev=shell_done cmd=\"%s\" result=%d", copy, r);
+    char q[2 * sizeof copy + 3];
+    event("ev=shell_done cmd=%s result=%d", ev_quote(q, sizeof q, copy), r);   /* whole, escaped */
 }
