@@ -181,3 +181,17 @@ def test_host_reads_rs_table_and_kernel_counters(fi_os):
     assert ticks > 0
     slot0 = s.inspect(lambda kv: kv.read_symbol_u32("fi_table") )
     assert slot0 == 0x46494E4A          # the fault table's magic, by symbol
+
+
+def test_error_fault_returns_the_code_its_arg_names(live_os):
+    """arg= of an `error` fault is the error its site returns (SPEC_FORMAT):
+    kv's put error path answers -16 (EBUSY) when asked, EIO by default."""
+    from faultinj import errnos
+    for arm, want in (("arg=-16", errnos.EBUSY), ("", errnos.EIO)):
+        con = live_os()                       # a fresh kv: nth counts its hits
+        m = con.mark()
+        con.run(f"service fi kv kv.put.err error nth=1 {arm}".strip())
+        con.run("run wl kv 5", timeout=60)
+        con.wait_event("wl_done", since=m, timeout=60)
+        failed = con.events("kv_put_failed", since=m)
+        assert failed and failed[0].int("err") == want, (arm, [e.raw for e in failed])

@@ -73,9 +73,15 @@ extern struct fi_table fi_table;
         if (__builtin_expect(FI_ARMED() != 0, 0)) fi_hit_point(&_fi_site_0); } while (0)
 #define FI_ERROR(nm) __extension__ ({ FI_SITE_DECL(nm, 1); \
         __builtin_expect(FI_ARMED() != 0, 0) ? fi_hit_error(&_fi_site_1) : 0; })
+/* The error an FI_ERROR site that just fired returns: the slot's arg when
+ * it gives one (a negative error number, as the spec's arg= says), else the
+ * site's own dflt. */
+extern int32_t fi_fired_arg;
+#define FI_ERRNO(dflt) (fi_fired_arg ? (int)fi_fired_arg : (dflt))
 #else
 #define FI_POINT(nm) do { } while (0)
 #define FI_ERROR(nm) 0
+#define FI_ERRNO(dflt) (dflt)
 #endif
 
 #endif

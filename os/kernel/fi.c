@@ -122,6 +122,7 @@ int do_fi_fire(struct proc *caller, message *m)
 #if FAULTINJ
 /* Kernel hooks: FI_ERROR in kernel code, on behalf of the current process. */
 static struct fi_trigger_state trig;     /* the kernel is one hitter */
+int32_t fi_fired_arg;
 
 int fi_hit_error(struct fi_site *site)
 {
@@ -133,7 +134,10 @@ int fi_hit_error(struct fi_site *site)
         if (!s->active || s->from_step > fi_table.step || strcmp(s->site, site->name)) continue;
         if (s->proc[0] && strcmp(s->proc, p->name)) continue;
         int go = fi_trigger_fires(&trig, i, s->trigger, s->n, s->prob, s->seed);
-        if (go && fire(i, site->name, p) == OK) return (int)s->type;
+        if (go && fire(i, site->name, p) == OK) {
+            fi_fired_arg = (int32_t)s->arg;
+            return (int)s->type;
+        }
     }
     return 0;
 }

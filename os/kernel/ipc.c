@@ -74,7 +74,7 @@ static int do_send(struct proc *caller, struct proc *dst, uint32_t uaddr, int fl
     m.m_source = caller->endpoint;
     int fault = FI_ERROR("kernel.ipc.send");
     if (fault == FI_DROP) return OK;        /* lost on the way, sender unaware */
-    if (fault) return EIO;
+    if (fault) return FI_ERRNO(EIO);
     if (receiving_from(dst, caller)) {
         deliver(dst, &m);
         return OK;

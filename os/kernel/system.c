@@ -65,7 +65,7 @@ void kernel_call_trap(struct proc *caller)
     else if (!caller->priv || !(caller->priv->k_calls & KC_BIT(call)))
         r = ECALLDENIED;
     else if (call != SYS_FI_FIRE && call != SYS_FI_CTL && FI_ERROR("kernel.call"))
-        r = EIO;
+        r = FI_ERRNO(EIO);
     else
         r = handlers[call](caller, &m);
     if (r == EDONTREPLY)            /* caller is gone (exited itself) */

@@ -104,9 +104,12 @@ int fi_hit_point(struct fi_site *s)
     return type;
 }
 
+int32_t fi_fired_arg;
+
 int fi_hit_error(struct fi_site *s)
 {
     int slot = check(s, 1);
+    fi_fired_arg = slot < 0 ? 0 : (int32_t)TABLE->slot[slot].arg;
     return slot < 0 ? 0 : (int)TABLE->slot[slot].type;
 }
 #endif /* FAULTINJ */

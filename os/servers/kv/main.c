@@ -124,7 +124,12 @@ int main(int argc, char **argv)
         switch (m.m_type) {
         case KV_PUT:
             FI_POINT("kv.put");
-            r = FI_ERROR("kv.put.err") ? EIO : do_put(&m);
+            if (FI_ERROR("kv.put.err")) {
+                r = FI_ERRNO(EIO);           /* the error path, with the code asked for */
+                event("ev=kv_put_failed err=%d injected=1", r);
+            } else {
+                r = do_put(&m);
+            }
             break;
         case KV_GET:
             FI_POINT("kv.get");
