@@ -27,6 +27,7 @@ from typing import Dict, Optional
 from faultinj import bootimage, pool
 from faultinj.planned import PlannedMachine
 
+from . import result as result_format
 from . import scenario
 from .spec import Campaign, Experiment
 from .verdict import Trace, classify
@@ -130,7 +131,7 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
         host_seconds=round(time.monotonic() - t0, 3),
         phases={k: (round(v, 4) if v is not None else None) for k, v in phases.items()},
         virtual_us=events[-1].t if events and events[-1].t is not None else None)
-    result["ok"] = result["outcome"] in exp.expects
+    result_format.judge(result)              # the one pass/fail decision
     return result
 
 
@@ -154,5 +155,5 @@ def reclassify(exp: Experiment, result: Dict) -> Dict:
     for k, val in host.items():
         if out.get(k) is None:
             out[k] = val
-    out["ok"] = out["outcome"] in exp.expects
+    result_format.judge(out)
     return out

@@ -1,0 +1,70 @@
+"""One description of an experiment's result, FAIL*-style: every field a
+result record carries (journal, results.json, the report), what it means,
+who fills it, and the one decision of whether it came out as required.
+The runner builds records to this description, the report reads them by
+it, and tests hold both to it (tests/test_result_format.py)."""
+
+from typing import Any, Dict, Mapping
+
+# field -> (who fills it, what it means)
+FIELDS: Dict[str, tuple] = {
+    # the experiment (spec_model.Experiment.as_dict)
+    "id": ("spec", "the experiment's id, as ONLY= and the replay command name it"),
+    "service": ("spec", "the service the fault is aimed at"),
+    "fault": ("spec", "fault type (contract/guest_host.def), or lu_ok"),
+    "site": ("spec", "fault site, None for the fault's default site"),
+    "trigger": ("spec", "nth:N, times:K or prob:P"),
+    "expected": ("spec", "the outcomes required, comma-separated"),
+    "mode": ("spec", "boot or dynamic"),
+    "arg": ("spec", "the fault's parameter (SPEC_FORMAT.md)"),
+    "workload": ("spec", "the victim the client drives"),
+    "policy": ("spec", "the recovery policy RS runs the service with"),
+    "seed": ("spec", "seed of probability triggers"),
+    "timeout": ("spec", "virtual seconds the run may take"),
+    "period": ("spec", "RS heartbeat period, ticks"),
+    "params": ("spec", "extra keys a caller allowed"),
+    # how it was run (campaigns/runner.py)
+    "replay": ("runner", "the command that runs this experiment alone"),
+    "scenario": ("runner", "the steps the guest ran"),
+    "armed_slots": ("runner", "the faults written into the fault table"),
+    "deadline_ms": ("runner", "the virtual-time limit of the run"),
+    "restored": ("runner", "run on a machine restored at the plan point"),
+    "events": ("runner", "the trace: every event line, without the frame"),
+    "event_host_t": ("runner", "host seconds from the start at which each arrived"),
+    "end": ("runner", "how QEMU ended: halt, panic, deadline, reset, timeout"),
+    "error": ("runner", "a harness problem, never the system's failure"),
+    "host_seconds": ("runner", "host time of the whole experiment"),
+    "phases": ("runner", "host seconds per phase: start, restore, arm, run, verdict"),
+    "virtual_us": ("runner", "virtual time at the last event"),
+    "forged": ("runner", "user output lines that looked like events"),
+    "forged_lines": ("runner", "the first of them"),
+    "build": ("engine", "fingerprint of build, harness and spec"),
+    # the verdict (campaigns/verdict.py), from the trace alone
+    "outcome": ("verdict", "the outcome class (verdict.OUTCOMES)"),
+    "why": ("verdict", "why, in words"),
+    "armed": ("verdict", "a fault was armed"),
+    "activated": ("verdict", "it fired"),
+    "manifested": ("verdict", "it had a visible effect"),
+    "detect_virtual_us": ("verdict", "fault fired -> RS noticed, virtual"),
+    "recover_virtual_us": ("verdict", "fault fired -> serving again, virtual"),
+    "detect_host_s": ("verdict", "the same, host seconds"),
+    "recover_host_s": ("verdict", "the same, host seconds"),
+    "counts": ("verdict", "what the workload client saw: answered, wrong, lost, ..."),
+    "ok": ("result", "came out as required: passed(outcome, expected)"),
+}
+
+
+def passed(outcome: Any, expected: Any) -> bool:
+    """The one decision: an outcome is as required when it is one of the
+    expected ones."""
+    return str(outcome) in str(expected or "").split(",")
+
+
+def judge(result: Dict[str, Any]) -> Dict[str, Any]:
+    """Set result["ok"] from its outcome and expectation; returns it."""
+    result["ok"] = passed(result.get("outcome"), result.get("expected"))
+    return result
+
+
+def unknown_fields(result: Mapping[str, Any]) -> list:
+    return sorted(k for k in result if k not in FIELDS and k != "reused")
