@@ -1,5 +1,6 @@
-"""python3 -m campaigns run SPEC [--jobs N] [--only IDS] [--out DIR] [--fresh] [--coverage]
-python3 -m campaigns generate [--sample N] [--seed S] [--name NAME] [-o FILE]
+"""python3 -m campaigns golden [-o FILE]
+python3 -m campaigns run SPEC [--jobs N] [--only IDS] [--out DIR] [--fresh] [--coverage]
+python3 -m campaigns generate [--sample N] [--seed S] [--name NAME] [--golden FILE] [-o FILE]
 python3 -m campaigns check SPEC [--only IDS] [--build DIR] [-q]
 python3 -m campaigns gdb EXPERIMENT_ID [--spec SPEC] [--service NAME] [-- GDB ARGS...]
 
@@ -7,6 +8,10 @@ Writes a campaign spec built from the fault sites of the built binaries
 (python3 -m faultinj sites): every (service, site, fault type) that applies,
 or a seeded sample of N of them. Edit it, then run it with
 `make campaign SPEC=FILE`.
+
+`golden` runs the workload once without a fault and counts how often each
+fault site executes (campaigns/golden.py); `generate --golden FILE` then
+aims only at sites that run executed.
 
 `run` runs a campaign (campaigns/engine.py): checks it, resumes or sets
 aside its journal, runs each experiment in N worker processes with a line
@@ -53,7 +58,9 @@ def faults_for(site) -> list:
     return faults
 
 
-def sites_of_build(include=()):
+def sites_of_build(include=(), golden=None):
+    """golden: {binary: {site: hits}} of a golden run; sites it never saw
+    executed are left out (a fault there could never fire)."""
     out = []
     image = set(check.services())
     for path in sorted(bootimage.BUILD.glob("*.elf")):
@@ -62,6 +69,8 @@ def sites_of_build(include=()):
         if path.stem not in image or (path.stem in SKIP and path.stem not in include):
             continue
         for s in ElfImage(str(path)).fault_sites():
+            if golden is not None and not golden.get(path.stem, {}).get(s.name):
+                continue
             out.append({"service": path.stem, "name": s.name, "kind": s.kind})
     return out
 
@@ -89,6 +98,9 @@ def main(argv=None):
     g.add_argument("--name", default="generated")
     g.add_argument("--include", action="append", default=[], help="also target this binary")
     g.add_argument("-o", "--output", help="file to write (default: standard output)")
+    g.add_argument("--golden", help="a golden run's site counts (campaigns golden -o FILE)")
+    gr = sub.add_parser("golden", help="count how often each fault site runs, fault-free")
+    gr.add_argument("-o", "--output", help="file to write (default: standard output)")
     k = sub.add_parser("check", help="check a spec (and ONLY=) against the built system")
     k.add_argument("spec", help="campaign spec file")
     k.add_argument("--only", default="", help="comma-separated experiment ids or globs")
@@ -130,7 +142,15 @@ def main(argv=None):
         from . import replay
         services = [s for s in (a.service or "").split(",") if s] or None
         return replay.main(a.exp, a.spec, services, gdb_args, console_log=a.console_log)
-    sites = sites_of_build(a.include)
+    if a.cmd == "golden":
+        from . import golden
+        return golden.main(a.output or "")
+    gold = None
+    if a.golden:
+        import json
+        with open(a.golden) as f:
+            gold = json.load(f)
+    sites = sites_of_build(a.include, gold)
     if not sites:
         print(f"campaigns: no fault sites in {bootimage.BUILD} (run make first)", file=sys.stderr)
         return 2
