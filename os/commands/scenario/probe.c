@@ -30,7 +30,23 @@ static void read_rs_table(void)
     }
 }
 
-static int ask(int ep, message *m)
+/* The endpoint RS's table gives label now, or NONE. */
+static int current_ep(const char *label)
+{
+    for (int i = 0; i < NR_PUB; i++) {
+        message m = { .m_type = RS_GETPUB };
+        m.PUB_INDEX = i;
+        if (ipc_sendrec(RS_PROC_EP, &m) != OK || m.m_type != OK) break;
+        if ((m.PUB_FLAGS & RSF_IN_USE) && !strncmp(m.PUB_LABEL, label, LABEL_MAX))
+            return (m.PUB_FLAGS & RSF_ACTIVE) ? m.PUB_ENDPOINT : NONE;
+    }
+    return NONE;
+}
+
+/* Ask as a client would: a service that died of this very request (a
+ * fault at a site only the probe reaches) and was restarted under a new
+ * endpoint is asked again there, as rebinding clients do. */
+static int ask(const char *label, int ep, message *m)
 {
     message q = *m;
     int r = EDEADSRCDST;
@@ -40,6 +56,8 @@ static int ask(int ep, message *m)
         if (r == OK) return OK;         /* answered; its result is m_type */
         message c;
         if (sys_setalarm(1, 0) == OK) ipc_receive(CLOCK, &c);
+        int now_ep = current_ep(label);
+        if (now_ep != NONE) ep = now_ep;
     }
     return r;
 }
@@ -60,7 +78,7 @@ static int ds_lost(void)
         if (!is_service(&pub[i]) || !(pub[i].flags & RSF_ACTIVE)) continue;
         message m = { .m_type = DS_LOOKUP };
         strlcpy(m.DS_LABEL, pub[i].label, LABEL_MAX);
-        if (ask(DS_PROC_EP, &m) != OK || m.m_type != OK || m.DS_ENDPT != pub[i].ep) {
+        if (ask("ds", DS_PROC_EP, &m) != OK || m.m_type != OK || m.DS_ENDPT != pub[i].ep) {
             event("ev=sc_state_lost in=ds label=%s want=%d", pub[i].label, pub[i].ep);
             lost++;
         }
@@ -76,7 +94,7 @@ static int vm_lost(void)
         if (!is_service(&pub[i]) || !(pub[i].flags & RSF_ACTIVE)) continue;
         message m = { .m_type = VM_GET_MASK };
         m.m.i[0] = pub[i].ep;
-        if (ask(VM_PROC_EP, &m) != OK || m.m_type != OK || m.m.u[1] == 0) {
+        if (ask("vm", VM_PROC_EP, &m) != OK || m.m_type != OK || m.m.u[1] == 0) {
             event("ev=sc_state_lost in=vm label=%s ep=%d", pub[i].label, pub[i].ep);
             lost++;
         }
@@ -99,7 +117,7 @@ static void probe(const struct pub *p)
     else if (!strcmp(p->label, "pm")) m.m_type = PM_GETPID;
     else if (!strcmp(p->label, "mem")) { m.m_type = MEM_FIND; strlcpy(m.MEM_LABEL, "wl", LABEL_MAX); }
     else if (!strcmp(p->label, "tty")) { m.m_type = TTY_WRITE; m.m.i[0] = 0; }
-    r = ask(p->ep, &m);
+    r = ask(p->label, p->ep, &m);
     /* any answer, a refusal included (PM: ESRCH to a non-child), means
      * the service serves; only an IPC failure means it does not */
     int served = r == OK;
