@@ -15,20 +15,32 @@
 static struct pub { int ep, flags; char label[LABEL_MAX]; } pub[NR_PUB];
 static int nr_pub;
 
-static void read_rs_table(void)
+static int read_table_into(struct pub *out)
 {
-    nr_pub = 0;
+    int n = 0;
     for (int i = 0; i < NR_PUB; i++) {
         message m = { .m_type = RS_GETPUB };
         m.PUB_INDEX = i;
         if (ipc_sendrec(RS_PROC_EP, &m) != OK || m.m_type != OK) break;
         if (!(m.PUB_FLAGS & RSF_IN_USE)) continue;
-        pub[nr_pub].ep = m.PUB_ENDPOINT;
-        pub[nr_pub].flags = m.PUB_FLAGS;
-        strlcpy(pub[nr_pub].label, m.PUB_LABEL, LABEL_MAX);
-        nr_pub++;
+        out[n].ep = m.PUB_ENDPOINT;
+        out[n].flags = m.PUB_FLAGS;
+        strlcpy(out[n].label, m.PUB_LABEL, LABEL_MAX);
+        n++;
     }
+    return n;
 }
+
+static void read_rs_table(void)
+{
+    nr_pub = read_table_into(pub);
+}
+
+/* RS's table as it is now: a service may have been restarted (new
+ * endpoint) since the probe began, and DS's and VM's state must be
+ * checked against who runs now, not who ran then. */
+static struct pub now_pub[NR_PUB];
+static int nr_now;
 
 /* The endpoint RS's table gives label now, or NONE. */
 static int current_ep(const char *label)
@@ -74,12 +86,13 @@ static int is_service(const struct pub *p)
 static int ds_lost(void)
 {
     int lost = 0;
-    for (int i = 0; i < nr_pub; i++) {
-        if (!is_service(&pub[i]) || !(pub[i].flags & RSF_ACTIVE)) continue;
+    nr_now = read_table_into(now_pub);
+    for (int i = 0; i < nr_now; i++) {
+        if (!is_service(&now_pub[i]) || !(now_pub[i].flags & RSF_ACTIVE)) continue;
         message m = { .m_type = DS_LOOKUP };
-        strlcpy(m.DS_LABEL, pub[i].label, LABEL_MAX);
-        if (ask("ds", DS_PROC_EP, &m) != OK || m.m_type != OK || m.DS_ENDPT != pub[i].ep) {
-            event("ev=sc_state_lost in=ds label=%s want=%d", pub[i].label, pub[i].ep);
+        strlcpy(m.DS_LABEL, now_pub[i].label, LABEL_MAX);
+        if (ask("ds", DS_PROC_EP, &m) != OK || m.m_type != OK || m.DS_ENDPT != now_pub[i].ep) {
+            event("ev=sc_state_lost in=ds label=%s want=%d", now_pub[i].label, now_pub[i].ep);
             lost++;
         }
     }
@@ -90,12 +103,13 @@ static int ds_lost(void)
 static int vm_lost(void)
 {
     int lost = 0;
-    for (int i = 0; i < nr_pub; i++) {
-        if (!is_service(&pub[i]) || !(pub[i].flags & RSF_ACTIVE)) continue;
+    nr_now = read_table_into(now_pub);
+    for (int i = 0; i < nr_now; i++) {
+        if (!is_service(&now_pub[i]) || !(now_pub[i].flags & RSF_ACTIVE)) continue;
         message m = { .m_type = VM_GET_MASK };
-        m.m.i[0] = pub[i].ep;
+        m.m.i[0] = now_pub[i].ep;
         if (ask("vm", VM_PROC_EP, &m) != OK || m.m_type != OK || m.m.u[1] == 0) {
-            event("ev=sc_state_lost in=vm label=%s ep=%d", pub[i].label, pub[i].ep);
+            event("ev=sc_state_lost in=vm label=%s ep=%d", now_pub[i].label, now_pub[i].ep);
             lost++;
         }
     }
