@@ -3,18 +3,7 @@
  * the address space, since the image may come from an untrusted caller. */
 #include "elfload.h"
 #include "memory.h"
-
-struct elf32_ehdr {
-    uint8_t  ident[16];
-    uint16_t type, machine;
-    uint32_t version, entry, phoff, shoff, flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct elf32_phdr {
-    uint32_t type, offset, vaddr, paddr, filesz, memsz, flags, align;
-};
-#define PT_LOAD 1
-#define PF_W    2
+#include "../include/elf32.h"
 
 int mem_reader(void *ctx, uint32_t off, void *buf, uint32_t len)
 {
@@ -38,12 +27,12 @@ int elf_load(uint32_t *pd, img_reader rd, void *ctx, uint32_t img_len, uint32_t 
     for (int i = 0; i < eh.phnum; i++) {
         struct elf32_phdr ph;
         if (rd(ctx, eh.phoff + i * sizeof ph, &ph, sizeof ph) != OK) return ENOEXEC;
-        if (ph.type != PT_LOAD || ph.memsz == 0) continue;
+        if (ph.type != ELF_PT_LOAD || ph.memsz == 0) continue;
         if (ph.filesz > ph.memsz || ph.offset > img_len || ph.filesz > img_len - ph.offset ||
             ph.vaddr < USER_BASE || ph.vaddr + ph.memsz < ph.vaddr ||
             ph.vaddr + ph.memsz > USER_STACK_TOP - USER_STACK_SIZE)
             return ENOEXEC;
-        uint32_t flags = PTE_U | ((ph.flags & PF_W) ? PTE_W : 0);
+        uint32_t flags = PTE_U | ((ph.flags & ELF_PF_W) ? PTE_W : 0);
         int r = pdir_alloc_range(pd, ph.vaddr, ph.memsz, flags);
         if (r != OK) return r;
         for (uint32_t done = 0; done < ph.filesz; ) {

@@ -3,7 +3,7 @@
  * checks this before a live update stops anything, so a binary built for
  * another service can never take over a label, registered or not. */
 #include "rs.h"
-#include "elf.h"
+#include "../../include/elf32.h"
 
 int image_provides(int img, const char *label)
 {

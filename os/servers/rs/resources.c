@@ -8,7 +8,7 @@
  * without it), any other service goes down, a `service up` or update is
  * refused with nothing changed. */
 #include "rs.h"
-#include "elf.h"
+#include "../../include/elf32.h"
 #include "../../include/layout.h"
 
 #define PAGES(x) (((x) + PAGE_SIZE - 1) / PAGE_SIZE)

@@ -1,7 +1,9 @@
-/* elf.h - the parts of an ELF32 executable RS reads in its copies: the
- * section table (provides.c) and the loadable segments (resources.c). */
-#ifndef RS_ELF_H
-#define RS_ELF_H
+/* elf32.h - the parts of an ELF32 executable the OS reads: the kernel's
+ * loader (kernel/elfload.c) and RS, in its copies of executables (the
+ * section table in rs/provides.c, the loadable segments in
+ * rs/resources.c). */
+#ifndef OS_ELF32_H
+#define OS_ELF32_H
 #include <stdint.h>
 
 struct elf32_ehdr {
@@ -20,6 +22,7 @@ struct elf32_shdr {
 };
 
 #define ELF_PT_LOAD 1
+#define ELF_PF_W    2
 
 /* off..off+size lies within an image of len bytes */
 static inline int elf_in_image(uint32_t off, uint32_t size, uint32_t len)
