@@ -57,7 +57,8 @@ def test_hostile_subscriber_cannot_crowd_out_or_impersonate_services(live_os):
     # the hogs are still alive, holding what they got; services are unaffected
     m = con.mark()
     con.run("service up echo")
-    assert con.events("ds_publish", since=m, label="echo")
+    # RS publishes through its outbox: DS's line may come after shell_done
+    assert con.wait_event("ds_publish", since=m, label="echo")
     assert not con.events("echo_subscribe_failed", since=m)
     workload(con, "echo", 10)
     workload(con, "kv", 20)
