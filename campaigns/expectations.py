@@ -43,6 +43,17 @@ DEFAULT_EXPECT: Dict[str, ExpectEntry] = {
     "delay": "benign,recovered",
     "drop": "recovered",
     "bitflip": "benign,recovered",
+    # EDFI-style faults at automatic basic-block sites: what recovery owes
+    # a researcher is that the fault is absorbed or recovered from; any
+    # other outcome (wrong answers, lost state, a hung client, a panic) is
+    # what the campaign is there to find
+    "flip_branch": "benign,recovered",
+    "corrupt_int": "benign,recovered",
+    "null_ptr": "benign,recovered",
+    "corrupt_ptr": "benign,recovered",
+    "skip_insn": "benign,recovered",
+    "no_store": "benign,recovered",
+    "stuck_loop": "benign,recovered",
 }
 FAULTS = tuple(DEFAULT_EXPECT)
 

@@ -48,10 +48,17 @@ class Slot:
     from_step: int
     site: str
     proc: str
+    taddr: int = 0
+    tlen: int = 0
+    opnd: int = 0
+    disp: int = 0
 
 
 def pack_slot(site: str, fault: str, proc: str = "", trigger: str = "nth", n: int = 1,
-              k: int = 1, prob: int = 0, seed: int = 0, arg: int = 0, from_step: int = 0) -> bytes:
+              k: int = 1, prob: int = 0, seed: int = 0, arg: int = 0, from_step: int = 0,
+              target=None) -> bytes:
+    """target: for an automatic site ("@ADDR"), the (taddr, tlen, opnd, disp)
+    of the instruction the fault acts on (faultinj/autosites.py)."""
     """The bytes of one active slot; every field checked as the kernel would."""
     if fault not in TYPES[1:]:
         raise ArmError(f"unknown fault type {fault!r} (known: {', '.join(TYPES[1:])})")
@@ -70,16 +77,18 @@ def pack_slot(site: str, fault: str, proc: str = "", trigger: str = "nth", n: in
         raise ArmError("k (times it may fire) must be at least 1")
     if from_step < 0:
         raise ArmError("from_step is a scenario step number, >= 0")
+    taddr, tlen, opnd, disp = target or (0, 0, 0, 0)
     return SLOT.pack(1, TYPES.index(fault), TRIGGERS[trigger], n, k, prob, seed, arg, 0, from_step,
-                     site_b, proc_b)
+                     site_b, proc_b, taddr, tlen, opnd, disp & 0xffffffff)
 
 
 def unpack_slot(index: int, data: bytes) -> Slot:
-    (active, typ, trig, n, k, prob, seed, arg, fired, from_step, site, proc) = SLOT.unpack(data)
+    (active, typ, trig, n, k, prob, seed, arg, fired, from_step, site, proc,
+     taddr, tlen, opnd, disp) = SLOT.unpack(data)
     trig_name = {v: k_ for k_, v in TRIGGERS.items()}.get(trig, str(trig))
     return Slot(index, bool(active), TYPES[typ] if typ < len(TYPES) else str(typ), trig_name,
                 n, k, prob, seed, arg, fired, from_step, site.split(b"\0")[0].decode(errors="replace"),
-                proc.split(b"\0")[0].decode(errors="replace"))
+                proc.split(b"\0")[0].decode(errors="replace"), taddr, tlen, opnd, disp)
 
 
 class FaultTable:

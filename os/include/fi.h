@@ -37,6 +37,13 @@ struct fi_slot {
     uint32_t from_step;         /* live only once the scenario reached this step */
     char     site[FI_NAME_MAX]; /* site name */
     char     proc[FI_PROC_MAX];   /* only in this process ("" = any) */
+    /* automatic sites only (site "@ADDR"): the instruction the fault acts
+     * on, its length and operand (FI_OPND_*), and a memory operand's
+     * displacement; the host reads them from the ELF */
+    uint32_t taddr;
+    uint32_t tlen;
+    uint32_t opnd;
+    uint32_t disp;
 };
 
 struct fi_table {

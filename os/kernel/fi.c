@@ -60,6 +60,7 @@ int do_fi_ctl(struct proc *caller, message *m)
         fi_table.step = (uint32_t)m->FI_SLOT;
         fi_table.generation++;
         kevent("ev=fi_step step=%d by=%s", m->FI_SLOT, caller->name);
+        FI_AUTO_SYNC();
         return OK;
     }
     if (m->FI_OP == FI_OP_PLAN) return plan_take(caller, m->FI_ADDR, m->FI_LEN);
@@ -70,6 +71,7 @@ int do_fi_ctl(struct proc *caller, message *m)
             if (i == -1 || i == j) fi_table.slot[j].active = 0;
         recount();
         kevent("ev=fi_disarm slot=%d by=%s", i, caller->name);
+        FI_AUTO_SYNC();
         return OK;
     }
     if (m->FI_OP != FI_OP_ARM) return EINVAL;
@@ -86,22 +88,29 @@ int do_fi_ctl(struct proc *caller, message *m)
         kevent("ev=fi_arm slot=%d site=%s type=%s proc=%s trigger=%u n=%u k=%u by=%s", i,
                s.site, type_names[s.type], s.proc[0] ? s.proc : "*", s.trigger, s.n, s.k,
                caller->name);
+        FI_AUTO_SYNC();
         return OK;
     }
     return ENOSPC;
 }
 
-/* Count one firing of slot i; disarm it once it has fired k times. */
-static int fire(int i, const char *site, struct proc *p)
+/* Count one firing of slot i (in p, or in the kernel's own code when p
+ * is NULL); disarm it once it has fired k times. */
+int kfi_fire(int i, const char *site, struct proc *p)
 {
     struct fi_slot *s = &fi_table.slot[i];
     if (!s->active || s->fired >= s->k || s->from_step > fi_table.step) return EAGAIN;
     s->fired++;
     kevent("ev=fi_fired slot=%d site=%s type=%s proc=%s ep=%d fired=%u", i, site,
-           type_names[s->type], p->name, p->endpoint, s->fired);
-    if (s->fired >= s->k) { s->active = 0; recount(); }
+           type_names[s->type], p ? p->name : "kernel", p ? p->endpoint : NONE, s->fired);
+    if (s->fired >= s->k) {
+        s->active = 0;
+        recount();
+        FI_AUTO_SYNC();      /* an automatic site used up goes back to a marker */
+    }
     return OK;
 }
+#define fire kfi_fire
 
 int do_fi_fire(struct proc *caller, message *m)
 {
@@ -116,7 +125,14 @@ int do_fi_fire(struct proc *caller, message *m)
     name[FI_NAME_MAX - 1] = 0;
     struct fi_slot *s = &fi_table.slot[i];
     if (strcmp(name, s->site) || (s->proc[0] && strcmp(s->proc, caller->name))) return EINVAL;
-    return fire(i, name, caller);
+    uint32_t type = s->type;
+    int r = fire(i, name, caller);
+#if FAULTINJ
+    if (r == OK && name[0] == '@' && fi_auto_acts_on_insn(type)) fi_auto_fired(i, caller);
+#else
+    (void)type;
+#endif
+    return r;
 }
 
 #if FAULTINJ

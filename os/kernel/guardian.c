@@ -66,6 +66,7 @@ void rs_guardian(struct proc *p, const char *why)
     p->regs.cs = UCODE_SEL;
     p->regs.ss = p->regs.ds = p->regs.es = p->regs.fs = p->regs.gs = UDATA_SEL;
     p->regs.eflags = 0x202;
+    FI_AUTO_SYNC_PROC(p);                /* armed automatic sites in the new image */
     proc_ready(p);
     kevent("ev=rs_restarted ep=%d recoveries=%d kept_pages=%d", p->endpoint, recent, kept);
     /* if RS was running, return to the new image: the scheduler picks it */

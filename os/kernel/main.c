@@ -9,6 +9,7 @@
 #include "protect.h"
 #include "elfload.h"
 #include "boot.h"
+#include "system.h"
 #include "../include/kcall.h"
 void fi_init(void);
 
@@ -113,6 +114,7 @@ static void load_boot_process(int idx, int slot)
     p->regs.ss = p->regs.ds = p->regs.es = p->regs.fs = p->regs.gs = UDATA_SEL;
     p->regs.eflags = 0x202;
     p->priority = 4;
+    FI_AUTO_SYNC_PROC(p);         /* sites armed at fi_boot_hook */
 
     struct boot_image_entry *e = &boot_image[nr_boot_image++];
     e->proc_nr = slot;

@@ -13,6 +13,7 @@
 #include "plan.h"
 #include "memory.h"
 #include "watchdog.h"
+#include "system.h"
 #include "../include/fi.h"
 
 /* written by the host through the GDB stub; sizes come from the ELF */
@@ -30,6 +31,7 @@ int plan_take(struct proc *caller, uint32_t uaddr, uint32_t len)
     /* the last line before the stop: the host knows it has the output */
     kevent("ev=plan_point by=%s", caller->name);
     plan_point();
+    FI_AUTO_SYNC();                  /* the host may have armed automatic sites */
     plan_steps[FI_PLAN_MAX - 1] = 0;
     uint32_t n = (uint32_t)strlen(plan_steps);
     kevent("ev=plan by=%s bytes=%u deadline_ms=%u", caller->name, n, plan_deadline_ms);

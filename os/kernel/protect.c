@@ -108,7 +108,7 @@ void protect_init(void)
         trap_7, trap_8, trap_9, trap_10, trap_11, trap_12, trap_13, trap_14, trap_15,
         trap_16, trap_17, trap_18, trap_19 };
     for (int i = 0; i < 20; i++)
-        set_idt(i, exc[i], 0);
+        set_idt(i, exc[i], i == 3 ? 3 : 0);   /* int3 from ring 3 is #BP, not #GP */
     void (*irq[16])(void) = { trap_48, trap_49, trap_50, trap_51, trap_52, trap_53,
         trap_54, trap_55, trap_56, trap_57, trap_58, trap_59, trap_60, trap_61,
         trap_62, trap_63 };

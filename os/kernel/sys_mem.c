@@ -112,6 +112,7 @@ int do_exec(struct proc *caller, message *m)
     int i = 0;
     while (args[i] && args[i] != ' ' && i < PROC_NAME_LEN - 1) { p->name[i] = args[i]; i++; }
     p->name[i] = 0;
+    FI_AUTO_SYNC_PROC(p);             /* armed automatic sites in the new image */
     if (was_rts == 0) proc_ready(p);
     kevent("ev=exec proc=%s ep=%d", p->name, p->endpoint);
     return OK;

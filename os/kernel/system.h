@@ -24,6 +24,21 @@ int do_fi_ctl(struct proc *caller, message *m);
 int do_gcov(struct proc *caller, message *m);
 int do_fi_fire(struct proc *caller, message *m);
 void fi_init(void);
+/* fi_auto.c: automatic basic-block sites (markers kept in line with the
+ * table, one-shot traps at a fault's target instruction) */
+#if FAULTINJ
+struct trapframe;
+void fi_auto_sync(void);
+void fi_auto_sync_proc(struct proc *p);
+void fi_auto_fired(int slot, struct proc *p);
+int fi_auto_trap(struct proc *p, struct trapframe *tf);
+int fi_auto_acts_on_insn(uint32_t type);
+#define FI_AUTO_SYNC() fi_auto_sync()
+#define FI_AUTO_SYNC_PROC(p) fi_auto_sync_proc(p)
+#else
+#define FI_AUTO_SYNC() ((void)0)
+#define FI_AUTO_SYNC_PROC(p) ((void)(p))
+#endif
 
 /* endpoint argument that may be SELF; a live non-task process or NULL */
 struct proc *arg_proc(struct proc *caller, int ep, int *err);

@@ -5,6 +5,7 @@
 #include "proc.h"
 #include "protect.h"
 #include "memory.h"
+#include "system.h"
 #include "../include/signal.h"
 
 extern char kstack_top[];
@@ -80,6 +81,10 @@ void trap_dispatch(struct trapframe *tf)
             handle_irq((int)tf->vector - IRQ_BASE);
             return;
         }
+#if FAULTINJ
+        /* or a fault planted at one of the kernel's automatic sites */
+        if (tf->vector == 3 && fi_auto_trap(0, tf)) return;
+#endif
         uint32_t cr2;
         __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
         panic("kernel trap %u (%s) at eip=0x%x err=0x%x cr2=0x%x", tf->vector,
@@ -94,6 +99,10 @@ void trap_dispatch(struct trapframe *tf)
         ipc_trap(p);
     else if (tf->vector == KERNEL_CALL_VECTOR)
         kernel_call_trap(p);
+#if FAULTINJ
+    else if (tf->vector == 3 && fi_auto_trap(p, &p->regs))
+        ;                         /* a planted fault, applied: p goes on */
+#endif
     else
         user_exception(p, tf);
     run_next();
