@@ -34,29 +34,30 @@ CFLAGS_COMMON += -O2
 LIBGCOV :=
 cov_flags =
 endif
-# Automatic fault sites (issue 12): with fault injection, GCC's
-# -fsanitize-coverage=trace-pc puts a call to __sanitizer_cov_trace_pc at
-# the start of every basic block of the kernel, libc/libsys/SEF and every
-# server. After the link, faultinj/markers.py turns each of those calls
-# into `cmp $rel32,%eax` (same 5 bytes, one instruction, flags are dead at
-# a call) so a disarmed site costs one instruction; the kernel arms one
-# site by writing back the call's opcode byte (kernel/fi_auto.c). The
-# unpatched ELFs, every site calling the counting hook, go to golden/ for
-# golden runs. Not instrumented: the fault machinery itself, and the
-# kernel code its trap handler runs through (printing, events, traps).
+# Automatic fault sites (issue 12): with fault injection, the GCC plugin
+# os/plugin/fi_blocks.cc (built here for this very compiler) records the
+# start of every basic block of the kernel, libsys, SEF and every server in
+# the ELF section .fi_blocks, and emits no instruction: a disarmed site
+# costs nothing. The kernel arms a site with an int3 (kernel/fi_auto.c).
+# Not instrumented: the fault machinery itself, and the kernel code its
+# trap handler runs through (printing, events, traps).
+PLUGIN := $(BUILD)/fi_blocks.so
 ifeq ($(FAULTINJ),1)
-AUTO_CFLAGS := -fsanitize-coverage=trace-pc
+AUTO_CFLAGS := -fplugin=$(PLUGIN)
+AUTO_DEP := $(PLUGIN)
 AUTO_KERNEL_SKIP := os/kernel/fi.c os/kernel/fi_auto.c os/kernel/gcov.c os/kernel/kprintf.c \
 	os/kernel/serial.c os/kernel/event.c os/kernel/evcheck.c os/kernel/trap.c \
 	os/kernel/main.c os/lib/common/format.c os/lib/libc/string.c os/lib/gcov/gcov_dump.c
 auto_kflags = $(if $(filter $(AUTO_KERNEL_SKIP),$(1)),,$(AUTO_CFLAGS))
-auto_uflags = $(if $(filter os/lib/libc/% os/lib/libsys/% os/lib/sef/% os/servers/%,$(1)),$(AUTO_CFLAGS))
-MARK = $(PYTHON) -m faultinj.markers
+auto_uflags = $(if $(filter os/lib/libsys/% os/lib/sef/% os/servers/%,$(1)),$(AUTO_CFLAGS))
 else
+AUTO_DEP :=
 auto_kflags =
 auto_uflags =
-MARK = true
 endif
+$(PLUGIN): os/plugin/fi_blocks.cc $(BUILD_STAMP)
+	@mkdir -p $(@D)
+	@echo CXX $<; g++ -shared -fPIC -fno-rtti -O2 -I$(shell $(CC) -print-file-name=plugin)/include $< -o $@
 # the guest/host contract, generated from contract/guest_host.def
 GEN := $(BUILD)/gen
 CFLAGS_COMMON += -I$(GEN)
@@ -99,7 +100,7 @@ ALL_OBJS := $(sort $(KOBJS) $(LOBJS) $(foreach p,$(PROGRAMS),$(patsubst %,$(BUIL
 # Makefile is read: make -n shows the rebuild and changes nothing.
 .DEFAULT_GOAL := all
 BUILD_STAMP := $(BUILD)/build-flags
-BUILD_FLAGS := FAULTINJ=$(FAULTINJ) COVERAGE=$(COVERAGE) DEPS=1 AUTO=1
+BUILD_FLAGS := FAULTINJ=$(FAULTINJ) COVERAGE=$(COVERAGE) DEPS=1
 ifneq ($(shell cat $(BUILD_STAMP) 2>/dev/null),$(BUILD_FLAGS))
 .PHONY: $(BUILD_STAMP)
 endif
@@ -119,13 +120,13 @@ $(BUILD)/k/contract_check.o: $(GEN)/contract_check.c $(BUILD_STAMP)
 	@mkdir -p $(dir $@)
 	@echo CC $<; $(CC) $(KCFLAGS) -Ios/include -c $< -o $@
 
-$(BUILD)/k/%.c.o: %.c $(BUILD_STAMP) | $(GEN)/contract.h
+$(BUILD)/k/%.c.o: %.c $(BUILD_STAMP) $(AUTO_DEP) | $(GEN)/contract.h
 	@mkdir -p $(dir $@)
 	@echo CC $<; $(CC) $(KCFLAGS) $(call cov_flags,$<) $(call auto_kflags,$<) -c $< -o $@
 $(BUILD)/k/%.S.o: %.S $(BUILD_STAMP)
 	@mkdir -p $(dir $@)
 	@echo CC $<; $(CC) $(ASFLAGS) -c $< -o $@
-$(BUILD)/u/%.c.o: %.c $(BUILD_STAMP) | $(GEN)/contract.h
+$(BUILD)/u/%.c.o: %.c $(BUILD_STAMP) $(AUTO_DEP) | $(GEN)/contract.h
 	@mkdir -p $(dir $@)
 	@echo CC $<; $(CC) $(UCFLAGS) $(call cov_flags,$<) $(call auto_uflags,$<) -c $< -o $@
 $(BUILD)/u/%.S.o: %.S $(BUILD_STAMP)
@@ -135,18 +136,16 @@ $(BUILD)/u/%.S.o: %.S $(BUILD_STAMP)
 # the headers each object was built with (from -MMD)
 -include $(ALL_OBJS:.o=.d)
 
-$(BUILD)/kernel.elf: $(KOBJS) os/kernel/kernel.ld faultinj/markers.py
-	@echo LD $@; $(LD) $(LDFLAGS) -T os/kernel/kernel.ld -o $@ $(KOBJS) $(LIBGCOV) $(LIBGCC) \
-		&& $(MARK) $@ $(BUILD)/golden || { rm -f $@; exit 1; }
+$(BUILD)/kernel.elf: $(KOBJS) os/kernel/kernel.ld
+	@echo LD $@; $(LD) $(LDFLAGS) -T os/kernel/kernel.ld -o $@ $(KOBJS) $(LIBGCOV) $(LIBGCC)
 
 $(BUILD)/libos.a: $(LOBJS)
 	@rm -f $@ && ar rcs $@ $(LOBJS)
 
 define program
-$(BUILD)/$(1).elf: $(patsubst %,$(BUILD)/u/%.o,$(SRCS_$(1))) $(BUILD)/libos.a os/lib/user.ld faultinj/markers.py
+$(BUILD)/$(1).elf: $(patsubst %,$(BUILD)/u/%.o,$(SRCS_$(1))) $(BUILD)/libos.a os/lib/user.ld
 	@echo LD $$@; $(LD) $(LDFLAGS) -T os/lib/user.ld -o $$@ $(BUILD)/u/os/lib/libc/crt0.S.o \
-		$(patsubst %,$(BUILD)/u/%.o,$(SRCS_$(1))) $(BUILD)/libos.a $(LIBGCOV) $(LIBGCC) \
-		&& $(MARK) $$@ $(BUILD)/golden || { rm -f $$@; exit 1; }
+		$(patsubst %,$(BUILD)/u/%.o,$(SRCS_$(1))) $(BUILD)/libos.a $(LIBGCOV) $(LIBGCC)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program,$(p))))
 
@@ -208,7 +207,8 @@ deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 gcc gcc-multilib \
 		binutils make gdb lcov python3 python3-pytest python3-pytest-xdist \
-		python3-pytest-timeout python3-pyelftools python3-jinja2 chromium openssh-server
+		python3-pytest-timeout python3-pyelftools python3-jinja2 chromium openssh-server \
+		g++ gcc-12-plugin-dev
 
 # every build output: each variant's directory (and a BUILD= one), and the
 # host's bytecode caches; campaign reports (reports/out/) are results, kept

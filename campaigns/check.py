@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
-from faultinj import bootimage
+from faultinj import autosites, bootimage
 from faultinj.arming import ERROR_TYPES
 from faultinj.elfsyms import ElfFormatError, ElfImage
 
@@ -56,8 +56,24 @@ def _listing(names) -> str:
     return ", ".join(sorted(names)) if names else "none"
 
 
-def check_experiment(exp: spec.Experiment, sites: Mapping[str, Mapping[str, int]]) -> Optional[str]:
+def check_auto(exp: spec.Experiment, build: Optional[Path]) -> Optional[str]:
+    """What is wrong with exp, aimed at an automatic site "@ADDR" of its
+    service's binary (or the kernel's, service `kernel`), or None."""
+    path = Path(build or bootimage.BUILD) / f"{exp.service}.elf"
+    if not path.exists():
+        return f"{path} is not built (run make first)"
+    try:
+        autosites.target(str(path), exp.site, scenario.FAULT_TYPE.get(exp.fault, exp.fault) or "")
+    except ValueError as e:
+        return str(e) + " (python3 -m faultinj sites --auto lists them)"
+    return None
+
+
+def check_experiment(exp: spec.Experiment, sites: Mapping[str, Mapping[str, int]],
+                     build: Optional[Path] = None) -> Optional[str]:
     """What is wrong with exp on this build, or None."""
+    if exp.site and exp.site.startswith("@") and (exp.service in sites):
+        return check_auto(exp, build)
     if exp.service not in sites or exp.service == "kernel":
         known = [s for s in sites if s != "kernel"]
         return f"unknown service {exp.service!r} (known: {', '.join(known)})"
@@ -80,10 +96,11 @@ def check_experiment(exp: spec.Experiment, sites: Mapping[str, Mapping[str, int]
     return None
 
 
-def check_campaign(c: spec.Campaign, sites: Mapping[str, Mapping[str, int]]) -> None:
+def check_campaign(c: spec.Campaign, sites: Mapping[str, Mapping[str, int]],
+                   build: Optional[Path] = None) -> None:
     """SpecError at the first experiment this build cannot run."""
     for exp in c.experiments:
-        problem = check_experiment(exp, sites)
+        problem = check_experiment(exp, sites, build)
         if problem:
             raise spec.SpecError(f"{c.filename}:{exp.line}", problem)
 
@@ -135,7 +152,7 @@ def campaign_input(path: str, only: str = "", *, build: Optional[Path] = None,
     machine starts; only reads files."""
     try:
         c = read_spec(path, spec_var, root)
-        check_campaign(c, build_sites(build or bootimage.BUILD, services()))
+        check_campaign(c, build_sites(build or bootimage.BUILD, services()), build)
         select(c, only, only_var)
     except spec.SpecError as e:
         raise InputError(str(e)) from None

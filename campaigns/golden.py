@@ -1,48 +1,112 @@
-"""The golden run: one fault-free run of a campaign's workload that counts
-how often each fault site executes, per binary (python3 -m campaigns
-golden). A generated campaign then aims only at sites the workload
-reaches (python3 -m campaigns generate --golden FILE), so its faults fire.
+"""The golden run: fault-free runs of a campaign's workload that count how
+often each fault site executes, per binary (python3 -m campaigns golden).
+A generated campaign then aims only at sites the workload reaches, with a
+trigger the workload gets to (campaigns/faultload.py), so its faults fire.
 
-How it counts: a hook costs nothing while the fault table is empty, and
-passes through the table (counting the hit in its site's descriptor, in
-the fi_sites section) as soon as one slot is armed. So the host arms one
-slot that matches no site, runs the workload from the plan point as an
-experiment would, and at the end (stopped at machine_off_point) reads
-every process's counters from its memory through the GDB stub: the
-kernel's from the kernel, each program's from its own address space.
+There is one run per workload client (kv, echo): an experiment drives one
+client (scenario.client_for, or its workload=), and a site one client never
+reaches must not be aimed at under it. Each run is exactly an experiment's
+scenario, without the fault, on the shipped build.
+
+It counts two ways:
+  - automatic sites "@ADDR": the host writes every site of every binary of
+    the boot image into the kernel's table fi_golden_sites at the plan
+    point (with the byte under it, from the ELF); from scenario step 1 on
+    the kernel keeps an int3 at each and counts its hits, single-stepping
+    over the real instruction (kernel/fi_auto.c). These are the hits a
+    fault armed from step 1, as every generated one is, sees;
+  - hand-placed sites: a hook costs nothing while the fault table is empty
+    and passes through it (counting the hit in its site's descriptor) as
+    soon as one slot is armed, so the host arms one slot that matches no
+    site. These count from boot.
+At the end, stopped at machine_off_point, the host reads the counters
+through the GDB stub: the kernel's table, and each program's descriptors
+from its own address space.
 """
 
 import json
-from typing import Dict
+import struct
+from typing import Dict, Iterable
 
-from faultinj import bootimage
+from faultinj import autosites, bootimage, contract
 from faultinj.elfsyms import ElfImage
 from faultinj.inspect import KernelView
 from faultinj.planned import PlannedMachine
 
-from . import runner, scenario
+from . import runner, scenario, spec
 
-# what every experiment's client does, on both victims, with no fault
-STEPS = [f"kv:{scenario.FILL}", f"echo:{scenario.FILL}", "step:1", f"kv:{scenario.LOAD}",
-         f"echo:{scenario.LOAD}", f"watch:{3 * scenario.DEFAULT_PERIOD + 10}", "verify:kv",
-         "verify:echo", f"kv:{scenario.AFTER}", "probe"]
-# a slot no site matches: it makes every hook count, and fires nowhere
+WORKLOADS = ("kv", "echo")
+# a slot no site matches: it makes every hand hook count, and fires nowhere
 COUNTER = dict(site="golden.count", fault="crash", proc="nobody", trigger="times", k=1,
                from_step=1)
+SITE = struct.Struct("<4I")               # contract: struct fi_golden_site
+assert SITE.size == contract.size("fi_golden_site")
+MAX, BINS, NAME = (contract.CONSTS[k] for k in ("FI_GOLDEN_MAX", "FI_GOLDEN_BINS", "FI_GOLDEN_NAME"))
 
 
-def run(deadline_ms: int = 30_000) -> Dict[str, Dict[str, int]]:
-    """{binary: {site: hits}} of one fault-free run of the workload."""
-    plan = scenario.Plan(list(STEPS), [COUNTER], scenario.DEFAULT_PERIOD, deadline_ms)
+def steps(workload: str):
+    """An experiment's steps with this client (campaigns/scenario.py plan)."""
+    exp = spec.parse(f"campaign g\n{workload} crash workload={workload}\n").experiments[0]
+    return scenario.plan(exp).steps
+
+
+def site_table(binaries: Iterable[str]):
+    """(bins, entries): the binary names and the (bin, addr, first byte)
+    of every automatic site, sorted as the kernel searches them."""
+    bins, entries = [], []
+    for name in binaries:
+        path = bootimage.BUILD / f"{name}.elf"
+        if name in bins or not path.exists():
+            continue
+        sites = autosites.sites(str(path))
+        if not sites:
+            continue
+        bins.append(name)
+        entries += [(len(bins) - 1, s.addr, s.first) for s in sites]
+    if len(bins) > BINS or len(entries) > MAX:
+        raise RuntimeError(f"golden run: {len(bins)} binaries, {len(entries)} sites: "
+                           f"the kernel's table holds {BINS} and {MAX}")
+    return bins, sorted(entries)
+
+
+def table_writes(kernel, bins, entries):
+    names = b"".join(n.encode()[:NAME - 1].ljust(NAME, b"\0") for n in bins)
+    sites = b"".join(SITE.pack(a, orig, b, 0) for b, a, orig in entries)
+    return [(kernel.address("fi_golden_bins"), names),
+            (kernel.address("fi_golden_sites"), sites),
+            (kernel.address("fi_golden_nr"), struct.pack("<I", len(entries)))]
+
+
+def run_one(workload: str, deadline_ms: int = 60_000) -> Dict[str, Dict[str, int]]:
+    """{binary: {site: hits}} of the fault-free runs with this client: one
+    counting the kernel's automatic sites, one the programs'. Counting both
+    in one run would trap in the kernel's sites on the way through every
+    trap of a program's site, many times over."""
+    programs = [m if isinstance(m, str) else m[0] for m in bootimage.SYSTEM]
+    kernel = _run_counting(workload, ["kernel"], deadline_ms)
+    users = _run_counting(workload, programs, deadline_ms)
+    out = {b: {s: n for s, n in c.items() if not s.startswith("@")} for b, c in kernel.items()}
+    for b, c in users.items():
+        out.setdefault(b, {}).update({s: n for s, n in c.items() if s.startswith("@")})
+    for s, n in kernel["kernel"].items():
+        if s.startswith("@"):
+            out["kernel"][s] = n
+    return out
+
+
+def _run_counting(workload: str, names, deadline_ms: int) -> Dict[str, Dict[str, int]]:
+    plan = scenario.Plan(steps(workload), [COUNTER], scenario.DEFAULT_PERIOD, deadline_ms)
     mods, append, boot_arm, plan_arm = runner.boot_config(plan)
-    m = PlannedMachine(mods, append=append, boot_arm=boot_arm, limit=120)
+    bins, entries = site_table(names)
+    m = PlannedMachine(mods, append=append, boot_arm=boot_arm, limit=300)
     try:
-        r = m.run(plan.scenario_args, plan.deadline_ms, plan_arm)
+        kernel = m.kernel
+        r = m.run(plan.scenario_args, plan.deadline_ms, plan_arm,
+                  writes=table_writes(kernel, bins, entries))
         if r.error or r.end != "halt":
             raise RuntimeError(f"golden run did not end cleanly: {r.end} {r.error}")
         if any(e.kind == "fi_fired" for e in r.events):
             raise RuntimeError("golden run: a fault fired")
-        kernel = m.kernel
         view = KernelView(m.gdb, kernel)
         out: Dict[str, Dict[str, int]] = {
             "kernel": {s.name: m.gdb.read_u32(s.hits_addr) for s in kernel.fault_sites()}}
@@ -50,23 +114,55 @@ def run(deadline_ms: int = 30_000) -> Dict[str, Dict[str, int]]:
             path = bootimage.BUILD / f"{p.name}.elf"
             if p.name in out or p.name in ("idle", "clock", "system", "kernel") or not path.exists():
                 continue
-            sites = ElfImage(str(path)).fault_sites()
             out[p.name] = {s.name: int.from_bytes(view.read_user(p, s.hits_addr, 4), "little")
-                           for s in sites}
-        return out
+                           for s in ElfImage(str(path)).fault_sites()}
+        raw = m.gdb.read_memory(kernel.address("fi_golden_sites"), SITE.size * len(entries))
+        for (b, addr, _), (_, _, _, hits) in zip(entries, SITE.iter_unpack(raw)):
+            out.setdefault(bins[b], {})[f"@{addr:x}"] = hits
     finally:
         m.close()
+    return out
+
+
+def merge(runs: Iterable[Dict[str, Dict[str, int]]]) -> Dict[str, Dict[str, int]]:
+    total: Dict[str, Dict[str, int]] = {}
+    for r in runs:
+        for b, counts in r.items():
+            t = total.setdefault(b, {})
+            for s, n in counts.items():
+                t[s] = t.get(s, 0) + n
+    return total
+
+
+def run_all(workloads=WORKLOADS) -> Dict:
+    """The golden file: counts per workload client, and summed."""
+    per = {w: run_one(w) for w in workloads}
+    return {"workloads": per, "binaries": merge(per.values())}
+
+
+def run(workloads=WORKLOADS) -> Dict[str, Dict[str, int]]:
+    """{binary: {site: hits}} summed over one run per workload client."""
+    return merge(run_one(w) for w in workloads)
+
+
+def binaries(gold: Dict) -> Dict[str, Dict[str, int]]:
+    """The summed counts of a golden file (either format)."""
+    return gold["binaries"] if "binaries" in gold and "workloads" in gold else gold
 
 
 def main(out_path: str = "") -> int:
-    hits = run()
-    text = json.dumps(hits, indent=1, sort_keys=True)
+    gold = run_all()
+    text = json.dumps(gold, indent=1, sort_keys=True)
     if out_path:
         with open(out_path, "w") as f:
             f.write(text + "\n")
-        reached = sum(1 for b in hits.values() for n in b.values() if n)
-        total = sum(len(b) for b in hits.values())
-        print(f"golden run: {reached} of {total} sites executed; written to {out_path}")
+        hits = binaries(gold)
+        for kind, pick in (("hand-placed", lambda s: not s.startswith("@")),
+                           ("automatic", lambda s: s.startswith("@"))):
+            reached = sum(1 for b in hits.values() for s, n in b.items() if pick(s) and n)
+            total = sum(1 for b in hits.values() for s in b if pick(s))
+            print(f"golden run: {reached} of {total} {kind} sites executed")
+        print(f"written to {out_path}")
     else:
         print(text)
     return 0

@@ -9,6 +9,8 @@ before QEMU starts: the run is a pure function of (build, spec line, seed).
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from faultinj import autosites, bootimage
+
 from .spec import Campaign, Experiment
 
 # The site a fault is armed at when the spec names none. Heartbeat sites
@@ -78,6 +80,12 @@ def arm_spec(exp: Experiment, campaign: Optional[Campaign], from_step: int = 0) 
         kw.update(trigger="times", k=1_000_000)       # never ready, however often asked
     if from_step:
         kw["from_step"] = from_step
+    if kw["site"] and kw["site"].startswith("@"):
+        # an automatic site: the instruction the fault acts on, from the ELF
+        # of the service's binary (the kernel's for service `kernel`)
+        kw["site"] = f"@{autosites.parse_name(kw['site']):x}"     # as the guest names it
+        kw["target"] = autosites.target(bootimage.program_path(exp.service), kw["site"],
+                                        kw["fault"])
     return kw
 
 

@@ -1,10 +1,13 @@
-"""python3 -m faultinj sites [--json] [--build DIR]
+"""python3 -m faultinj sites [--json] [--kind hand|auto] [--build DIR]
 python3 -m faultinj gdb [--service NAME[,NAME]] [--attach SOCKET] [-- GDB ARGS...]
 python3 -m faultinj run [--print] [--append TEXT]
 
 `sites` lists every fault site compiled into every binary of the OS, read
-from the ELF files alone (section fi_sites): binary, site name, kind
-(point/error), source file and line.
+from the ELF files alone: the hand-placed ones (section fi_sites: binary,
+site name, kind point/error, source file and line) and the automatic
+basic-block ones (faultinj/autosites.py: binary, `@ADDR`, function, file,
+line, and the fault types that apply there with the instruction each acts
+on). A build without fault injection has neither.
 
 `gdb` (make gdb) boots the system stopped at its first instruction and
 runs gdb on it with every program's symbols, or attaches gdb to a running
@@ -20,14 +23,19 @@ import os
 import sys
 from pathlib import Path
 
-from . import bootimage
+from . import autosites, bootimage
 from .elfsyms import ElfImage, ElfFormatError
 
 KINDS = {0: "point", 1: "error"}
 
 
-def collect(build: Path):
+def collect(build: Path, kinds=("hand", "auto")):
     sites = []
+    if "auto" in kinds:
+        for path in sorted(build.glob("*.elf")):
+            sites += [a.as_dict() for a in autosites.sites(str(path), str(bootimage.ROOT))]
+    if "hand" not in kinds:
+        return sites
     for path in sorted(build.glob("*.elf")):
         try:
             img = ElfImage(str(path))
@@ -45,6 +53,7 @@ def main(argv=None):
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("sites", help="list the fault sites of every binary")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--kind", choices=("hand", "auto"), help="only hand-placed or automatic sites")
     p.add_argument("--build", default=str(bootimage.BUILD), help="directory of the built ELF files")
     g = sub.add_parser("gdb", help="boot the system stopped, with gdb attached")
     g.add_argument("--service", help="load only these programs' symbols (comma-separated)")
@@ -70,15 +79,17 @@ def main(argv=None):
     if not build.is_dir() or not any(build.glob("*.elf")):
         print(f"faultinj: no ELF files in {build} (run make first)", file=sys.stderr)
         return 2
-    sites = collect(build)
+    sites = collect(build, (a.kind,) if a.kind else ("hand", "auto"))
     if a.json:
         json.dump(sites, sys.stdout, indent=1)
         print()
         return 0
-    print(f"{'binary':<10} {'site':<24} {'kind':<6} location")
+    print(f"{'binary':<10} {'site':<24} {'kind':<6} {'function':<24} location")
     for s in sites:
-        print(f"{s['binary']:<10} {s['site']:<24} {s['kind']:<6} {s['file']}:{s['line']}")
-    print(f"{len(sites)} sites in {len({s['binary'] for s in sites})} binaries")
+        print(f"{s['binary']:<10} {s['site']:<24} {s['kind']:<6} {s.get('function', ''):<24} "
+              f"{s['file']}:{s['line']}" + (f"  [{' '.join(s['faults'])}]" if "faults" in s else ""))
+    auto = sum(1 for s in sites if s["kind"] == "auto")
+    print(f"{len(sites)} sites ({auto} automatic) in {len({s['binary'] for s in sites})} binaries")
     return 0
 
 

@@ -229,9 +229,11 @@ class PlannedMachine:
 
     # -- one experiment --------------------------------------------------------
     def run(self, steps: str, deadline_ms: int, arm: Iterable[Mapping] = (),
-            limit: Optional[float] = None) -> PlannedRun:
+            limit: Optional[float] = None, writes: Iterable[Tuple[int, bytes]] = ()) -> PlannedRun:
         """One experiment from the plan point; the machine is then spent
-        unless it was saved there (the next run restores it)."""
+        unless it was saved there (the next run restores it). writes: more
+        (address, bytes) to put in guest memory at the plan point (the
+        golden run's site table)."""
         if self.broken:
             raise PlanError(f"machine unusable: {self.broken}")
         if self.boot_end is not None:
@@ -240,7 +242,7 @@ class PlannedMachine:
         t0 = time.monotonic()
         since = len(self.q.serial.events)
         forged_since = len(self.q.serial.forged)
-        timing = self.stage(steps, deadline_ms, arm)
+        timing = self.stage(steps, deadline_ms, arm, writes)
         restored = "restore" in timing
         self.gdb.cont()
         t2 = time.monotonic()
@@ -263,7 +265,8 @@ class PlannedMachine:
         forged = self.prefix_forged + self.q.serial.forged[forged_since:]
         return PlannedRun(events, end, error, timing, restored, t0, forged)
 
-    def stage(self, steps: str, deadline_ms: int, arm: Iterable[Mapping] = ()) -> Dict[str, float]:
+    def stage(self, steps: str, deadline_ms: int, arm: Iterable[Mapping] = (),
+              writes: Iterable[Tuple[int, bytes]] = ()) -> Dict[str, float]:
         """At the plan point (restored there if need be): write the plan and
         arm the faults; the guest goes on at the next continue. Returns the
         host seconds it took (start or restore, arm)."""
@@ -278,7 +281,7 @@ class PlannedMachine:
         else:
             timing["start"] = self.boot_s
         t1 = time.monotonic()
-        for addr, data in plan_writes(self.kernel, steps, deadline_ms):
+        for addr, data in list(plan_writes(self.kernel, steps, deadline_ms)) + list(writes):
             self.gdb.write_memory(addr, data)
         self.table = FaultTable(self.gdb, self.kernel)
         for spec in arm:

@@ -26,7 +26,7 @@ def source_hooks():
 
 
 def test_sites_cli_lists_every_hook(os_built):
-    out = subprocess.run([sys.executable, "-m", "faultinj", "sites", "--json"],
+    out = subprocess.run([sys.executable, "-m", "faultinj", "sites", "--json", "--kind", "hand"],
                          cwd=bootimage.ROOT, capture_output=True, text=True, check=True)
     sites = json.loads(out.stdout)
     listed = {(s["file"], s["line"], s["site"]) for s in sites}
@@ -40,9 +40,9 @@ def test_sites_cli_lists_every_hook(os_built):
     assert {"kv.put", "kv.get", "kv.reply"} <= by_bin["kv"]
     for server in ("ds", "vm", "pm", "mem", "tty", "echo"):
         assert f"{server}.request" in by_bin[server] or f"{server}.echo" in by_bin[server]
-    table = subprocess.run([sys.executable, "-m", "faultinj", "sites"], cwd=bootimage.ROOT,
-                           capture_output=True, text=True, check=True).stdout
-    assert f"{len(sites)} sites in" in table
+    table = subprocess.run([sys.executable, "-m", "faultinj", "sites", "--kind", "hand"],
+                           cwd=bootimage.ROOT, capture_output=True, text=True, check=True).stdout
+    assert f"{len(sites)} sites (0 automatic) in" in table
 
 
 def test_sites_cli_without_build_is_a_clear_error(tmp_path):

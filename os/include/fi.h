@@ -54,6 +54,17 @@ struct fi_table {
     struct fi_slot slot[FI_SLOTS];
 };
 
+/* The golden run's automatic sites (kernel/fi_auto.c): written by the host
+ * at the plan point, sorted by (bin, addr); the kernel plants an int3 at
+ * each in every process of binary fi_golden_bins[bin] from step 1 on and
+ * counts its hits. */
+struct fi_golden_site {
+    uint32_t addr;
+    uint32_t orig;              /* the byte the int3 covers, from the ELF */
+    uint32_t bin;
+    uint32_t hits;
+};
+
 /* one descriptor per site, in section fi_sites (24 bytes, see faultinj) */
 struct fi_site {
     const char *name;

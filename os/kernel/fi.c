@@ -25,6 +25,10 @@ void __attribute__((noinline, used)) fi_boot_hook(void)
 void fi_init(void)
 {
     fi_table.magic = FI_MAGIC;
+#if FAULTINJ
+    extern uint32_t fi_ram_top;
+    fi_ram_top = mem_bytes();
+#endif
     fi_boot_hook();
 }
 
@@ -125,14 +129,7 @@ int do_fi_fire(struct proc *caller, message *m)
     name[FI_NAME_MAX - 1] = 0;
     struct fi_slot *s = &fi_table.slot[i];
     if (strcmp(name, s->site) || (s->proc[0] && strcmp(s->proc, caller->name))) return EINVAL;
-    uint32_t type = s->type;
-    int r = fire(i, name, caller);
-#if FAULTINJ
-    if (r == OK && name[0] == '@' && fi_auto_acts_on_insn(type)) fi_auto_fired(i, caller);
-#else
-    (void)type;
-#endif
-    return r;
+    return fire(i, name, caller);
 }
 
 #if FAULTINJ

@@ -30,8 +30,8 @@ void fi_init(void);
 struct trapframe;
 void fi_auto_sync(void);
 void fi_auto_sync_proc(struct proc *p);
-void fi_auto_fired(int slot, struct proc *p);
 int fi_auto_trap(struct proc *p, struct trapframe *tf);
+int fi_auto_step(struct proc *p, struct trapframe *tf);
 int fi_auto_acts_on_insn(uint32_t type);
 #define FI_AUTO_SYNC() fi_auto_sync()
 #define FI_AUTO_SYNC_PROC(p) fi_auto_sync_proc(p)

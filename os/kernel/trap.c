@@ -84,6 +84,7 @@ void trap_dispatch(struct trapframe *tf)
 #if FAULTINJ
         /* or a fault planted at one of the kernel's automatic sites */
         if (tf->vector == 3 && fi_auto_trap(0, tf)) return;
+        if (tf->vector == 1 && fi_auto_step(0, tf)) return;
 #endif
         uint32_t cr2;
         __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
@@ -101,7 +102,9 @@ void trap_dispatch(struct trapframe *tf)
         kernel_call_trap(p);
 #if FAULTINJ
     else if (tf->vector == 3 && fi_auto_trap(p, &p->regs))
-        ;                         /* a planted fault, applied: p goes on */
+        ;                         /* an automatic site or a planted fault: p goes on */
+    else if (tf->vector == 1 && fi_auto_step(p, &p->regs))
+        ;                         /* stepped over a site: its int3 is back */
 #endif
     else
         user_exception(p, tf);

@@ -4,7 +4,6 @@
  * times" holds across restarts), then do the fault. */
 #include "../../include/fi.h"
 #include "../../include/fi_trigger.h"
-#include "../../include/fi_auto.h"
 #include "../libsys/syslib.h"
 #include "../libc/libc.h"
 #include "../sef/sef.h"
@@ -106,28 +105,6 @@ int fi_hit_point(struct fi_site *s)
 }
 
 int32_t fi_fired_arg;
-
-/* The hook of the automatic basic-block sites (see kernel/fi_auto.c).
- * In the golden build every instrumented block calls it: it counts the
- * block. In the shipped build only an armed block calls it: the armed
- * slot is matched by the site's name "@ADDR", as a hand site by its
- * name, and fires through the same path. Fault types that act on an
- * instruction of the block are then applied by the kernel at that
- * instruction (it planted a one-shot trap there when told of the firing);
- * the others (crash, hang, panic, delay ...) happen here. */
-struct fi_auto_count fi_auto_counts[FI_AUTO_COUNT_SLOTS];
-uint32_t fi_auto_lost;
-static char auto_name[FI_NAME_MAX];
-static struct fi_site auto_site = { auto_name, "auto", 0, 0, 0, 0 };
-
-void __sanitizer_cov_trace_pc(void)
-{
-    uint32_t site = (uint32_t)__builtin_return_address(0) - 5;
-    fi_auto_count(fi_auto_counts, &fi_auto_lost, site);
-    if (!FI_ARMED()) return;
-    snprintf(auto_name, sizeof auto_name, "@%x", site);
-    fi_hit_point(&auto_site);
-}
 
 int fi_hit_error(struct fi_site *s)
 {

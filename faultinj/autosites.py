@@ -1,0 +1,287 @@
+"""The automatic basic-block fault sites of one ELF, read from the ELF alone.
+
+The fi_blocks GCC plugin (os/plugin/fi_blocks.cc) recorded the address of
+the start of every basic block in the non-allocated section .fi_blocks. A
+site is named `@<hex address>` in its binary; its block is the code from
+there to the next site (or the end of the function).
+
+For each fault type that acts on an instruction (contract/guest_host.def:
+flip_branch ... stuck_loop) this finds the instruction of the block it acts
+on, and what the kernel needs to apply it (kernel/fi_auto.c): the target's
+address and length, an operand (a register, or a memory operand's base,
+index and scale) and a displacement. A type with no fitting instruction in
+the block does not apply there. crash and hang apply at every site.
+
+Function, file and line come from the symbol table and DWARF (objdump,
+addr2line: binutils; pyelftools for the section). Results are cached per
+ELF (path, size, mtime).
+"""
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from . import contract
+
+SECTION = ".fi_blocks"
+OPND_REG = contract.CONSTS["FI_OPND_REG"]
+OPND_MEM = contract.CONSTS["FI_OPND_MEM"]
+REG_NONE = contract.CONSTS["FI_REG_NONE"]
+# fault types the kernel applies at an instruction of the block
+INSN_TYPES = ("flip_branch", "corrupt_int", "null_ptr", "corrupt_ptr", "skip_insn", "no_store",
+              "stuck_loop")
+# fault types the kernel does at the site itself, at any site
+HOOK_TYPES = ("crash", "hang")
+
+REGS = {"eax": 0, "ecx": 1, "edx": 2, "ebx": 3, "esp": 4, "ebp": 5, "esi": 6, "edi": 7,
+        "ax": 0, "cx": 1, "dx": 2, "bx": 3, "bp": 5, "si": 6, "di": 7,
+        "al": 0, "cl": 1, "dl": 2, "bl": 3}
+JCC = {"jo", "jno", "jb", "jae", "je", "jne", "jbe", "ja", "js", "jns", "jp", "jnp", "jl", "jge",
+       "jle", "jg"}
+# instructions whose last operand, when memory, is written (no_store)
+STORES = re.compile(r"^(mov[bwl]?|add[bwl]?|sub[bwl]?|and[bwl]?|or[bwl]?|xor[bwl]?|inc[bwl]?|"
+                    r"dec[bwl]?|neg[bwl]?|not[bwl]?|shl[bwl]?|shr[bwl]?|sar[bwl]?)$")
+_LINE = re.compile(r"^\s*([0-9a-f]+):\s+((?:[0-9a-f]{2} )+)\s*(\S+)?\s*(.*)$")
+_FUNC = re.compile(r"^([0-9a-f]+) <(.+)>:$")
+_MEM = re.compile(r"^(?:%[cdefgs]s:)?(-?0x[0-9a-f]+|-?\d+)?\((%[a-z]+)?(?:,(%[a-z]+)(?:,(\d))?)?\)$")
+
+
+@dataclass
+class Insn:
+    addr: int
+    length: int
+    op: str
+    args: List[str]
+    raw: bytes
+
+
+@dataclass
+class AutoSite:
+    binary: str
+    addr: int
+    function: str
+    file: str
+    line: int
+    insns: int                                   # instructions in the block
+    first: int                                   # the first byte of its first instruction
+    targets: Dict[str, Tuple[int, int, int, int]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"@{self.addr:x}"
+
+    def faults(self) -> List[str]:
+        return list(HOOK_TYPES) + [t for t in INSN_TYPES if t in self.targets]
+
+    def as_dict(self) -> dict:
+        return {"binary": self.binary, "site": self.name, "kind": "auto", "addr": self.addr,
+                "function": self.function, "file": self.file, "line": self.line,
+                "insns": self.insns, "faults": self.faults(),
+                "targets": {t: {"addr": a, "len": n, "opnd": o, "disp": d}
+                            for t, (a, n, o, d) in self.targets.items()}}
+
+
+def _split_args(s: str) -> List[str]:
+    s = s.split("#")[0].strip()
+    s = re.sub(r"\s*<[^>]*>", "", s)
+    out, depth, cur = [], 0, ""
+    for ch in s:
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        cur += ch
+    if cur.strip():
+        out.append(cur.strip())
+    return out
+
+
+def disassemble(path: str):
+    """(functions {addr: name}, [Insn]) of the ELF's code, from objdump."""
+    out = subprocess.run(["objdump", "-d", "-w", path], check=True, capture_output=True,
+                         text=True).stdout
+    funcs, insns = {}, []
+    for line in out.splitlines():
+        m = _FUNC.match(line)
+        if m:
+            funcs[int(m.group(1), 16)] = m.group(2)
+            continue
+        m = _LINE.match(line)
+        if not m or not m.group(3):
+            continue
+        raw = bytes.fromhex(m.group(2).replace(" ", ""))
+        op = m.group(3)
+        rest = m.group(4)
+        if op in ("lock", "rep", "repz", "repnz", "data16", "cs", "ds", "es", "ss", "fs", "gs"):
+            op, _, rest = (rest + " ").partition(" ")
+            op = "prefixed_" + op
+        insns.append(Insn(int(m.group(1), 16), len(raw), op, _split_args(rest), raw))
+    return funcs, insns
+
+
+def _reg(a: str) -> Optional[int]:
+    return REGS.get(a[1:]) if a.startswith("%") else None
+
+
+def _mem(a: str):
+    """(base, index, log2 scale, disp) of a memory operand, or None."""
+    m = _MEM.match(a)
+    if m:
+        base = _reg(m.group(2)) if m.group(2) else REG_NONE
+        index = _reg(m.group(3)) if m.group(3) else REG_NONE
+        if base is None or index is None:
+            return None
+        scale = {None: 0, "1": 0, "2": 1, "4": 2, "8": 3}[m.group(4)]
+        return base, index, scale, int(m.group(1) or "0", 0)
+    if re.match(r"^(?:%[cdefgs]s:)?0x[0-9a-f]+$", a):
+        return REG_NONE, REG_NONE, 0, int(a.split(":")[-1], 16)
+    return None
+
+
+def _is_32(i: Insn) -> bool:
+    return i.op.endswith("l") or any(a in ("%eax", "%ecx", "%edx", "%ebx", "%ebp", "%esi", "%edi")
+                                     for a in i.args)
+
+
+def block_targets(block: List[Insn], kernel: bool) -> Dict[str, Tuple[int, int, int, int]]:
+    """The instruction each instruction-level fault type acts on in this block."""
+    t: Dict[str, Tuple[int, int, int, int]] = {}
+    no_esp = {4} if kernel else set()           # ring 0 traps push no esp
+    for i in block:
+        if i.op.startswith("prefixed_") or i.op in ("nop", "xchg") or i.raw[:1] == b"\x66":
+            continue
+        here = (i.addr, i.length, 0, 0)
+        t.setdefault("skip_insn", here)
+        if i.op in JCC and len(i.args) == 1 and i.raw[0] in range(0x70, 0x80) or \
+                (i.op in JCC and i.raw[:1] == b"\x0f"):
+            t.setdefault("flip_branch", here)
+            target = int(i.args[0], 16) if i.args and re.match(r"^[0-9a-f]+$", i.args[0]) else None
+            if target is not None and target <= i.addr:
+                t.setdefault("stuck_loop", here)
+            continue
+        if i.op.startswith(("j", "call", "ret", "lea", "int", "iret", "hlt", "cli", "sti",
+                            "leave", "pop", "cld", "std", "out", "in", "lgdt", "lidt", "ltr")):
+            continue
+        mems = [(n, m) for n, m in ((n, _mem(a)) for n, a in enumerate(i.args)) if m]
+        if mems and "no_store" not in t and STORES.match(i.op) and mems[-1][0] == len(i.args) - 1 \
+                and len(i.args) >= 1:
+            t["no_store"] = here
+        if mems and "null_ptr" not in t:
+            base = mems[0][1][0]
+            if base not in (REG_NONE, 4) and base not in no_esp:
+                t["null_ptr"] = t["corrupt_ptr"] = (i.addr, i.length, OPND_REG | base << 4, 0)
+        if "corrupt_int" not in t and i.args and not i.args[0].startswith("$"):
+            src = i.args[0]
+            r = _reg(src)
+            if r is not None and r != 4:
+                t["corrupt_int"] = (i.addr, i.length, OPND_REG | r << 4, 0)
+            elif (m := _mem(src)) and _is_32(i) and not ({m[0], m[1]} & no_esp):
+                base, index, scale, disp = m
+                t["corrupt_int"] = (i.addr, i.length,
+                                    OPND_MEM | base << 8 | index << 12 | scale << 16, disp)
+    return t
+
+
+def _lines(path: str, addrs: List[int]) -> List[Tuple[str, int]]:
+    if not addrs:
+        return []
+    out = subprocess.run(["addr2line", "-e", path], input="\n".join(f"{a:x}" for a in addrs),
+                         check=True, capture_output=True, text=True).stdout.splitlines()
+    res = []
+    for line in out:
+        f, _, n = line.rpartition(":")
+        n = n.split()[0] if n else "0"
+        res.append((f, int(n) if n.isdigit() else 0))
+    return res
+
+
+_cache: Dict[Tuple[str, int, int], List[AutoSite]] = {}
+
+
+def site_addresses(path: str) -> List[int]:
+    """The .fi_blocks section's addresses, sorted, without repeats."""
+    import struct
+    from elftools.elf.elffile import ELFFile
+    with open(path, "rb") as f:
+        sec = ELFFile(f).get_section_by_name(SECTION)
+        if sec is None:
+            return []
+        data = sec.data()
+    return sorted(set(struct.unpack(f"<{len(data) // 4}I", data)))
+
+
+def sites(path: str, root: Optional[str] = None) -> List[AutoSite]:
+    """Every automatic site of the ELF at path, in address order."""
+    import bisect
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns, root)
+    if key in _cache:
+        return _cache[key]
+    binary = os.path.basename(path)[:-4] if path.endswith(".elf") else os.path.basename(path)
+    addrs = site_addresses(path)
+    result: List[AutoSite] = []
+    if addrs:
+        funcs, insns = disassemble(path)
+        starts = sorted(funcs)
+        where = {i.addr: n for n, i in enumerate(insns)}
+        # a label after a function's last instruction starts no block
+        addrs = [a for a in addrs if a in where]
+        lines = _lines(path, addrs)
+        kernel = binary == "kernel"
+        for k, a in enumerate(addrs):
+            nxt = addrs[k + 1] if k + 1 < len(addrs) else 1 << 32
+            fidx = bisect.bisect_right(starts, a) - 1
+            fend = starts[fidx + 1] if fidx + 1 < len(starts) else 1 << 32
+            block = []
+            n = where[a]
+            while n < len(insns) and insns[n].addr < min(nxt, fend):
+                block.append(insns[n])
+                n += 1
+            f, ln = lines[k]
+            if root and os.path.isabs(f):
+                f = os.path.relpath(f, root)
+            result.append(AutoSite(binary, a, funcs[starts[fidx]] if fidx >= 0 else "?", f, ln,
+                                   len(block), insns[where[a]].raw[0],
+                                   block_targets(block, kernel)))
+    _cache[key] = result
+    return result
+
+
+def site_at(path: str, addr: int) -> Optional[AutoSite]:
+    for s in sites(path):
+        if s.addr == addr:
+            return s
+    return None
+
+
+def parse_name(site: str) -> Optional[int]:
+    """The marker address of an automatic site's name "@HEX", else None."""
+    if not site.startswith("@"):
+        return None
+    try:
+        return int(site[1:], 16)
+    except ValueError:
+        return None
+
+
+def target(path: str, site: str, fault: str) -> Optional[Tuple[int, int, int, int]]:
+    """What the kernel needs to apply `fault` at `site` of this ELF: the
+    slot's (taddr, tlen, opnd, disp); None for crash and hang.
+    ValueError if the site is not one of the ELF's or the type does not
+    apply there."""
+    addr = parse_name(site)
+    s = site_at(path, addr) if addr is not None else None
+    if s is None:
+        raise ValueError(f"{site} is not an automatic site of {os.path.basename(path)}")
+    if fault in INSN_TYPES:
+        if fault not in s.targets:
+            raise ValueError(f"{fault} does not apply at {site} in {s.function} "
+                             f"({', '.join(s.faults())} do)")
+        return s.targets[fault]
+    if fault not in HOOK_TYPES:
+        raise ValueError(f"{fault} cannot be armed at an automatic site ({site})")
+    return None
