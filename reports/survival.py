@@ -16,6 +16,9 @@ draws the timelines extracted here.
 
 Old records (no `activated`, `policy`, `ok`, `site_function`, or no events
 at all) are read with the same rules, falling back as each function says.
+Fault types are whatever the records name: hand sites, automatic @address
+sites (EDFI-style faults) and the kernel's own (service "kernel", e.g. the
+IPC path's kipc.* sites) are counted alike.
 """
 
 from __future__ import annotations
@@ -101,20 +104,18 @@ def events_of(r: Mapping[str, Any]) -> List[Event]:
 
 def was_activated(r: Mapping[str, Any]) -> bool:
     """Whether the experiment's fault fired: the verdict's `activated`.
-    Records from before that field: a fi_fired event in the trace, or,
-    without a trace, any outcome but not_activated.  A live update (lu_ok)
-    arms no fault; its stimulus is the update request, which always
-    happens, so it counts as activated unless classified otherwise."""
+    A record without that field (older tools) is taken at its outcome:
+    the verdict says not_activated only of a run whose fault never fired,
+    and any other outcome of such a run names a failure worth counting.
+    A live update (lu_ok) arms no fault; its stimulus is the update
+    request, which always happens, so it counts as activated unless
+    classified otherwise."""
     if outcome_of(r) == "not_activated":
         return False
     if r.get("fault") == "lu_ok":
         return True
     a = r.get("activated")
-    if isinstance(a, bool):
-        return a
-    if r.get("events"):
-        return any(e.kind == "fi_fired" for e in events_of(r))
-    return True
+    return a if isinstance(a, bool) else True
 
 
 def is_failure(r: Mapping[str, Any]) -> bool:

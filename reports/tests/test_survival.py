@@ -68,10 +68,10 @@ def test_was_activated_and_old_records():
     assert sv.was_activated(r)
     assert not sv.was_activated({**r, "activated": False})
     assert not sv.was_activated({**r, "outcome": "not_activated", "activated": None})
-    # records from before the field: the trace decides, or the outcome without one
+    # records from before the field: the outcome decides
     old = {k: v for k, v in r.items() if k != "activated"}
     assert sv.was_activated(old)
-    assert not sv.was_activated({**old, "events": T._head(100)})
+    assert sv.was_activated({**old, "events": T._head(100), "outcome": "client_hung"})
     assert sv.was_activated({"id": "x", "outcome": "recovered"})
     assert not sv.was_activated({"id": "x", "outcome": "not_activated"})
     # a live update fires no fault, but the update is what is being tested
