@@ -112,7 +112,7 @@ def draw(tl: Mapping[str, Any], scale: str = "log", width: int = WIDTH) -> str:
     if tl.get("recover_us") is not None:
         facts.append(f"recovery done after {fmt_us(tl['recover_us'])}")
     if end:
-        how = f", {end['how']}" if end.get("how") else ""
+        how = f", {end['how']}" if end.get("how") and end["how"] != end["kind"] else ""
         facts.append(f"run ended at +{fmt_us(end['dt'])} ({end['kind']}{how})")
     facts.append(f"virtual time, {scale} scale; hover a mark for its event")
     out.append(f'<text x="8" y="50" font-size="11" fill="{MUTED}">'
@@ -163,23 +163,27 @@ def draw(tl: Mapping[str, Any], scale: str = "log", width: int = WIDTH) -> str:
         first = f"+{fmt_us(ms[0]['dt'])}" if ms else "–"
         out.append(f'<text x="{LABEL_W}" y="{_f(y)}" font-size="11" text-anchor="end" '
                    f'dominant-baseline="central" fill="{MUTED}">{_text(first)}</text>')
-        taken: List[tuple] = []     # label extents drawn in this lane
-        for m in ms:
-            x = ax.x(m["dt"])
+        xs = [ax.x(m["dt"]) for m in ms]
+        # the lane's marks, then their labels where they fit: a label covers
+        # no mark and no other label (crowded marks keep only their tooltip)
+        taken: List[tuple] = [(x - MARK_R, x + MARK_R) for x in xs]
+        labels = []
+        for m, x in zip(ms, xs):
             fill = BAD if m["bad"] else LANE_COLORS[lane]
             tip = f"+{fmt_us(m['dt'])}: {m['event']}"
             out.append(f'<g><title>{_text(tip)}</title>{_shape(lane, x, y, fill)}</g>')
-            # a label beside the mark where it fits; crowded marks keep only their tooltip
             w = len(m["label"]) * CHAR_EM * 10
-            lx0, anchor = x + MARK_R + 4, "start"
-            if lx0 + w > width - 4:
-                lx0, anchor = x - MARK_R - 4 - w, "end"
-            span = (lx0, lx0 + w)
-            if span[0] < left - 8 or any(a < span[1] + 6 and span[0] < b + 6 for a, b in taken):
-                continue
-            taken.append(span)
-            tx = span[0] if anchor == "start" else span[1]
-            out.append(f'<text x="{_f(tx)}" y="{_f(y)}" font-size="10" dominant-baseline="central" '
-                       f'text-anchor="{anchor}" fill="{_attr(fill)}">{_text(m["label"])}</text>')
+            for a, anchor in ((x + MARK_R + 4, "start"), (x - MARK_R - 4 - w, "end")):
+                b = a + w
+                if a < left - 8 or b > width - 4 or \
+                        any(lo < b + 4 and a < hi + 4 for lo, hi in taken):
+                    continue
+                taken.append((a, b))
+                labels.append(f'<text x="{_f(a if anchor == "start" else b)}" y="{_f(y)}" '
+                              f'font-size="10" dominant-baseline="central" '
+                              f'text-anchor="{anchor}" fill="{_attr(fill)}">'
+                              f'{_text(m["label"])}</text>')
+                break
+        out.extend(labels)
     out.append("</svg>")
     return "\n".join(out) + "\n"
