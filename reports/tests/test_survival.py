@@ -143,6 +143,18 @@ def test_survival_table_rollups():
     assert sum(s["k"] for s in o["shares"].values()) == 9
 
 
+def test_live_updates_stay_out_of_the_all_faults_figures():
+    rs = _recs() + [T.record("u", "kv", "lu_ok", "recovered", T.live_update(),
+                             activated=False)]
+    t = sv.survival_table(rs, fault_order=("crash", "lu_ok"))
+    assert ("kv", "lu_ok", "default") in {(r["service"], r["fault"], r["policy"])
+                                          for r in t["rows"]}
+    lu = [r for r in t["by_fault"] if r["fault"] == "lu_ok"][0]
+    assert lu["activated"] == 1 and lu["survived"]["k"] == 1
+    assert t["overall"] == sv.survival_table(_recs())["overall"]
+    assert sv.failstop_split(rs)["all"] == sv.failstop_split(_recs())["all"]
+
+
 def test_survival_table_unknown_fault_and_outcome_and_empty():
     rs = [T.record("1", "kv", "zz_new", "failed", []), T.record("2", "kv", "crash", "weird", [])]
     t = sv.survival_table(rs, fault_order=("crash",))
