@@ -49,9 +49,6 @@ NO_FAULT = frozenset({"lu_ok"})
 # a record without a recovery policy ran with the service's own
 DEFAULT_POLICY = "default"
 
-# the verdict's classes that can get a share; not_activated is counted apart
-SHARE_OUTCOMES = tuple(o for o in OUTCOMES if o != "not_activated")
-
 
 # ---------------------------------------------------------------- statistics
 
@@ -111,12 +108,12 @@ def was_activated(r: Mapping[str, Any]) -> bool:
     A record without that field (older tools) is taken at its outcome:
     the verdict says not_activated only of a run whose fault never fired,
     and any other outcome of such a run names a failure worth counting.
-    A live update (lu_ok) arms no fault; its stimulus is the update
-    request, which always happens, so it counts as activated unless
+    A live update (lu_ok, NO_FAULT) arms no fault; its stimulus is the
+    update request, which always happens, so it counts as activated unless
     classified otherwise."""
     if outcome_of(r) == "not_activated":
         return False
-    if r.get("fault") == "lu_ok":
+    if r.get("fault") in NO_FAULT:
         return True
     a = r.get("activated")
     return a if isinstance(a, bool) else True
@@ -359,60 +356,65 @@ def failure_signatures(records: Sequence[Mapping[str, Any]], examples: int = 3,
 LANES = ("fault", "detected", "restarted", "serving", "client")
 
 
-def _mark(e: Event, svc: str) -> Optional[Tuple[str, str, bool]]:
-    """(lane, label, bad) of an event worth a mark for service svc, or None.
+def _marks(e: Event, svc: str) -> List[Tuple[str, str, bool]]:
+    """[(lane, label, bad)] of an event worth marking for service svc.
     Detection is RS's (verdict.DETECT for svc, the kernel seeing RS die) or
     a panic; serving again is what the verdict times recovery by (svc's
-    init done, an update done or aborted, RS re-adopting its services)."""
+    init done, an update done or aborted, RS re-adopting its services): an
+    aborted update is both, since the old version goes on serving."""
     k, label = e.kind, e.get("label")
     if k == "fi_fired":
-        return "fault", f"{e.get('type', 'fault')} fired at {e.get('site', '?')}", False
+        return [("fault", f"{e.get('type', 'fault')} fired at {e.get('site', '?')}", False)]
     if k == "fi_effect":
-        return "fault", f"effect: {e.get('what', '?')}", False
+        return [("fault", f"effect: {e.get('what', '?')}", False)]
     if k == "update_requested" and label == svc:
-        return "fault", "update requested", False
+        return [("fault", "update requested", False)]
+    if k == "update_aborted" and label == svc:
+        return [("detected", "update aborted", False), ("serving", "old version serving", False)]
     if k in DETECT and label == svc:
         how = e.get("how") or e.get("why")
-        return "detected", f"{k}{f' ({how})' if how else ''}", k == "down"
+        return [("detected", f"{k}{f' ({how})' if how else ''}", k in ("down", "update_failed"))]
     if k == "rs_died":
-        return "detected", f"RS died ({e.get('why', '?')})", False
+        return [("detected", f"RS died ({e.get('why', '?')})", False)]
     if k == "panic":
-        return "detected", f"{e.get('who', '?')} panic: {e.get('reason', '?')}", True
+        return [("detected", f"{e.get('who', '?')} panic: {e.get('reason', '?')}", True)]
     if k == "restarted" and label == svc:
-        return "restarted", f"restarted ({e.get('policy', '?')})", e.get("result", "0") != "0"
+        failed = e.get("result", "0") != "0"
+        return [("restarted", f"restarted ({e.get('policy', '?')})", failed)]
     if k == "rs_restarted":
-        return "restarted", "RS restarted in place", False
+        return [("restarted", "RS restarted in place", False)]
     if k == "restart_fresh" and label == svc:
-        return "restarted", "fresh restart", False
+        return [("restarted", "fresh restart", False)]
     if k == "escalate" and label == svc:
-        return "restarted", f"escalate to {e.get('to', '?')}", True
+        return [("restarted", f"escalate to {e.get('to', '?')}", True)]
     if k == "given_up" and label == svc:
-        return "restarted", "given up", True
+        return [("restarted", "given up", True)]
     if k == "init_result" and label == svc:
         ok = e.get("result") == "0"
-        return "serving", "init done" if ok else f"init failed ({e.get('result')})", not ok
-    if k in ("update_done", "update_aborted") and label == svc:
-        return "serving", k.replace("_", " "), False
+        return [("serving", "init done" if ok else f"init failed ({e.get('result')})", not ok)]
+    if k == "update_done" and label == svc:
+        return [("serving", "update done", False)]
     if k == "rs_recovered":
-        return "serving", f"RS serving ({e.get('gone', '?')} services gone)", e.get("gone") != "0"
+        gone = e.get("gone", "?")
+        return [("serving", f"RS serving ({gone} services gone)", gone != "0")]
     if k == "wl_rebind":
-        return "client", "rebind", False
+        return [("client", "rebind", False)]
     if k in ("wl_wrong", "wl_stale"):
-        return "client", f"{k[3:]} answer", True
+        return [("client", f"{k[3:]} answer", True)]
     if k in ("wl_error", "sc_error"):
-        return "client", f"error: {e.get('reason', '?')}", True
+        return [("client", f"error: {e.get('reason', '?')}", True)]
     if k == "sc_state_lost":
-        return "client", f"state lost in {e.get('in', '?')}", True
+        return [("client", f"state lost in {e.get('in', '?')}", True)]
     if k in ("wl_done", "sc_verify"):
         bad = [f"{e.get(c)} {c}" for c in ("wrong", "stale", "lost") if e.get(c, "0") != "0"]
         if bad:
-            return "client", ", ".join(bad), True
+            return [("client", ", ".join(bad), True)]
         if e.get("retried", "0") != "0":
-            return "client", f"{e.get('retried')} retried", False
-        return None
+            return [("client", f"{e.get('retried')} retried", False)]
+        return []
     if k == "sc_probe" and e.get("state", "ok") != "ok":
-        return "client", f"probe {label}: {e.get('state')}", True
-    return None
+        return [("client", f"probe {label}: {e.get('state')}", True)]
+    return []
 
 
 def timeline(r: Mapping[str, Any]) -> Dict[str, Any]:
@@ -434,10 +436,9 @@ def timeline(r: Mapping[str, Any]) -> Dict[str, Any]:
     t0 = evs[origin].t if origin is not None else None
     marks = []
     for e in evs[origin:] if origin is not None else []:
-        m = _mark(e, svc)
-        if m is not None:
-            marks.append({"lane": m[0], "dt": max(0, e.t - t0), "label": m[1],
-                          "bad": m[2], "event": e.raw})
+        for lane, text, bad in _marks(e, svc):
+            marks.append({"lane": lane, "dt": max(0, e.t - t0), "label": text,
+                          "bad": bad, "event": e.raw})
     end = None
     if evs and t0 is not None:
         end = {"dt": max(0, evs[-1].t - t0), "kind": evs[-1].kind, "how": r.get("end")}

@@ -305,6 +305,20 @@ def test_timeline_bad_marks():
     assert tl["end"]["kind"] == "off"
 
 
+def test_timeline_of_an_aborted_update():
+    """lu_timeout: RS aborts the update, and the old version goes on serving."""
+    lines = T.live_update(t0=40000)
+    lines = [x for x in lines if "update_done" not in x and "sef_lu_ready" not in x]
+    lines.insert(3, T.fired(40010, "kv", "lu_timeout", "sef.prepare"))
+    lines.insert(4, T.ev(140000, "rs", "update_aborted", label="kv", why="timeout"))
+    tl = sv.timeline(T.record("t", "kv", "lu_timeout", "recovered", lines))
+    assert tl["origin"] == "fi_fired"
+    assert [(m["lane"], m["dt"], m["label"]) for m in tl["marks"]] == [
+        ("fault", 0, "lu_timeout fired at sef.prepare"),
+        ("detected", 99990, "update aborted"),
+        ("serving", 99990, "old version serving")]
+
+
 def test_timeline_other_services_are_not_marked():
     lines = T.recovered(svc="kv") + [T.ev(800000, "rs", "died", label="echo", ep=8,
                                           sigmap="0x800", how="signal")]
