@@ -56,6 +56,15 @@ def test_share():
 
 # ---------------------------------------------------------------- record fields
 
+def test_named_fault_sets_are_fault_types():
+    """A fault type renamed in the contract cannot silently leave the
+    fail-stop set (or the no-fault set) naming nothing."""
+    from campaigns.expectations import FAULTS
+    from faultinj import contract
+    assert sv.FAIL_STOP_FAULTS <= set(contract.FAULT_TYPES[1:])
+    assert sv.NO_FAULT <= set(FAULTS) - set(contract.FAULT_TYPES)
+
+
 def test_synthetic_traces_fit_the_event_schema():
     for r in T.edfi_campaign():
         for line in r["events"]:
