@@ -6,10 +6,16 @@ dicts of a campaign (as the campaign journal stores them) and writes
 - results.json   every result plus a summary, for machines;
 - junit.xml      one testcase per experiment, a <failure> when the outcome
                  is not the expected one (or the result is not ok), for CI;
-- index.html     for people: the service x fault outcome matrix, recovery
-                 time plots per fault type, the slowest experiments, every
-                 failed experiment with its replay command, and coverage;
-- recovery-*.svg the plots (reports/svgplot.py, standard library only).
+- index.html     for people: the service x fault outcome matrix, the
+                 survivability tables (reports/survival.py), recovery time
+                 plots per fault type, failure signatures, timelines, the
+                 slowest experiments, every failed experiment with its
+                 replay command, and coverage;
+- recovery-*.svg the plots (reports/svgplot.py, standard library only);
+- timeline-*.svg one experiment's recovery each (reports/timeline.py): the
+                 failures (distinct signatures first) and the slowest.
+
+results.json's summary holds the survivability analysis too ("survival").
 
 A result dict has: id, service, fault, site, trigger, expected, outcome, ok,
 detect_virtual_us, recover_virtual_us, detect_host_s, recover_host_s,
@@ -28,10 +34,11 @@ import os
 import random
 import re
 import xml.etree.ElementTree as ET
+import zlib
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from faultinj import contract
-from reports import svgplot
+from reports import survival, svgplot, timeline
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -59,6 +66,10 @@ OTHER_COLOR = "#ef6c00"
 SLOWEST = 10
 EVENT_TAIL = 40
 PLOT_PREFIX = "recovery-"
+TIMELINE_PREFIX = "timeline-"
+TIMELINES_FAILED = 20      # failures drawn at most (distinct signatures first)
+TIMELINES_SLOWEST = 5      # and the slowest recoveries
+SIGNATURE_EXAMPLES = 3
 
 
 def _num(x: Any) -> Optional[float]:
@@ -247,6 +258,53 @@ def write_plots(results, out_dir, faults) -> List[Dict[str, Any]]:
     return plots
 
 
+# ---------------------------------------------------------------- survivability
+
+def analyse_survival(results) -> Dict[str, Any]:
+    """The survivability analysis of the campaign (reports/survival.py), in
+    the report's fault and outcome order; plain data, for results.json too."""
+    sigs = survival.failure_signatures(results, examples=SIGNATURE_EXAMPLES,
+                                       outcome_order=OUTCOME_ORDER)
+    return {
+        "table": survival.survival_table(results, FAULT_ORDER, OUTCOME_ORDER),
+        "fail_stop_split": survival.failstop_split(results, OUTCOME_ORDER),
+        "signatures": sigs,
+        "normal_event_kinds": sorted(survival.NORMAL_KINDS),
+    }
+
+
+def timeline_file(exp_id: str) -> str:
+    """The timeline's file name: the id made safe, plus a hash of the id
+    itself, since two ids can be made safe into the same text."""
+    return f"{TIMELINE_PREFIX}{_safe_name(exp_id)}-{zlib.crc32(exp_id.encode()):08x}.svg"
+
+
+def write_timelines(results, out_dir, signatures) -> List[Dict[str, Any]]:
+    """The timeline SVGs of the failures and of the slowest recoveries;
+    returns [{"id", "file", "anchor", "outcome", "reasons"}] in the
+    order they are shown."""
+    for old in glob.glob(os.path.join(out_dir, f"{TIMELINE_PREFIX}*.svg")):
+        os.remove(old)
+    drawn = []
+    for i, pick in enumerate(survival.pick_timelines(results, signatures, TIMELINES_FAILED,
+                                                     TIMELINES_SLOWEST)):
+        r = pick["record"]
+        fname = timeline_file(r["id"])
+        _write_svg(out_dir, fname, timeline.draw(survival.timeline(r)))
+        drawn.append({"id": r["id"], "file": fname, "anchor": f"tl-{i + 1}",
+                      "outcome": r["outcome"] or "none", "reasons": pick["reasons"]})
+    return drawn
+
+
+def _pct(x: Optional[float]) -> str:
+    """A share as a percentage: whole percents, one decimal below 10 % so a
+    rare outcome does not read as 0."""
+    if x is None:
+        return "–"
+    v = 100 * x
+    return f"{v:.1f}" if 0 < v < 10 else f"{v:.0f}"
+
+
 # ---------------------------------------------------------------- index.html
 
 def _matrix(results, services, faults):
@@ -283,18 +341,25 @@ def _ms(us):
     return None if us is None else us / 1000.0
 
 
-def render_html(results, campaign_name, summary, plots, coverage, generated) -> str:
+def render_html(results, campaign_name, summary, plots, coverage, generated,
+                surv=None, timelines=()) -> str:
     import jinja2
+    import markupsafe
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["ms"] = _ms
     env.filters["num"] = lambda x, fmt="%.3f": "–" if x is None else fmt % x
+    env.filters["pct"] = _pct
+    # long outcome names may wrap after an underscore, so the tables fit a screen
+    env.filters["wrap_"] = lambda x: markupsafe.Markup(
+        str(markupsafe.escape(x)).replace("_", "_<wbr>"))
     services = sorted({r["service"] for r in results})
     faults = _ordered((r["fault"] for r in results), FAULT_ORDER)
     timed = [r for r in results if r["host_seconds"] is not None]
     slowest = sorted(timed, key=lambda r: -r["host_seconds"])[:SLOWEST]
     failed = [r for r in results if not r["passed"]]
+    surv = surv if surv is not None else analyse_survival(results)
     return env.get_template("index.html").render(
         campaign=campaign_name, generated=generated, summary=summary,
         services=services, faults=faults, matrix=_matrix(results, services, faults),
@@ -303,6 +368,9 @@ def render_html(results, campaign_name, summary, plots, coverage, generated) -> 
         event_tail=EVENT_TAIL,
         coverage=coverage, coverage_rows=_coverage_rows(coverage) if coverage else [],
         coverage_html=(coverage or {}).get("html"),
+        survival=surv, timelines=list(timelines),
+        timeline_of={t["id"]: t for t in timelines},
+        fail_stop_faults=sorted(survival.FAIL_STOP_FAULTS),
     )
 
 
@@ -312,11 +380,15 @@ def write_report(results: Iterable[Mapping[str, Any]], out_dir: str, campaign_na
 
     `coverage`, when given, is {component: {"lines": pct, "branches": pct},
     ..., "html": "coverage/index.html"} (the link is relative to out_dir).
-    Returns the paths written: {"json", "junit", "html", "plots": [...]}.
+    Returns the paths written: {"json", "junit", "html", "plots": [...],
+    "timelines": [...]}.
     """
     os.makedirs(out_dir, exist_ok=True)
     rs = [normalize(r) for r in results]
     summary = summarize(rs)
+    surv = analyse_survival(rs)
+    timelines = write_timelines(rs, out_dir, surv["signatures"])
+    summary["survival"] = dict(surv, timelines=timelines)
     generated = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     cov = dict(coverage) if coverage else None
     paths = {"json": os.path.join(out_dir, "results.json"),
@@ -326,8 +398,9 @@ def write_report(results: Iterable[Mapping[str, Any]], out_dir: str, campaign_na
     write_junit(rs, paths["junit"], campaign_name)
     faults = _ordered((r["fault"] for r in rs), FAULT_ORDER)
     plots = write_plots(rs, out_dir, faults)
-    html = render_html(rs, campaign_name, summary, plots, cov, generated)
+    html = render_html(rs, campaign_name, summary, plots, cov, generated, surv, timelines)
     with open(paths["html"], "w", encoding="utf-8") as f:
         f.write(html)
     paths["plots"] = [os.path.join(out_dir, p["file"]) for p in plots if p["file"]]
+    paths["timelines"] = [os.path.join(out_dir, t["file"]) for t in timelines]
     return paths

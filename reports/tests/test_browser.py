@@ -97,3 +97,22 @@ def test_a_missing_plot_or_page_is_seen_by_the_browser(tmp_path):
     seen = _render(out)
     assert [i for i in seen["imgs"] if not i["ok"]]
     assert [lk for lk in seen["links"] if not lk["ok"] and lk["href"].startswith("coverage/")]
+
+
+def test_survivability_report_renders_with_every_timeline_and_link(tmp_path):
+    """A campaign with EDFI-style faults and failures: every timeline SVG
+    loads as an image, and the links to them, to the pictures and to their
+    anchors (from the signature list and the failed table) resolve."""
+    from reports.build import TIMELINE_PREFIX, write_report
+    from reports.tests.traces import edfi_campaign
+    assert CHROMIUM, "Debian's chromium is missing: run `make deps`"
+    out = tmp_path / "report"
+    paths = write_report(edfi_campaign(), str(out), "edfi-check")
+    seen = _render(out)
+    tl_imgs = [i for i in seen["imgs"] if i["src"].startswith(TIMELINE_PREFIX)]
+    assert len(tl_imgs) == len(paths["timelines"]) > 0
+    assert [i for i in seen["imgs"] if not i["ok"]] == []
+    hrefs = {lk["href"] for lk in seen["links"]}
+    assert {"#survival", "#failstop", "#signatures", "#timelines", "#tl-1"} <= hrefs
+    assert any(h.startswith(TIMELINE_PREFIX) for h in hrefs)
+    assert [lk for lk in seen["links"] if not lk["ok"]] == []
