@@ -9,7 +9,7 @@
  * site is armed for one process: the sender-side sites act on what that
  * process sends, the receiver-side ones on what is delivered to it. Any
  * fault type an FI_ERROR site takes (error, drop) applies the site's
- * fault; the slot's arg, when given, sets its parameter.
+ * fault; the slot's arg, when given (not 0), sets its parameter.
  *
  *   site               side      the fault                               arg (default)
  *   kernel.ipc.dest    sender    destination endpoint corrupted before   XOR mask (generation bit:
@@ -17,7 +17,8 @@
  *                                NOTIFY): checked like any endpoint
  *   kernel.ipc.source  sender    m_source stamped wrong                  XOR mask (generation bit)
  *   kernel.ipc.mtype   sender    m_type corrupted                        XOR mask (0x40000000)
- *   kernel.ipc.payload sender    one payload bit flipped in the copy     bit 0..447 (37: word 1 bit 5)
+ *   kernel.ipc.payload sender    one payload bit flipped in the copy     bit mod 448 (37: word 1 bit 5;
+ *                                                                        448 for bit 0)
  *   kernel.ipc.result  sender    delivered, but the sender is told it    error code (EIO)
  *                                failed
  *   kernel.ipc.sendblock sender  delivered, but the sender is left       -
