@@ -3,6 +3,7 @@ python3 -m campaigns run SPEC [--jobs N] [--only IDS] [--out DIR] [--fresh] [--c
 python3 -m campaigns generate [--sample N] [--seed S] [--name NAME] [--golden FILE] [-o FILE]
 python3 -m campaigns check SPEC [--only IDS] [--build DIR] [-q]
 python3 -m campaigns gdb EXPERIMENT_ID [--spec SPEC] [--service NAME] [-- GDB ARGS...]
+python3 -m campaigns theseus RESULTS_DIR [-v]
 
 Writes a campaign spec built from the fault sites of the built binaries
 (python3 -m faultinj sites): every (service, site, fault type) that applies,
@@ -21,6 +22,10 @@ status 1 if any experiment did not come out as required.
 `check` refuses, with one message naming the file and line (or the
 variable), a spec or ONLY= that `make campaign` could not run on the built
 system (campaigns/check.py); `make campaign` runs it first.
+
+`theseus` counts a campaign's kernel.ipc.* experiments per fault kind in
+the Theseus classes panic / contained / lost / benign (campaigns/theseus.py);
+`run` prints the same table at its end when the campaign has such faults.
 
 `gdb` (make gdb EXP=ID SPEC=FILE) boots one experiment as the campaign
 does, stops it at its plan point and hands it to gdb (campaigns/replay.py).
@@ -115,6 +120,9 @@ def main(argv=None):
     c.add_argument("--out", help="report directory (default reports/out/<campaign name>)")
     c.add_argument("--fresh", action="store_true", help="set the journal aside, run everything")
     c.add_argument("--coverage", action="store_true", help="gcov counters (the coverage build)")
+    t = sub.add_parser("theseus", help="panic/contained/lost/benign per kernel IPC fault kind")
+    t.add_argument("results", help="a campaign's report directory (results.json or journal.jsonl)")
+    t.add_argument("-v", "--verbose", action="store_true", help="one line per experiment too")
     r = sub.add_parser("gdb", help="boot one experiment stopped at its plan point, under gdb")
     r.add_argument("exp", help="experiment id (as in the report's replay command)")
     r.add_argument("--spec", default="campaigns/specs/default.spec", help="campaign spec file")
@@ -137,7 +145,13 @@ def main(argv=None):
             print(f"campaign refused: {e}", file=sys.stderr)
             return 2
         print(engine.summary_text(s))
+        from . import theseus
+        if theseus.has_ipc_faults(engine.load(settings).experiments):
+            theseus.main(str(Path(s["report"]).parent))
         return 1 if s["failed"] else 0
+    if a.cmd == "theseus":
+        from . import theseus
+        return theseus.main(a.results, verbose=a.verbose)
     if a.cmd == "gdb":
         from . import replay
         services = [s for s in (a.service or "").split(",") if s] or None

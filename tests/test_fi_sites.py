@@ -13,7 +13,8 @@ import pytest
 from faultinj import bootimage
 from faultinj.elfsyms import ElfImage
 
-HOOK = re.compile(r'\bFI_(POINT|ERROR)\("([^"]+)"\)')
+# FI_ERROR_FOR("site", p): the kernel's FI_ERROR armed for a given process
+HOOK = re.compile(r'\bFI_(POINT|ERROR|ERROR_FOR)\("([^"]+)"[,)]')
 
 
 def source_hooks():

@@ -91,6 +91,14 @@ extern struct fi_table fi_table;
         if (__builtin_expect(FI_ARMED() != 0, 0)) fi_hit_point(&_fi_site_0); } while (0)
 #define FI_ERROR(nm) __extension__ ({ FI_SITE_DECL(nm, 1); \
         __builtin_expect(FI_ARMED() != 0, 0) ? fi_hit_error(&_fi_site_1) : 0; })
+#ifdef __KERNEL_BUILD__
+/* Kernel only: an FI_ERROR site armed for process p rather than for the
+ * current one (the IPC path's receive side acts for the receiver). */
+struct proc;
+int fi_hit_error_for(struct fi_site *s, struct proc *p);
+#define FI_ERROR_FOR(nm, p) __extension__ ({ FI_SITE_DECL(nm, 1); \
+        __builtin_expect(FI_ARMED() != 0, 0) ? fi_hit_error_for(&_fi_site_1, (p)) : 0; })
+#endif
 /* The error an FI_ERROR site that just fired returns: the slot's arg when
  * it gives one (a negative error number, as the spec's arg= says), else the
  * site's own dflt. */
@@ -99,6 +107,7 @@ extern int32_t fi_fired_arg;
 #else
 #define FI_POINT(nm) do { } while (0)
 #define FI_ERROR(nm) 0
+#define FI_ERROR_FOR(nm, p) ((void)(p), 0)
 #define FI_ERRNO(dflt) (dflt)
 #endif
 

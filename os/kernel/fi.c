@@ -137,9 +137,10 @@ int do_fi_fire(struct proc *caller, message *m)
 static struct fi_trigger_state trig;     /* the kernel is one hitter */
 int32_t fi_fired_arg;
 
-int fi_hit_error(struct fi_site *site)
+/* A site armed for process p: the current one (fi_hit_error), or, in the
+ * IPC path, the receiver a message is being delivered to (FI_ERROR_FOR). */
+int fi_hit_error_for(struct fi_site *site, struct proc *p)
 {
-    struct proc *p = current;
     site->hits++;
     if (!p) return 0;
     for (int i = 0; i < FI_SLOTS; i++) {
@@ -154,6 +155,8 @@ int fi_hit_error(struct fi_site *site)
     }
     return 0;
 }
+
+int fi_hit_error(struct fi_site *site) { return fi_hit_error_for(site, current); }
 
 int fi_hit_point(struct fi_site *site) { return fi_hit_error(site); }
 #endif /* FAULTINJ */

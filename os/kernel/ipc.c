@@ -1,12 +1,57 @@
 /* ipc.c - rendezvous message passing: SEND, RECEIVE, SENDREC, NOTIFY and
  * SENDNB. Messages are copied through checked user copies; a bad buffer
  * gives EFAULT and changes nothing. A send that would close a cycle of
- * blocked senders is refused with ELOCKED. */
+ * blocked senders is refused with ELOCKED.
+ *
+ * Theseus-style faults (issue 12): besides kernel.ipc.send (the send is
+ * refused with an error, or with drop silently lost), thirteen FI_ERROR
+ * sites make the send/receive path itself go wrong in one way each. A
+ * site is armed for one process: the sender-side sites act on what that
+ * process sends, the receiver-side ones on what is delivered to it. Any
+ * fault type an FI_ERROR site takes (error, drop) applies the site's
+ * fault; the slot's arg, when given (not 0), sets its parameter.
+ *
+ *   site               side      the fault                               arg (default)
+ *   kernel.ipc.dest    sender    destination endpoint corrupted before   XOR mask (generation bit:
+ *                                its lookup (SEND, SENDNB, SENDREC,      a dead endpoint)
+ *                                NOTIFY): checked like any endpoint
+ *   kernel.ipc.source  sender    m_source stamped wrong                  XOR mask (generation bit)
+ *   kernel.ipc.mtype   sender    m_type corrupted                        XOR mask (0x40000000)
+ *   kernel.ipc.payload sender    one payload bit flipped in the copy     bit mod 448 (37: word 1 bit 5;
+ *                                                                        448 for bit 0)
+ *   kernel.ipc.result  sender    delivered, but the sender is told it    error code (EIO)
+ *                                failed
+ *   kernel.ipc.sendblock sender  delivered, but the sender is left       -
+ *                                blocked (a lost wakeup of the sender)
+ *   kernel.ipc.nocopy  receiver  copy skipped: stale buffer, result OK   -
+ *   kernel.ipc.partial receiver  only the first bytes copied             bytes 1..63 (8: the header)
+ *   kernel.ipc.wrongbuf receiver copied to the wrong place in the        byte offset (64: just past
+ *                                receiver's space (checked like any      the buffer)
+ *                                user copy: EFAULT outside it)
+ *   kernel.ipc.drop    receiver  message lost at delivery, sender told   -
+ *                                OK, receiver waits on
+ *   kernel.ipc.dup     receiver  delivered, and once more at the next    -
+ *                                receive (a blocking sender stays queued)
+ *   kernel.ipc.wakeup  receiver  copied, but the receiver is not woken   -
+ *                                (a lost wakeup: the next message
+ *                                overwrites it)
+ *   kernel.ipc.notify  receiver  notification lost: neither delivered    -
+ *                                nor left pending
+ *
+ * Every one leaves the kernel's own state consistent: a wrong endpoint
+ * goes through ep_to_proc and the privilege checks, a wrong address
+ * through the checked user copy, a process left blocked is in no queue
+ * it would be taken from but is reaped by ipc_dead_partners as any other
+ * when it or its partner dies. */
 #include "proc.h"
 #include "memory.h"
 #include "../include/fi.h"
 
 static void set_result(struct proc *p, int r) { p->regs.eax = (uint32_t)r; }
+
+/* the parameter of the IPC fault that just fired: the slot's arg, or dflt */
+#define FI_ARG(dflt) FI_ERRNO(dflt)
+#define PAYLOAD_BITS (MSG_PAYLOAD_WORDS * 32)
 
 /* Would caller blocking on a send to dst close a cycle of senders? */
 static int deadlock(struct proc *caller, struct proc *dst)
@@ -29,18 +74,72 @@ static int receiving_from(struct proc *dst, struct proc *src)
     return dst->getfrom_e == ANY || dst->getfrom_e == src->endpoint;
 }
 
+/* Copy m into receiver p's buffer at uaddr: every message and notification
+ * a process receives comes through here. OK or EFAULT. */
+static int copy_in(struct proc *p, uint32_t uaddr, const message *m)
+{
+    uint32_t len = sizeof *m;
+    if (FI_ERROR_FOR("kernel.ipc.nocopy", p)) return OK;      /* stale buffer, told OK */
+    if (FI_ERROR_FOR("kernel.ipc.partial", p)) {
+        int n = FI_ARG(8);
+        len = n > 0 && n < (int)sizeof *m ? (uint32_t)n : 8;  /* the rest stays stale */
+    }
+    if (FI_ERROR_FOR("kernel.ipc.wrongbuf", p))
+        uaddr += (uint32_t)FI_ARG((int)sizeof *m);             /* range-checked below */
+    return copy_to_user(p, uaddr, m, len);
+}
+
+/* The message sender s sent has been taken. What becomes of s: OK, an
+ * error it is told instead (the message went through all the same), or
+ * SENDER_STUCK: it stays blocked though nobody will ever release it. */
+#define SENDER_STUCK 1
+static int sender_fault(struct proc *s)
+{
+    if (FI_ERROR_FOR("kernel.ipc.sendblock", s)) return SENDER_STUCK;
+    if (FI_ERROR_FOR("kernel.ipc.result", s)) {
+        int r = FI_ERRNO(EIO);
+        return r < 0 ? r : EIO;            /* an error, never OK or a positive code */
+    }
+    return OK;
+}
+
+/* What happens to a message (not a notification) handed to receiver dst:
+ * taken as it should be, lost, taken twice (only when its sender may be
+ * left blocked: can_dup), or copied without waking dst. */
+enum take { TAKE_OK, TAKE_LOST, TAKE_TWICE, TAKE_NO_WAKEUP };
+static enum take take_fault(struct proc *dst, int can_dup)
+{
+    if (FI_ERROR_FOR("kernel.ipc.drop", dst)) return TAKE_LOST;
+    if (can_dup && FI_ERROR_FOR("kernel.ipc.dup", dst)) return TAKE_TWICE;
+    if (FI_ERROR_FOR("kernel.ipc.wakeup", dst)) return TAKE_NO_WAKEUP;
+    return TAKE_OK;
+}
+
 /* Hand a message to a receiver that is waiting for it. */
 static void deliver(struct proc *dst, const message *m)
 {
     /* the receiver's buffer was checked when it called receive, and its
      * address space cannot shrink while it is blocked */
-    if (copy_to_user(dst, dst->msg_uaddr, m, sizeof *m) != OK)
+    if (copy_in(dst, dst->msg_uaddr, m) != OK)
         set_result(dst, EFAULT);
     else
         set_result(dst, OK);
     dst->getfrom_e = NONE;
     dst->misc &= ~MF_REPLY_PEND;
     clear_rts(dst, RTS_RECEIVING);
+}
+
+/* Block caller sending m to dst: at the end of dst's queue. */
+static int enqueue(struct proc *caller, struct proc *dst, const message *m)
+{
+    caller->sendmsg = *m;
+    caller->sendto_e = dst->endpoint;
+    set_rts(caller, RTS_SENDING);
+    caller->q_link = 0;
+    struct proc **pp = &dst->caller_q;
+    while (*pp) pp = &(*pp)->q_link;
+    *pp = caller;
+    return EDONTREPLY;     /* result set when a receiver takes it */
 }
 
 static void build_notify(message *m, struct proc *src, struct proc *dst)
@@ -56,6 +155,7 @@ static void build_notify(message *m, struct proc *src, struct proc *dst)
 int ipc_notify_from(struct proc *src, struct proc *dst)
 {
     if (!src->priv || !dst->priv || is_user_priv_id(dst->priv->id)) return ECALLDENIED;
+    if (FI_ERROR_FOR("kernel.ipc.notify", dst)) return OK;     /* lost, notifier unaware */
     if (receiving_from(dst, src) && !(dst->misc & MF_REPLY_PEND)) {
         message m;
         build_notify(&m, src, dst);
@@ -75,20 +175,61 @@ static int do_send(struct proc *caller, struct proc *dst, uint32_t uaddr, int fl
     int fault = FI_ERROR("kernel.ipc.send");
     if (fault == FI_DROP) return OK;        /* lost on the way, sender unaware */
     if (fault) return FI_ERRNO(EIO);
+    /* the kernel's copy of the message goes wrong */
+    if (FI_ERROR("kernel.ipc.source")) m.m_source ^= FI_ARG(1 << EP_GEN_SHIFT);
+    if (FI_ERROR("kernel.ipc.mtype")) m.m_type ^= FI_ARG(0x40000000);
+    if (FI_ERROR("kernel.ipc.payload")) {
+        uint32_t bit = (uint32_t)FI_ARG(37) % PAYLOAD_BITS;
+        m.m.u[bit / 32] ^= 1u << (bit % 32);
+    }
     if (receiving_from(dst, caller)) {
+        switch (take_fault(dst, flags != IPC_SENDNB)) {
+        case TAKE_LOST:
+            return OK;                      /* dst waits on, the sender is told OK */
+        case TAKE_NO_WAKEUP:
+            (void)copy_in(dst, dst->msg_uaddr, &m);   /* dst sleeps on: overwritten next */
+            return OK;
+        case TAKE_TWICE:
+            deliver(dst, &m);
+            return enqueue(caller, dst, &m);  /* taken again at dst's next receive */
+        case TAKE_OK:
+            break;
+        }
         deliver(dst, &m);
-        return OK;
+        int r = sender_fault(caller);
+        if (r != SENDER_STUCK) return r;
+        /* blocked as if still sending to dst, but in no queue */
+        caller->sendto_e = dst->endpoint;
+        set_rts(caller, RTS_SENDING);
+        return EDONTREPLY;
     }
     if (flags == IPC_SENDNB) return ENOTREADY;
     if (deadlock(caller, dst)) return ELOCKED;
-    caller->sendmsg = m;
-    caller->sendto_e = dst->endpoint;
-    set_rts(caller, RTS_SENDING);
-    caller->q_link = 0;
-    struct proc **pp = &dst->caller_q;
-    while (*pp) pp = &(*pp)->q_link;
-    *pp = caller;
-    return EDONTREPLY;     /* result set when a receiver takes it */
+    return enqueue(caller, dst, &m);
+}
+
+/* Receiver rcv took the message of s, a blocked sender now off its queue. */
+static void release_sender(struct proc *s, struct proc *rcv)
+{
+    s->q_link = 0;
+    int r = sender_fault(s);
+    if (r == SENDER_STUCK) return;          /* still blocked sending, in no queue */
+    s->sendto_e = NONE;
+    if (r != OK) {
+        /* told it failed: a SENDREC gives up its reply too */
+        s->misc &= ~(MF_SENDREC | MF_REPLY_PEND);
+        set_result(s, r);
+        clear_rts(s, RTS_SENDING);
+    } else if (s->misc & MF_SENDREC) {
+        /* its send half is done: now it waits for our reply */
+        s->misc &= ~MF_SENDREC;
+        s->getfrom_e = rcv->endpoint;
+        s->rts |= RTS_RECEIVING;
+        s->rts &= ~RTS_SENDING;
+    } else {
+        set_result(s, OK);
+        clear_rts(s, RTS_SENDING);
+    }
 }
 
 static int do_receive(struct proc *caller, int src_e, uint32_t uaddr)
@@ -110,28 +251,26 @@ static int do_receive(struct proc *caller, int src_e, uint32_t uaddr)
             pv->notify_pending &= ~(1ull << id);
             message m;
             build_notify(&m, n, caller);
-            if (copy_to_user(caller, uaddr, &m, sizeof m) != OK) return EFAULT;
+            if (copy_in(caller, uaddr, &m) != OK) return EFAULT;
             return OK;
         }
     }
     /* 2. a blocked sender */
-    for (struct proc **pp = &caller->caller_q; *pp; pp = &(*pp)->q_link) {
+    for (struct proc **pp = &caller->caller_q; *pp; ) {
         struct proc *s = *pp;
-        if (src && s != src) continue;
-        if (copy_to_user(caller, uaddr, &s->sendmsg, sizeof(message)) != OK) return EFAULT;
-        *pp = s->q_link;
-        s->q_link = 0;
-        s->sendto_e = NONE;
-        if (s->misc & MF_SENDREC) {
-            /* its send half is done: now it waits for our reply */
-            s->misc &= ~MF_SENDREC;
-            s->getfrom_e = caller->endpoint;
-            s->rts |= RTS_RECEIVING;
-            s->rts &= ~RTS_SENDING;
-        } else {
-            set_result(s, OK);
-            clear_rts(s, RTS_SENDING);
+        if (src && s != src) { pp = &s->q_link; continue; }
+        enum take t = take_fault(caller, 1);
+        if (t == TAKE_LOST) {
+            /* lost: its sender goes on as if taken, we look further */
+            *pp = s->q_link;
+            release_sender(s, caller);
+            continue;
         }
+        if (copy_in(caller, uaddr, &s->sendmsg) != OK) return EFAULT;
+        if (t == TAKE_TWICE) return OK;     /* s stays queued: taken again next time */
+        *pp = s->q_link;
+        release_sender(s, caller);
+        if (t == TAKE_NO_WAKEUP) break;     /* copied, yet we block as if nothing came */
         return OK;
     }
     /* 3. block */
@@ -155,6 +294,8 @@ void ipc_trap(struct proc *caller)
     }
     if (ep == SELF) ep = caller->endpoint;
     if (ep == ANY && call != IPC_RECEIVE) { set_result(caller, EINVAL); return; }
+    /* a corrupted destination is looked up and checked like any other */
+    if (call != IPC_RECEIVE && FI_ERROR("kernel.ipc.dest")) ep ^= FI_ARG(1 << EP_GEN_SHIFT);
 
     struct proc *dst = 0;
     if (ep != ANY) {

@@ -1,0 +1,150 @@
+"""Theseus-style faults in the kernel's IPC path (os/kernel/ipc.c,
+kernel.ipc.*): each is armed for one service at a point the workload
+reaches, fires exactly once, never panics the kernel, and its effect is
+in the trace: a wrong answer, a service restarted by RS, a client left
+waiting. Each runs one campaign experiment (campaigns/runner.py)."""
+
+import pytest
+
+from campaigns import runner, spec, theseus
+from faultinj.events import parse_recorded
+
+
+def run(line, timeout=30):
+    c = spec.parse(f"campaign kipc-test\nseed 1\ntimeout {timeout}\n{line}\n")
+    return runner.run(c.experiments[0], campaign=c)
+
+
+def events(r, kind, **fields):
+    out = []
+    for raw in r["events"]:
+        e = parse_recorded(raw)
+        if e is not None and e.kind == kind and all(e.get(k) == str(v) for k, v in fields.items()):
+            out.append(e)
+    return out
+
+
+def fired_once(r, site, proc):
+    """The fault fired exactly once, for proc, and the kernel held."""
+    fired = events(r, "fi_fired")
+    assert len(fired) == 1, [e.raw for e in fired]
+    assert fired[0].get("site") == site and fired[0].get("proc") == proc, fired[0].raw
+    assert fired[0].get("who") == "kernel"
+    assert not events(r, "panic", who="kernel"), r["why"]
+    assert r["outcome"] != "kernel_panic" and r["end"] in ("halt", "deadline"), (r["outcome"], r["end"])
+    return fired[0]
+
+
+def test_corrupt_payload_is_a_wrong_answer(os_built):
+    # kv's third send after the fault goes live is a GET's reply: bit 5 of
+    # its value word flips in the kernel's copy, the client catches it
+    r = run("kv error site=kernel.ipc.payload trigger=nth:3")
+    f = fired_once(r, "kernel.ipc.payload", "kv")
+    wrong = events(r, "wl_wrong", target="kv")
+    assert len(wrong) == 1 and wrong[0].t > f.t
+    assert r["outcome"] == "wrong_answers" and r["counts"]["wrong"] == 1
+    assert theseus.classify(r)[0] == "lost"
+
+
+def test_corrupt_destination_is_refused_and_the_reply_lost(os_built):
+    # kv's reply goes to a dead endpoint (generation bit flipped): the
+    # kernel refuses it, kv serves on, its client waits for ever
+    r = run("kv error site=kernel.ipc.dest trigger=nth:2", timeout=5)
+    fired_once(r, "kernel.ipc.dest", "kv")
+    assert r["outcome"] == "client_hung" and "waits on kv" in r["why"]
+    assert events(r, "stuck", proc="scenario", getfrom="kv")
+    assert events(r, "stuck", proc="kv", getfrom="any")        # kv is fine, idle
+    assert not events(r, "died") and not events(r, "ping_missed")
+    assert theseus.classify(r)[0] == "lost"
+
+
+def test_corrupt_destination_of_a_pong_is_taken_for_a_hang(os_built):
+    # VM's answer to RS's ping goes nowhere: RS restarts VM
+    r = run("vm error site=kernel.ipc.dest trigger=nth:1")
+    f = fired_once(r, "kernel.ipc.dest", "vm")
+    missed = events(r, "ping_missed", label="vm")
+    assert missed and missed[0].t > f.t
+    assert events(r, "restarted", label="vm")
+    assert r["outcome"] == "recovered"
+    assert theseus.classify(r)[0] == "contained"
+
+
+def test_wrong_source_sends_the_answer_astray(os_built):
+    # kv's save to DS carries a wrong m_source: DS answers a dead endpoint,
+    # kv waits for that answer, misses its pings and RS restarts it
+    r = run("kv error site=kernel.ipc.source trigger=nth:1")
+    fired_once(r, "kernel.ipc.source", "kv")
+    refused = events(r, "ds_refused", op="store")
+    assert refused and refused[0].get("src") != "7"            # not kv's endpoint
+    assert events(r, "ping_missed", label="kv") and events(r, "restarted", label="kv")
+    assert r["outcome"] == "recovered" and r["counts"]["wrong"] == 0
+    assert theseus.classify(r)[0] == "contained"
+
+
+def test_skipped_copy_leaves_a_stale_buffer(os_built):
+    # DS's reply to kv's save is not copied: kv finds its own request in
+    # the buffer, takes its type (DS_STORE) for the result, reports the
+    # save failed and serves on
+    r = run("kv error site=kernel.ipc.nocopy trigger=nth:2")
+    f = fired_once(r, "kernel.ipc.nocopy", "kv")
+    failed = events(r, "kv_save_failed")
+    assert failed and failed[0].t > f.t
+    assert failed[0].int("err") == 0x304                  # DS_STORE, not an errno
+    assert r["outcome"] == "benign"
+    assert theseus.classify(r)[0] == "benign"
+
+
+def test_dropped_reply_from_ds_hangs_kv_and_rs_restarts_it(os_built):
+    r = run("kv drop site=kernel.ipc.drop trigger=nth:2")
+    f = fired_once(r, "kernel.ipc.drop", "kv")
+    assert f.get("type") == "drop"
+    missed = events(r, "ping_missed", label="kv")
+    assert missed and events(r, "killed", label="kv") and events(r, "restarted", label="kv")
+    assert r["outcome"] == "recovered" and r["counts"]["wrong"] == 0
+    assert theseus.classify(r)[0] == "contained"
+
+
+def test_dropped_request_leaves_the_client_waiting(os_built):
+    # the client's request to kv is lost at delivery; kv never saw it
+    r = run("kv drop site=kernel.ipc.drop trigger=nth:1", timeout=5)
+    fired_once(r, "kernel.ipc.drop", "kv")
+    assert r["outcome"] == "client_hung"
+    assert events(r, "stuck", proc="scenario", getfrom="kv")
+    assert theseus.classify(r)[0] == "lost"
+
+
+def test_sender_left_blocked_is_restarted(os_built):
+    r = run("kv error site=kernel.ipc.sendblock trigger=nth:2")
+    fired_once(r, "kernel.ipc.sendblock", "kv")
+    assert events(r, "ping_missed", label="kv") and events(r, "restarted", label="kv")
+    assert r["outcome"] == "recovered"
+
+
+def test_wrong_buffer_crashes_the_receiver_not_the_kernel(os_built):
+    # the message lands just past kv's buffer, on its stack: kv faults,
+    # the kernel tells RS, RS restarts kv
+    r = run("kv error site=kernel.ipc.wrongbuf trigger=nth:2")
+    f = fired_once(r, "kernel.ipc.wrongbuf", "kv")
+    fault = events(r, "fault", proc="kv")
+    assert fault and fault[0].t > f.t
+    assert events(r, "died", label="kv") and r["outcome"] == "recovered"
+
+
+def test_duplicate_delivery_is_absorbed(os_built):
+    r = run("kv error site=kernel.ipc.dup trigger=nth:2")
+    fired_once(r, "kernel.ipc.dup", "kv")
+    assert r["outcome"] == "benign" and r["counts"]["wrong"] == 0 and r["counts"]["lost"] == 0
+
+
+def test_lost_alarm_makes_rs_stale_and_the_kernel_restarts_it(os_built):
+    r = run("rs drop site=kernel.ipc.notify trigger=nth:2")
+    fired_once(r, "kernel.ipc.notify", "rs")
+    died = events(r, "rs_died", why="stale")
+    assert died and events(r, "rs_recovered", gone="0")
+    assert r["outcome"] == "recovered"
+
+
+@pytest.mark.parametrize("kind", ["mtype", "result", "partial", "wakeup"])
+def test_other_kinds_fire_once_without_a_panic(os_built, kind):
+    r = run(f"echo error site=kernel.ipc.{kind} trigger=nth:2", timeout=5)
+    fired_once(r, f"kernel.ipc.{kind}", "echo")
