@@ -111,8 +111,10 @@ def _build_experiment(service: str, fault: str, keys: Mapping[str, str],
             raise SpecError(where, f"bad characters in {key}={val!r}")
         try:
             if key == "site":
-                if not _NAME_RE.match(val):
-                    raise ValueError(f"bad site name {val!r}")
+                # a hand site's name, or an automatic site "@HEX"
+                if not (_NAME_RE.match(val) or re.match(r"^@(0x)?[0-9a-fA-F]{1,8}$", val)):
+                    raise ValueError(f"bad site name {val!r} (a site's name, or @ADDR "
+                                     f"for an automatic one)")
                 kw["site"] = val
             elif key == "trigger":
                 kw["trigger"] = Trigger.parse(val)

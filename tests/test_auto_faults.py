@@ -1,0 +1,123 @@
+"""Faults at automatic basic-block sites (kernel/fi_auto.c): for every fault
+type, armed at a site of kv the workload reaches (found by a golden run),
+it fires exactly once, its effect is in the trace as the type says, and
+running the experiment again gives the same trace. Also: a flipped branch
+in the kernel, arming from the shell, and the sites a build lists."""
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from campaigns import golden, runner, spec
+from faultinj import autosites, bootimage
+
+TYPES = ("flip_branch", "corrupt_int", "null_ptr", "corrupt_ptr", "skip_insn", "no_store",
+         "stuck_loop", "crash", "hang")
+
+
+@pytest.fixture(scope="module")
+def reached(os_built):
+    """{binary: {site: hits}} of a fault-free run with the kv client."""
+    return golden.run_one("kv")
+
+
+def _site_for(reached, binary, fault, skip=0):
+    hits = reached[binary]
+    cands = [s for s in autosites.sites(bootimage.program_path(binary))
+             if hits.get(s.name, 0) >= 1 and fault in s.faults()]
+    assert cands, f"no executed site of {binary} takes {fault}"
+    return cands[min(skip, len(cands) - 1)]
+
+
+def _run(line):
+    c = spec.parse(f"campaign auto\ntimeout 30\n{line}\n", "auto.spec")
+    return runner.run(c.experiments[0], campaign=c)
+
+
+def _kinds(r, kind):
+    return [e for e in r["events"] if f" ev={kind} " in f" {e} "]
+
+
+def _field(line, name):
+    m = re.search(rf"\b{name}=(\S+)", line)
+    return m.group(1) if m else None
+
+
+@pytest.mark.parametrize("fault", TYPES)
+def test_fault_type_fires_once_with_its_effect_and_replays(reached, fault):
+    site = _site_for(reached, "kv", fault)
+    line = f"kv {fault} site={site.name} trigger=nth:1" + (" arg=3" if "corrupt" in fault else "")
+    a = _run(line)
+    assert a["error"] is None, a["error"]
+    fired = _kinds(a, "fi_fired")
+    assert len(fired) == 1 and _field(fired[0], "site") == site.name, fired
+    effects = _kinds(a, "fi_effect")
+    assert len(effects) == 1, effects
+    eff = effects[0]
+    what, before, after = _field(eff, "what"), int(_field(eff, "before"), 16), int(_field(eff, "after"), 16)
+    target = site.targets.get(fault, (site.addr,))[0]
+    assert int(_field(eff, "pc"), 16) == target
+    if fault == "flip_branch":
+        assert what in ("taken_to_fallthrough", "fallthrough_to_taken") and before != after
+    elif fault == "corrupt_int":
+        assert what in ("register", "memory") and before ^ after == 1 << 3
+    elif fault == "null_ptr":
+        assert what == "pointer" and after == 0
+    elif fault == "corrupt_ptr":
+        assert what == "pointer" and before ^ after == 1 << 3
+    elif fault in ("skip_insn", "no_store"):
+        assert what == "skipped" and after == target + site.targets[fault][1]
+    elif fault == "stuck_loop":
+        # the backward branch now always goes back; the loop may still
+        # leave by another exit (EDFI's stuck-at loop), or spin for good
+        assert what == "loop_stuck" and after < before
+    elif fault == "crash":
+        assert what == "wild_jump"
+        assert any(" ev=fault " in e and "proc=kv" in e for e in a["events"])
+        assert a["outcome"] == "recovered", a["why"]
+    elif fault == "hang":
+        assert what == "spin" and a["outcome"] == "recovered", a["why"]
+    assert a["activated"]
+    b = _run(line)
+    assert b["events"] == a["events"] and b["outcome"] == a["outcome"]
+
+
+def test_kernel_branch_flipped_at_an_automatic_site(reached):
+    """The kernel's own blocks take faults too, in ring 0."""
+    site = _site_for(reached, "kernel", "flip_branch", skip=5)
+    r = _run(f"kernel flip_branch site={site.name} trigger=nth:1")
+    assert r["error"] is None, r["error"]
+    assert len(_kinds(r, "fi_fired")) == 1
+    eff = _kinds(r, "fi_effect")
+    assert len(eff) == 1 and _field(eff[0], "proc") == "kernel", eff
+    assert _field(eff[0], "what") in ("taken_to_fallthrough", "fallthrough_to_taken")
+
+
+def test_sites_are_listed_with_function_line_and_address(os_built):
+    out = subprocess.run([sys.executable, "-m", "faultinj", "sites", "--json", "--kind", "auto"],
+                         cwd=bootimage.ROOT, capture_output=True, text=True, check=True).stdout
+    sites = json.loads(out)
+    assert all(s["function"] and s["file"].startswith("os/") and s["line"] > 0 and s["addr"]
+               for s in sites), [s for s in sites if not (s["function"] and s["line"] > 0)][:3]
+    bins = {s["binary"] for s in sites}
+    assert {"kernel", "rs", "ds", "vm", "pm", "mem", "tty", "kv", "echo"} <= bins
+    # every block of the code the build instruments, once per source block
+    distinct = {(s["file"], s["function"], s["line"]) for s in sites}
+    loc = sum(len(p.read_text().splitlines())
+              for d in ("os/kernel", "os/lib/libsys", "os/lib/sef", "os/servers")
+              for p in (bootimage.ROOT / d).rglob("*.[ch]"))
+    assert len(distinct) * 1000 / loc >= 100, (len(distinct), loc)
+
+
+def test_build_without_fault_injection_has_no_sites(tmp_path):
+    build = tmp_path / "nofi"
+    bootimage.build([f"BUILD={build}", "FAULTINJ=0", "-j2"])
+    for elf in build.glob("*.elf"):
+        assert autosites.site_addresses(str(elf)) == [], elf
+    out = subprocess.run([sys.executable, "-m", "faultinj", "sites", "--json", "--kind", "auto",
+                          "--build", str(build)], cwd=bootimage.ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    assert json.loads(out) == []
