@@ -75,10 +75,19 @@ class AutoSite:
     def faults(self) -> List[str]:
         return list(HOOK_TYPES) + [t for t in INSN_TYPES if t in self.targets]
 
+    def shell_command(self, fault: str, proc: str = "") -> str:
+        """The `service fi` line that arms fault here from the OS's shell."""
+        line = f"service fi {proc or self.binary} {self.name} {fault}"
+        if fault in self.targets:
+            a, n, o, d = self.targets[fault]
+            line += f" at={a:#x} len={n} opnd={o:#x} disp={d}"
+        return line
+
     def as_dict(self) -> dict:
         return {"binary": self.binary, "site": self.name, "kind": "auto", "addr": self.addr,
                 "function": self.function, "file": self.file, "line": self.line,
                 "insns": self.insns, "faults": self.faults(),
+                "shell": {f: self.shell_command(f) for f in self.faults()},
                 "targets": {t: {"addr": a, "len": n, "opnd": o, "disp": d}
                             for t, (a, n, o, d) in self.targets.items()}}
 

@@ -121,3 +121,20 @@ def test_build_without_fault_injection_has_no_sites(tmp_path):
                           "--build", str(build)], cwd=bootimage.ROOT, capture_output=True,
                          text=True, check=True).stdout
     assert json.loads(out) == []
+
+
+def test_shell_arms_an_automatic_site_like_the_host(reached, fi_os):
+    """`service fi` with the line `faultinj sites` prints for the site arms
+    the same fault: it fires once in kv, with its effect."""
+    from faultinj.bootimage import system
+    site = _site_for(reached, "kv", "skip_insn")
+    s = fi_os(system(init="wl kv 5"))
+    s.console.wait_event("wl_done", timeout=60)
+    s.console.run(site.shell_command("skip_insn") + " nth=1")
+    s.console.wait_event("fi_arm", timeout=30)
+    s.console.run("run wl kv 20")
+    eff = s.console.wait_event("fi_effect", timeout=60)
+    assert eff.get("proc") == "kv" and eff.get("what") == "skipped"
+    assert int(eff.get("pc"), 16) == site.targets["skip_insn"][0]
+    s.console.wait_event("wl_done", timeout=60)
+    assert [e.kind for e in s.events].count("fi_fired") == 1

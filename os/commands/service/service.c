@@ -53,7 +53,10 @@ static int up_option(const char *o, const char *v, struct rs_up_opts *u, int *r)
 }
 
 /* service fi LABEL SITE TYPE [nth=N|times=K|prob=PPM] [seed=S] [arg=A]
- * service fi off [SLOT]: the same control table the host writes by GDB. */
+ *            [at=ADDR len=N opnd=N disp=N]
+ * service fi off [SLOT]: the same control table the host writes by GDB.
+ * An automatic site is SITE @ADDR; its fault's target instruction (at=,
+ * len=, opnd=, disp=) is what `python3 -m faultinj sites` prints for it. */
 static int service_fi(int argc, char **argv)
 {
     message m = {0};
@@ -64,7 +67,8 @@ static int service_fi(int argc, char **argv)
         return kernel_call(&m);
     }
     if (argc < 5) {
-        printf("usage: service fi LABEL|* SITE TYPE [nth=N|times=K|prob=PPM] [seed=S] [arg=A]\n");
+        printf("usage: service fi LABEL|* SITE TYPE [nth=N|times=K|prob=PPM] [seed=S] [arg=A]"
+               " [at=ADDR len=N opnd=N disp=N]\n");
         return EINVAL;
     }
     static struct fi_slot s;
@@ -86,6 +90,10 @@ static int service_fi(int argc, char **argv)
         else if (!strcmp(argv[i], "seed")) s.seed = v;
         else if (!strcmp(argv[i], "arg")) s.arg = v;
         else if (!strcmp(argv[i], "k")) s.k = v;
+        else if (!strcmp(argv[i], "at")) s.taddr = v;
+        else if (!strcmp(argv[i], "len")) s.tlen = v;
+        else if (!strcmp(argv[i], "opnd")) s.opnd = v;
+        else if (!strcmp(argv[i], "disp")) s.disp = v;
         else { printf("service fi: unknown option %s\n", argv[i]); return EINVAL; }
     }
     m.FI_OP = FI_OP_ARM;
