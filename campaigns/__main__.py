@@ -1,6 +1,8 @@
 """python3 -m campaigns golden [-o FILE]
 python3 -m campaigns run SPEC [--jobs N] [--only IDS] [--out DIR] [--fresh] [--coverage]
 python3 -m campaigns generate [--sample N] [--seed S] [--name NAME] [--golden FILE] [-o FILE]
+python3 -m campaigns generate --golden FILE --auto --sample N [--seed S] [--weight uniform|count]
+                              [--faults a,b,...] [-o FILE]
 python3 -m campaigns check SPEC [--only IDS] [--build DIR] [-q]
 python3 -m campaigns gdb EXPERIMENT_ID [--spec SPEC] [--service NAME] [-- GDB ARGS...]
 python3 -m campaigns theseus RESULTS_DIR [-v]
@@ -104,6 +106,12 @@ def main(argv=None):
     g.add_argument("--include", action="append", default=[], help="also target this binary")
     g.add_argument("-o", "--output", help="file to write (default: standard output)")
     g.add_argument("--golden", help="a golden run's site counts (campaigns golden -o FILE)")
+    g.add_argument("--auto", action="store_true",
+                   help="EDFI-style faults at automatic sites the golden run executed "
+                        "(campaigns/faultload.py; needs --golden and --sample)")
+    g.add_argument("--weight", default="count", help="with --auto: uniform (over sites) or count "
+                                                     "(by how often each ran)")
+    g.add_argument("--faults", help="with --auto: comma-separated fault types")
     gr = sub.add_parser("golden", help="count how often each fault site runs, fault-free")
     gr.add_argument("-o", "--output", help="file to write (default: standard output)")
     k = sub.add_parser("check", help="check a spec (and ONLY=) against the built system")
@@ -164,6 +172,29 @@ def main(argv=None):
         import json
         with open(a.golden) as f:
             gold = json.load(f)
+    if a.auto:
+        from . import faultload
+        if gold is None or not a.sample:
+            print("campaigns: generate --auto needs --golden FILE and --sample N", file=sys.stderr)
+            return 2
+        try:
+            text = faultload.generate(gold, a.sample, a.seed, a.weight,
+                                      a.faults.split(",") if a.faults else faultload.FAULTS,
+                                      name=a.name if a.name != "generated" else "edfi")
+        except (spec.SpecError, ValueError) as e:
+            print(f"campaigns: {e}", file=sys.stderr)
+            return 2
+        if a.output:
+            with open(a.output, "w") as f:
+                f.write(text)
+            print(f"wrote {text.count(chr(10) + chr(10)) and len(spec.parse(text).experiments)} "
+                  f"experiments to {a.output}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return 0
+    if gold is not None:
+        from .golden import binaries
+        gold = binaries(gold)
     sites = sites_of_build(a.include, gold)
     if not sites:
         print(f"campaigns: no fault sites in {bootimage.BUILD} (run make first)", file=sys.stderr)

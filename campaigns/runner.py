@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Dict, Optional
 
-from faultinj import bootimage, pool
+from faultinj import autosites, bootimage, pool
 from faultinj.planned import PlannedMachine
 
 from . import result as result_format
@@ -78,6 +78,18 @@ def _coverage(serial_text: str, events, acc: Path) -> Dict:
     return {"coverage": note}
 
 
+def site_info(exp: Experiment) -> Dict:
+    """Where an automatic site is in the source (the report groups failures
+    by the site's function); hand sites are named for what they are."""
+    addr = autosites.parse_name(exp.site or "")
+    if addr is None:
+        return {"site_function": None, "site_location": None}
+    s = autosites.site_at(bootimage.program_path(exp.service), addr, str(bootimage.ROOT))
+    if s is None:
+        return {"site_function": None, "site_location": None}
+    return {"site_function": s.function, "site_location": f"{s.file}:{s.line}"}
+
+
 def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str = "",
         host_limit: float = HOST_LIMIT_S, coverage_dir: Optional[str] = None,
         reuse: Optional[bool] = None) -> Dict:
@@ -85,7 +97,8 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
     plan = scenario.plan(exp, campaign, coverage=bool(coverage_dir))
     result = exp.as_dict()
     result.update(replay=replay_command(exp, spec_path), scenario=plan.scenario_args,
-                  armed_slots=plan.arm, period=plan.period, deadline_ms=plan.deadline_ms)
+                  armed_slots=plan.arm, period=plan.period, deadline_ms=plan.deadline_ms,
+                  **site_info(exp))
     mods, append, boot_arm, plan_arm = boot_config(plan)
     pooled = (REUSE if reuse is None else reuse) and not boot_arm and not coverage_dir
     t0 = time.monotonic()

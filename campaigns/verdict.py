@@ -38,6 +38,9 @@ DETECT = ("died", "ping_missed", "init_timeout", "update_aborted", "update_faile
           "killed")
 # how QEMU ended (faultinj.exitcodes outcome names)
 END_HALT, END_PANIC, END_DEADLINE = "halt", "panic", "deadline"
+# the kernel stuck in ring 0 with interrupts off, never leaving it
+# (faultinj/planned.py): no clock, so no watchdog can end the run
+END_LOCKUP = "lockup"
 
 
 @dataclass
@@ -193,6 +196,9 @@ def classify(exp, trace: Trace) -> Verdict:
 
     if trace.harness_error:
         return done("harness_error", trace.harness_error, False)
+    if trace.end == END_LOCKUP:
+        return done("system_hang", "kernel locked up: in ring 0 with interrupts off, "
+                                   "no return from the kernel")
     if trace.end not in (END_HALT, END_PANIC, END_DEADLINE):
         return done("harness_error", f"QEMU ended with {trace.end!r}, not by the guest", False)
     kpanic = _find(ev, "panic", who="kernel")

@@ -260,8 +260,8 @@ def sites(path: str, root: Optional[str] = None) -> List[AutoSite]:
     return result
 
 
-def site_at(path: str, addr: int) -> Optional[AutoSite]:
-    for s in sites(path):
+def site_at(path: str, addr: int, root: Optional[str] = None) -> Optional[AutoSite]:
+    for s in sites(path, root):
         if s.addr == addr:
             return s
     return None

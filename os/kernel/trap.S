@@ -75,6 +75,9 @@ trap_common:
     add $4, %esp
     .globl trap_return
 trap_return:
+    /* every way out of the kernel counts: the host tells a kernel locked
+     * up with interrupts off (no way out for long) from a busy one */
+    incl kernel_exits
     pop %gs
     pop %fs
     pop %es

@@ -28,6 +28,7 @@ static int exc_signal(int vec)
 }
 
 int serial_reader_ep = NONE;     /* who SYS_SERIAL(REGISTER) named */
+volatile uint32_t kernel_exits;  /* trap.S counts every return from the kernel */
 
 static void handle_irq(int irq)
 {
