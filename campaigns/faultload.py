@@ -12,7 +12,7 @@ one of the workload clients. Each experiment draws
     lands where execution is);
   - a fault type, uniformly among the chosen types that apply there;
   - the client that reaches the site most (workload=);
-  - the hit it fires at: nth:K with K uniform in 1..max(1, 0.8 H), H the
+  - the hit it fires at: nth:K with K uniform in 1..max(1, H/2), H the
     site's hits under that client from scenario step 1 (the golden run's
     count). The margin keeps K reachable when the run differs a little from
     the golden one (a fault's own timing, heartbeats per virtual second);
@@ -27,27 +27,30 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from faultinj import autosites, bootimage
 
 from . import spec as spec_mod
-from .golden import binaries as golden_binaries
+from .golden import binaries as golden_binaries, profile_of
 
 FAULTS = ("flip_branch", "corrupt_int", "null_ptr", "corrupt_ptr", "skip_insn", "no_store",
           "stuck_loop", "crash", "hang")
 # what a faultload may aim at: the system services and the kernel
 TARGETS = ("kernel", "rs", "ds", "vm", "pm", "mem", "tty", "kv", "echo")
 WEIGHTS = ("uniform", "count")
-MARGIN = 0.8
+MARGIN = 0.5
 
 
 def candidates(gold: Dict, targets: Sequence[str] = TARGETS) -> List[Tuple]:
     """(binary, AutoSite, workload, hits) of every automatic site some
-    workload client executed, the client that executes it most."""
-    per = gold.get("workloads") or {"kv": golden_binaries(gold)}
+    workload client executed, the client that executes it most (hits as
+    counted in the golden run of that experiment's scenario profile)."""
+    runs = gold.get("workloads") or {"kv": golden_binaries(gold)}
+    clients = [w for w in ("kv", "echo") if w in runs]
     out = []
     for b in targets:
         path = bootimage.BUILD / f"{b}.elf"
         if not path.exists():
             continue
         for s in autosites.sites(str(path), str(bootimage.ROOT)):
-            best = max(((per[w].get(b, {}).get(s.name, 0), w) for w in sorted(per)), default=(0, ""))
+            best = max(((runs.get(profile_of(b, w), {}).get(b, {}).get(s.name, 0), w)
+                        for w in clients), default=(0, ""))
             if best[0] > 0:
                 out.append((b, s, best[1], best[0]))
     return out

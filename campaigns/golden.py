@@ -3,10 +3,12 @@ often each fault site executes, per binary (python3 -m campaigns golden).
 A generated campaign then aims only at sites the workload reaches, with a
 trigger the workload gets to (campaigns/faultload.py), so its faults fire.
 
-There is one run per workload client (kv, echo): an experiment drives one
-client (scenario.client_for, or its workload=), and a site one client never
-reaches must not be aimed at under it. Each run is exactly an experiment's
-scenario, without the fault, on the shipped build.
+There is one run per scenario profile: an experiment drives one client
+(kv or echo: scenario.client_for, or its workload=), and a site one client
+never reaches must not be aimed at under it; and an experiment on DS runs
+its own steps (load through echo, kv restarted after). Each run is exactly
+an experiment's scenario (PROFILES), without the fault, on the shipped
+build.
 
 It counts two ways:
   - automatic sites "@ADDR": the host writes every site of every binary of
@@ -35,7 +37,10 @@ from faultinj.planned import PlannedMachine
 
 from . import runner, scenario, spec
 
-WORKLOADS = ("kv", "echo")
+# profile -> the experiment whose scenario it runs (its steps, not its fault)
+PROFILES = {"kv": "kv crash workload=kv", "echo": "echo crash workload=echo",
+            "ds": "ds crash workload=kv"}
+WORKLOADS = tuple(PROFILES)
 # a slot no site matches: it makes every hand hook count, and fires nowhere
 COUNTER = dict(site="golden.count", fault="crash", proc="nobody", trigger="times", k=1,
                from_step=1)
@@ -44,10 +49,16 @@ assert SITE.size == contract.size("fi_golden_site")
 MAX, BINS, NAME = (contract.CONSTS[k] for k in ("FI_GOLDEN_MAX", "FI_GOLDEN_BINS", "FI_GOLDEN_NAME"))
 
 
-def steps(workload: str):
-    """An experiment's steps with this client (campaigns/scenario.py plan)."""
-    exp = spec.parse(f"campaign g\n{workload} crash workload={workload}\n").experiments[0]
+def steps(profile: str):
+    """The scenario steps of a profile (campaigns/scenario.py plan)."""
+    exp = spec.parse(f"campaign g\n{PROFILES[profile]}\n").experiments[0]
     return scenario.plan(exp).steps
+
+
+def profile_of(service: str, workload: str) -> str:
+    """The golden profile whose counts hold for an experiment on service
+    driving this client."""
+    return "ds" if service == "ds" and workload == "kv" else workload
 
 
 def site_table(binaries: Iterable[str]):

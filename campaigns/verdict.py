@@ -196,6 +196,9 @@ def classify(exp, trace: Trace) -> Verdict:
 
     if trace.harness_error:
         return done("harness_error", trace.harness_error, False)
+    if trace.end == "reset":
+        # QEMU runs with -no-reboot: the CPU reset itself (a triple fault)
+        return done("kernel_panic", "the machine reset itself (triple fault): the kernel crashed")
     if trace.end == END_LOCKUP:
         return done("system_hang", "kernel locked up: in ring 0 with interrupts off, "
                                    "no return from the kernel")

@@ -290,6 +290,8 @@ class PlannedMachine:
             where, end = self._wait_stop(limit or self.limit, since)
             if where == "plan":
                 raise PlanError("the plan point was reached twice in one run")
+            if where == "gone":
+                self.broken = f"QEMU ended ({end})"      # nothing left to restore
         except GdbTimeout:
             error = (f"host limit of {limit or self.limit:.0f} s passed before the guest "
                      f"ended (virtual limit {deadline_ms} ms): harness fault")
