@@ -199,6 +199,9 @@ def classify(exp, trace: Trace) -> Verdict:
     if trace.end == "reset":
         # QEMU runs with -no-reboot: the CPU reset itself (a triple fault)
         return done("kernel_panic", "the machine reset itself (triple fault): the kernel crashed")
+    if trace.end == "fatal":
+        return done("kernel_panic", "QEMU stopped the CPU in a fatal state (e.g. code run "
+                                    "outside RAM): the kernel crashed")
     if trace.end == END_LOCKUP:
         return done("system_hang", "kernel locked up: in ring 0 with interrupts off, "
                                    "no return from the kernel")

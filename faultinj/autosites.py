@@ -293,4 +293,23 @@ def target(path: str, site: str, fault: str) -> Optional[Tuple[int, int, int, in
         return s.targets[fault]
     if fault not in HOOK_TYPES:
         raise ValueError(f"{fault} cannot be armed at an automatic site ({site})")
+    if fault == "hang" and s.binary != "kernel":
+        # spin in the program's fi_spin (os/lib/fi/fi.c): cheap to emulate
+        spin = spin_address(path)
+        return (spin, 0, 0, 0) if spin else None
     return None
+
+
+_spin: Dict[Tuple[str, int], Optional[int]] = {}
+
+
+def spin_address(path: str) -> Optional[int]:
+    """fi_spin's address in the ELF, or None."""
+    from .elfsyms import ElfImage
+    key = (os.path.abspath(path), os.stat(path).st_mtime_ns)
+    if key not in _spin:
+        try:
+            _spin[key] = ElfImage(path).address("fi_spin")
+        except Exception:
+            _spin[key] = None
+    return _spin[key]

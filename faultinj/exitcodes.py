@@ -28,6 +28,11 @@ HOST_TEST_FAIL = host_status(GUEST_TEST_FAIL)  # 37
 HOST_DEADLINE = host_status(GUEST_DEADLINE)    # 39
 # A triple fault under -no-reboot ends QEMU with 0: 0 never means success.
 HOST_RESET = 0
+# QEMU's TCG stops with "qemu: fatal: ..." (status 1, or an abort) when the
+# CPU gets where no CPU can go on (code run outside RAM and ROM, an I/O
+# access it cannot replay under icount): the guest's doing, as a reset is
+# (faultinj/qemu.py tells it by the message).
+HOST_FATAL = 1
 
 # Outcome names a RunResult can carry.
 HALT = "halt"
@@ -35,6 +40,7 @@ PANIC = "panic"
 TEST_FAIL = "test_fail"
 DEADLINE = "deadline"
 RESET = "reset"
+FATAL = "fatal"
 TIMEOUT = "timeout"
 KILLED = "killed"    # the host killed QEMU on purpose (Qemu.kill())
 ERROR = "error"
@@ -45,6 +51,7 @@ _BY_STATUS = {
     HOST_TEST_FAIL: TEST_FAIL,
     HOST_DEADLINE: DEADLINE,
     HOST_RESET: RESET,
+    HOST_FATAL: FATAL,
 }
 
 

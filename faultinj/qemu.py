@@ -374,6 +374,10 @@ class Qemu:
             events=self.serial.events,
             host_seconds=(self._t_end or time.monotonic()) - self._t_start,
             stderr=self.stderr_text())
+        if result.outcome == exitcodes.ERROR and "qemu: fatal:" in result.stderr:
+            # TCG gave up on the guest's CPU state (code outside RAM, an
+            # access it cannot replay): the guest's doing
+            result.outcome = exitcodes.FATAL
         self._result = result
         return result
 

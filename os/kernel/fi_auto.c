@@ -372,10 +372,15 @@ static void fire_at_site(int i, struct proc *p, struct trapframe *tf, uint32_t a
         panic("fault injected at kernel site %s", s->site);
     }
     if (s->type == FI_HANG) {
-        /* this block spins for good: `jmp .` at the site */
-        uint8_t spin[2] = { 0xeb, 0xfe };
-        code_write(p, at, spin, 2);
-        effect(i, p, at, "spin", at, at);
+        /* the process spins for good from here: in its fi_spin when the
+         * host named it (taddr), else in a `jmp .` put at the site */
+        if (s->taddr) {
+            tf->eip = s->taddr;
+        } else {
+            uint8_t spin[2] = { 0xeb, 0xfe };
+            code_write(p, at, spin, 2);
+        }
+        effect(i, p, at, "spin", at, tf->eip);
     } else {
         /* crash: a wild jump to address 0 */
         effect(i, p, at, "wild_jump", at, 0);

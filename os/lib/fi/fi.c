@@ -58,6 +58,16 @@ static int check(struct fi_site *s, int want_error)
     return -1;
 }
 
+/* Spin for good, as a service stuck in a loop does. The body is one long
+ * straight run so that QEMU executes it as one translated block: the same
+ * instructions per virtual second as `jmp .`, at a hundredth of the host
+ * time per instruction. A hang at an automatic site jumps here too (the
+ * host gives the kernel this address: faultinj/autosites.py). */
+void __attribute__((noreturn, used, noinline)) fi_spin(void)
+{
+    for (;;) __asm__ volatile(".rept 255\n\tnop\n\t.endr");
+}
+
 static void flip_bit(uint32_t arg)
 {
     uint32_t words = (uint32_t)(__data_end - __data_start) / 4;
@@ -79,13 +89,7 @@ int fi_hit_point(struct fi_site *s)
         printf("%s: panic: fault injected at %s\n", myname, s->name);
         sys_exit_proc(SELF);
         break;
-    case FI_HANG:
-        /* spin for good, as a service stuck in a loop does. The body is
-         * one long straight run so that QEMU executes it as one translated
-         * block: the same instructions per virtual second as `jmp .`, at
-         * a hundredth of the host time per instruction */
-        for (;;) __asm__ volatile(".rept 255\n\tnop\n\t.endr");
-        break;
+    case FI_HANG: fi_spin();
     case FI_DEADLOCK: {
         /* IDLE never sends: blocked for good, burning no CPU, like a
          * service caught in a deadlock */
