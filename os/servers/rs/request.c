@@ -137,7 +137,8 @@ static int do_service(message *m)
     case RS_RESTART:
     case RS_REFRESH:
         if (!(rp->pub.flags & RSF_ACTIVE)) return EBUSY;
-        event("ev=service_%s label=%s", m->m_type == RS_RESTART ? "restart" : "refresh", rp->pub.label);
+        if (m->m_type == RS_RESTART) event("ev=service_restart label=%s", rp->pub.label);
+        else event("ev=service_refresh label=%s", rp->pub.label);
         restart_now(rp);
         if (m->m_type == RS_REFRESH && (rp->flags & RP_INITIALIZING))
             rp->init_type = SEF_INIT_FRESH;      /* a clean start, no state */
