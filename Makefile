@@ -7,13 +7,16 @@ CC        := gcc
 LD        := ld
 FAULTINJ  ?= 1
 COVERAGE  ?= 0
+# AUTOSITES=0: hand-placed fault hooks only, no automatic basic-block sites
+# (bench/fi_overhead.py compares the two)
+AUTOSITES ?= 1
 # The build directory is named after what changes the code: build/ (hooks,
 # no coverage), build-nofi/ (FAULTINJ=0), build-cov/ (COVERAGE=1),
 # build-cov-nofi/. So `make FAULTINJ=0` after `make` builds afresh, without
 # hooks, instead of finding build/'s objects up to date.
-BUILD     ?= build$(if $(filter 1,$(COVERAGE)),-cov)$(if $(filter 0,$(FAULTINJ)),-nofi)
+BUILD     ?= build$(if $(filter 1,$(COVERAGE)),-cov)$(if $(filter 0,$(FAULTINJ)),-nofi)$(if $(filter 0,$(AUTOSITES)),-noauto)
 # Every build variant's directory, for make clean.
-BUILD_DIRS := build build-nofi build-cov build-cov-nofi
+BUILD_DIRS := build build-nofi build-cov build-cov-nofi build-noauto
 LIBGCC    := $(shell $(CC) -m32 -print-libgcc-file-name)
 LDFLAGS   := -m elf_i386 --no-warn-rwx-segments
 
@@ -42,7 +45,7 @@ endif
 # Not instrumented: the fault machinery itself, and the kernel code its
 # trap handler runs through (printing, events, traps).
 PLUGIN := $(BUILD)/fi_blocks.so
-ifeq ($(FAULTINJ),1)
+ifeq ($(FAULTINJ)$(AUTOSITES),11)
 AUTO_CFLAGS := -fplugin=$(PLUGIN)
 AUTO_DEP := $(PLUGIN)
 AUTO_KERNEL_SKIP := os/kernel/fi.c os/kernel/fi_auto.c os/kernel/gcov.c os/kernel/kprintf.c \
@@ -100,14 +103,14 @@ ALL_OBJS := $(sort $(KOBJS) $(LOBJS) $(foreach p,$(PROGRAMS),$(patsubst %,$(BUIL
 # Makefile is read: make -n shows the rebuild and changes nothing.
 .DEFAULT_GOAL := all
 BUILD_STAMP := $(BUILD)/build-flags
-BUILD_FLAGS := FAULTINJ=$(FAULTINJ) COVERAGE=$(COVERAGE) DEPS=1
+BUILD_FLAGS := FAULTINJ=$(FAULTINJ) COVERAGE=$(COVERAGE) DEPS=1$(if $(filter 0,$(AUTOSITES)), AUTOSITES=0)
 ifneq ($(shell cat $(BUILD_STAMP) 2>/dev/null),$(BUILD_FLAGS))
 .PHONY: $(BUILD_STAMP)
 endif
 $(BUILD_STAMP):
 	@mkdir -p $(@D) && echo "$(BUILD_FLAGS)" > $@
 
-.PHONY: all run gdb test bench deps clean campaign coverage
+.PHONY: all run gdb test bench deps clean campaign coverage edfi
 all: $(ELFS)
 
 # Regenerated whenever the contract changes; contract_check.c fails to
@@ -192,6 +195,22 @@ campaign: all
 	@$(PYENV) $(PYTHON) -m campaigns run '$(SPEC)' --only '$(ONLY)' --jobs $(JOBS_N) \
 		$(if $(filter 1,$(FRESH)),--fresh) $(if $(filter 1,$(COVERAGE)),--coverage) \
 		$(if $(CAMPAIGN_OUT),--out '$(CAMPAIGN_OUT)')
+
+# The EDFI-style campaign (issue 12): a golden run of the workload, then N
+# faults (flip branch, corrupt integer/pointer, null pointer, skip, no store,
+# stuck loop, crash, hang) sampled at automatic basic-block sites it
+# executed, weighted by execution count or uniform over sites, seeded; then
+# the campaign and its survivability report. The spec is generated for this
+# build (sites are addresses in its ELFs): build/edfi.spec.
+#   make edfi [N=2000] [SEED=1] [WEIGHT=count|uniform] [JOBS=2]
+N ?= 2000
+SEED ?= 1
+WEIGHT ?= count
+edfi: all
+	@$(PYENV) $(PYTHON) -m campaigns golden -o $(BUILD)/golden.json
+	@$(PYENV) $(PYTHON) -m campaigns generate --golden $(BUILD)/golden.json --auto \
+		--sample $(N) --seed $(SEED) --weight $(WEIGHT) -o $(BUILD)/edfi.spec
+	@$(MAKE) --no-print-directory campaign SPEC=$(BUILD)/edfi.spec
 
 # The campaign on the gcov build, with lcov pages of kernel, RS, SEF, servers.
 coverage:

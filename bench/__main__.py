@@ -4,7 +4,7 @@ import sys
 
 from faultinj import bootimage
 
-from . import boot, campaign, fi_overhead, fuzz, ipc
+from . import autosites, boot, campaign, fi_overhead, fuzz, ipc
 
 
 def main():
@@ -18,6 +18,8 @@ def main():
     fuzz.report()
     print()
     campaign.report()
+    print()
+    autosites.report()
     return 0
 
 

@@ -46,17 +46,21 @@ def measure():
     with tempfile.TemporaryDirectory(prefix="nofi-") as nofi:
         bootimage.build([f"BUILD={nofi}", "FAULTINJ=0", "-j2"])
         off = _plain_run(nofi)
+    with tempfile.TemporaryDirectory(prefix="noauto-") as hand:
+        bootimage.build([f"BUILD={hand}", "AUTOSITES=0", "-j2"])
+        hand_only = _plain_run(hand)
     disarmed = _plain_run(bootimage.BUILD)
     with Session(bootimage.system(init=f"wl kv {N}"), timeout=180,
                  arm_at_boot=[dict(site="vm.request", fault="crash", proc="nobody")]) as s:
         s.console.wait_event("wl_done", timeout=170)
         armed = _span(s.events)
-    return off, disarmed, armed
+    return off, hand_only, disarmed, armed
 
 
 def report():
-    off, disarmed, armed = measure()
+    off, hand_only, disarmed, armed = measure()
     print(f"Fault hooks, fixed workload (wl kv {N}: {2 * N} requests), guest instructions:")
     print(f"  compiled out (FAULTINJ=0):     {off:>12,}")
-    print(f"  compiled in, disarmed:         {disarmed:>12,}  ({(disarmed - off) / off * 100:+.2f}%)")
+    print(f"  hand hooks only, disarmed:     {hand_only:>12,}  ({(hand_only - off) / off * 100:+.2f}%)")
+    print(f"  + automatic sites, disarmed:   {disarmed:>12,}  ({(disarmed - off) / off * 100:+.2f}%)")
     print(f"  compiled in, armed elsewhere:  {armed:>12,}  ({(armed - off) / off * 100:+.2f}%)")

@@ -118,8 +118,12 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
     except Exception as e:        # a harness problem: recorded, the campaign goes on
         harness_error = f"{type(e).__name__}: {e}"
     t_v = time.monotonic()
-    verdict = classify(exp, Trace(events, end=end, harness_error=harness_error,
-                                  armed=bool(plan.arm)))
+    try:
+        verdict = classify(exp, Trace(events, end=end, harness_error=harness_error,
+                                      armed=bool(plan.arm)))
+    except Exception as e:    # a bug of the verdict's: the campaign goes on, the trace is kept
+        verdict = classify(exp, Trace([], end=end, armed=bool(plan.arm),
+                                      harness_error=f"verdict failed: {type(e).__name__}: {e}"))
     phases["verdict"] = time.monotonic() - t_v
     if m is not None:
         if coverage_dir and end in ("halt", "panic", "deadline"):

@@ -101,7 +101,12 @@ def _client_counts(events: List[Event]) -> Dict[str, int]:
             continue
         for k in c:
             if k in e:
-                c[k] += e.int(k)
+                try:
+                    c[k] += e.int(k)
+                except ValueError:
+                    # the client's own report came out garbled (a fault
+                    # corrupted what reached it): a wrong answer in itself
+                    c["wrong"] += 1
     return c
 
 

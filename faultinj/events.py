@@ -47,6 +47,11 @@ class EventFieldError(KeyError, ValueError):
         return str(self.args[0]) if self.args else ""
 
 
+# kernel/shutdown.c frames its panic banner as it frames events, so no
+# process can print one; the ev=panic line after it carries the reason
+PANIC_BANNER = "KERNEL PANIC: "
+
+
 class EventStreamClosed(TimeoutError):
     """The serial stream ended (QEMU exited) before the awaited event came.
 
@@ -323,6 +328,8 @@ class EventStream:
         except EventParseError as e:
             return self._refuse(f"{e}")
         if ev is None:
+            if stripped[len(FRAME):].startswith(PANIC_BANNER):
+                return None        # the kernel's own banner; its ev=panic follows
             return self._refuse(f"not an event line: {stripped[len(FRAME):]!r}")
         why = schema_problem(ev)
         if why:

@@ -11,7 +11,7 @@ from faultinj import bootimage
 
 
 def test_golden_run_counts_site_executions(os_built):
-    hits = golden.run()
+    hits = golden.merge([golden.run_one("kv"), golden.run_one("echo")])
     kv, echo = hits["kv"], hits["echo"]
     # every PUT of the workload passes kv.put once: fill, load and after
     assert kv["kv.put"] == 40 + 100 + 30
@@ -35,3 +35,41 @@ def test_generated_campaign_aims_only_at_executed_sites(os_built, tmp_path):
     everything = subprocess.run([sys.executable, "-m", "campaigns", "generate"], cwd=bootimage.ROOT,
                                 check=True, capture_output=True, text=True).stdout
     assert len(c.experiments) < len(spec.parse(everything).experiments)
+
+
+def test_sampled_faultload_is_activated(os_built, tmp_path):
+    """200 EDFI-style faults sampled at automatic sites the golden run saw
+    executed, weighted by execution count: at least 95% of them fire, and
+    each result says whether its fault did."""
+    import json as _json
+    from campaigns import engine, faultload
+    gold = golden.run_all()
+    # the golden run counts the automatic sites too, per profile
+    assert sum(1 for s, n in gold["workloads"]["kv"]["kv"].items() if s.startswith("@") and n) > 20
+    path = tmp_path / "edfi.spec"
+    path.write_text(faultload.generate(gold, 200, seed=7, weight="count"))
+    c = spec.load(str(path))
+    assert len(c.experiments) == 200
+    assert {e.service for e in c.experiments} >= {"kernel", "rs", "ds", "kv"}
+    engine.run_campaign(engine.Settings(spec=str(path), out=str(tmp_path / "out")), jobs=2)
+    rs = [_json.loads(line) for line in (tmp_path / "out" / "journal.jsonl").read_text().splitlines()]
+    assert len(rs) == 200 and all("activated" in r for r in rs)
+    assert not [r["id"] for r in rs if r["outcome"] == "harness_error"]
+    activated = sum(1 for r in rs if r["activated"])
+    assert activated >= 190, f"{activated}/200 activated"
+
+
+def test_uniform_and_count_weighting_differ_and_are_seeded(os_built):
+    """The same golden counts and seed give the same spec; count weighting
+    aims at hot sites more often than uniform does."""
+    from campaigns import faultload
+    gold = {"workloads": {"kv": golden.run_one("kv")}}
+    a = faultload.generate(gold, 100, seed=3, weight="count")
+    assert a == faultload.generate(gold, 100, seed=3, weight="count")
+    u = faultload.generate(gold, 100, seed=3, weight="uniform")
+
+    def mean_hits(text):
+        hits = [int(line.rsplit("(", 1)[1].split()[0]) for line in text.splitlines()
+                if line and not line.startswith(("#", "campaign", "seed", "timeout"))]
+        return sum(hits) / len(hits)
+    assert mean_hits(a) > 2 * mean_hits(u)
