@@ -233,6 +233,10 @@ def _worker_init(settings: Settings):
     global _worker_run
     from multiprocessing import util
     from faultinj import pool
+    # a forked worker inherits its parent's pooled machines (a process that
+    # ran experiments itself first): they are the parent's, not to be used
+    # or closed here
+    pool.forget_all()
     _worker_run = open_run(settings)
     # pool workers leave through multiprocessing's exit path, not atexit:
     # their machines are closed there

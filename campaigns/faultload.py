@@ -35,6 +35,11 @@ FAULTS = ("flip_branch", "corrupt_int", "null_ptr", "corrupt_ptr", "skip_insn", 
 TARGETS = ("kernel", "rs", "ds", "vm", "pm", "mem", "tty", "kv", "echo")
 WEIGHTS = ("uniform", "count")
 MARGIN = 0.5
+# virtual seconds an experiment may take: a fault-free one ends in about 1;
+# RS's own hang detection takes 1 and a restart a few ms. A fault that keeps
+# the system busy for good (a livelock) burns host time at the rate of
+# virtual time, so the limit is no longer than recovery needs
+TIMEOUT = 4
 
 
 def candidates(gold: Dict, targets: Sequence[str] = TARGETS) -> List[Tuple]:
@@ -66,7 +71,7 @@ def _arg(fault: str, rng: random.Random) -> Optional[int]:
 
 def generate(gold: Dict, n: int, seed: int = 0, weight: str = "count",
              faults: Iterable[str] = FAULTS, targets: Sequence[str] = TARGETS,
-             name: str = "edfi", timeout: Optional[float] = 30) -> str:
+             name: str = "edfi", timeout: Optional[float] = TIMEOUT) -> str:
     """The spec's text (checked by the spec grammar), one line per
     experiment with its site's function and source line in a comment."""
     if weight not in WEIGHTS:

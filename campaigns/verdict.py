@@ -38,9 +38,7 @@ DETECT = ("died", "ping_missed", "init_timeout", "update_aborted", "update_faile
           "killed")
 # how QEMU ended (faultinj.exitcodes outcome names)
 END_HALT, END_PANIC, END_DEADLINE = "halt", "panic", "deadline"
-# the kernel stuck in ring 0 with interrupts off, never leaving it
-# (faultinj/planned.py): no clock, so no watchdog can end the run
-END_LOCKUP = "lockup"
+
 
 
 @dataclass
@@ -207,12 +205,12 @@ def classify(exp, trace: Trace) -> Verdict:
     if trace.end == "fatal":
         return done("kernel_panic", "QEMU stopped the CPU in a fatal state (e.g. code run "
                                     "outside RAM): the kernel crashed")
-    if trace.end == END_LOCKUP:
-        return done("system_hang", "kernel locked up: in ring 0 with interrupts off, "
-                                   "no return from the kernel")
     if trace.end not in (END_HALT, END_PANIC, END_DEADLINE):
         return done("harness_error", f"QEMU ended with {trace.end!r}, not by the guest", False)
     kpanic = _find(ev, "panic", who="kernel")
+    if kpanic is not None and str(ev[kpanic].get("reason")).startswith("kernel locked up"):
+        # the kernel's lockup detector (os/kernel/lockup.c): a hang, not a crash
+        return done("system_hang", str(ev[kpanic].get("reason")))
     if kpanic is not None:
         return done("kernel_panic", f"kernel panic: {ev[kpanic].get('reason')}")
     rpanic = _find(ev, "panic", who="rs")

@@ -30,9 +30,9 @@ HOST_DEADLINE = host_status(GUEST_DEADLINE)    # 39
 HOST_RESET = 0
 # QEMU's TCG stops with "qemu: fatal: ..." (status 1, or an abort) when the
 # CPU gets where no CPU can go on (code run outside RAM and ROM, an I/O
-# access it cannot replay under icount): the guest's doing, as a reset is
-# (faultinj/qemu.py tells it by the message).
-HOST_FATAL = 1
+# access it cannot replay under icount): the guest's doing, as a reset is.
+# Status 1 alone also means a QEMU that never started the guest (a bad
+# kernel file), so faultinj/qemu.py tells FATAL by the message.
 
 # Outcome names a RunResult can carry.
 HALT = "halt"
@@ -51,7 +51,6 @@ _BY_STATUS = {
     HOST_TEST_FAIL: TEST_FAIL,
     HOST_DEADLINE: DEADLINE,
     HOST_RESET: RESET,
-    HOST_FATAL: FATAL,
 }
 
 

@@ -51,6 +51,12 @@ def drop(key):
         m.close()
 
 
+def forget_all():
+    """Drop every machine without closing it: after a fork, they belong to
+    the parent process."""
+    _machines.clear()
+
+
 def close_all():
     while _machines:
         _, m = _machines.popitem()

@@ -219,7 +219,10 @@ class Qemu:
     # -- command line ------------------------------------------------------
     def command(self) -> List[str]:
         cmd = [self.qemu_binary, "-nodefaults", "-no-reboot", "-display", "none",
-               "-machine", "pc", "-m", str(self.memory_mb)]
+               "-machine", "pc", "-m", str(self.memory_mb),
+               # the HPET's FSB (MSI) route: the kernel's lockup detector
+               # gets its periodic NMI through it (os/kernel/lockup.c)
+               "-global", "hpet.msi=on"]
         if os.path.exists(QBOOT_ROM):
             # qboot boots a multiboot kernel about twice as fast as SeaBIOS.
             cmd += ["-bios", QBOOT_ROM]

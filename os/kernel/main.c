@@ -198,6 +198,7 @@ void kmain(uint32_t magic, struct mb_info *mbi)
 
     watchdog_init((mbi->flags & 4) ? (const char *)mbi->cmdline : 0);
     clock_init();
+    lockup_init();
     kevent("ev=boot modules=%d mem_kb=%u free_frames=%u", nr_boot_modules,
            mem_bytes() / 1024, frames_free());
     start_scheduling();

@@ -59,8 +59,22 @@ void frame_free(uint32_t pa)
     free_count++;
 }
 
+/* The directory CR3 holds. Loading the same one again only flushes the
+ * TLB, which under QEMU's TCG costs more than the kernel call that led
+ * here: a process that makes kernel calls in a row keeps its TLB. Any
+ * change to the mappings of the loaded directory forgets it (touched()),
+ * so the next activation reloads and flushes as before. */
+static uint32_t *loaded;
+
+static void touched(uint32_t *pd)
+{
+    if (pd == loaded) loaded = 0;
+}
+
 void pdir_activate(uint32_t *pd)
 {
+    if (pd == loaded) return;
+    loaded = pd;
     __asm__ volatile("mov %0, %%cr3" :: "r"(pd) : "memory");
 }
 
@@ -75,6 +89,7 @@ uint32_t *pdir_new(void)
 
 void pdir_free(uint32_t *pd)
 {
+    touched(pd);
     for (uint32_t i = USER_BASE >> 22; i < USER_TOP >> 22; i++) {
         if (!(pd[i] & PTE_P)) continue;
         uint32_t *pt = (uint32_t *)(pd[i] & ~0xfffu);
@@ -101,6 +116,7 @@ static uint32_t *pte_of(uint32_t *pd, uint32_t va, int create)
 int pdir_map(uint32_t *pd, uint32_t va, uint32_t pa, uint32_t flags)
 {
     if (va < USER_BASE || va >= USER_TOP) return EFAULT;
+    touched(pd);
     uint32_t *pte = pte_of(pd, va, 1);
     if (!pte) return ENOMEM;
     *pte = (pa & ~0xfffu) | flags | PTE_P;
@@ -112,6 +128,7 @@ int pdir_alloc_range(uint32_t *pd, uint32_t va, uint32_t len, uint32_t flags)
 {
     uint32_t end = va + len;
     if (end < va || va < USER_BASE || end > USER_TOP) return EFAULT;
+    touched(pd);
     for (uint32_t a = va & ~0xfffu; a < end; a += PAGE_SIZE) {
         uint32_t *pte = pte_of(pd, a, 1);
         if (!pte) return ENOMEM;
@@ -130,6 +147,8 @@ int pdir_alloc_range(uint32_t *pd, uint32_t va, uint32_t len, uint32_t flags)
 int pdir_keep(uint32_t *from, uint32_t *to)
 {
     int moved = 0;
+    touched(from);
+    touched(to);
     for (uint32_t va = KEEP_BASE; va < KEEP_BASE + KEEP_SIZE; va += PAGE_SIZE) {
         uint32_t *o = pte_of(from, va, 0), *n = pte_of(to, va, 0);
         if (!o || !n || !(*o & PTE_P) || !(*n & PTE_P) || (*o & PTE_SHARED) || (*n & PTE_SHARED))

@@ -6,6 +6,7 @@
 #include "protect.h"
 #include "memory.h"
 #include "system.h"
+#include "watchdog.h"
 #include "../include/signal.h"
 
 extern char kstack_top[];
@@ -73,17 +74,16 @@ static void __attribute__((noreturn)) run_next(void)
     enter_frame(tf);
 }
 
-#if FAULTINJ
-/* Back into p, which trapped at an automatic fault site and goes on: no
- * scheduling decision, and no page-directory reload (TCG flushes its TLB
- * on every CR3 write; a hot armed site traps thousands of times). */
+/* Back into p, which trapped and goes on (an automatic fault site, the
+ * lockup detector's NMI): no scheduling decision, and no page-directory
+ * reload (TCG flushes its TLB on every CR3 write; a hot armed site traps
+ * thousands of times). */
 static void __attribute__((noreturn)) resume(struct proc *p)
 {
     struct trapframe *tf = (struct trapframe *)((uintptr_t)kstack_top - sizeof(struct trapframe));
     *tf = p->regs;
     enter_frame(tf);
 }
-#endif
 
 void trap_dispatch(struct trapframe *tf)
 {
@@ -94,6 +94,8 @@ void trap_dispatch(struct trapframe *tf)
             handle_irq((int)tf->vector - IRQ_BASE);
             return;
         }
+        /* or the lockup detector's NMI, anywhere in the kernel */
+        if (tf->vector == 2) { lockup_nmi(tf, 0); return; }
 #if FAULTINJ
         /* or a fault planted at one of the kernel's automatic sites */
         if (tf->vector == 3 && fi_auto_trap(0, tf)) return;
@@ -107,6 +109,10 @@ void trap_dispatch(struct trapframe *tf)
     struct proc *p = current;
     KASSERT(p && !is_task(p));
     p->regs = *tf;
+    if (tf->vector == 2) {
+        lockup_nmi(tf, 1);
+        resume(p);
+    }
     if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + 16)
         handle_irq((int)tf->vector - IRQ_BASE);
     else if (tf->vector == IPC_VECTOR)

@@ -4,4 +4,8 @@
 void watchdog_init(const char *cmdline);
 void watchdog_set(uint32_t ms);
 void watchdog_tick(void);
+/* lockup.c: the HPET's periodic NMI, for a kernel stuck with interrupts off */
+struct trapframe;
+void lockup_init(void);
+void lockup_nmi(const struct trapframe *tf, int from_user);
 #endif
