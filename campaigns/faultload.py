@@ -39,7 +39,7 @@ MARGIN = 0.5
 # RS's own hang detection takes 1 and a restart a few ms. A fault that keeps
 # the system busy for good (a livelock) burns host time at the rate of
 # virtual time, so the limit is no longer than recovery needs
-TIMEOUT = 4
+TIMEOUT = 2.5
 
 
 def candidates(gold: Dict, targets: Sequence[str] = TARGETS) -> List[Tuple]:

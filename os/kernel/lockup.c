@@ -13,6 +13,11 @@
  * few hundred thousand instructions, far less than one period (under
  * -icount shift=0 a microsecond is a thousand instructions).
  *
+ * The other way a run can outlive its watchdog: the clock stops (the PIC
+ * never acknowledged, the timer reprogrammed by a corrupted write) while
+ * the kernel idles with interrupts on. CLOCK_NMIS NMIs without one clock
+ * tick (the clock ticks every 10 ms, as the NMIs come) are a dead clock. *
+ *
  * The HPET's counter runs on QEMU's virtual clock, so the NMIs come at the
  * same instructions on every run: the detector is part of the guest, and
  * a locked-up run ends at a point the guest defines. QEMU must offer the
@@ -37,9 +42,10 @@
 #define MSI_NMI          (4u << 8)     /* delivery mode: NMI */
 #define LOCKUP_PERIOD_US 10000
 #define LOCKUP_NMIS      3
+#define CLOCK_NMIS       10
 
 extern volatile uint32_t kernel_exits;
-static uint32_t last_exits, stuck;
+static uint32_t last_exits, stuck, last_ticks, still;
 static int armed;
 
 static volatile uint32_t *reg(uint32_t off) { return (volatile uint32_t *)(HPET_BASE + off); }
@@ -84,4 +90,8 @@ void lockup_nmi(const struct trapframe *tf, int from_user)
         stuck = 0;
     }
     last_exits = kernel_exits + 1;       /* this NMI's own way out counts one */
+    if (ticks != last_ticks) { last_ticks = ticks; still = 0; }
+    else if (++still >= CLOCK_NMIS)
+        panic("kernel locked up: the clock stopped (no tick for %u ms) at eip=0x%x",
+              CLOCK_NMIS * LOCKUP_PERIOD_US / 1000, tf->eip);
 }
