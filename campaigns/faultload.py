@@ -6,7 +6,9 @@ basic-block sites the workload executes, seeded.
 
 For every service of the boot image and the kernel, the candidates are the
 automatic sites (faultinj/autosites.py) the golden run saw executed under
-one of the workload clients. Each experiment draws
+one of the workload clients. The N experiments are shared evenly among the
+components that have candidates (the kernel and each service: a busy
+kernel must not crowd out a quiet VM), and each experiment then draws
   - a site: uniformly over the candidates (`uniform`), or in proportion
     to how often the workload executed it (`count`, EDFI's default: a fault
     lands where execution is);
@@ -84,22 +86,27 @@ def generate(gold: Dict, n: int, seed: int = 0, weight: str = "count",
     if not cands:
         raise ValueError("the golden run executed no automatic site these faults apply at")
     rng = random.Random(seed)
-    weights = [c[3] if weight == "count" else 1 for c in cands]
+    comps = sorted({c[0] for c in cands}, key=lambda b: list(targets).index(b))
+    quota = {b: n // len(comps) + (1 if k < n % len(comps) else 0) for k, b in enumerate(comps)}
     lines, seen = [], set()
-    tries = 0
-    while len(lines) < n and tries < 50 * n:
-        tries += 1
-        b, site, w, hits = rng.choices(cands, weights)[0]
-        fault = rng.choice([f for f in faults if f in site.faults()])
-        k = 1 + rng.randrange(max(1, int(MARGIN * hits)))
-        line = f"{b} {fault} site={site.name} trigger=nth:{k} workload={w}"
-        arg = _arg(fault, rng)
-        if arg is not None:
-            line += f" arg={arg}"
-        if line in seen:
-            continue
-        seen.add(line)
-        lines.append(f"{line}   # {site.function} {site.file}:{site.line} ({hits} hits)")
+    for b in comps:
+        mine = [c for c in cands if c[0] == b]
+        weights = [c[3] if weight == "count" else 1 for c in mine]
+        got, tries = 0, 0
+        while got < quota[b] and tries < 50 * quota[b]:
+            tries += 1
+            _, site, w, hits = rng.choices(mine, weights)[0]
+            fault = rng.choice([f for f in faults if f in site.faults()])
+            k = 1 + rng.randrange(max(1, int(MARGIN * hits)))
+            line = f"{b} {fault} site={site.name} trigger=nth:{k} workload={w}"
+            arg = _arg(fault, rng)
+            if arg is not None:
+                line += f" arg={arg}"
+            if line in seen:
+                continue
+            seen.add(line)
+            got += 1
+            lines.append(f"{line}   # {site.function} {site.file}:{site.line} ({hits} hits)")
     head = [f"# {name}: {len(lines)} EDFI-style faults at automatic basic-block sites the",
             f"# golden run executed, drawn with seed {seed}, sites weighted {weight}",
             "# (python3 -m campaigns generate --golden FILE --auto; campaigns/faultload.py).",
