@@ -96,6 +96,8 @@ extern struct fi_table fi_table;
  * current one (the IPC path's receive side acts for the receiver). */
 struct proc;
 int fi_hit_error_for(struct fi_site *s, struct proc *p);
+/* Is any fault armed at all? A path with several sites looks once. */
+#define FI_ANY_ARMED() __builtin_expect(FI_ARMED() != 0, 0)
 #define FI_ERROR_FOR(nm, p) __extension__ ({ FI_SITE_DECL(nm, 1); \
         __builtin_expect(FI_ARMED() != 0, 0) ? fi_hit_error_for(&_fi_site_1, (p)) : 0; })
 #endif
@@ -108,6 +110,7 @@ extern int32_t fi_fired_arg;
 #define FI_POINT(nm) do { } while (0)
 #define FI_ERROR(nm) 0
 #define FI_ERROR_FOR(nm, p) ((void)(p), 0)
+#define FI_ANY_ARMED() 0
 #define FI_ERRNO(dflt) (dflt)
 #endif
 
