@@ -90,7 +90,8 @@ $(foreach t,$(TESTPROGS),$(eval SRCS_$(t) := os/tests/$(t).c))
 SRCS_tty += os/commands/service/service.c
 SRCS_scenario += os/commands/wl/client.c
 
-KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS) $(KERNEL_ASM)) $(BUILD)/k/contract_check.o
+KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS) $(KERNEL_ASM)) $(BUILD)/k/contract_check.o \
+	$(BUILD)/k/os/kernel/ipc.c.nofi.o
 LOBJS := $(patsubst %,$(BUILD)/u/%.o,$(LIB_SRCS) $(LIB_ASM))
 ELFS  := $(BUILD)/kernel.elf $(patsubst %,$(BUILD)/%.elf,$(PROGRAMS))
 ALL_OBJS := $(sort $(KOBJS) $(LOBJS) $(foreach p,$(PROGRAMS),$(patsubst %,$(BUILD)/u/%.o,$(SRCS_$(p)))))
@@ -126,6 +127,10 @@ $(BUILD)/k/contract_check.o: $(GEN)/contract_check.c $(BUILD_STAMP)
 $(BUILD)/k/%.c.o: %.c $(BUILD_STAMP) $(AUTO_DEP) | $(GEN)/contract.h
 	@mkdir -p $(dir $@)
 	@echo CC $<; $(CC) $(KCFLAGS) $(call cov_flags,$<) $(call auto_kflags,$<) -c $< -o $@
+# the IPC path a second time, its fault sites compiled out (os/kernel/ipc.c)
+$(BUILD)/k/%.c.nofi.o: %.c $(BUILD_STAMP) $(AUTO_DEP) | $(GEN)/contract.h
+	@mkdir -p $(dir $@)
+	@echo CC $< nofi; $(CC) $(KCFLAGS) -DIPC_NOFI $(call cov_flags,$<) $(call auto_kflags,$<) -c $< -o $@
 $(BUILD)/k/%.S.o: %.S $(BUILD_STAMP)
 	@mkdir -p $(dir $@)
 	@echo CC $<; $(CC) $(ASFLAGS) -c $< -o $@

@@ -47,6 +47,30 @@
 #include "memory.h"
 #include "../include/fi.h"
 
+/* This file is compiled twice (Makefile): as itself, the IPC path with its
+ * fault sites (ipc_*_fi), and with IPC_NOFI, the same path with every site
+ * compiled out (ipc_*_nofi). ipc_entry.c takes the second while no fault is
+ * armed, so a disarmed message pays for one look at the table, not for one
+ * per site on its way. */
+#ifdef IPC_NOFI
+#undef FI_ERROR
+#undef FI_ERROR_FOR
+#undef FI_ANY_ARMED
+#define FI_ERROR(nm) 0
+#define FI_ERROR_FOR(nm, p) ((void)(p), 0)
+#define FI_ANY_ARMED() 0
+#define ipc_trap ipc_trap_nofi
+#define ipc_notify_from ipc_notify_from_nofi
+#define ipc_dead_partners ipc_dead_partners_nofi
+#else
+#define ipc_trap ipc_trap_fi
+#define ipc_notify_from ipc_notify_from_fi
+#define ipc_dead_partners ipc_dead_partners_fi
+#endif
+void ipc_trap(struct proc *caller);
+int ipc_notify_from(struct proc *src, struct proc *dst);
+void ipc_dead_partners(struct proc *dead);
+
 static void set_result(struct proc *p, int r) { p->regs.eax = (uint32_t)r; }
 
 /* the parameter of the IPC fault that just fired: the slot's arg, or dflt */
