@@ -56,16 +56,7 @@ void rs_guardian(struct proc *p, const char *why)
     p->sig_pending = 0;
     p->sendto_e = p->getfrom_e = NONE;
     pdir_activate(pd);                   /* the old tables are about to go */
-    int kept = pdir_keep(p->pdir, pd);
-    pdir_free(p->pdir);
-    p->pdir = pd;
-    p->heap_top = 0;
-    memset(&p->regs, 0, sizeof p->regs);
-    p->regs.eip = entry;
-    p->regs.esp = esp;
-    p->regs.cs = UCODE_SEL;
-    p->regs.ss = p->regs.ds = p->regs.es = p->regs.fs = p->regs.gs = UDATA_SEL;
-    p->regs.eflags = 0x202;
+    int kept = proc_new_image(p, pd, entry, esp);
     FI_AUTO_SYNC_PROC(p);                /* armed automatic sites in the new image */
     proc_ready(p);
     kevent("ev=rs_restarted ep=%d recoveries=%d kept_pages=%d", p->endpoint, recent, kept);

@@ -2,6 +2,7 @@
  * cleanup of a process that has ended. */
 #include "proc.h"
 #include "memory.h"
+#include "protect.h"
 
 struct proc proc_table[NR_TASKS + NR_PROCS];
 struct proc *current;
@@ -131,4 +132,23 @@ void proc_cleanup(struct proc *p)
     p->rts = RTS_SLOT_FREE;
     p->sig_pending = 0;
     if (current == p) current = 0;
+}
+
+/* Replace p's image with the one in pd, entered at entry with its stack at
+ * esp (exec, and the guardian restarting RS): the keep region's pages move
+ * over (pdir_keep), the old image goes, the heap with it. The caller has
+ * activated a directory other than p's old one. Returns the pages kept. */
+int proc_new_image(struct proc *p, uint32_t *pd, uint32_t entry, uint32_t esp)
+{
+    int kept = p->pdir ? pdir_keep(p->pdir, pd) : 0;
+    pdir_free(p->pdir);
+    p->pdir = pd;
+    p->heap_top = 0;
+    memset(&p->regs, 0, sizeof p->regs);
+    p->regs.eip = entry;
+    p->regs.esp = esp;
+    p->regs.cs = UCODE_SEL;
+    p->regs.ss = p->regs.ds = p->regs.es = p->regs.fs = p->regs.gs = UDATA_SEL;
+    p->regs.eflags = 0x202;
+    return kept;
 }

@@ -78,6 +78,7 @@ struct proc *ep_to_proc(int ep, int *err);   /* live endpoint -> proc */
 struct proc *proc_alloc(int slot);
 void proc_ready(struct proc *p);
 void proc_unready(struct proc *p);
+int  proc_new_image(struct proc *p, uint32_t *pd, uint32_t entry, uint32_t esp);
 void set_rts(struct proc *p, uint32_t f);
 void clear_rts(struct proc *p, uint32_t f);
 void proc_cleanup(struct proc *p);            /* exit: free everything */

@@ -98,17 +98,8 @@ int do_exec(struct proc *caller, message *m)
     uint32_t was_rts = p->rts;
     if (was_rts == 0) proc_unready(p);
     pdir_activate(caller->pdir);
-    int kept = p->pdir ? pdir_keep(p->pdir, pd) : 0;
+    int kept = proc_new_image(p, pd, entry, esp);
     if (kept) kevent("ev=exec_keep proc=%s ep=%d pages=%d", p->name, p->endpoint, kept);
-    pdir_free(p->pdir);
-    p->pdir = pd;
-    p->heap_top = 0;                  /* the old heap went with the old image */
-    memset(&p->regs, 0, sizeof p->regs);
-    p->regs.eip = entry;
-    p->regs.esp = esp;
-    p->regs.cs = UCODE_SEL;
-    p->regs.ss = p->regs.ds = p->regs.es = p->regs.fs = p->regs.gs = UDATA_SEL;
-    p->regs.eflags = 0x202;
     int i = 0;
     while (args[i] && args[i] != ' ' && i < PROC_NAME_LEN - 1) { p->name[i] = args[i]; i++; }
     p->name[i] = 0;
