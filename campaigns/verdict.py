@@ -27,6 +27,7 @@ Outcome classes (each experiment also records armed / activated / manifested):
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence
 
+from faultinj import exitcodes
 from faultinj.events import Event, parse_recorded
 
 OUTCOMES = ("not_activated", "benign", "recovered", "recovered_state_lost", "wrong_answers",
@@ -199,10 +200,10 @@ def classify(exp, trace: Trace) -> Verdict:
 
     if trace.harness_error:
         return done("harness_error", trace.harness_error, False)
-    if trace.end == "reset":
+    if trace.end == exitcodes.RESET:
         # QEMU runs with -no-reboot: the CPU reset itself (a triple fault)
         return done("kernel_panic", "the machine reset itself (triple fault): the kernel crashed")
-    if trace.end == "fatal":
+    if trace.end == exitcodes.FATAL:
         return done("kernel_panic", "QEMU stopped the CPU in a fatal state (e.g. code run "
                                     "outside RAM): the kernel crashed")
     if trace.end not in (END_HALT, END_PANIC, END_DEADLINE):

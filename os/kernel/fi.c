@@ -114,7 +114,6 @@ int kfi_fire(int i, const char *site, struct proc *p)
     }
     return OK;
 }
-#define fire kfi_fire
 
 int do_fi_fire(struct proc *caller, message *m)
 {
@@ -129,7 +128,7 @@ int do_fi_fire(struct proc *caller, message *m)
     name[FI_NAME_MAX - 1] = 0;
     struct fi_slot *s = &fi_table.slot[i];
     if (strcmp(name, s->site) || (s->proc[0] && strcmp(s->proc, caller->name))) return EINVAL;
-    return fire(i, name, caller);
+    return kfi_fire(i, name, caller);
 }
 
 #if FAULTINJ
@@ -148,7 +147,7 @@ int fi_hit_error_for(struct fi_site *site, struct proc *p)
         if (!s->active || s->from_step > fi_table.step || strcmp(s->site, site->name)) continue;
         if (s->proc[0] && strcmp(s->proc, p->name)) continue;
         int go = fi_trigger_fires(&trig, i, s->trigger, s->n, s->prob, s->seed);
-        if (go && fire(i, site->name, p) == OK) {
+        if (go && kfi_fire(i, site->name, p) == OK) {
             fi_fired_arg = (int32_t)s->arg;
             return (int)s->type;
         }

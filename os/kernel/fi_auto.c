@@ -71,11 +71,6 @@ static int is_auto(const struct fi_slot *s) { return s->site[0] == '@'; }
 int fi_auto_acts_on_insn(uint32_t type) { return type >= FI_FLIP_BRANCH && type <= FI_STUCK_LOOP; }
 static const char *name_of(struct proc *p) { return p ? p->name : "kernel"; }
 
-static int streq(const char *a, const char *b)
-{
-    while (*a && *a == *b) { a++; b++; }
-    return *a == *b;
-}
 
 /* Physical address of byte va of p's image whatever its write permission
  * (translate() without calling memory.c: it is instrumented). */
@@ -133,7 +128,7 @@ static struct fi_golden_site *golden_find(const char *name, uint32_t addr)
     if (!fi_golden_nr || !fi_table.step) return 0;
     uint32_t bin;
     for (bin = 0; bin < FI_GOLDEN_BINS; bin++)
-        if (fi_golden_bins[bin][0] && streq(fi_golden_bins[bin], name)) break;
+        if (fi_golden_bins[bin][0] && !strcmp(fi_golden_bins[bin], name)) break;
     if (bin == FI_GOLDEN_BINS) return 0;
     uint32_t lo = 0, hi = fi_golden_nr < FI_GOLDEN_MAX ? fi_golden_nr : FI_GOLDEN_MAX;
     while (lo < hi) {
@@ -152,7 +147,7 @@ static int site_wanted(const char *name, uint32_t addr)
     if (golden_find(name, addr)) return 1;
     for (int i = 0; i < FI_SLOTS; i++) {
         struct fi_slot *s = &fi_table.slot[i];
-        if (slot_wanted(s) && streq(s->proc, name) && fi_site_addr(s->site) == addr) return 1;
+        if (slot_wanted(s) && !strcmp(s->proc, name) && fi_site_addr(s->site) == addr) return 1;
     }
     return 0;
 }
@@ -183,7 +178,7 @@ void fi_auto_sync_proc(struct proc *p)
     const char *name = name_of(p);
     for (int i = 0; i < FI_SLOTS; i++) {
         struct fi_slot *s = &fi_table.slot[i];
-        if (!is_auto(s) || !streq(s->proc, name)) continue;
+        if (!is_auto(s) || strcmp(s->proc, name)) continue;
         uint32_t a = fi_site_addr(s->site);
         if (slot_wanted(s)) plant(p, a, i);
         else if (site_orig[i].known && !golden_find(name, a)) unplant(p, a, site_orig[i].orig);
@@ -192,7 +187,7 @@ void fi_auto_sync_proc(struct proc *p)
         uint32_t n = fi_golden_nr < FI_GOLDEN_MAX ? fi_golden_nr : FI_GOLDEN_MAX;
         for (uint32_t k = 0; k < n; k++) {
             struct fi_golden_site *g = &fi_golden_sites[k];
-            if (g->bin < FI_GOLDEN_BINS && streq(fi_golden_bins[g->bin], name)) plant(p, g->addr, -1);
+            if (g->bin < FI_GOLDEN_BINS && !strcmp(fi_golden_bins[g->bin], name)) plant(p, g->addr, -1);
         }
     }
 }
@@ -408,7 +403,7 @@ int fi_auto_trap(struct proc *p, struct trapframe *tf)
     int match[FI_SLOTS], nm = 0;
     for (int i = 0; i < FI_SLOTS; i++) {
         struct fi_slot *s = &fi_table.slot[i];
-        if (slot_wanted(s) && streq(s->proc, name) && fi_site_addr(s->site) == at && site_orig[i].known)
+        if (slot_wanted(s) && !strcmp(s->proc, name) && fi_site_addr(s->site) == at && site_orig[i].known)
             match[nm++] = i;
     }
     if (!g && !nm) return 0;

@@ -55,6 +55,17 @@ static void user_exception(struct proc *p, struct trapframe *tf)
     cause_sig(p, exc_signal((int)tf->vector));
 }
 
+/* Back into p with its saved registers, its directory loaded. Taken
+ * directly, without a scheduling decision, by a process that trapped and
+ * goes on (an automatic fault site, the lockup detector's NMI): a hot
+ * armed site traps thousands of times. */
+static void __attribute__((noreturn)) resume(struct proc *p)
+{
+    struct trapframe *tf = (struct trapframe *)((uintptr_t)kstack_top - sizeof(struct trapframe));
+    *tf = p->regs;
+    enter_frame(tf);
+}
+
 /* Run the chosen process: never returns. Idles with interrupts on when
  * nothing is ready; interrupts taken while idle arrive with a kernel frame
  * and only do their interrupt work. */
@@ -69,20 +80,7 @@ static void __attribute__((noreturn)) run_next(void)
         p->dispatches++;
     current = p;
     pdir_activate(p->pdir);
-    struct trapframe *tf = (struct trapframe *)((uintptr_t)kstack_top - sizeof(struct trapframe));
-    *tf = p->regs;
-    enter_frame(tf);
-}
-
-/* Back into p, which trapped and goes on (an automatic fault site, the
- * lockup detector's NMI): no scheduling decision, and no page-directory
- * reload (TCG flushes its TLB on every CR3 write; a hot armed site traps
- * thousands of times). */
-static void __attribute__((noreturn)) resume(struct proc *p)
-{
-    struct trapframe *tf = (struct trapframe *)((uintptr_t)kstack_top - sizeof(struct trapframe));
-    *tf = p->regs;
-    enter_frame(tf);
+    resume(p);
 }
 
 void trap_dispatch(struct trapframe *tf)
