@@ -159,10 +159,7 @@ class Experiment:
         parts.append(str(self.trigger))
         if self.mode != "boot":
             parts.append(f"mode={self.mode}")
-        for key in ("arg", "workload", "policy", "period", "seed"):
-            val = getattr(self, key)
-            if val is not None:
-                parts.append(f"{key}={val}")
+        parts.extend(self._optional_keys())
         parts.extend(f"{k}={v}" for k, v in self.params)
         return "-".join(parts)
 
@@ -190,6 +187,12 @@ class Experiment:
         """This experiment as one spec line (always names its expectation)."""
         return " ".join(self._tokens())
 
+    def _optional_keys(self) -> List[str]:
+        """key=value of the optional keys given, in the one order both the
+        id and the spec line use."""
+        return [f"{key}={getattr(self, key)}" for key in ("arg", "workload", "policy", "period", "seed")
+                if getattr(self, key) is not None]
+
     def _tokens(self) -> List[str]:
         toks = [self.service, self.fault]
         if self.site is not None:
@@ -199,10 +202,7 @@ class Experiment:
         toks.append(f"expect={self.expect}")
         if self.mode != "boot":
             toks.append(f"mode={self.mode}")
-        for key in ("arg", "workload", "policy", "period", "seed"):
-            val = getattr(self, key)
-            if val is not None:
-                toks.append(f"{key}={val}")
+        toks.extend(self._optional_keys())
         if self.timeout is not None:
             toks.append(f"timeout={_fmt_num(self.timeout)}")
         toks.extend(f"{k}={v}" for k, v in self.params)

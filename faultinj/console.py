@@ -42,6 +42,12 @@ class Console:
                              f"{self.q.serial.tail(3000)}")
         return ev
 
+    def service_row(self, label: str) -> Event:
+        """RS's table row of one service, as `service list` prints it."""
+        m = self.mark()
+        self.run("service list")
+        return self.events("service", since=m, label=label)[0]
+
     def events(self, kind: str, since: int = 0, **fields):
         return [e for e in self.q.serial.events[since:] if e.kind == kind
                 and all(e.get(k) == str(v) for k, v in fields.items())]

@@ -5,12 +5,6 @@ endpoint); rest_for_one, RS restarts it too. A restart that keeps the
 endpoint changes nothing for dependents. Every decision is an event."""
 
 
-def listed(con, label):
-    m = con.mark()
-    con.run("service list")
-    return con.events("service", since=m, label=label)[0]
-
-
 def crash(con, target):
     m = con.mark()
     con.run(f"run wl {target} 60 crash@20")
@@ -21,7 +15,7 @@ def crash(con, target):
 
 def test_one_for_one_dependent_is_only_told(live_os):
     con = live_os()
-    echo_ep = listed(con, "echo").get("ep")
+    echo_ep = con.service_row("echo").get("ep")
     m = crash(con, "kv")
     kv = con.wait_event("init_result", since=m, label="kv", type="restart")
     new_ep = kv.get("ep")
@@ -31,7 +25,7 @@ def test_one_for_one_dependent_is_only_told(live_os):
     # the notice itself: DS told echo, its subscriber, of kv's new endpoint
     con.wait_event("echo_saw_change", since=m, label="kv", ep=new_ep)
     assert not con.events("restarted", since=m, label="echo")
-    echo = listed(con, "echo")
+    echo = con.service_row("echo")
     assert echo.get("ep") == echo_ep and echo.int("restarts") == 0
 
 
@@ -39,7 +33,7 @@ def test_rest_for_one_dependent_is_restarted_after_its_dependency(live_os):
     con = live_os()
     con.run("service down echo")
     con.run("service up echo -deps kv -deppolicy rest_for_one")
-    echo = listed(con, "echo")
+    echo = con.service_row("echo")
     assert (echo.get("deps"), echo.get("dep_policy")) == ("kv", "rest_for_one"), echo.raw
     m = crash(con, "kv")
     kv_back = con.wait_event("init_result", since=m, label="kv", type="restart")
@@ -53,7 +47,7 @@ def test_rest_for_one_dependent_is_restarted_after_its_dependency(live_os):
     assert ev.index(kv_back) < ev.index(dep) < ev.index(r) < ev.index(back)
     assert back.int("result") == 0
     # echo's restart was not its failure: no strike against its intensity
-    echo = listed(con, "echo")
+    echo = con.service_row("echo")
     assert echo.int("strikes") == 0 and echo.int("restarts") == 1, echo.raw
     # it serves, and finds the new kv by itself (its subscription, made anew)
     m2 = con.mark()

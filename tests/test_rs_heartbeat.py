@@ -11,12 +11,6 @@ LATE = 50000
 LONG = 100000
 
 
-def listed(con, label):
-    m = con.mark()
-    con.run("service list")
-    return con.events("service", since=m, label=label)[0]
-
-
 def serves(con, target):
     m = con.mark()
     con.run(f"run wl {target} 20")
@@ -26,7 +20,7 @@ def serves(con, target):
 
 def test_a_late_answer_is_a_warning_not_a_restart(live_os):
     con = live_os()
-    ep = listed(con, "kv").get("ep")
+    ep = con.service_row("kv").get("ep")
     m = con.mark()
     con.run(f"service fi kv sef.ping delay nth=1 arg={LATE}")
     late = con.wait_event("ping_late", timeout=60, since=m, label="kv")
@@ -35,7 +29,7 @@ def test_a_late_answer_is_a_warning_not_a_restart(live_os):
     # RS would have declared the hang before the answer came: it did not
     for kind in ("ping_missed", "killed", "restarted", "died"):
         assert not con.events(kind, since=m, label="kv"), kind
-    kv = listed(con, "kv")
+    kv = con.service_row("kv")
     assert kv.get("ep") == ep and kv.int("restarts") == 0
     serves(con, "kv")
 
@@ -57,7 +51,7 @@ def test_thresholds_are_per_service(live_os):
     con = live_os()
     con.run("service down kv")
     con.run("service up kv -ping 1/4")
-    kv = listed(con, "kv")
+    kv = con.service_row("kv")
     assert (kv.int("late_after"), kv.int("hang_after")) == (20, 80), kv.raw
     m = con.mark()
     # the answer that was a hang under the default thresholds is late here

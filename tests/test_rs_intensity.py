@@ -8,12 +8,6 @@ chain halts the system. Settings come from RS's sys table or `service up`
 from faultinj import errnos
 
 
-def listed(con, label):
-    m = con.mark()
-    con.run("service list")
-    return con.events("service", since=m, label=label)[0]
-
-
 def index_of(con, ev):
     return con.q.serial.events.index(ev)
 
@@ -64,9 +58,9 @@ def test_escalation_follows_the_chain_in_order(live_os):
         assert index_of(con, d) < index_of(con, r) < index_of(con, given)
 
     # given up: kv stays down, listed at its last stage; the rest serves
-    kv = listed(con, "kv")
+    kv = con.service_row("kv")
     assert kv.get("stage") == "giveup" and kv.int("flags") & 0x8, kv.raw
-    echo = listed(con, "echo")
+    echo = con.service_row("echo")
     assert echo.int("strikes") == 0 and echo.get("stage") == "restart", echo.raw
     m = con.mark()
     con.run("run wl echo 20")
@@ -87,12 +81,12 @@ def test_a_quiet_window_ends_the_escalation(live_os):
     esc = con.wait_event("escalate", since=mark, label="kv")
     assert (esc.get("from"), esc.get("to"), esc.int("restarts_in_window")) == ("restart", "reset", 1)
     assert con.events("restarted", since=mark, label="kv")[-1].get("init") == "fresh"
-    assert listed(con, "kv").get("stage") == "reset"
+    assert con.service_row("kv").get("stage") == "reset"
     # a whole window without a failure: back to the first stage
     calm = con.wait_event("deescalate", timeout=60, since=mark, label="kv")
     assert (calm.get("from"), calm.get("to"), calm.int("quiet")) == ("reset", "restart", 100)
     assert calm.t - esc.t >= 1_000_000
-    kv = listed(con, "kv")
+    kv = con.service_row("kv")
     assert (kv.get("stage"), kv.int("strikes")) == ("restart", 0), kv.raw
     # and the next crash is an ordinary restart again, state handed back
     m = con.mark()
@@ -105,7 +99,7 @@ def test_a_quiet_window_ends_the_escalation(live_os):
 
 def test_supervision_settings_show_in_service_list(live_os):
     con = live_os()
-    kv, echo, ds = listed(con, "kv"), listed(con, "echo"), listed(con, "ds")
+    kv, echo, ds = con.service_row("kv"), con.service_row("echo"), con.service_row("ds")
     # the sys table's defaults
     assert (kv.get("intensity"), kv.get("chain"), kv.get("stage"), kv.int("strikes")) == \
         ("6/10", "restart,reset,giveup", "restart", 0), kv.raw
@@ -115,7 +109,7 @@ def test_supervision_settings_show_in_service_list(live_os):
     # service up overrides them
     con.run("service down kv")
     con.run("service up kv -intensity 3/5 -escalate reset,giveup -ping 2/5 -period 10")
-    kv = listed(con, "kv")
+    kv = con.service_row("kv")
     assert (kv.get("intensity"), kv.get("chain"), kv.int("late_after"), kv.int("hang_after")) == \
         ("3/5", "reset,giveup", 20, 50), kv.raw
 

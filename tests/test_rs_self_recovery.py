@@ -15,6 +15,16 @@ def _crash_rs(con, arm="nth=1"):
     return m
 
 
+
+def still_supervises(con):
+    """RS, recovered, still supervises: a kv crash is restarted, and the
+    workload sees no wrong or lost answer."""
+    m = con.mark()
+    con.run("run wl kv 30 crash@10", timeout=60)
+    done = con.wait_event("wl_done", since=m, timeout=60)
+    assert done.int("wrong") == 0 and done.int("lost") == 0
+    assert con.events("restarted", since=m, label="kv")
+
 def test_rs_crash_is_recovered_and_services_stay_supervised(live_os):
     con = live_os()
     m = _crash_rs(con)
@@ -32,11 +42,7 @@ def test_rs_crash_is_recovered_and_services_stay_supervised(live_os):
         "rs", "ds", "vm", "pm", "mem", "tty", "kv", "echo"}
     # and still supervises: a kv crash afterwards is restarted, the
     # workload sees no wrong or lost answer
-    m3 = con.mark()
-    con.run("run wl kv 30 crash@10", timeout=60)
-    done = con.wait_event("wl_done", since=m3, timeout=60)
-    assert done.int("wrong") == 0 and done.int("lost") == 0
-    assert con.events("restarted", since=m3, label="kv")
+    still_supervises(con)
 
 
 def test_rs_crashed_twice_in_a_row(live_os):
@@ -72,11 +78,7 @@ def test_rs_hang_is_recovered_too(live_os):
     assert died.get("why") == "hang"
     rec = con.wait_event("rs_recovered", since=m, timeout=30)
     assert rec.int("gone") == 0
-    m2 = con.mark()
-    con.run("run wl kv 30 crash@10", timeout=60)
-    done = con.wait_event("wl_done", since=m2, timeout=60)
-    assert done.int("wrong") == 0 and done.int("lost") == 0
-    assert con.events("restarted", since=m2, label="kv")
+    still_supervises(con)
 
 
 def test_rs_whose_supervision_goes_stale_is_recovered(live_os):
@@ -89,8 +91,4 @@ def test_rs_whose_supervision_goes_stale_is_recovered(live_os):
     died = con.wait_event("rs_died", since=m, timeout=60)
     assert died.get("why") == "stale"
     assert con.wait_event("rs_recovered", since=m, timeout=30).int("gone") == 0
-    m2 = con.mark()
-    con.run("run wl kv 30 crash@10", timeout=60)
-    done = con.wait_event("wl_done", since=m2, timeout=60)
-    assert done.int("wrong") == 0 and done.int("lost") == 0
-    assert con.events("restarted", since=m2, label="kv")
+    still_supervises(con)
