@@ -34,8 +34,9 @@ DEFAULT_EXPECT: Dict[str, ExpectEntry] = {
     # a boot service whose init fails halts the system; a dynamic one is
     # brought down and not restarted
     "init_fail": {"boot": "halted", "dynamic": "torn_down"},
-    # an aborted update leaves the old version running
-    "lu_timeout": "recovered",
+    # an update whose prepare never finishes is aborted: the old version
+    # goes on serving with its state, and RS answers the update with an error
+    "lu_timeout": "rolled_back",
     "lu_ok": "recovered",
     # a fault the service takes in its stride is fine too, as long as no
     # client sees a wrong answer or loses state

@@ -40,6 +40,7 @@ FIELDS: Dict[str, tuple] = {
     "virtual_us": ("runner", "virtual time at the last event"),
     "forged": ("runner", "user output lines that looked like events"),
     "forged_lines": ("runner", "the first of them"),
+    "malformed": ("runner", "framed lines refused as malformed (the first of them)"),
     "build": ("engine", "fingerprint of build, harness and spec"),
     # the verdict (campaigns/verdict.py), from the trace alone
     "outcome": ("verdict", "the outcome class (verdict.OUTCOMES)"),
@@ -51,7 +52,10 @@ FIELDS: Dict[str, tuple] = {
     "recover_virtual_us": ("verdict", "fault fired -> serving again, virtual"),
     "detect_host_s": ("verdict", "the same, host seconds"),
     "recover_host_s": ("verdict", "the same, host seconds"),
-    "counts": ("verdict", "what the workload client saw: answered, wrong, lost, ..."),
+    "counts": ("verdict", "what the workload client saw: answered, wrong, stale, gone, lost, "
+                          "..., and the same per victim (by_target)"),
+    "evidence": ("verdict", "what the verdict rests on: fired, detected, restarted, serving "
+                            "(index, kind, t, event), first divergence, timeline marks"),
     "ok": ("result", "came out as required: passed(outcome, expected)"),
 }
 

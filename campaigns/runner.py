@@ -104,7 +104,7 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
     t0 = time.monotonic()
     phases = {"start": None, "restore": None, "arm": None, "run": None, "verdict": None}
     m = None
-    harness_error, end, events, run_t0, forged = None, None, [], t0, []
+    harness_error, end, events, run_t0, forged, malformed = None, None, [], t0, [], []
     try:
         if pooled:
             m = pool.machine(mods, "", host_limit)
@@ -114,13 +114,15 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
                   limit=max(1.0, host_limit - (time.monotonic() - t0)))
         phases.update(r.timing)
         end, harness_error, events, forged = r.end, r.error, r.events, r.forged
+        malformed = r.malformed
         result["restored"] = r.restored
     except Exception as e:        # a harness problem: recorded, the campaign goes on
         harness_error = f"{type(e).__name__}: {e}"
     t_v = time.monotonic()
     try:
         verdict = classify(exp, Trace(events, end=end, harness_error=harness_error,
-                                      armed=bool(plan.arm)))
+                                      armed=bool(plan.arm), malformed=malformed,
+                                      steps=list(plan.steps)))
     except Exception as e:    # a bug of the verdict's: the campaign goes on, the trace is kept
         verdict = classify(exp, Trace([], end=end, armed=bool(plan.arm),
                                       harness_error=f"verdict failed: {type(e).__name__}: {e}"))
@@ -145,6 +147,7 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
         end=end, error=harness_error,
         # user output that looked like an event or a panic: not in events
         forged=len(forged), forged_lines=forged[:FORGED_KEPT],
+        malformed=malformed[:FORGED_KEPT],
         host_seconds=round(time.monotonic() - t0, 3),
         phases={k: (round(v, 4) if v is not None else None) for k, v in phases.items()},
         virtual_us=events[-1].t if events and events[-1].t is not None else None)
@@ -159,7 +162,10 @@ def trace_of(result: Dict) -> Trace:
                             [t0 + h if h is not None else None
                              for h in result.get("event_host_t", [])],
                             end=result.get("end"), harness_error=result.get("error"),
-                            armed=bool(result.get("armed_slots")))
+                            armed=bool(result.get("armed_slots")),
+                            malformed=list(result.get("malformed") or []),
+                            steps=(str(result["scenario"]).split()
+                                   if result.get("scenario") else None))
 
 
 def reclassify(exp: Experiment, result: Dict) -> Dict:

@@ -6,15 +6,25 @@ outcome, the why, and the timings are computed here, by `classify`, which
 the runner, the report and the unit tests all use. Nothing here looks at a
 host clock: host timings are read from the arrival times the trace holds.
 
-Outcome classes (each experiment also records armed / activated / manifested):
+Outcome classes (each experiment also records armed / activated /
+manifested; campaigns/SPEC_FORMAT.md defines each for users):
 
   not_activated         the armed fault never fired, nothing went wrong
   benign                it fired and nothing visible followed
   recovered             RS detected it, and afterwards every answer was
                         right and all state was kept
-  recovered_state_lost  served again, but acknowledged state is gone or
-                        rolled back (a client read it, or DS/VM lost it)
-  wrong_answers         a client got a value nobody wrote (silent corruption)
+  rolled_back           an update was refused or failed and was undone:
+                        the old version serves with every acknowledged
+                        write, and RS answered the update with an error
+  wrong_answers         a client got an answer that was wrong: a value
+                        nobody wrote, or (transient) an earlier or missing
+                        value while the service still held the right one,
+                        or a service's report (a step's, RS's answer)
+                        that was missing, garbled or untrue
+  state_lost            acknowledged state is gone for good, and nothing
+                        was recovered (no restart or update happened)
+  recovered_state_lost  served again after a restart or update, but
+                        acknowledged state is gone for good
   client_hung           a client got no answer, or a service stayed down
   torn_down             a dynamic service whose init failed is down for good
   halted                RS panicked and halted the machine
@@ -22,24 +32,36 @@ Outcome classes (each experiment also records armed / activated / manifested):
   kernel_panic          the kernel panicked
   system_hang           the virtual-time limit passed with nothing moving
   harness_error         the host could not run the experiment (not the OS's fault)
+
+The verdict carries its evidence (campaigns/evidence.py): the events it
+took as the fault firing, RS's detection, the restart and the service
+serving again, the first divergence from a normal recovery, and the
+timeline marks. The report renders that and nothing else.
 """
 
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from faultinj import exitcodes
 from faultinj.events import Event, parse_recorded
 
-OUTCOMES = ("not_activated", "benign", "recovered", "recovered_state_lost", "wrong_answers",
-            "client_hung", "torn_down", "halted", "given_up", "kernel_panic", "system_hang",
-            "harness_error")
+from . import evidence as evi
+from .evidence import DETECT
 
-# RS noticing something wrong with a service
-DETECT = ("died", "ping_missed", "init_timeout", "update_aborted", "update_failed", "down",
-          "killed")
+OUTCOMES = ("not_activated", "benign", "recovered", "rolled_back", "wrong_answers",
+            "state_lost", "recovered_state_lost", "client_hung", "torn_down", "halted",
+            "given_up", "kernel_panic", "system_hang", "harness_error")
+
 # how QEMU ended (faultinj.exitcodes outcome names)
 END_HALT, END_PANIC, END_DEADLINE = "halt", "panic", "deadline"
 
+# the report each kind of scenario step owes (os/commands/scenario/main.c):
+# a step that began and ended without it did not report
+STEP_REPORT = {"kv": "wl_done", "echo": "wl_done", "verify": "sc_verify", "probe": "sc_probe",
+               "gcov": "sc_gcov", "update": "sc_service", "down": "sc_service",
+               "up": "sc_service", "restart": "sc_service", "refresh": "sc_service"}
+# events that show a service was brought back (restarted, updated, re-adopted)
+RECOVERY = ("restarted", "update_done", "update_failed", "rs_recovered", "restart_fresh")
 
 
 @dataclass
@@ -49,6 +71,9 @@ class Trace:
     end: Optional[str] = None          # halt | panic | deadline | timeout | killed | error | reset
     harness_error: Optional[str] = None
     armed: bool = True                 # a fault was written to the table
+    # framed lines the host refused (kind or fields not in contract/events.def)
+    malformed: List[str] = field(default_factory=list)
+    steps: Optional[List[str]] = None  # the plan's steps, when known
 
     @classmethod
     def from_lines(cls, lines: Iterable[str], host_times: Sequence[Optional[float]] = (),
@@ -78,6 +103,7 @@ class Verdict:
     detect_host_s: Optional[float] = None
     recover_host_s: Optional[float] = None
     counts: Dict[str, int] = field(default_factory=dict)
+    evidence: Dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> Dict:
         return dict(self.__dict__)
@@ -85,77 +111,125 @@ class Verdict:
 
 def _find(events: List[Event], kinds, start: int = 0, **fields) -> Optional[int]:
     kinds = (kinds,) if isinstance(kinds, str) else kinds
-    for i in range(start, len(events)):
+    for i in range(max(0, start), len(events)):
         e = events[i]
         if e.kind in kinds and all(e.get(k) == str(v) for k, v in fields.items()):
             return i
     return None
 
 
-def _client_counts(events: List[Event]) -> Dict[str, int]:
-    """Totals over every workload and verify step of the scenario."""
-    c = {"answered": 0, "verified": 0, "wrong": 0, "stale": 0, "lost": 0, "retried": 0}
+COUNT_KEYS = ("answered", "verified", "wrong", "stale", "gone", "lost", "retried")
+
+
+def _client_counts(events: List[Event]) -> Dict[str, Any]:
+    """Totals over every workload and verify step of the scenario, and the
+    same per victim (by_target), so a wrong answer is laid at the door of
+    the service the client saw."""
+    c: Dict[str, Any] = {k: 0 for k in COUNT_KEYS}
+    by: Dict[str, Dict[str, int]] = {}
     for e in events:
         if e.get("who") != "scenario" or e.kind not in ("wl_done", "sc_verify"):
             continue
-        for k in c:
+        t = by.setdefault(str(e.get("target")), {k: 0 for k in COUNT_KEYS})
+        for k in COUNT_KEYS:
             if k in e:
                 try:
-                    c[k] += e.int(k)
+                    n = e.int(k)
                 except ValueError:
                     # the client's own report came out garbled (a fault
                     # corrupted what reached it): a wrong answer in itself
-                    c["wrong"] += 1
+                    k, n = "wrong", 1
+                c[k] += n
+                t[k] += n
+    c["by_target"] = by
     return c
 
 
-def _probes(events: List[Event]) -> Dict[str, str]:
-    return {e.get("label"): e.get("state") for e in events
+def _probes(events: List[Event]) -> Dict[str, Event]:
+    return {e.get("label"): e for e in events
             if e.kind == "sc_probe" and e.get("who") == "scenario"}
 
 
-def _timings(v: Verdict, events: List[Event], exp) -> None:
-    """fault fired (or update asked) -> RS detected -> service back."""
+def _unreported(events: List[Event], steps: Optional[List[str]],
+                malformed: Sequence[str]) -> Optional[str]:
+    """Why the scenario's steps cannot all be trusted to have reported, or
+    None: the steps it ran are not the plan's, a step that owes a report
+    (STEP_REPORT) ended without one, or one reported an error."""
+    sc = [i for i, e in enumerate(events) if e.get("who") == "scenario"]
+    starts = [i for i in sc if events[i].kind == "sc_step"]
+    done = next((i for i in sc if events[i].kind == "sc_done"), len(events))
+    ran = [events[i].get("do") for i in starts]
+    refused = f" ({len(malformed)} malformed lines refused, first: {malformed[0]})" \
+        if malformed else ""
+    if steps is not None and ran != list(steps):
+        k = next((k for k, (a, b) in enumerate(zip(ran, steps)) if a != b),
+                 min(len(ran), len(steps)))
+        got = ran[k] if k < len(ran) else "nothing"
+        want = steps[k] if k < len(steps) else "nothing"
+        return f"step {k + 1} was {got}, the plan says {want}{refused}"
+    for j, i in enumerate(starts):
+        end = starts[j + 1] if j + 1 < len(starts) else done
+        do = str(events[i].get("do"))
+        err = next((k for k in range(i + 1, end) if events[k].kind == "sc_error"
+                    and events[k].get("who") == "scenario"), None)
+        if err is not None:
+            return f"step {j + 1} ({do}) reported an error: {events[err].get('reason')}"
+        want = STEP_REPORT.get(do.split(":")[0])
+        if want and not any(events[k].kind == want and events[k].get("who") == "scenario"
+                            for k in range(i + 1, end)):
+            return f"step {j + 1} ({do}) did not report (no {want}): its answers cannot " \
+                   f"be checked{refused}"
+    return None
+
+
+def _origin(events: List[Event], exp) -> Optional[int]:
+    """The fault firing; for a plain update, the update's request."""
     start = _find(events, "fi_fired")
     if start is None and exp.fault == "lu_ok":
         start = _find(events, "update_requested", label=exp.service)
+    return start
+
+
+def _recovery_points(events: List[Event], exp, start: Optional[int]) -> Dict[str, Optional[int]]:
+    """Indices of RS's detection, the restart and serving again, after start."""
+    pts: Dict[str, Optional[int]] = {"detected": None, "restarted": None, "serving": None}
     if start is None:
-        return
+        return pts
     if exp.service == "rs":
         # RS's own death is the kernel's to see; back once RS re-adopted all
         det = _find(events, "rs_died", start)
-        back_i = _find(events, "rs_recovered", det) if det is not None else None
+        pts["detected"] = det
         if det is not None:
-            _set_times(v, events[start], events[det], events[back_i] if back_i is not None else None)
-        return
+            pts["restarted"] = _find(events, "rs_restarted", det)
+            pts["serving"] = _find(events, "rs_recovered", det)
+        return pts
     det = _find(events, DETECT, start, label=exp.service)
     if det is None and exp.fault == "lu_ok":
         det = start
     if det is None:
-        return
-    t0, d = events[start], events[det]
-    v.detect_virtual_us = d.t - t0.t if d.t is not None and t0.t is not None else None
-    if d.host_t is not None and t0.host_t is not None:
-        v.detect_host_s = round(d.host_t - t0.host_t, 4)
-    back = None
+        return pts
+    pts["detected"] = det
+    pts["restarted"] = _find(events, ("restarted", "restart_fresh"), det, label=exp.service)
     for i in range(det, len(events)):
         e = events[i]
         if e.get("label") != exp.service:
             continue
         if (e.kind == "init_result" and e.get("result") == "0") or e.kind in (
                 "update_aborted", "update_done") or (e.kind == "down" and i > det):
-            back = e
+            pts["serving"] = i
             break
         if e.kind == "down" and i == det and e.get("why") == "init-failed":
-            back = e
+            pts["serving"] = i
             break
-    if back is not None and back.t is not None and t0.t is not None:
-        v.recover_virtual_us = back.t - t0.t
-        if back.host_t is not None and t0.host_t is not None:
-            v.recover_host_s = round(back.host_t - t0.host_t, 4)
+    return pts
 
 
-def _set_times(v: Verdict, t0: Event, d: Event, back: Optional[Event]) -> None:
+def _set_times(v: Verdict, events: List[Event], start: Optional[int],
+               pts: Dict[str, Optional[int]]) -> None:
+    if start is None or pts["detected"] is None:
+        return
+    t0, d = events[start], events[pts["detected"]]
+    back = events[pts["serving"]] if pts["serving"] is not None else None
     if d.t is not None and t0.t is not None:
         v.detect_virtual_us = d.t - t0.t
     if d.host_t is not None and t0.host_t is not None:
@@ -164,6 +238,31 @@ def _set_times(v: Verdict, t0: Event, d: Event, back: Optional[Event]) -> None:
         v.recover_virtual_us = back.t - t0.t
         if back.host_t is not None and t0.host_t is not None:
             v.recover_host_s = round(back.host_t - t0.host_t, 4)
+
+
+def _evidence(events: List[Event], exp, start: Optional[int],
+              pts: Dict[str, Optional[int]]) -> Dict[str, Any]:
+    """What the verdict rests on, for the report: chosen events, the first
+    divergence from a normal recovery, and the timeline's marks."""
+    origin = start
+    if origin is None:
+        origin = next((i for i, e in enumerate(events) if e.t is not None), None)
+    label, ev = evi.first_divergence(events, start if start is not None else -1)
+    timed = [e for e in events if e.t is not None]
+    t0 = events[origin].t if origin is not None else None
+    site = exp.site or next((e.get("site") for e in events if e.kind == "fi_fired"), None)
+    return {
+        "fired": evi.point(events, _find(events, "fi_fired")),
+        "origin": evi.point(events, origin),
+        "detected": evi.point(events, pts["detected"]),
+        "restarted": evi.point(events, pts["restarted"]),
+        "serving": evi.point(events, pts["serving"]),
+        "divergence": {"label": label, "event": ev.raw if ev is not None else None},
+        "site": site,
+        "marks": evi.marks(events, exp.service, origin, pts),
+        "last": ({"dt": max(0, timed[-1].t - t0), "kind": timed[-1].kind}
+                 if timed and t0 is not None else None),
+    }
 
 
 def _stuck_kind(events: List[Event]) -> str:
@@ -181,15 +280,40 @@ def _stuck_kind(events: List[Event]) -> str:
     return "system_hang:RS not idle at the deadline" if not rs_idle else "system_hang:no progress"
 
 
+def _attributed(by_target: Dict[str, Dict[str, int]], key: str) -> str:
+    return ", ".join(f"{t} {n[key]}" for t, n in sorted(by_target.items()) if n.get(key))
+
+
+def _update_answer(events: List[Event], svc: str) -> Optional[str]:
+    """Is RS's answer to the scenario's update of svc true? Why not, or None.
+    OK is true only with update_done; an error only without it."""
+    for i, e in enumerate(events):
+        if e.kind != "sc_service" or e.get("who") != "scenario" or e.get("op") != "update" \
+                or e.get("label") != svc:
+            continue
+        asked = max((k for k in range(i) if events[k].kind == "sc_step"), default=0)
+        done = _find(events[:i], "update_done", asked, label=svc) is not None
+        ok = e.get("result") == "0"
+        if ok and not done:
+            return f"RS answered the update of {svc} OK, but it was never done"
+        if done and not ok:
+            return f"RS did the update of {svc} but answered {e.get('result')}"
+    return None
+
+
 def classify(exp, trace: Trace) -> Verdict:
-    """The verdict of experiment `exp` (a campaigns.spec.Experiment) from its trace."""
+    """The verdict of experiment `exp` (a campaigns.spec.Experiment) from its
+    trace, with the evidence it rests on."""
     ev = trace.events
     fired = _find(ev, "fi_fired")
     armed = trace.armed and exp.fault != "lu_ok"
     activated = fired is not None
     v = Verdict("harness_error", "", armed, activated, False)
     v.counts = _client_counts(ev)
-    _timings(v, ev, exp)
+    start = _origin(ev, exp)
+    pts = _recovery_points(ev, exp, start)
+    _set_times(v, ev, start, pts)
+    v.evidence = _evidence(ev, exp, start, pts)
     c = v.counts
     probes = _probes(ev)
     svc = exp.service
@@ -227,32 +351,68 @@ def classify(exp, trace: Trace) -> Verdict:
         kind, _, why = _stuck_kind(ev).partition(":")
         return done(kind, f"virtual-time limit reached: {why}")
 
-    # the scenario ran to its end: judge what the clients and probes saw
+    # the scenario ran to its end: every step must have reported, then what
+    # the clients and probes saw is judged
+    missing = _unreported(ev, trace.steps, trace.malformed)
+    if missing:
+        return done("wrong_answers", missing)
     if exp.fault == "init_fail" and exp.mode == "dynamic":
         d = _find(ev, "down", label=svc, why="init-failed")
         if d is not None and _find(ev, "restarted", d, label=svc) is None \
-                and probes.get(svc, "down") == "down":
+                and (svc not in probes or probes[svc].get("state") == "down"):
             return done("torn_down", "init failed: service down, not restarted")
+    by = c["by_target"]
     if c["wrong"]:
-        return done("wrong_answers", f"clients got {c['wrong']} wrong answers")
-    down = sorted(k for k, s in probes.items() if s == "down"
+        return done("wrong_answers", f"clients got wrong answers (values nobody wrote) from "
+                                     f"{_attributed(by, 'wrong')}")
+    down = sorted(k for k, p in probes.items() if p.get("state") == "down"
                   and not (k == svc and exp.mode == "dynamic" and exp.fault == "init_fail"))
     if c["lost"] or down:
         why = (f"{c['lost']} requests got no answer" if c["lost"] else "") + \
               (f"{'; ' if c['lost'] else ''}not serving: {', '.join(down)}" if down else "")
         return done("client_hung", why)
-    lost_in = sorted(k for k, s in probes.items() if s == "lost")
-    if c["stale"] or lost_in:
+    # durable loss: the client's ledger found acknowledged writes gone, or
+    # a probe found a service's state gone when asked twice
+    lost_in = sorted({t for t, n in by.items() if n.get("gone")} |
+                     {k for k, p in probes.items() if p.get("state") == "lost"})
+    if lost_in:
+        parts = []
+        if c["gone"]:
+            parts.append(f"{c['gone']} acknowledged writes gone for good "
+                         f"({_attributed(by, 'gone')})")
+        probe_lost = sorted(k for k, p in probes.items() if p.get("state") == "lost")
+        if probe_lost:
+            parts.append(f"state lost in {', '.join(probe_lost)}")
+        since = start if start is not None else 0
+        brought_back = [k for k in lost_in
+                        if _find(ev, RECOVERY, since, label=k) is not None
+                        or (k == "rs" and _find(ev, "rs_recovered", since) is not None)]
+        if brought_back:
+            return done("recovered_state_lost",
+                        f"{'; '.join(parts)}, after {', '.join(brought_back)} came back")
+        return done("state_lost", f"{'; '.join(parts)}; nothing was restarted or updated")
+    lie = _update_answer(ev, svc)
+    if lie:
+        return done("wrong_answers", lie)
+    probe_wrong = sorted(k for k, p in probes.items() if p.get("wrong", "0") not in ("0", ""))
+    if c["stale"] or probe_wrong:
         parts = []
         if c["stale"]:
-            parts.append(f"{c['stale']} acknowledged items gone or rolled back")
-        if lost_in:
-            parts.append(f"state lost in {', '.join(lost_in)}")
-        return done("recovered_state_lost", "; ".join(parts))
+            parts.append(f"transient: {_attributed(by, 'stale')} answered an earlier or no "
+                         f"value while still holding the acknowledged one")
+        if probe_wrong:
+            parts.append(f"{', '.join(probe_wrong)} answered wrongly once, state intact")
+        return done("wrong_answers", "; ".join(parts))
+    upd_end = _find(ev, ("update_aborted", "update_failed"), start or 0, label=svc)
     if exp.fault == "lu_ok":
         if _find(ev, "update_done", label=svc) is not None:
             return done("recovered", "update done, state carried over")
-        return done("given_up", "the update did not complete")
+        if upd_end is not None:
+            e = ev[upd_end]
+            return done("rolled_back", f"update {e.kind.split('_')[1]} "
+                                       f"({e.get('why') or e.get('result')}), undone: old "
+                                       f"version serving, every acknowledged write kept")
+        return done("wrong_answers", "the update was neither done nor rolled back")
     if not activated:
         return done("not_activated", "the armed fault never fired", False)
     if svc == "rs":
@@ -266,10 +426,13 @@ def classify(exp, trace: Trace) -> Verdict:
                             f"RS came back without {ev[back].get('gone')} of its services")
             return done("recovered", "RS died, restarted in place, every service re-adopted, "
                                      "every answer right")
-    det = _find(ev, DETECT, fired, label=svc)
+    det = pts["detected"]
     if det is not None:
         e = ev[det]
-        if exp.fault == "lu_timeout" and e.kind == "update_aborted":
-            return done("recovered", "update aborted, old version kept serving")
+        if e.kind in ("update_aborted", "update_failed") and \
+                _find(ev, "update_done", det, label=svc) is None:
+            return done("rolled_back", f"update {e.kind.split('_')[1]} "
+                                       f"({e.get('why') or e.get('result')}), undone: old "
+                                       f"version serving, every acknowledged write kept")
         return done("recovered", f"{e.kind}, back in service, state kept, every answer right")
     return done("benign", "fired; no detection, every answer right, state kept", False)

@@ -57,6 +57,9 @@ class PlannedRun:
     # user output of the run that read like an event or a kernel panic
     # (EventStream.forged): never among events, kept to be reported
     forged: List[str] = field(default_factory=list)
+    # framed lines of the run refused as malformed (EventStream.malformed):
+    # never among events, kept so the verdict can say a report was garbled
+    malformed: List[str] = field(default_factory=list)
 
 
 def _outcome_of_code(code: int) -> str:
@@ -246,6 +249,7 @@ class PlannedMachine:
         t0 = time.monotonic()
         since = len(self.q.serial.events)
         forged_since = len(self.q.serial.forged)
+        malformed_since = len(self.q.serial.malformed)
         timing = self.stage(steps, deadline_ms, arm, writes)
         restored = "restore" in timing
         self.gdb.cont()
@@ -269,7 +273,8 @@ class PlannedMachine:
         if not self.saved:
             self.broken = self.broken or "spent"
         forged = self.prefix_forged + self.q.serial.forged[forged_since:]
-        return PlannedRun(events, end, error, timing, restored, t0, forged)
+        malformed = self.q.serial.malformed[malformed_since:]
+        return PlannedRun(events, end, error, timing, restored, t0, forged, malformed)
 
     def stage(self, steps: str, deadline_ms: int, arm: Iterable[Mapping] = (),
               writes: Iterable[Tuple[int, bytes]] = ()) -> Dict[str, float]:

@@ -57,8 +57,10 @@ def test_default_expectations():
     assert by_id["kv-init_fail-nth:1-mode=dynamic"] == "torn_down"
     assert by_id["kv-init_fail-nth:1"] == "halted"
     assert by_id["echo-hang-nth:1"] == "recovered"
+    # an update that never gets ready is aborted and undone, nothing else
+    assert spec.parse("campaign x\nkv lu_timeout\n").experiments[0].expects == ("rolled_back",)
     for fault in spec.FAULTS:
-        if fault != "init_fail":
+        if fault not in ("init_fail", "lu_timeout"):
             e = spec.parse(f"campaign x\nkv {fault}\n").experiments[0]
             # faults a service may absorb accept benign too; none accepts a failure
             assert "recovered" in e.expects, fault

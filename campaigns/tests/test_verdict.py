@@ -63,11 +63,11 @@ def test_whys_name_what_failed():
 
 
 def test_state_loss_is_never_plain_recovered():
-    """The same DS trace with the client's stale reads removed would be
+    """The same DS trace with the client's gone writes removed would be
     recovered; with them it must not be."""
     exp, trace, _ = _load("recovered_state_lost")
     assert verdict.classify(exp, trace).outcome == "recovered_state_lost"
-    assert any(e.kind == "wl_stale" for e in trace.events)
+    assert any(e.kind == "wl_gone" for e in trace.events)
 
 
 def test_classify_is_pure():
@@ -122,3 +122,111 @@ def test_forged_lines_on_the_console_change_no_verdict(name):
                           armed=doc["armed"])
     assert verdict.classify(exp, again) == verdict.classify(exp, trace)
     assert verdict.classify(exp, again).outcome == doc["outcome"]
+
+
+# ---- truthful verdicts (issue 18): each edit below is a lie the old verdict
+# told; the recorded trace is real, the edit is one event line
+
+def _edited(name, edit):
+    exp, trace, doc = _load(name)
+    lines = edit(list(doc["events"]))
+    evs = [parse_recorded(line) for line in lines]
+    return exp, verdict.Trace([e for e in evs if e is not None], end=doc["end"],
+                              harness_error=doc["error"], armed=doc["armed"])
+
+
+def _at(lines, kind):
+    return next(i for i, line in enumerate(lines) if f" ev={kind} " in line)
+
+
+def test_a_step_that_did_not_report_is_not_benign():
+    def drop_report(lines):
+        del lines[_at(lines, "wl_done")]
+        return lines
+    exp, trace = _edited("benign", drop_report)
+    v = verdict.classify(exp, trace)
+    assert v.outcome == "wrong_answers", v.why
+    assert "did not report" in v.why and "wl_done" in v.why
+
+
+def test_a_garbled_report_is_a_wrong_answer_and_says_what_was_refused():
+    def drop_report(lines):
+        del lines[_at(lines, "sc_verify")]
+        return lines
+    exp, trace = _edited("benign", drop_report)
+    trace.malformed = ["bad value for field 'verified'"]
+    v = verdict.classify(exp, trace)
+    assert v.outcome == "wrong_answers" and "malformed" in v.why, v.why
+
+
+def test_steps_other_than_the_plan_are_not_trusted():
+    exp, trace, _ = _load("benign")
+    ran = [e.get("do") for e in trace.events if e.kind == "sc_step"]
+    trace.steps = ran[:2] + ["kv:999"] + ran[3:]
+    v = verdict.classify(exp, trace)
+    assert v.outcome == "wrong_answers" and "the plan says kv:999" in v.why, v.why
+    trace.steps = ran
+    assert verdict.classify(exp, trace).outcome == "benign"
+
+
+def test_one_stale_read_with_the_write_still_held_is_a_transient_wrong_answer():
+    """A GET answered ENOENT once, nothing restarted, every key right on
+    read-back: the service answered wrongly, it did not lose state."""
+    def one_stale(lines):
+        i = _at(lines, "wl_done")
+        lines[i] = lines[i].replace(" stale=0", " stale=1")
+        lines.insert(i, lines[i].split(" ev=")[0] + " ev=wl_stale target=kv key=3 want=22 "
+                                                    "during=load")
+        return lines
+    exp, trace = _edited("benign", one_stale)
+    v = verdict.classify(exp, trace)
+    assert v.outcome == "wrong_answers" and "transient" in v.why and "kv" in v.why, v.why
+
+
+def test_loss_without_a_recovery_is_state_lost_and_after_one_recovered_state_lost():
+    exp, trace, _ = _load("state_lost")
+    v = verdict.classify(exp, trace)
+    assert v.outcome == "state_lost" and "nothing was restarted" in v.why, v.why
+    exp, trace, _ = _load("recovered_state_lost")
+    v = verdict.classify(exp, trace)
+    assert v.outcome == "recovered_state_lost" and "came back" in v.why, v.why
+
+
+def test_a_ds_lookup_wrong_once_is_a_wrong_answer_of_ds_not_lost_state():
+    def ds_wrong_once(lines):
+        i = next(i for i, line in enumerate(lines) if " ev=sc_probe label=ds " in line)
+        lines[i] = lines[i].replace(" wrong=0", "") + " wrong=1"
+        return lines
+    exp, trace = _edited("recovered", ds_wrong_once)
+    v = verdict.classify(exp, trace)
+    assert v.outcome == "wrong_answers" and "ds answered wrongly once" in v.why, v.why
+
+
+def test_an_update_answered_ok_but_never_done_is_rs_answering_wrongly():
+    def no_done(lines):
+        del lines[_at(lines, "update_done")]
+        return lines
+    exp, trace = _edited("lu_ok", no_done)
+    v = verdict.classify(exp, trace)
+    assert v.outcome == "wrong_answers" and "never done" in v.why, v.why
+
+
+def test_an_aborted_update_with_state_kept_is_rolled_back():
+    exp, trace, _ = _load("rolled_back")
+    v = verdict.classify(exp, trace)
+    assert v.outcome == "rolled_back" and "every acknowledged write kept" in v.why, v.why
+    answer = [e for e in trace.events if e.kind == "sc_service" and e.get("op") == "update"]
+    assert answer and answer[0].get("result") != "0"        # RS said it failed
+
+
+def test_evidence_is_what_the_verdict_timed():
+    """The timeline's serving mark is the event the verdict timed recovery
+    by, even when the service was seen initialising before RS noticed."""
+    exp, trace, _ = _load("recovered")
+    v = verdict.classify(exp, trace)
+    ev = v.evidence
+    assert ev["fired"]["kind"] == "fi_fired" and ev["detected"]["kind"] == "died"
+    assert ev["serving"]["t"] - ev["origin"]["t"] == v.recover_virtual_us
+    assert ev["detected"]["t"] - ev["origin"]["t"] == v.detect_virtual_us
+    serving = [m for m in ev["marks"] if m["lane"] == "serving"]
+    assert [m["dt"] for m in serving] == [v.recover_virtual_us]

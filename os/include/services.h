@@ -139,7 +139,7 @@
 
 /* ---- victim services and their workload ----------------------------- */
 #define KV_BASE           0x800
-#define KV_PUT            (KV_BASE + 0)  /* i[0] key, i[1] value */
+#define KV_PUT            (KV_BASE + 0)  /* i[0] key, i[1] value -> i[2] held before (0/1), i[3] its value */
 #define KV_GET            (KV_BASE + 1)  /* i[0] key -> i[1] value, ENOENT */
 #define KV_CRASH          (KV_BASE + 2)  /* test: fault right away */
 #define KV_HANG           (KV_BASE + 3)  /* test: loop forever */

@@ -58,8 +58,7 @@ static void workload(const char *target, int n)
     memset(&wl, 0, sizeof wl);
     client_bind();
     for (int i = 0; i < n; i++) client_item(item++);
-    event("ev=wl_done target=%s answered=%d retried=%d wrong=%d stale=%d lost=%d verified=%d rebinds=%d",
-          wl_label, wl.answered, wl.retried, wl.wrong, wl.stale, wl.lost, wl.verified, wl.rebinds);
+    client_report_done();
 }
 
 static void verify(const char *target)
@@ -69,8 +68,8 @@ static void verify(const char *target)
     memset(&wl, 0, sizeof wl);
     client_bind();
     client_verify();
-    event("ev=sc_verify target=%s verified=%d wrong=%d stale=%d lost=%d retried=%d",
-          wl_label, wl.verified, wl.wrong, wl.stale, wl.lost, wl.retried);
+    event("ev=sc_verify target=%s verified=%d wrong=%d stale=%d gone=%d lost=%d retried=%d",
+          wl_label, wl.verified, wl.wrong, wl.stale, wl.gone, wl.lost, wl.retried);
 }
 
 static void fi_step(int n)

@@ -82,36 +82,42 @@ static int is_service(const struct pub *p)
     return 0;
 }
 
-/* DS's state: every service published at its current endpoint. */
-static int ds_lost(void)
+/* A wrong answer about another service's state is asked once more: wrong
+ * again, the state is lost (durable); right the second time, the service
+ * answered wrongly once while its state was intact, which is a wrong
+ * answer of that service, not lost state. */
+static int wrong_answers;
+
+static int ds_names(const struct pub *p)
 {
-    int lost = 0;
-    nr_now = read_table_into(now_pub);
-    for (int i = 0; i < nr_now; i++) {
-        if (!is_service(&now_pub[i]) || !(now_pub[i].flags & RSF_ACTIVE)) continue;
-        message m = { .m_type = DS_LOOKUP };
-        strlcpy(m.DS_LABEL, now_pub[i].label, LABEL_MAX);
-        if (ask("ds", DS_PROC_EP, &m) != OK || m.m_type != OK || m.DS_ENDPT != now_pub[i].ep) {
-            event("ev=sc_state_lost in=ds label=%s want=%d", now_pub[i].label, now_pub[i].ep);
-            lost++;
-        }
-    }
-    return lost;
+    message m = { .m_type = DS_LOOKUP };
+    strlcpy(m.DS_LABEL, p->label, LABEL_MAX);
+    return ask("ds", DS_PROC_EP, &m) == OK && m.m_type == OK && m.DS_ENDPT == p->ep;
 }
 
-/* VM's state: a call mask for every service. */
-static int vm_lost(void)
+static int vm_has_mask(const struct pub *p)
+{
+    message m = { .m_type = VM_GET_MASK };
+    m.m.i[0] = p->ep;
+    return ask("vm", VM_PROC_EP, &m) == OK && m.m_type == OK && m.m.u[1] != 0;
+}
+
+/* DS's state: every service published at its current endpoint; VM's: a
+ * call mask for every one of them. */
+static int state_lost(const char *in, int (*holds)(const struct pub *))
 {
     int lost = 0;
     nr_now = read_table_into(now_pub);
     for (int i = 0; i < nr_now; i++) {
-        if (!is_service(&now_pub[i]) || !(now_pub[i].flags & RSF_ACTIVE)) continue;
-        message m = { .m_type = VM_GET_MASK };
-        m.m.i[0] = now_pub[i].ep;
-        if (ask("vm", VM_PROC_EP, &m) != OK || m.m_type != OK || m.m.u[1] == 0) {
-            event("ev=sc_state_lost in=vm label=%s ep=%d", now_pub[i].label, now_pub[i].ep);
-            lost++;
+        const struct pub *p = &now_pub[i];
+        if (!is_service(p) || !(p->flags & RSF_ACTIVE) || holds(p)) continue;
+        if (holds(p)) {
+            wrong_answers++;
+            event("ev=sc_wrong in=%s label=%s ep=%d", in, p->label, p->ep);
+            continue;
         }
+        event("ev=sc_state_lost in=%s label=%s ep=%d", in, p->label, p->ep);
+        lost++;
     }
     return lost;
 }
@@ -135,10 +141,11 @@ static void probe(const struct pub *p)
     /* any answer, a refusal included (PM: ESRCH to a non-child), means
      * the service serves; only an IPC failure means it does not */
     int served = r == OK;
-    if (!strcmp(p->label, "ds") && served) lost = ds_lost();
-    if (!strcmp(p->label, "vm") && served) lost = vm_lost();
-    event("ev=sc_probe label=%s result=%d answer=%d state=%s", p->label, r, served ? m.m_type : 0,
-          !served ? "down" : lost ? "lost" : "ok");
+    wrong_answers = 0;
+    if (!strcmp(p->label, "ds") && served) lost = state_lost("ds", ds_names);
+    if (!strcmp(p->label, "vm") && served) lost = state_lost("vm", vm_has_mask);
+    event("ev=sc_probe label=%s result=%d answer=%d state=%s wrong=%d", p->label, r,
+          served ? m.m_type : 0, !served ? "down" : lost ? "lost" : "ok", wrong_answers);
 }
 
 void probe_all(void)

@@ -3,7 +3,9 @@
  * does: on an IPC or service error it waits, asks DS for the (possibly new)
  * endpoint and repeats the same request. Every answer is checked against
  * what this client wrote, so the oracle can tell a right answer from a
- * corrupted one (wrong) and from a write that recovery threw away (stale). */
+ * corrupted one (wrong), a transiently stale one (stale: the service still
+ * holds the write) and a write that is gone for good (gone: durable loss,
+ * seen by the ledger below whatever the load does afterwards). */
 #include "../../lib/libsys/syslib.h"
 #include "../../include/services.h"
 #include "../../lib/libc/libc.h"
@@ -118,20 +120,18 @@ static int call(const message *req, message *rep, int answer_err)
     return r;
 }
 
-/* ---- kv ---------------------------------------------------------------- */
+/* ---- kv ----------------------------------------------------------------
+ * The ledger: expect[key] is the last value kv acknowledged for key. It is
+ * checked whenever the key is rewritten (a PUT answers what the key held
+ * before, os/servers/kv/main.c) and at every read-back, so a loss is seen
+ * however long the load runs afterwards and however often it reuses keys:
+ * an acknowledged write cannot vanish behind a later rewrite. */
 static int have[KV_KEYS], expect[KV_KEYS], first_item[KV_KEYS];
 
 static int kv_value(int i) { return i * 7 + 1; }
 
-static int kv_put(int key, int val)
-{
-    message q = { .m_type = KV_PUT }, a;
-    q.m.i[0] = key; q.m.i[1] = val;
-    return call(&q, &a, OK);
-}
-
 /* Was val written to key by this client before its latest write? Then a
- * read of it is a rollback: state lost, not corruption. */
+ * read of it is a rollback, not corruption. */
 static int kv_earlier(int key, int val)
 {
     for (int i = first_item[key]; kv_value(i) < expect[key]; i += KV_KEYS)
@@ -139,77 +139,134 @@ static int kv_earlier(int key, int val)
     return 0;
 }
 
-/* 1 right, 0 wrong, 2 stale (gone or rolled back), -1 no answer */
-static int kv_check(int key)
+enum { R_LOST = -1, R_WRONG = 0, R_RIGHT = 1, R_STALE = 2 };
+
+/* What an answer about key says: held is 0 when kv says it holds nothing. */
+static int kv_judge(int key, int held, int val)
+{
+    if (!held) return R_STALE;
+    if (val == expect[key]) return R_RIGHT;
+    return kv_earlier(key, val) ? R_STALE : R_WRONG;
+}
+
+static int kv_read(int key)
 {
     message q = { .m_type = KV_GET }, a;
     q.m.i[0] = key;
     int r = call(&q, &a, ENOENT);
-    if (r == ENOENT) return 2;               /* an acknowledged PUT is gone */
-    if (r != OK) return -1;
-    if (a.m.i[1] == expect[key]) return 1;
-    return kv_earlier(key, a.m.i[1]) ? 2 : 0;
+    if (r == ENOENT) return R_STALE;
+    if (r != OK) return R_LOST;
+    return kv_judge(key, 1, a.m.i[1]);
 }
 
-static void count(int c, int *good, const char *what, int key)
+static void note_wrong(int key, const char *what)
 {
-    if (c < 0) wl.lost++;
-    else if (c == 0) {
-        wl.wrong++;
-        event("ev=wl_wrong target=kv key=%d want=%d during=%s", key, expect[key], what);
-    } else if (c == 2) {
-        wl.stale++;
-        event("ev=wl_stale target=kv key=%d want=%d during=%s", key, expect[key], what);
-    } else (*good)++;
+    wl.wrong++;
+    event("ev=wl_wrong target=kv key=%d want=%d during=%s", key, expect[key], what);
+}
+
+/* An acknowledged write is gone for good: counted once, then forgotten. */
+static void note_gone(int key, const char *what)
+{
+    wl.gone++;
+    event("ev=wl_gone target=kv key=%d want=%d during=%s", key, expect[key], what);
+    have[key] = 0;
+}
+
+/* A read answered stale but the value is still held: a wrong answer of
+ * the service, not lost state. */
+static void note_stale(int key, const char *what)
+{
+    wl.stale++;
+    event("ev=wl_stale target=kv key=%d want=%d during=%s", key, expect[key], what);
+}
+
+/* A read of key in the load or a read-back. A stale answer is read once
+ * more: still stale, the write is gone (durable loss); right the second
+ * time, it was a wrong answer (transient). */
+static void kv_check(int key, int *good, const char *what, int confirm)
+{
+    int c = kv_read(key);
+    if (c == R_STALE && confirm) {
+        int again = kv_read(key);
+        if (again == R_STALE) { note_gone(key, what); return; }
+        if (again == R_RIGHT) { note_stale(key, what); return; }
+        c = again;
+    }
+    if (c == R_LOST) wl.lost++;
+    else if (c == R_WRONG) note_wrong(key, what);
+    else if (c == R_STALE) note_stale(key, what);
+    else (*good)++;
 }
 
 static void kv_item(int i)
 {
     int key = i % KV_KEYS, val = kv_value(i);
-    if (kv_put(key, val) != OK) { wl.lost++; return; }
+    message q = { .m_type = KV_PUT }, a;
+    q.m.i[0] = key; q.m.i[1] = val;
+    if (call(&q, &a, OK) != OK) { wl.lost++; return; }
+    if (have[key]) {
+        int c = kv_judge(key, a.m.i[2], a.m.i[3]);
+        if (c == R_STALE) note_gone(key, "rewrite");
+        else if (c == R_WRONG) note_wrong(key, "rewrite");
+    }
     if (!have[key]) first_item[key] = i;
     have[key] = 1;
     expect[key] = val;
-    count(kv_check(key), &wl.answered, "load", key);
+    kv_check(key, &wl.answered, "load", 1);
 }
 
-/* ---- echo -------------------------------------------------------------- */
+/* ---- echo --------------------------------------------------------------
+ * echo's state is its counter of requests served, which never goes back.
+ * An answer whose counter went back is asked once more: back again, the
+ * count was lost (durable); past the old peak, that answer was wrong. */
 static int last_counter = -1;
 
-/* 1 right, 0 wrong, 2 stale (the counter went back), -1 no answer */
-static int echo_once(int i)
+static int echo_ask(int i, int *counter)
 {
     message q = { .m_type = ECHO_ECHO }, a;
     for (int w = 0; w < ECHO_WORDS; w++) q.m.i[w] = (i * 31 + w) ^ 0x5a5a;
     q.m.i[ECHO_WORDS] = -1;
-    if (call(&q, &a, OK) != OK) return -1;
+    if (call(&q, &a, OK) != OK) return R_LOST;
     for (int w = 0; w < ECHO_WORDS; w++)
         if (a.m.i[w] != q.m.i[w]) {
             event("ev=wl_wrong target=echo word=%d got=%d want=%d", w, a.m.i[w], q.m.i[w]);
-            return 0;
+            return R_WRONG;
         }
-    int counter = a.m.i[ECHO_WORDS];
-    if (counter <= last_counter) {
-        event("ev=wl_stale target=echo counter=%d last=%d", counter, last_counter);
-        last_counter = counter;
-        return 2;
-    }
-    last_counter = counter;
-    return 1;
+    *counter = a.m.i[ECHO_WORDS];
+    return R_RIGHT;
 }
 
-static void echo_count(int c, int *good)
+static void echo_once(int i, int *good)
 {
-    if (c < 0) wl.lost++;
-    else if (c == 0) wl.wrong++;
-    else if (c == 2) wl.stale++;
+    int counter = 0, c = echo_ask(i, &counter);
+    if (c == R_RIGHT && counter <= last_counter) {
+        int peak = last_counter, again = 0;
+        c = echo_ask(i, &again);
+        if (c == R_RIGHT && again <= peak) {
+            wl.gone++;
+            event("ev=wl_gone target=echo counter=%d last=%d", again, peak);
+            last_counter = again;
+            return;
+        }
+        if (c == R_RIGHT) {
+            wl.stale++;
+            event("ev=wl_stale target=echo counter=%d last=%d", counter, peak);
+            last_counter = again;
+            return;
+        }
+    } else if (c == R_RIGHT) {
+        last_counter = counter;
+    }
+    if (c == R_LOST) wl.lost++;
+    else if (c == R_WRONG) wl.wrong++;
     else (*good)++;
 }
 
 void client_item(int i)
 {
     if (wl_target == T_KV) kv_item(i);
-    else echo_count(echo_once(i), &wl.answered);
+    else echo_once(i, &wl.answered);
 }
 
 /* Everything acknowledged before must still read back: every key's latest
@@ -217,9 +274,17 @@ void client_item(int i)
 void client_verify(void)
 {
     if (wl_target == T_ECHO) {
-        echo_count(echo_once(-1), &wl.verified);
+        echo_once(-1, &wl.verified);
         return;
     }
     for (int key = 0; key < KV_KEYS; key++)
-        if (have[key]) count(kv_check(key), &wl.verified, "verify", key);
+        if (have[key]) kv_check(key, &wl.verified, "verify", 1);
+}
+
+/* The workload's result line, the same for `wl` and the scenario driver. */
+void client_report_done(void)
+{
+    event("ev=wl_done target=%s answered=%d retried=%d wrong=%d stale=%d gone=%d lost=%d"
+          " verified=%d rebinds=%d", wl_label, wl.answered, wl.retried, wl.wrong, wl.stale,
+          wl.gone, wl.lost, wl.verified, wl.rebinds);
 }

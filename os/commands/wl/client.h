@@ -4,10 +4,13 @@
 #define WL_CLIENT_H
 
 /* What a client saw. An answer is right, wrong (a value nobody wrote:
- * silent corruption), stale (an acknowledged write is gone or rolled back:
- * state lost), or missing altogether (lost: no answer after every retry). */
+ * silent corruption), stale (an earlier or no value, while the service
+ * still holds the acknowledged one: a transient wrong answer), or missing
+ * altogether (lost: no answer after every retry). gone counts acknowledged
+ * writes the service no longer holds (durable loss), found when a key is
+ * rewritten or read back, or when echo's counter stays back. */
 struct wl_counts {
-    int answered, retried, wrong, stale, lost, verified, rebinds;
+    int answered, retried, wrong, stale, lost, verified, rebinds, gone;
 };
 extern struct wl_counts wl;
 
@@ -23,4 +26,5 @@ void client_verify(void);                   /* read back all that was acknowledg
 int  client_endpoint(void);
 void client_rebind(void);
 void client_pause(void);                    /* about a tick */
+void client_report_done(void);              /* the ev=wl_done line */
 #endif

@@ -72,7 +72,6 @@ int main(int argc, char **argv)
         }
         client_item(i);
     }
-    event("ev=wl_done target=%s answered=%d retried=%d wrong=%d stale=%d lost=%d verified=%d rebinds=%d",
-          wl_label, wl.answered, wl.retried, wl.wrong, wl.stale, wl.lost, wl.verified, wl.rebinds);
+    client_report_done();
     exit(0);
 }

@@ -33,6 +33,11 @@ static int do_put(message *m)
         event("ev=kv_save_failed key=%d err=%d", key, r);
         return r;
     }
+    /* what the key held before: the client's ledger checks that every
+     * acknowledged write was still there when it rewrites the key, so a
+     * loss is seen even when the load overwrites it afterwards */
+    m->m.i[2] = was_used && old_key == key;
+    m->m.i[3] = m->m.i[2] ? old_val : 0;
     return OK;
 }
 
