@@ -3,14 +3,18 @@
 `make campaign` (and the pytest run behind it) calls campaign_input() first:
 a spec file that cannot be read, that parses to no experiment, that aims at
 a service the boot image does not hold or at a site that service's binary
-lacks, or an ONLY= that selects nothing, is refused with one message
+lacks, a fault type that cannot act at its site (or at the default site
+when the line names none), or an ONLY= that selects nothing, is refused with one message
 naming the file and line (or the variable) before QEMU starts. Without
 this, such a campaign boots machines for a fault that can never fire and
 reports `not_activated` (or a harness error) half a minute later.
 
 The sites come from the built ELF files (faultinj/elfsyms.py), the same
 list `python3 -m faultinj sites` prints, so the check always matches the
-binaries that would run.
+binaries that would run. Which kinds of site a fault type acts at (a hand
+FI_POINT or FI_ERROR site, a kernel site, an automatic one) is the
+contract's (contract/guest_host.def): an EDFI type at a hand FI_POINT site
+would "fire" with no effect and score benign.
 """
 
 import difflib
@@ -19,13 +23,10 @@ import os
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
-from faultinj import autosites, bootimage
-from faultinj.arming import ERROR_TYPES
-from faultinj.elfsyms import ElfFormatError, ElfImage
+from faultinj import autosites, bootimage, contract
+from faultinj.elfsyms import ElfFormatError, ElfImage, site_kind
 
 from . import scenario, spec
-
-KIND_NAMES = {0: "FI_POINT", 1: "FI_ERROR"}
 
 
 class InputError(ValueError):
@@ -56,14 +57,35 @@ def _listing(names) -> str:
     return ", ".join(sorted(names)) if names else "none"
 
 
+def _plural(kind: str) -> str:
+    """'hand FI_POINT sites' for the kind whose text is 'a hand FI_POINT site'."""
+    text = contract.SITE_KINDS[kind]
+    return text.split(" ", 1)[1] + "s" if text.startswith(("a ", "an ")) else text
+
+
+def cannot_act(fault: str, kind: str) -> Optional[str]:
+    """Why fault (a contract fault type) cannot act at a site of this kind
+    (point, error, kernel, auto), or None if it can: the contract's
+    "(a hand FI_POINT site; it applies at automatic sites)"."""
+    kinds = contract.FAULT_KINDS.get(fault)
+    if kinds is None or kind in kinds:       # not a guest type: arming refuses it
+        return None
+    where = ", ".join(_plural(k) for k in kinds) or "no site"
+    return f"{contract.SITE_KINDS[kind]}; it applies at {where}"
+
+
 def check_auto(exp: spec.Experiment, build: Optional[Path]) -> Optional[str]:
     """What is wrong with exp, aimed at an automatic site "@ADDR" of its
     service's binary (or the kernel's, service `kernel`), or None."""
+    fault = scenario.FAULT_TYPE.get(exp.fault, exp.fault)
+    why = cannot_act(fault, "auto") if fault else None
+    if why:
+        return f"{fault} cannot act at {exp.site} ({why})"
     path = Path(build or bootimage.BUILD) / f"{exp.service}.elf"
     if not path.exists():
         return f"{path} is not built (run make first)"
     try:
-        autosites.target(str(path), exp.site, scenario.FAULT_TYPE.get(exp.fault, exp.fault) or "")
+        autosites.target(str(path), exp.site, fault or "")
     except ValueError as e:
         return str(e) + " (python3 -m faultinj sites --auto lists them)"
     return None
@@ -81,18 +103,25 @@ def check_experiment(exp: spec.Experiment, sites: Mapping[str, Mapping[str, int]
     if site is None:                       # lu_ok arms nothing
         return None
     own, kernel = sites[exp.service], sites["kernel"]
-    kind = own.get(site, kernel.get(site))
     given = "site" if exp.site else f"default site of {exp.fault}"
-    if kind is None:
+    if site in own:
+        kind = site_kind(exp.service, own[site])
+    elif site in kernel:
+        kind = site_kind("kernel", kernel[site])
+    else:
         return (f"unknown {given} {site!r} for {exp.service} ({exp.service} has: "
                 f"{_listing(own)}; the kernel, for any process: {_listing(kernel)})")
-    # a hook only looks at slots of its own kind (os/lib/fi/fi.c check()):
-    # an error-path fault at a FI_POINT site, or the reverse, never fires
-    want = 1 if exp.fault in ERROR_TYPES else 0
-    if kind != want:
-        fitting = [n for n, k in {**kernel, **own}.items() if k == want]
-        return (f"{given} {site!r} is a {KIND_NAMES[kind]} site, and {exp.fault} needs "
-                f"a {KIND_NAMES[want]} one ({exp.service} has: {_listing(fitting)})")
+    # a hook acts only for the types of its kind (contract/guest_host.def):
+    # any other type armed there never fires, or fires and does nothing
+    fault = scenario.FAULT_TYPE.get(exp.fault, exp.fault)
+    why = cannot_act(fault, kind)
+    if why:
+        at = site if exp.site else f"the default site {site}"
+        fitting = [n for n, k in {**{n: site_kind("kernel", k) for n, k in kernel.items()},
+                                  **{n: site_kind(exp.service, k) for n, k in own.items()}}.items()
+                   if k in contract.FAULT_KINDS[fault]]
+        hand = f"; {exp.service}'s hand sites where it acts: {_listing(fitting)}" if fitting else ""
+        return f"{fault} cannot act at {at} ({why}{hand})"
     return None
 
 

@@ -31,8 +31,9 @@ from faultinj import autosites, bootimage
 from . import spec as spec_mod
 from .golden import binaries as golden_binaries, profile_of
 
-FAULTS = ("flip_branch", "corrupt_int", "null_ptr", "corrupt_ptr", "skip_insn", "no_store",
-          "stuck_loop", "crash", "hang")
+# the fault types that act at automatic sites (the contract's kind auto),
+# those on an instruction of the block first
+FAULTS = autosites.INSN_TYPES + autosites.HOOK_TYPES
 # what a faultload may aim at: the system services and the kernel
 TARGETS = ("kernel", "rs", "ds", "vm", "pm", "mem", "tty", "kv", "echo")
 WEIGHTS = ("uniform", "count")

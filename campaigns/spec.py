@@ -22,9 +22,10 @@ with examples is in campaigns/SPEC_FORMAT.md; in short:
 Header lines (`campaign`, `seed`, `timeout`) come before the first
 experiment and appear at most once each.
 
-Fault types: crash, panic, hang, stale_ping, init_fail, lu_timeout, lu_ok,
-error, delay, drop, bitflip (the keys of the expectation table, so a caller
-passing its own table may add more).
+Fault types: the contract's (contract/guest_host.def) and lu_ok: the keys of
+the expectation table, so a caller passing its own table may add more.
+Which kinds of site each acts at is the contract's too; campaigns/check.py
+refuses a pair that cannot act.
 
 Experiment keys:
 

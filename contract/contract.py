@@ -29,9 +29,20 @@ class Struct:
 
 
 @dataclass
+class FaultType:
+    name: str
+    number: int
+    cname: str
+    kinds: Tuple[str, ...]      # the kinds of site it acts at (sitekind names)
+    fail_stop: bool
+    text: str
+
+
+@dataclass
 class Contract:
     consts: Dict[str, int] = field(default_factory=dict)
-    types: List[Tuple[str, int, str, str]] = field(default_factory=list)     # name, n, cname, text
+    sitekinds: Dict[str, str] = field(default_factory=dict)                  # name -> text
+    types: List[FaultType] = field(default_factory=list)
     triggers: List[Tuple[str, int, str]] = field(default_factory=list)
     exits: List[Tuple[str, int, str]] = field(default_factory=list)          # cname, code, outcome
     structs: Dict[str, Struct] = field(default_factory=dict)
@@ -54,8 +65,18 @@ def parse(text: str, name: str = str(DEF)) -> Contract:
         kind, args = words[0], words[1:]
         if kind == "const" and len(args) == 2:
             c.consts[args[0]] = _int(args[1], where)
-        elif kind == "type" and len(args) >= 3:
-            c.types.append((args[0], _int(args[1], where), args[2], " ".join(args[3:])))
+        elif kind == "sitekind" and len(args) >= 2:
+            c.sitekinds[args[0]] = " ".join(args[1:])
+        elif kind == "type" and len(args) >= 5:
+            kinds = () if args[3] == "-" else tuple(args[3].split(","))
+            for k in kinds:
+                if k not in c.sitekinds:
+                    raise ContractError(f"{where}: unknown kind of site {k!r} (a sitekind "
+                                        f"line declares it: {', '.join(c.sitekinds)})")
+            if args[4] not in ("failstop", "-"):
+                raise ContractError(f"{where}: STOP is 'failstop' or '-', not {args[4]!r}")
+            c.types.append(FaultType(args[0], _int(args[1], where), args[2], kinds,
+                                     args[4] == "failstop", " ".join(args[5:])))
         elif kind == "trigger" and len(args) == 3:
             c.triggers.append((args[0], _int(args[1], where), args[2]))
         elif kind == "exit" and len(args) == 3:
@@ -69,7 +90,7 @@ def parse(text: str, name: str = str(DEF)) -> Contract:
             s.fields.append(Field(args[1], _int(args[2], where), _int(args[3], where), args[4]))
         else:
             raise ContractError(f"{where}: cannot read: {line.strip()!r}")
-    numbers = [n for _, n, _, _ in c.types]
+    numbers = [t.number for t in c.types]
     if numbers != list(range(len(numbers))):
         raise ContractError(f"{name}: fault types must be numbered 0, 1, 2, ... in order")
     for s in c.structs.values():

@@ -23,11 +23,22 @@ def header(c: contract.Contract) -> str:
     for name, value in c.consts.items():
         out.append(f"#define {name} {value:#x}u" if value > 0xffff else f"#define {name} {value}")
     out.append("")
-    for name, n, cname, text in c.types:
-        out.append(f"#define {cname} {n}   /* {name}: {text} */")
+    for t in c.types:
+        out.append(f"#define {t.cname} {t.number}   /* {t.name}: {t.text} */")
     out.append(f"#define FI_NR_TYPES {len(c.types)}")
-    names = ", ".join(f'"{name}"' for name, _, _, _ in c.types)
+    names = ", ".join(f'"{t.name}"' for t in c.types)
     out.append(f"#define FI_TYPE_NAMES {{ {names} }}")
+    # the types' properties as bit masks of type numbers: bit n is FI type n
+    if len(c.types) > 32:
+        raise contract.ContractError("more than 32 fault types: the masks below are 32 bits")
+    out.append("/* which fault types act at each kind of site, and which are fail-stop:")
+    out.append(" * bit n of a mask is fault type n; FI_TYPE_AT(mask, t) tests it */")
+    for kind, text in c.sitekinds.items():
+        bits = sum(1 << t.number for t in c.types if kind in t.kinds)
+        out.append(f"#define FI_TYPES_AT_{kind.upper()} {bits:#x}u   /* {text} */")
+    bits = sum(1 << t.number for t in c.types if t.fail_stop)
+    out.append(f"#define FI_TYPES_FAIL_STOP {bits:#x}u")
+    out.append("#define FI_TYPE_AT(mask, t) ((uint32_t)(t) < 32 && (((mask) >> (t)) & 1u))")
     out.append("")
     for name, n, cname in c.triggers:
         out.append(f"#define {cname} {n}   /* {name} */")

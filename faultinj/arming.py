@@ -26,7 +26,7 @@ SLOT = contract.struct_format("fi_slot")
 assert contract.field_names("fi_slot")[:2] == ["active", "type"]
 TYPES = contract.FAULT_TYPES
 TRIGGERS = contract.TRIGGERS
-ERROR_TYPES = {"init_fail", "lu_timeout", "error", "drop"}   # FI_ERROR sites
+ERROR_TYPES = frozenset(contract.types_at("error"))      # what FI_ERROR sites take
 
 
 class ArmError(ValueError):

@@ -29,11 +29,12 @@ SECTION = ".fi_blocks"
 OPND_REG = contract.CONSTS["FI_OPND_REG"]
 OPND_MEM = contract.CONSTS["FI_OPND_MEM"]
 REG_NONE = contract.CONSTS["FI_REG_NONE"]
-# fault types the kernel applies at an instruction of the block
-INSN_TYPES = ("flip_branch", "corrupt_int", "null_ptr", "corrupt_ptr", "skip_insn", "no_store",
-              "stuck_loop")
-# fault types the kernel does at the site itself, at any site
-HOOK_TYPES = ("crash", "hang")
+# the contract's types for automatic sites (contract/guest_host.def, kind
+# auto): those that act nowhere else the kernel applies at an instruction of
+# the block (fi_auto_acts_on_insn); the others (crash, hang) it does at the
+# site itself, at any site
+INSN_TYPES = tuple(t for t in contract.types_at("auto") if contract.FAULT_KINDS[t] == ("auto",))
+HOOK_TYPES = tuple(t for t in contract.types_at("auto") if t not in INSN_TYPES)
 
 REGS = {"eax": 0, "ecx": 1, "edx": 2, "ebx": 3, "esp": 4, "ebp": 5, "esi": 6, "edi": 7,
         "ax": 0, "cx": 1, "dx": 2, "bx": 3, "bp": 5, "si": 6, "di": 7,

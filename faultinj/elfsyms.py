@@ -27,6 +27,20 @@ _R_386_32 = 1
 _MAX_STRING = 4096
 
 
+# a descriptor's kind field (os/include/fi.h struct fi_site)
+DESCRIPTOR_KINDS = {0: "point", 1: "error"}
+
+
+def site_kind(binary: str, kind: int) -> str:
+    """The contract's kind of a hand site (contract/guest_host.def, sitekind)
+    of the named binary with descriptor kind `kind`: `kernel` for the
+    kernel's own (os/kernel/fi.c: any type matches, the site does its own
+    fault), else `point` or `error`."""
+    if binary == "kernel":
+        return "kernel"
+    return DESCRIPTOR_KINDS.get(kind, str(kind))
+
+
 class ElfFormatError(ValueError):
     """The ELF file (or its fi_sites section) is not what we expect."""
 

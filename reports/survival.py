@@ -28,6 +28,7 @@ from statistics import NormalDist
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from campaigns.verdict import DETECT, OUTCOMES
+from faultinj import contract
 from faultinj.events import Event, parse_recorded
 
 # two-sided 95 %: the normal quantile at 0.975 (1.95996...), not the rounded 1.96
@@ -35,8 +36,9 @@ Z95 = NormalDist().inv_cdf(0.975)
 
 # OSIRIS's fail-stop faultload: faults that stop the component at once
 # (crash, panic) or make it stop answering (hang, deadlock, stale_ping), and
-# the null-pointer dereference OSIRIS injects as its fail-stop model
-FAIL_STOP_FAULTS = frozenset({"crash", "panic", "hang", "deadlock", "stale_ping", "null_ptr"})
+# the null-pointer dereference OSIRIS injects as its fail-stop model. Which
+# types those are is a column of the contract (contract/guest_host.def).
+FAIL_STOP_FAULTS = contract.FAIL_STOP
 
 # the outcomes that mean the system survived the fault: it took no notice,
 # or RS recovered the service with every answer right and all state kept

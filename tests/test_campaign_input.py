@@ -22,6 +22,11 @@ CASES = {
                                 "unknown site 'kv.put' for echo"),
     "no-default-site": (b"campaign b\ninit hang\n", "", 2, "default site of hang 'sef.ping'"),
     "wrong-kind-of-site": (b"campaign b\nkv init_fail site=kv.get\n", "", 2, "FI_ERROR"),
+    "edfi-type-at-a-hand-site": (b"campaign b\nkv crash\nkv flip_branch site=kv.put\n", "", 3,
+                                 "flip_branch cannot act at kv.put (a hand FI_POINT site; "
+                                 "it applies at automatic sites)"),
+    "edfi-type-at-the-default-site": (b"campaign b\nkv stuck_loop\n", "", 2,
+                                      "stuck_loop cannot act at the default site kv.put"),
     "unknown-workload": (b"campaign b\nkv crash workload=db\n", "", 2, "unknown workload 'db'"),
     "huge-timeout": (b"campaign b\nkv crash timeout=1e308\n", "", 2, "out of range"),
     "huge-header-timeout": (b"campaign b\ntimeout 1e308\nkv crash\n", "", 2, "out of range"),

@@ -55,3 +55,19 @@ def test_struct_drifting_from_the_contract_fails_the_build(tmp_path):
                        cwd=work, capture_output=True, text=True, timeout=300)
     assert r.returncode != 0
     assert "layout differs from contract/guest_host.def" in r.stdout + r.stderr
+
+
+def test_fault_type_properties_reach_the_guest_header(os_built):
+    """The kinds of site each type acts at and the fail-stop column are in
+    the guest's generated header as masks of type numbers (fi.c's
+    error_kind uses FI_TYPES_AT_ERROR), the same sets the host reads."""
+    import re
+    text = (os_built / "gen" / "contract.h").read_text()
+    masks = {m.group(1): int(m.group(2), 16)
+             for m in re.finditer(r"#define FI_TYPES_(\w+) (0x[0-9a-f]+)u", text)}
+    def names(mask):
+        return {t for n, t in enumerate(contract.FAULT_TYPES) if mask >> n & 1}
+    for kind in contract.SITE_KINDS:
+        assert names(masks["AT_" + kind.upper()]) == set(contract.types_at(kind)), kind
+    assert names(masks["FAIL_STOP"]) == contract.FAIL_STOP
+    assert contract.types_at("error") == ["init_fail", "lu_timeout", "error", "drop"]

@@ -65,6 +65,21 @@ def test_named_fault_sets_are_fault_types():
     assert sv.NO_FAULT <= set(FAULTS) - set(contract.FAULT_TYPES)
 
 
+def test_fail_stop_set_comes_from_the_contract():
+    """Which faults are fail-stop is a column of the contract's type lines
+    (contract/guest_host.def), not a list kept here: the survival report
+    uses the contract's set itself, and the contract's parser reads the
+    column (a type marked failstop there is fail-stop here)."""
+    from faultinj import contract
+    assert sv.FAIL_STOP_FAULTS is contract.FAIL_STOP
+    assert contract.FAIL_STOP == {"crash", "panic", "hang", "deadlock", "stale_ping", "null_ptr"}
+    text = contract.DEF_TEXT.replace("stuck_loop  18 FI_STUCK_LOOP  auto         -       ",
+                                     "stuck_loop  18 FI_STUCK_LOOP  auto         failstop")
+    assert text != contract.DEF_TEXT
+    c = contract.parse(text)
+    assert {t.name for t in c.types if t.fail_stop} == contract.FAIL_STOP | {"stuck_loop"}
+
+
 def test_synthetic_traces_fit_the_event_schema():
     for r in T.edfi_campaign():
         for line in r["events"]:

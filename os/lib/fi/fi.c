@@ -29,9 +29,10 @@ static int report(int i, struct fi_site *s)
     return kernel_call(&m);
 }
 
+/* the types an FI_ERROR site takes (contract/guest_host.def: kind error) */
 static int error_kind(uint32_t type)
 {
-    return type == FI_INIT_FAIL || type == FI_LU_TIMEOUT || type == FI_ERROR_RET || type == FI_DROP;
+    return FI_TYPE_AT(FI_TYPES_AT_ERROR, type);
 }
 
 /* Which armed slot fires at this hit, or -1. */
