@@ -11,6 +11,7 @@
  * rather than handed back wrong. Endpoints are not taken from here at all
  * but from RS's public table, which is the truth about who runs. */
 #include "ds.h"
+#include "../../include/fi.h"
 
 #define DS_KEPT_MAGIC   0x4453306bu       /* "k0SD" */
 /* changes with the layout, so a new version never misreads an old one */
@@ -56,6 +57,9 @@ int keep_check(int *dropped_entries, int *dropped_subs)
     for (int i = 0; i < DS_MAX_LABELS; i++) {
         struct ds_entry *e = &ds_kept.table[i];
         if (!e->in_use) continue;
+        /* injected: this entry's kept bytes went bad, for the check to find */
+        if (e->blob_len > 0 && e->blob_len <= DS_STATE_MAX && FI_ERROR("ds.keep.corrupt"))
+            e->blob[0] ^= 0x5a;
         char label[LABEL_MAX];
         int ok = e->blob_len <= DS_STATE_MAX && ds_label_ok(e->label, label) &&
                  !memcmp(label, e->label, LABEL_MAX) && (e->in_use == 1) &&

@@ -160,6 +160,7 @@ static int do_retrieve(message *m)
 {
     struct ds_entry *e = caller_entry(m->m_source);
     if (!e) return EPERM;
+    FI_POINT("ds.retrieve");               /* DS failing under a restore */
     if (!e->has_blob) { ds_reclaim(e); return ENOENT; }
     uint32_t room = m->DS_LEN;
     m->DS_LEN = e->blob_len;            /* on E2BIG the caller learns the size */
