@@ -20,6 +20,7 @@
 #define ENOSYS       (-38)
 #define ETIMEDOUT    (-60)
 #define EDQUOT       (-122)  /* the caller's own share of a table is used up */
+#define ELOST        (-123)  /* saved state may have existed but is lost: not "nothing saved" */
 /* IPC-specific, as in MINIX */
 #define ELOCKED      (-101)  /* send would deadlock */
 #define EBADCALL     (-102)  /* bad IPC call number */

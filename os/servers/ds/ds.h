@@ -49,6 +49,10 @@ struct ds_kept {
     struct ds_entry table[DS_MAX_LABELS];
     struct ds_sub   subs[DS_MAX_SUBS];
     uint32_t sum[DS_MAX_LABELS];
+    /* entries dropped since the last fresh start: the labels they named
+     * cannot be trusted, so no label without a blob may be told "nothing
+     * saved" (ENOENT) any more; such a RETRIEVE gets ELOST instead */
+    uint32_t lost;
 };
 extern struct ds_kept ds_kept;
 

@@ -8,9 +8,13 @@
  * trust what it finds blindly: the instance before may have died in the
  * middle of changing it. Each entry carries a checksum written after
  * every change; an entry that fails its check is dropped, and said so,
- * rather than handed back wrong. Endpoints are not taken from here at all
+ * rather than handed back wrong. Its label cannot be trusted either, so
+ * from then on DS answers ELOST, not ENOENT, to any RETRIEVE it has no
+ * blob for: a service whose state was dropped must not start empty
+ * believing nothing was saved. Endpoints are not taken from here at all
  * but from RS's public table, which is the truth about who runs. */
 #include "ds.h"
+#include "../../include/fi.h"
 
 #define DS_KEPT_MAGIC   0x4453306bu       /* "k0SD" */
 /* changes with the layout, so a new version never misreads an old one */
@@ -41,6 +45,7 @@ void keep_reset(void)
     ds_kept.magic = DS_KEPT_MAGIC;
     ds_kept.version = DS_KEPT_VERSION;
     memset(ds_kept.sum, 0, sizeof ds_kept.sum);
+    ds_kept.lost = 0;
 }
 
 /* After a restart: keep what checks out. Returns the entries kept, and
@@ -56,6 +61,9 @@ int keep_check(int *dropped_entries, int *dropped_subs)
     for (int i = 0; i < DS_MAX_LABELS; i++) {
         struct ds_entry *e = &ds_kept.table[i];
         if (!e->in_use) continue;
+        /* injected: this entry's kept bytes went bad, for the check to find */
+        if (e->blob_len > 0 && e->blob_len <= DS_STATE_MAX && FI_ERROR("ds.keep.corrupt"))
+            e->blob[0] ^= 0x5a;
         char label[LABEL_MAX];
         int ok = e->blob_len <= DS_STATE_MAX && ds_label_ok(e->label, label) &&
                  !memcmp(label, e->label, LABEL_MAX) && (e->in_use == 1) &&
@@ -71,6 +79,7 @@ int keep_check(int *dropped_entries, int *dropped_subs)
         e->ep = NONE;                      /* RS's table says who runs now */
         kept++;
     }
+    if (*dropped_entries) ds_kept.lost = 1;
     for (int i = 0; i < DS_MAX_SUBS; i++) {
         struct ds_sub *s = &ds_kept.subs[i];
         if (s->ep == NONE) continue;

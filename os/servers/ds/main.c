@@ -160,7 +160,15 @@ static int do_retrieve(message *m)
 {
     struct ds_entry *e = caller_entry(m->m_source);
     if (!e) return EPERM;
-    if (!e->has_blob) { ds_reclaim(e); return ENOENT; }
+    FI_POINT("ds.retrieve");               /* DS failing under a restore */
+    if (!e->has_blob) {
+        ds_reclaim(e);
+        if (!ds_kept.lost) return ENOENT;
+        /* DS dropped kept entries it could not trust: this label's state
+         * may have been one of them, so "nothing saved" would be a guess */
+        event("ev=ds_state_lost label=%s ep=%d", e->label, m->m_source);
+        return ELOST;
+    }
     uint32_t room = m->DS_LEN;
     m->DS_LEN = e->blob_len;            /* on E2BIG the caller learns the size */
     if (e->blob_len > room) return E2BIG;
@@ -196,7 +204,7 @@ static int init_fresh(int type, const struct sef_init_info *info)
 {
     ds_reset();
     int n = republish_from_rs(info);
-    if (n) event("ev=ds_rebuilt labels=%d type=%d kept=0 blobs=0 subs=0 dropped=0 dropped_subs=0",
+    if (n) event("ev=ds_rebuilt labels=%d type=%d kept=0 blobs=0 subs=0 dropped=0 dropped_subs=0 lost=0",
                  n, type);
     return OK;
 }
@@ -209,15 +217,20 @@ static int init_rebuild(int type, const struct sef_init_info *info)
 {
     int bad_entries, bad_subs;
     int kept = keep_check(&bad_entries, &bad_subs);
-    if (kept < 0) ds_reset();
+    if (kept < 0) {
+        /* whatever was saved is gone, and DS cannot say whose it was */
+        ds_reset();
+        ds_kept.lost = 1;
+    }
     int n = republish_from_rs(info);
     int blobs = 0;
     for (int i = 0; i < DS_MAX_LABELS; i++) {
         struct ds_entry *e = ds_entry_at(i);
         if (e && e->has_blob) blobs++;
     }
-    event("ev=ds_rebuilt labels=%d type=%d kept=%d blobs=%d subs=%d dropped=%d dropped_subs=%d",
-          n, type, kept < 0 ? 0 : kept, blobs, subs_count(ANY, ANY, 0), bad_entries, bad_subs);
+    event("ev=ds_rebuilt labels=%d type=%d kept=%d blobs=%d subs=%d dropped=%d dropped_subs=%d lost=%u",
+          n, type, kept < 0 ? 0 : kept, blobs, subs_count(ANY, ANY, 0), bad_entries, bad_subs,
+          ds_kept.lost);
     return OK;
 }
 

@@ -68,14 +68,22 @@ static int init_fresh(int type, const struct sef_init_info *info)
     return OK;
 }
 
+/* Only "nothing saved" (ENOENT) starts the counter at 0; any other
+ * failure fails the init with its cause, since a counter that went back
+ * to 0 under an OK is what a client must never see. RS retries later or
+ * rolls an update back. */
 static int init_restore(int type, const struct sef_init_info *info)
 {
     victim_show_system(info);
     int r = sef_state_restore(&st, sizeof st);
-    if (r != (int)sizeof st || st.magic != ECHO_MAGIC || st.served < 0) {
-        if (r != ENOENT) event("ev=echo_restore_failed err=%d type=%d", r < 0 ? r : EINVAL, type);
+    if (r == ENOENT) {
         memset(&st, 0, sizeof st);
         st.magic = ECHO_MAGIC;
+    } else if (r != (int)sizeof st || st.magic != ECHO_MAGIC || st.served < 0) {
+        int err = r < 0 ? r : EINVAL;          /* a short or foreign blob: corrupt */
+        event("ev=echo_restore_failed err=%d type=%d", err, type);
+        memset(&st, 0, sizeof st);
+        return err;
     }
     st.generation++;
     event("ev=echo_restored served=%d type=%d", st.served, type);

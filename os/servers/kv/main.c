@@ -70,11 +70,14 @@ static int init_fresh(int type, const struct sef_init_info *info)
     return OK;
 }
 
-/* Restart or live update: take the saved table back. A new version that
- * cannot take the old version's layout fails its update init, and RS
- * rolls back to the old version, whose table is still in DS. A restarted
- * instance serves with an empty table rather than not at all; the client
- * sees the loss. */
+/* Restart or live update: take the saved table back. Only "nothing was
+ * saved" (ENOENT from DS) starts empty. Any other failure - DS gone or
+ * failing under the restore, a layout this version cannot take, a table
+ * that is not sane, DS having lost kept state - fails the init with its
+ * cause: an empty table answered OK would lose every acknowledged PUT
+ * without anyone hearing of it. RS then rolls an update back to the old
+ * version, whose table is still in DS, or restarts again after backoff,
+ * when DS may be back. */
 static int init_restore(int type, const struct sef_init_info *info)
 {
     victim_show_system(info);
@@ -86,9 +89,10 @@ static int init_restore(int type, const struct sef_init_info *info)
         event("ev=kv_state_refused layout=%s found=%s", kv_layout, found);
         return ENOEXEC;
     }
-    if (r != OK) {
+    if (r != OK && r != ENOENT) {
         kv_clear();
-        if (r != ENOENT) event("ev=kv_restore_failed err=%d type=%d found=%s", r, type, found);
+        event("ev=kv_restore_failed err=%d type=%d found=%s", r, type, found);
+        return r;
     }
     kvt.generation++;
     event("ev=kv_restored keys=%d type=%d layout=%s", kv_nr_keys(), type, kv_layout);

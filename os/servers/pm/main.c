@@ -76,11 +76,24 @@ static int handle(message *m, struct pmproc *caller)
     }
 }
 
+/* Only "nothing saved" (ENOENT) starts a new tree. Any other failure
+ * (DS gone under the restore, a corrupt or foreign table, DS having lost
+ * kept state) fails the init with its cause: a fresh tree answered OK
+ * would forget every user process and its parent without a word. RS
+ * restarts PM again after backoff, when DS may be back. */
 static int init_restore(int type, const struct sef_init_info *info)
 {
     int n = pm_restore();
+    if (n == ENOENT) {
+        event("ev=pm_restored procs=0 type=%d", type);
+        return init_fresh(type, info);
+    }
+    if (n <= 0) {
+        int err = n < 0 ? n : EINVAL;          /* no INIT, no RS: not a tree */
+        event("ev=pm_restore_failed err=%d type=%d", err, type);
+        return err;
+    }
     event("ev=pm_restored procs=%d type=%d", n, type);
-    if (n <= 0) return init_fresh(type, info);     /* nothing usable: start over */
     pm_sync_services(info);      /* what RS started or ended while PM was away */
     return OK;
 }
