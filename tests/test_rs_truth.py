@@ -9,7 +9,8 @@ Lies these tests catch:
 - a new version crashing in its init must fail the update and roll back
   to the old image (checked here, it was already true);
 - `service restart` and `service refresh` were answered OK before the new
-  instance's init had run, and OK even when that init then failed.
+  instance's init had run, and OK even when that init then failed;
+- (kept true) an update refused in prepare is answered with its error.
 Each test checks the caller's answer, RS's events, and that the old
 version serves again afterwards."""
 
@@ -146,3 +147,17 @@ def test_restart_whose_init_fails_is_answered_with_the_failure(live_os, op, labe
     assert _index(con, ev) < _index(con, back)
     assert con.events("restart_scheduled", since=mark, label=label, cause="init-failed")
     _serves(con, label)
+
+
+def test_update_refused_in_prepare_is_answered_with_the_error(live_os):
+    """kv does not know state 9: it refuses in its prepare; the update is
+    aborted with its error (this one was true already; kept so)."""
+    con = live_os()
+    _fill(con)
+    mark = con.mark()
+    ev = con.run("service update kv -state 9 -maxtime 100", expect=None, timeout=60)
+    assert ev.int("result") == errnos.EINVAL
+    ab = con.events("update_aborted", since=mark, label="kv")
+    assert ab and ab[0].get("why") == "prepare-refused" and ab[0].int("result") == errnos.EINVAL
+    assert not con.events("update_done", since=mark) and not con.events("restarted", since=mark)
+    _serves(con, "kv")
