@@ -233,8 +233,6 @@ void bring_down(struct rproc *rp, const char *why, int result)
     rp_free(rp);
 }
 
-/* A failure: the stage its escalation chain is at decides (intensity.c):
- * a restart after the stage's backoff, pristine or not, or giving up. */
 /* What a caller still waiting on rp is told when rp fails for cause:
  * the codes a failed init gives (init_done) */
 static int cause_error(const char *cause)
@@ -245,6 +243,8 @@ static int cause_error(const char *cause)
     return EAGAIN;                       /* restart-failed: the instance did not start */
 }
 
+/* A failure: the stage its escalation chain is at decides (intensity.c):
+ * a restart after the stage's backoff, pristine or not, or giving up. */
 static void schedule_restart(struct rproc *rp, const char *cause)
 {
     /* whoever waits on this instance (up, restart, refresh, update) hears

@@ -60,10 +60,11 @@ void lu_failed_while_preparing(struct rproc *rp, const char *cause)
     else abort_update(rp, "crashed-while-preparing", EFAULT, 0);
 }
 
-/* Stopped on request (`service down`) while preparing. */
+/* Stopped on request (`service down`) while preparing: no cancel, the
+ * process ends right after. */
 void lu_cancel(struct rproc *rp, const char *why, int result)
 {
-    if (rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER)) abort_update(rp, why, result, 1);
+    if (rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER)) abort_update(rp, why, result, 0);
 }
 
 void lu_check(struct rproc *rp)
