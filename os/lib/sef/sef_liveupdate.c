@@ -38,7 +38,12 @@ void sef_lu_request(const message *m)
 
 void sef_lu_before_receive(void)
 {
-    if (lu_state == SEF_LU_STATE_NULL || lu_state == SEF_LU_STATE_UNREACHABLE) return;
+    if (lu_state == SEF_LU_STATE_NULL) return;
+    /* hit at every receive while an update is pending, and only then: a
+     * crash or hang armed here strikes a service in the middle of its
+     * prepare, whichever state it waits for (tests/test_rs_truth.py) */
+    FI_POINT("sef.lu.pending");
+    if (lu_state == SEF_LU_STATE_UNREACHABLE) return;
     /* in the receive loop a single-threaded service has no work and no
      * request in progress, so the standard states hold here */
     if (FI_ERROR("sef.lu.prepare")) return;    /* injected: never ready */

@@ -186,7 +186,7 @@ void boot_services(void)
         if (!(rp->pub.flags & RSF_IN_USE) || (rp->tab->sys_flags & SF_SELF)) continue;
         now = sys_uptime();
         if (rp->tab->sys_flags & SF_NOSEF) {
-            init_done(rp, OK);
+            init_done(rp, OK, 0);
         } else {
             rp->init_type = SEF_INIT_FRESH;
             rp->flags |= RP_INITIALIZING;

@@ -145,7 +145,7 @@ static void begin_init(struct rproc *rp, int type)
     rp->pub.flags &= ~RSF_ACTIVE;
     rp->flags &= ~(RP_PINGED | RP_STOPPED);
     if (rp->tab->sys_flags & SF_NOSEF) {
-        init_done(rp, OK);
+        init_done(rp, OK, 0);
         return;
     }
     rp->flags |= RP_INITIALIZING;
@@ -233,10 +233,23 @@ void bring_down(struct rproc *rp, const char *why, int result)
     rp_free(rp);
 }
 
+/* What a caller still waiting on rp is told when rp fails for cause:
+ * the codes a failed init gives (init_done) */
+static int cause_error(const char *cause)
+{
+    if (!strcmp(cause, "hang")) return ETIMEDOUT;
+    if (!strcmp(cause, "exit")) return EINTR;
+    if (!strcmp(cause, "crash")) return EFAULT;
+    return EAGAIN;                       /* restart-failed: the instance did not start */
+}
+
 /* A failure: the stage its escalation chain is at decides (intensity.c):
  * a restart after the stage's backoff, pristine or not, or giving up. */
 static void schedule_restart(struct rproc *rp, const char *cause)
 {
+    /* whoever waits on this instance (up, restart, refresh, update) hears
+     * of the failure now: the next instance's init must not answer it OK */
+    reply_caller(rp, cause_error(cause));
     if (rp->tab->sys_flags & SF_NORESTART) {
         end_instance(rp);
         event("ev=reaped label=%s cause=%s", rp->pub.label, cause);
@@ -310,7 +323,10 @@ void do_restart(struct rproc *rp)
           rp->pub.label, rp->pub.endpoint, old, rp->pub.restarts,
           rp->pub.policy == RS_POLICY_RESET ? "reset" : "restart", r,
           pristine ? "fresh" : "restart");
-    if (r != OK) schedule_restart(rp, "restart-failed");
+    if (r != OK) {
+        reply_caller(rp, r);             /* a requested restart that did not start */
+        schedule_restart(rp, "restart-failed");
+    }
 }
 
 /* A restart someone asked for (`service restart`, a dependency's): the
@@ -329,9 +345,10 @@ void service_died(struct rproc *rp, uint32_t sigmap)
           exited ? "exit" : "signal");
     rp->flags |= RP_STOPPED;
     if (rp->flags & RP_INITIALIZING) {
-        init_done(rp, exited ? EINTR : EFAULT);
+        init_done(rp, exited ? EINTR : EFAULT, exited ? "exited-in-init" : "crashed-in-init");
         return;
     }
+    lu_failed_while_preparing(rp, exited ? "exit" : "crash");
     schedule_restart(rp, exited ? "exit" : "crash");
 }
 
@@ -341,13 +358,17 @@ void service_hung(struct rproc *rp)
           now - rp->ping_sent);
     if (rp->pub.policy == RS_POLICY_RESTART) sys_stop(rp->pub.endpoint, 1);
     event("ev=killed label=%s ep=%d", rp->pub.label, rp->pub.endpoint);
+    lu_failed_while_preparing(rp, "hang");
     schedule_restart(rp, "hang");
 }
 
-void init_done(struct rproc *rp, int result)
+void init_done(struct rproc *rp, int result, const char *why)
 {
     static const char *types[] = { "fresh", "lu", "restart" };
-    rp->flags &= ~RP_INITIALIZING;
+    /* an update's new version: the LU init type alone is not enough, the
+     * update must be under way (lu_ready set RP_LU_INIT) */
+    int lu = rp->init_type == SEF_INIT_LU && (rp->flags & RP_LU_INIT);
+    rp->flags &= ~(RP_INITIALIZING | RP_LU_INIT);
     if (!(rp->tab->sys_flags & SF_NOSEF))
         event("ev=init_result label=%s ep=%d type=%s result=%d", rp->pub.label,
               rp->pub.endpoint, types[rp->init_type], result);
@@ -357,13 +378,15 @@ void init_done(struct rproc *rp, int result)
         rp->up_since = now;
         rp->next_ping = now + (uint32_t)rp->pub.period;
         if (!(rp->tab->sys_flags & SF_NOSEF)) publish(rp);
-        if (rp->init_type == SEF_INIT_LU)
+        if (lu) {
+            rp->next_img = -1;           /* no way back now */
             event("ev=update_done label=%s ep=%d", rp->pub.label, rp->pub.endpoint);
-        else if (rp->pub.restarts > 0)
+        } else if (rp->pub.restarts > 0)
             deps_after_restart(rp);      /* back: what its dependents are to do */
         reply_caller(rp, OK);
         return;
     }
+    if (!why) why = "init-failed";
     if (booting && (rp->pub.flags & RSF_BOOT))
         rs_panic("boot service failed to initialize", rp->pub.label);
     if ((rp->flags & RP_DYNAMIC) && rp->init_type == SEF_INIT_FRESH && rp->pub.restarts == 0) {
@@ -373,12 +396,15 @@ void init_done(struct rproc *rp, int result)
         bring_down(rp, "init-failed", result);
         return;
     }
-    if (rp->init_type == SEF_INIT_LU && rp->next_img >= 0) {
-        event("ev=update_failed label=%s result=%d rollback=1", rp->pub.label, result);
+    if (lu && rp->next_img >= 0) {
+        event("ev=update_failed label=%s result=%d rollback=1 why=%s", rp->pub.label, result, why);
         rp->img = rp->next_img;          /* restart the old version */
         rp->next_img = -1;
-        reply_caller(rp, result);
+        rp->pub.flags &= ~RSF_UPDATING;
     }
+    /* whoever waits (update, restart, refresh) learns the init's own
+     * failure; the restart that follows answers nobody */
+    reply_caller(rp, result);
     rp->flags |= RP_STOPPED;
     if (rp->pub.policy == RS_POLICY_RESTART) sys_stop(rp->pub.endpoint, 1);
     schedule_restart(rp, "init-failed");

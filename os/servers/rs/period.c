@@ -10,7 +10,7 @@ void do_period(void)
         if (!(rp->pub.flags & RSF_IN_USE)) continue;
         if ((rp->flags & RP_INITIALIZING) && now >= rp->init_deadline) {
             event("ev=init_timeout label=%s ep=%d", rp->pub.label, rp->pub.endpoint);
-            init_done(rp, ETIMEDOUT);
+            init_done(rp, ETIMEDOUT, "init-timeout");
             continue;
         }
         if ((rp->flags & RP_RESTART_DUE) && now >= rp->restart_at) {
@@ -19,7 +19,10 @@ void do_period(void)
         }
         if ((rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER))) lu_check(rp);
         if (rp->pub.flags & RSF_ACTIVE) sup_calm(rp);
-        if (!(rp->pub.flags & RSF_ACTIVE) || rp->pub.period <= 0) continue;
+        /* a service in its init is judged by the init deadline alone: it
+         * cannot answer a ping before its init is done */
+        if (!(rp->pub.flags & RSF_ACTIVE) || (rp->flags & RP_INITIALIZING) || rp->pub.period <= 0)
+            continue;
         if (!(rp->flags & RP_PINGED) && now < rp->next_ping) continue;
         if (waiting_on_rs(rp->pub.endpoint)) {
             /* blocked in a request to RS (service up, update): not hung */

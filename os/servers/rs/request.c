@@ -132,17 +132,30 @@ static int do_service(message *m)
     switch (m->m_type) {
     case RS_DOWN:
         if (rp->pub.flags & RSF_BOOT && rp->tab->sys_flags & SF_CORE) return EPERM;
+        /* one waiting for an update, up, restart of it hears it was cut
+         * short (EINTR); OK is only for the one who asked for the stop */
+        lu_cancel(rp, "down", EINTR);
+        reply_caller(rp, EINTR);
         bring_down(rp, "down", OK);
         return OK;
     case RS_RESTART:
-    case RS_REFRESH:
+    case RS_REFRESH: {
         if (!(rp->pub.flags & RSF_ACTIVE)) return EBUSY;
+        /* someone waits on it (an update being prepared): one at a time */
+        if (rp->caller != NONE || (rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER))) return EBUSY;
         if (m->m_type == RS_RESTART) event("ev=service_restart label=%s", rp->pub.label);
         else event("ev=service_refresh label=%s", rp->pub.label);
+        /* Answered once the new instance serves (init_done) or has failed,
+         * as `service up` is; a service restarting itself is not answered:
+         * the reply would land in its successor. */
+        int self = rp->pub.endpoint == m->m_source;
+        if (!self) rp->caller = m->m_source;
+        rp->dbg_flags = m->SRV_DBG;      /* for the new instance's init */
         restart_now(rp);
         if (m->m_type == RS_REFRESH && (rp->flags & RP_INITIALIZING))
             rp->init_type = SEF_INIT_FRESH;      /* a clean start, no state */
-        return OK;
+        return EDONTREPLY;
+    }
     case RS_UPDATE: {
         int img = rp->img;
         m->SRV_ARGS[SRV_ARGS_MAX - 1] = 0;
@@ -162,6 +175,7 @@ static int do_service(message *m)
          * updated: that one must be free to reach its prepare state (and
          * anything RS sent it now would look like the answer). */
         int self = rp->pub.endpoint == m->m_source;
+        if (rp->caller != NONE) return EBUSY;       /* someone waits on it already */
         if (!self) rp->caller = m->m_source;
         int r = start_update(rp, m->SRV_STATE, m->SRV_MAXTIME, img);
         if (r != OK) { rp->caller = NONE; return r; }
@@ -223,7 +237,7 @@ void do_request(message *m)
         if (!rp || !(rp->flags & RP_INITIALIZING)) { reply(src, m, EPERM); return; }
         r = m->INIT_RESULT;
         reply(src, m, OK);
-        init_done(rp, r);
+        init_done(rp, r, 0);
         return;
     case RS_LU_READY:
         if (!rp) { reply(src, m, EPERM); return; }

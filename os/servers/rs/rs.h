@@ -29,6 +29,7 @@ extern int def_period;
 #define RP_LU_DELIVER   0x20   /* prepare request not yet delivered */
 #define RP_DYNAMIC      0x40   /* started with service up */
 #define RP_STOPPED      0x80   /* kernel stopped it (fault) */
+#define RP_LU_INIT      0x100  /* the new version of an update is in its init */
 
 struct rproc {
     struct rprocpub pub;
@@ -44,7 +45,7 @@ struct rproc {
     int      lu_state;
     struct rs_sup sup;           /* intensity, escalation, dependencies, heartbeat */
     int      pid_ep;             /* the instance PM knows (and tells the pid of), or NONE */
-    int      caller;             /* who waits for a reply (service up/update) */
+    int      caller;             /* who waits for a reply (service up/update/restart/refresh) */
     int      caller_req;
 };
 
@@ -78,7 +79,9 @@ void service_hung(struct rproc *rp);
 void bring_down(struct rproc *rp, const char *why, int result);
 void end_instance(struct rproc *rp);      /* its process and PM's entry */
 void pm_forget(int ep);                   /* PM_SRV_EXIT: ep left the tree */
-void init_done(struct rproc *rp, int result);
+/* why: the failure's cause for the events ("init-timeout", "crashed-in-init",
+ * ...); 0 when the service reported result itself */
+void init_done(struct rproc *rp, int result, const char *why);
 void do_restart(struct rproc *rp);
 void restart_now(struct rproc *rp);       /* asked for, not a failure: no strike */
 void publish(struct rproc *rp);
@@ -110,4 +113,7 @@ void do_request(message *m);
 int  start_update(struct rproc *rp, int state, int maxtime, int img);
 void lu_ready(struct rproc *rp, message *m);
 void lu_check(struct rproc *rp);
+/* the service died or hung (cause "crash", "exit", "hang") while preparing */
+void lu_failed_while_preparing(struct rproc *rp, const char *cause);
+void lu_cancel(struct rproc *rp, const char *why, int result);   /* stopped on request */
 #endif
