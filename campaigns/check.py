@@ -34,8 +34,11 @@ class InputError(ValueError):
 
 
 def services() -> List[str]:
-    """The processes of a campaign's boot image: the services a fault may aim at."""
-    return [m if isinstance(m, str) else m[0] for m in bootimage.SYSTEM]
+    """The processes of a campaign's boot image: the services a fault may aim
+    at, and the scenario driver itself (runner.modules_for adds it), so a
+    kernel site can fail the client's own calls: a report that never
+    reaches the console."""
+    return [m if isinstance(m, str) else m[0] for m in bootimage.SYSTEM] + ["scenario"]
 
 
 def build_sites(build: Path, names: List[str]) -> Dict[str, Dict[str, int]]:

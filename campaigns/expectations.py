@@ -33,7 +33,10 @@ DEFAULT_EXPECT: Dict[str, ExpectEntry] = {
     "stale_ping": "recovered",
     # a boot service whose init fails halts the system; a dynamic one is
     # brought down and not restarted
-    "init_fail": {"boot": "halted", "dynamic": "torn_down"},
+    # (a new version's init failing is rolled back; a restart's init failing
+    # is restarted again)
+    "init_fail": {"boot": "halted", "dynamic": "torn_down", "update": "rolled_back",
+                  "restart": "recovered"},
     # an update whose prepare never finishes is aborted: the old version
     # goes on serving with its state, and RS answers the update with an error
     "lu_timeout": "rolled_back",

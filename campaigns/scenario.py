@@ -122,6 +122,11 @@ def plan(exp: Experiment, campaign: Optional[Campaign] = None,
     elif exp.fault == "init_fail" and exp.mode == "dynamic":
         # the boot instance's init succeeded; the one `service up` starts fails
         steps = [f"{c}:{FILL}", f"down:{svc}", "step:1", f"up:{svc}", f"{load}:{LOAD}"]
+    elif exp.mode in ("update", "restart"):
+        # the fault is live while the victim the client drives is updated or
+        # restarted: it hits the prepare, the new init or the restore (a DS
+        # fault hits the victim's restore from DS)
+        steps = [f"{c}:{FILL}", "step:1", f"{exp.mode}:{c}", f"{c}:{LOAD}"]
     else:
         steps = [f"{c}:{FILL}", "step:1", f"{load}:{LOAD}"]
     steps.append(f"watch:{watch}")

@@ -36,8 +36,10 @@ Experiment keys:
     trigger=prob:P   fire on each hit with probability 0 < P <= 1
     expect=OUTCOME   recovered | torn_down | halted | not_activated
                      (default: from the expectation table, see below)
-    mode=boot|dynamic  how the victim is started: a boot service (default)
-                     or a dynamic one started with `service up`
+    mode=boot|dynamic|update|restart  how the victim meets the fault: a boot
+                     service (default), a dynamic one started with `service
+                     up`, or one live-updated or restarted as the fault goes
+                     live
     arg=INT          fault parameter (delay in us, bit to flip, error code)
     workload=NAME    workload to run against the service
     policy=reset|restart  recovery policy the experiment checks

@@ -21,7 +21,11 @@ from .verdict import OUTCOMES  # noqa: E402
 ALL_OUTCOMES = OUTCOMES
 
 
-MODES = ("boot", "dynamic")
+# how the victim meets the fault: a boot service (boot), one started with
+# `service up` (dynamic), or one live-updated (update) or restarted
+# (restart) right after the fault goes live, so the fault hits its prepare,
+# its new version's init or its restore
+MODES = ("boot", "dynamic", "update", "restart")
 POLICIES = ("reset", "restart")
 TRIGGER_KINDS = ("nth", "times", "prob")
 

@@ -60,6 +60,10 @@ END_HALT, END_PANIC, END_DEADLINE = "halt", "panic", "deadline"
 STEP_REPORT = {"kv": "wl_done", "echo": "wl_done", "verify": "sc_verify", "probe": "sc_probe",
                "gcov": "sc_gcov", "update": "sc_service", "down": "sc_service",
                "up": "sc_service", "restart": "sc_service", "refresh": "sc_service"}
+# an update aborted because the old version itself died or hung while it
+# prepared: that is a failure recovered (the old version restarted), not an
+# update undone
+PREPARE_DIED = ("crashed-while-preparing", "hung-while-preparing", "exited-while-preparing")
 # events that show a service was brought back (restarted, updated, re-adopted)
 RECOVERY = ("restarted", "update_done", "update_failed", "rs_recovered", "restart_fresh")
 
@@ -284,13 +288,13 @@ def _attributed(by_target: Dict[str, Dict[str, int]], key: str) -> str:
     return ", ".join(f"{t} {n[key]}" for t, n in sorted(by_target.items()) if n.get(key))
 
 
-def _update_answer(events: List[Event], svc: str) -> Optional[str]:
-    """Is RS's answer to the scenario's update of svc true? Why not, or None.
+def _update_answer(events: List[Event]) -> Optional[str]:
+    """Is RS's answer to each of the scenario's updates true? Why not, or None.
     OK is true only with update_done; an error only without it."""
     for i, e in enumerate(events):
-        if e.kind != "sc_service" or e.get("who") != "scenario" or e.get("op") != "update" \
-                or e.get("label") != svc:
+        if e.kind != "sc_service" or e.get("who") != "scenario" or e.get("op") != "update":
             continue
+        svc = str(e.get("label"))
         asked = max((k for k in range(i) if events[k].kind == "sc_step"), default=0)
         done = _find(events[:i], "update_done", asked, label=svc) is not None
         ok = e.get("result") == "0"
@@ -391,7 +395,7 @@ def classify(exp, trace: Trace) -> Verdict:
             return done("recovered_state_lost",
                         f"{'; '.join(parts)}, after {', '.join(brought_back)} came back")
         return done("state_lost", f"{'; '.join(parts)}; nothing was restarted or updated")
-    lie = _update_answer(ev, svc)
+    lie = _update_answer(ev)
     if lie:
         return done("wrong_answers", lie)
     probe_wrong = sorted(k for k, p in probes.items() if p.get("wrong", "0") not in ("0", ""))
@@ -427,12 +431,13 @@ def classify(exp, trace: Trace) -> Verdict:
             return done("recovered", "RS died, restarted in place, every service re-adopted, "
                                      "every answer right")
     det = pts["detected"]
+    if upd_end is not None and _find(ev, "update_done", upd_end, label=svc) is None \
+            and ev[upd_end].get("why") not in PREPARE_DIED:
+        e = ev[upd_end]
+        return done("rolled_back", f"update {e.kind.split('_')[1]} "
+                                   f"({e.get('why') or e.get('result')}), undone: old "
+                                   f"version serving, every acknowledged write kept")
     if det is not None:
         e = ev[det]
-        if e.kind in ("update_aborted", "update_failed") and \
-                _find(ev, "update_done", det, label=svc) is None:
-            return done("rolled_back", f"update {e.kind.split('_')[1]} "
-                                       f"({e.get('why') or e.get('result')}), undone: old "
-                                       f"version serving, every acknowledged write kept")
         return done("recovered", f"{e.kind}, back in service, state kept, every answer right")
     return done("benign", "fired; no detection, every answer right, state kept", False)

@@ -41,6 +41,9 @@ int sef_startup(void)
     /* debug behaviours for tests of the init protocol itself */
     if (info.flags & SEF_DBG_INIT_CRASH) { volatile int *volatile p = 0; *p = 0xdead; }
     if (info.flags & SEF_DBG_INIT_TIMEOUT) sef_block_forever();
+    /* a process-level fault (crash, hang, ...) in the middle of an init of
+     * any type: a restarted or updated instance dying or stuck in its init */
+    FI_POINT("sef.init.cb");
     if (info.flags & SEF_DBG_INIT_FAIL) r = EINVAL;
     else r = sef_run_init_cb(info.type, &info);
     if (r == OK && FI_ERROR("sef.init")) r = EINVAL;     /* injected init failure */
