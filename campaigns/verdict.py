@@ -305,6 +305,13 @@ def _update_answer(events: List[Event]) -> Optional[str]:
     return None
 
 
+def evidence_of(exp, events: List[Event]) -> Dict[str, Any]:
+    """The evidence of a trace without its outcome (what classify returns
+    in Verdict.evidence): for records made by other tools, and tests."""
+    start = _origin(events, exp)
+    return _evidence(events, exp, start, _recovery_points(events, exp, start))
+
+
 def classify(exp, trace: Trace) -> Verdict:
     """The verdict of experiment `exp` (a campaigns.spec.Experiment) from its
     trace, with the evidence it rests on."""
