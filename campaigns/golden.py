@@ -44,8 +44,7 @@ WORKLOADS = tuple(PROFILES)
 # a slot no site matches: it makes every hand hook count, and fires nowhere
 COUNTER = dict(site="golden.count", fault="crash", proc="nobody", trigger="times", k=1,
                from_step=1)
-SITE = struct.Struct("<4I")               # contract: struct fi_golden_site
-assert SITE.size == contract.size("fi_golden_site")
+SITE = contract.struct_format("fi_golden_site")     # addr orig bin hits
 MAX, BINS, NAME = (contract.CONSTS[k] for k in ("FI_GOLDEN_MAX", "FI_GOLDEN_BINS", "FI_GOLDEN_NAME"))
 
 

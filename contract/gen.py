@@ -13,7 +13,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import contract  # noqa: E402
 
-HEADERS = {"fi_slot": "fi.h", "fi_table": "fi.h", "fi_golden_site": "fi.h", "rprocpub": "rspub.h"}
+HEADERS = {"fi_slot": "fi.h", "fi_table": "fi.h", "fi_golden_site": "fi.h", "fi_site": "fi.h",
+           "kdebug_info": "kdebug.h", "rprocpub": "rspub.h"}
 
 
 def header(c: contract.Contract) -> str:

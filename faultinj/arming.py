@@ -20,7 +20,7 @@ FI_MAGIC = contract.CONSTS["FI_MAGIC"]
 FI_SLOTS = contract.CONSTS["FI_SLOTS"]
 NAME_MAX = contract.CONSTS["FI_NAME_MAX"]
 PROC_MAX = contract.CONSTS["FI_PROC_MAX"]
-HEADER = struct.Struct("<4I")                        # magic armed generation step
+HEADER = contract.struct_format("fi_table", upto="slot")   # magic armed generation step
 assert HEADER.size == contract.offset("fi_table", "slot")
 SLOT = contract.struct_format("fi_slot")
 assert contract.field_names("fi_slot")[:2] == ["active", "type"]

@@ -43,12 +43,16 @@ def types_at(kind: str) -> List[str]:
     return [t for t in FAULT_TYPES if kind in FAULT_KINDS[t]]
 
 
-def struct_format(name: str) -> struct.Struct:
+def struct_format(name: str, upto: str = "") -> struct.Struct:
     """A struct.Struct for a contract struct made only of u32/i32/str fields,
-    padding included, so unpacking follows the contract's offsets."""
+    padding included, so unpacking follows the contract's offsets; with
+    upto, only the fields before that one (a header, e.g. the fault table's
+    before its slots)."""
     s = C.structs[name]
     fmt, at = "<", 0
     for f in s.fields:
+        if upto and f.name == upto:
+            return struct.Struct(fmt)
         if f.offset > at:
             fmt += f"{f.offset - at}x"
         fmt += _FMT[f.kind] if f.kind in _FMT else f"{f.size}s"

@@ -13,15 +13,18 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from elftools.elf.constants import SH_FLAGS
+
+from . import contract
 from elftools.elf.elffile import ELFFile
 from elftools.elf.relocation import RelocationSection
 from elftools.elf.sections import SymbolTableSection
 
 SITES_SECTION = "fi_sites"
-# struct fi_site { u32 name_ptr, file_ptr, line, hits, kind, reserved; }
-SITE_FORMAT = "<6I"
-SITE_SIZE = struct.calcsize(SITE_FORMAT)  # 24
-HITS_OFFSET = 12                          # of the hit counter in a descriptor
+# struct fi_site, laid out as the contract says (os/include/fi.h)
+SITE_STRUCT = contract.struct_format("fi_site")
+SITE_FORMAT = SITE_STRUCT.format
+SITE_SIZE = SITE_STRUCT.size
+HITS_OFFSET = contract.offset("fi_site", "hits")   # of the hit counter in a descriptor
 
 _R_386_32 = 1
 _MAX_STRING = 4096

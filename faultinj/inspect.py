@@ -16,7 +16,7 @@ from . import contract
 from .elfsyms import ElfImage
 from .gdbstub import GdbClient
 
-KDEBUG = struct.Struct("<13I")
+KDEBUG = contract.struct_format("kdebug_info")   # os/include/kdebug.h
 RTS_SLOT_FREE = 0x01
 PAGE = 4096
 
@@ -53,7 +53,7 @@ class KernelView:
         (magic, version, self.table, self.size, self.entries, self.nr_tasks, self.off_nr,
          self.off_ep, self.off_rts, self.off_pdir, self.off_name, self.off_disp,
          self.ticks_addr) = KDEBUG.unpack(raw)
-        if magic != 0x4B444247 or version != 1:
+        if magic != contract.CONSTS["KDEBUG_MAGIC"] or version != contract.CONSTS["KDEBUG_VERSION"]:
             raise InspectError(f"kdebug_info not recognized (magic {magic:#x})")
 
     def ticks(self) -> int:

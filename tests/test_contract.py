@@ -71,3 +71,17 @@ def test_fault_type_properties_reach_the_guest_header(os_built):
         assert names(masks["AT_" + kind.upper()]) == set(contract.types_at(kind)), kind
     assert names(masks["FAIL_STOP"]) == contract.FAIL_STOP
     assert contract.types_at("error") == ["init_fail", "lu_timeout", "error", "drop"]
+
+
+def test_host_struct_layouts_come_from_the_contract():
+    """The fault table's header, a hand site's descriptor, the golden run's
+    site and the kernel's debug map are read by the host through layouts
+    derived from contract/guest_host.def, which the guest's build checks
+    against its C structs (build/gen/contract_check.c)."""
+    from campaigns import golden
+    from faultinj import arming, contract, elfsyms, inspect
+    assert arming.HEADER.size == contract.offset("fi_table", "slot")
+    assert elfsyms.SITE_SIZE == contract.size("fi_site")
+    assert elfsyms.HITS_OFFSET == contract.offset("fi_site", "hits")
+    assert inspect.KDEBUG.size == contract.size("kdebug_info")
+    assert golden.SITE.size == contract.size("fi_golden_site")

@@ -3,16 +3,11 @@
  * any process's page directory, so it can read that process's memory by
  * symbol (for example RS's public table) without stopping at a breakpoint. */
 #include "proc.h"
-
-struct kdebug_info {
-    uint32_t magic, version;
-    uint32_t proc_table, proc_size, nr_entries, nr_tasks;
-    uint32_t off_nr, off_endpoint, off_rts, off_pdir, off_name, off_dispatches;
-    uint32_t ticks;
-};
+#include "../include/kdebug.h"
+#include "contract.h"
 
 const struct kdebug_info kdebug_info __attribute__((used)) = {
-    0x4b444247, 1,
+    KDEBUG_MAGIC, KDEBUG_VERSION,
     (uint32_t)proc_table, sizeof(struct proc), NR_TASKS + NR_PROCS, NR_TASKS,
     offsetof(struct proc, nr), offsetof(struct proc, endpoint), offsetof(struct proc, rts),
     offsetof(struct proc, pdir), offsetof(struct proc, name), offsetof(struct proc, dispatches),
