@@ -6,6 +6,7 @@ python3 -m campaigns generate --golden FILE --auto --sample N [--seed S] [--weig
 python3 -m campaigns check SPEC [--only IDS] [--build DIR] [-q]
 python3 -m campaigns gdb EXPERIMENT_ID [--spec SPEC] [--service NAME] [-- GDB ARGS...]
 python3 -m campaigns theseus RESULTS_DIR [-v]
+python3 -m campaigns reverdict RESULTS [--against OTHER]
 
 Writes a campaign spec built from the fault sites of the built binaries
 (python3 -m faultinj sites): every (service, site, fault type) that applies,
@@ -28,6 +29,11 @@ system (campaigns/check.py); `make campaign` runs it first.
 `theseus` counts a campaign's kernel.ipc.* experiments per fault kind in
 the Theseus classes panic / contained / lost / benign (campaigns/theseus.py);
 `run` prints the same table at its end when the campaign has such faults.
+
+`reverdict` classifies every record of a finished campaign again from its
+own trace with today's verdict and tables the verdicts that changed, how
+many and why (campaigns/reverdict.py); --against prints a second campaign's
+outcome shares per fault type beside the first's.
 
 `gdb` (make gdb EXP=ID SPEC=FILE) boots one experiment as the campaign
 does, stops it at its plan point and hands it to gdb (campaigns/replay.py).
@@ -131,6 +137,10 @@ def main(argv=None):
     t = sub.add_parser("theseus", help="panic/contained/lost/benign per kernel IPC fault kind")
     t.add_argument("results", help="a campaign's report directory (results.json or journal.jsonl)")
     t.add_argument("-v", "--verbose", action="store_true", help="one line per experiment too")
+    v = sub.add_parser("reverdict", help="judge a campaign's traces again with today's verdict")
+    v.add_argument("results", help="results.json, journal.jsonl or a report directory")
+    v.add_argument("--against", help="a second campaign whose outcome shares to print beside")
+    v.add_argument("--examples", type=int, default=2, help="example ids per kind of change")
     r = sub.add_parser("gdb", help="boot one experiment stopped at its plan point, under gdb")
     r.add_argument("exp", help="experiment id (as in the report's replay command)")
     r.add_argument("--spec", default="campaigns/specs/default.spec", help="campaign spec file")
@@ -160,6 +170,9 @@ def main(argv=None):
     if a.cmd == "theseus":
         from . import theseus
         return theseus.main(a.results, verbose=a.verbose)
+    if a.cmd == "reverdict":
+        from . import reverdict
+        return reverdict.main(a)
     if a.cmd == "gdb":
         from . import replay
         services = [s for s in (a.service or "").split(",") if s] or None

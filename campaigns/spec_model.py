@@ -187,6 +187,19 @@ class Experiment:
             "params": dict(self.params),
         }
 
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> "Experiment":
+        """The experiment a result record (journal, results.json) was made
+        from: as_dict's fields read back, so a record is enough to judge
+        its trace again (campaigns/reverdict.py)."""
+        params = r.get("params") or {}
+        return cls(service=str(r["service"]), fault=str(r["fault"]), site=r.get("site"),
+                   trigger=Trigger.parse(str(r.get("trigger") or "nth:1")),
+                   expect=str(r.get("expected") or ""), mode=str(r.get("mode") or "boot"),
+                   arg=r.get("arg"), workload=r.get("workload"), policy=r.get("policy"),
+                   seed=r.get("seed"), timeout=r.get("timeout"), period=r.get("period"),
+                   params=tuple(sorted((str(k), str(v)) for k, v in dict(params).items())))
+
     def to_line(self) -> str:
         """This experiment as one spec line (always names its expectation)."""
         return " ".join(self._tokens())

@@ -135,6 +135,10 @@ def _client_counts(events: List[Event]) -> Dict[str, Any]:
         if e.get("who") != "scenario" or e.kind not in ("wl_done", "sc_verify"):
             continue
         t = by.setdefault(str(e.get("target")), {k: 0 for k in COUNT_KEYS})
+        # a client from before the ledger (no gone field) counted every
+        # read of a missing or earlier value as stale, meaning lost state:
+        # its stale is taken as gone, never as a transient answer
+        legacy = "gone" not in e
         for k in COUNT_KEYS:
             if k in e:
                 try:
@@ -143,6 +147,8 @@ def _client_counts(events: List[Event]) -> Dict[str, Any]:
                     # the client's own report came out garbled (a fault
                     # corrupted what reached it): a wrong answer in itself
                     k, n = "wrong", 1
+                if legacy and k == "stale":
+                    k = "gone"
                 c[k] += n
                 t[k] += n
     c["by_target"] = by
