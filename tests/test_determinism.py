@@ -19,6 +19,7 @@ kv    lu_ok
 echo  init_fail   mode=dynamic
 ds    crash       trigger=nth:5
 kv    crash       trigger=prob:0.05
+kv    hang        site=sef.init.cb mode=update
 """
 
 
@@ -38,7 +39,8 @@ def _burn(stop):
 
 @pytest.mark.parametrize("exp_id", ["kv-hang-site=kv.get-nth:10-period=5", "kv-lu_ok-nth:1",
                                     "echo-init_fail-nth:1-mode=dynamic",
-                                    "kv-crash-prob:0.05"])
+                                    "kv-crash-prob:0.05",
+                                    "kv-hang-site=sef.init.cb-nth:1-mode=update"])
 def test_same_trace_fresh_restored_and_under_load(os_built, exp_id):
     a = _run(exp_id, reuse=False)        # a QEMU of its own, booted for it
     b = _run(exp_id)                     # the worker's saved machine (booted if new)
