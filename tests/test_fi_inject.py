@@ -195,3 +195,17 @@ def test_error_fault_returns_the_code_its_arg_names(live_os):
         con.wait_event("wl_done", since=m, timeout=60)
         failed = con.events("kv_put_failed", since=m)
         assert failed and failed[0].int("err") == want, (arm, [e.raw for e in failed])
+
+
+@pytest.mark.parametrize("fault", ["flip_branch", "null_ptr", "stuck_loop", "corrupt_ptr"])
+def test_a_type_that_cannot_act_at_a_hand_site_never_fires(live_os, fault):
+    """Armed from the shell (the host's spec check refuses it up front), an
+    EDFI type at a hand FI_POINT site is not taken by the hook: it used to
+    "fire" there with no effect, which scored as benign."""
+    con = live_os()
+    con.run(f"service fi kv kv.put {fault} nth=1")
+    mark = con.mark()
+    con.run("run wl kv 20")
+    done = con.wait_event("wl_done", since=mark, timeout=60)
+    assert done.int("answered") == 20
+    assert not con.events("fi_fired", since=mark)

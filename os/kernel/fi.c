@@ -146,6 +146,9 @@ int fi_hit_error_for(struct fi_site *site, struct proc *p)
         struct fi_slot *s = &fi_table.slot[i];
         if (!s->active || s->from_step > fi_table.step || strcmp(s->site, site->name)) continue;
         if (s->proc[0] && strcmp(s->proc, p->name)) continue;
+        /* a type that cannot act at a kernel site (the contract's kinds)
+         * never fires here: firing would claim a fault that did nothing */
+        if (!FI_TYPE_AT(FI_TYPES_AT_KERNEL, s->type)) continue;
         int go = fi_trigger_fires(&trig, i, s->trigger, s->n, s->prob, s->seed);
         if (go && kfi_fire(i, site->name, p) == OK) {
             fi_fired_arg = (int32_t)s->arg;

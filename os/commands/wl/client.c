@@ -205,7 +205,10 @@ static void kv_item(int i)
     message q = { .m_type = KV_PUT }, a;
     q.m.i[0] = key; q.m.i[1] = val;
     if (call(&q, &a, OK) != OK) { wl.lost++; return; }
-    if (have[key]) {
+    /* a PUT answering that the key already held this very value was tried
+     * before and landed, its answer lost (a crash or a dropped reply after
+     * the save): what the key held before that try cannot be told */
+    if (have[key] && !(a.m.i[2] && a.m.i[3] == val)) {
         int c = kv_judge(key, a.m.i[2], a.m.i[3]);
         if (c == R_STALE) note_gone(key, "rewrite");
         else if (c == R_WRONG) note_wrong(key, "rewrite");
