@@ -10,7 +10,9 @@ experiment: engine.run_campaign(Settings(...), jobs=2) (`python3 -m
 campaigns run SPEC`). pytest (campaigns/test_campaign.py, conftest.py) is
 another way to call the same three steps, with xdist for the workers: the
 campaign is checked, the journal resumed or set aside, each experiment run
-or reused, and the report written by exactly this code in both cases.
+or reused, and the report written by exactly this code in both cases. The
+report itself is `python3 -m reports` run on the journal (write_report):
+campaigns/ never imports reports/.
 """
 
 import hashlib
@@ -18,6 +20,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -166,26 +169,46 @@ def run_one(run: Run, exp: specmod.Experiment) -> Dict:
     return result
 
 
+def write_report(run: Run, coverage: Optional[Path] = None) -> str:
+    """The campaign's report from its journal, by `python3 -m reports OUT
+    JOURNAL --spec SPEC` (reports/__main__.py), the command anyone rebuilds
+    a report with: reports/ depends on campaigns/ (the verdict, the spec,
+    the journal), never the other way, and the engine's report and a
+    rebuilt one are then made by the same code from the same journal.
+    Returns index.html's path; a failed report is an error, with its
+    stderr."""
+    cmd = [sys.executable, "-m", "reports", str(run.out.resolve()),
+           str(Path(run.journal.path).resolve()), "--spec", str(run.settings.spec_file)]
+    if coverage is not None:
+        cmd += ["--coverage", str(coverage)]
+    # from the repository's root, where `reports` is importable; the
+    # command's own line (N experiments, M failed) is the summary's to say
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"the report failed ({' '.join(cmd)}, exit {p.returncode}):\n"
+                           f"{p.stderr.strip()}")
+    return str(run.out / "index.html")
+
+
 def finish(run: Run) -> Dict:
     """The report, from the journal: every verdict computed again from its
-    recorded trace by the runner's own function. Returns a summary."""
-    from reports.build import write_report
+    recorded trace by the runner's own function (reclassify_journal, which
+    the report command runs too). Returns a summary."""
     j = run.journal
-    order = {e.id: i for i, e in enumerate(run.campaign.experiments)}
-    results = sorted((r for r in j.results() if r["id"] in order), key=lambda r: order[r["id"]])
-    results = [runner.reclassify(run.campaign.get(r["id"]), r) for r in results]
+    results = runner.reclassify_journal(j.results(), run.campaign)
     cov = None
     acc = run.coverage_acc
     if acc and Path(acc).exists():
         from faultinj import bootimage, coverage
         summary = coverage.lcov_report(Path(acc), run.out / "coverage", bootimage.BUILD)
         (run.out / "coverage" / "summary.json").write_text(json.dumps(summary, indent=1))
-        cov = dict(summary["components"])
-        cov["html"] = summary["html"]
-    paths = write_report(results, str(run.out), run.campaign.name, coverage=cov)
+        # what the report shows of it: per component, and the pages' link
+        cov = run.out / "coverage" / "report.json"
+        cov.write_text(json.dumps(dict(summary["components"], html=summary["html"]), indent=1))
+    report = write_report(run, cov)
     failed = [r["id"] for r in results if not r.get("ok")]
     return {"campaign": run.campaign.name, "recorded": len(results),
-            "total": len(run.campaign.experiments), "failed": failed, "report": paths["html"],
+            "total": len(run.campaign.experiments), "failed": failed, "report": report,
             "bad_lines": [n for n, _ in j.bad_lines]}
 
 

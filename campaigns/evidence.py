@@ -11,9 +11,9 @@ A mark is a plain dict (it goes to the journal as it is):
    "event" (the line, without the serial frame)}
 """
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from faultinj.events import Event
+from faultinj.events import Event, parse_recorded
 
 # RS noticing something wrong with a service
 DETECT = ("died", "ping_missed", "init_timeout", "update_aborted", "update_failed", "down",
@@ -89,6 +89,20 @@ def first_divergence(events: Sequence[Event], start: int,
         if what:
             return f"{e.kind}:{what}", e
     return "none", None
+
+
+def reference_kinds(reference: Iterable[Union[str, Event]]) -> frozenset:
+    """A normal set taken from a reference trace (event lines as records
+    keep them, or Events), e.g. a run of the same experiment that recovered:
+    the kinds it shows. Passed as `normal` to first_divergence, a failing
+    run then diverges at its first event of a kind the reference never
+    showed, which is sharper than NORMAL_KINDS for one experiment."""
+    kinds = set()
+    for x in reference:
+        e = x if isinstance(x, Event) else parse_recorded(str(x))
+        if e is not None:
+            kinds.add(e.kind)
+    return frozenset(kinds)
 
 
 def _side_marks(e: Event, svc: str) -> List[Tuple[str, str, bool]]:

@@ -22,7 +22,7 @@ system's failure. The verdict and timings come from campaigns.verdict.
 import os
 import time
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Iterable, List, Optional
 
 from faultinj import autosites, bootimage, pool
 from faultinj.planned import PlannedMachine
@@ -180,3 +180,12 @@ def reclassify(exp: Experiment, result: Dict) -> Dict:
             out[k] = val
     result_format.judge(out)
     return out
+
+
+def reclassify_journal(records: Iterable[Dict], campaign: Campaign) -> List[Dict]:
+    """The journal's records of the campaign's experiments, in the spec's
+    order, each judged again from its trace (reclassify): what a report is
+    made of. The engine's report and one rebuilt by hand from the journal
+    (python3 -m reports --spec) both come from here, so they are the same."""
+    by_id = {r.get("id"): r for r in records}
+    return [reclassify(e, by_id[e.id]) for e in campaign.experiments if e.id in by_id]

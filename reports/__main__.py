@@ -3,8 +3,12 @@
     python3 -m reports OUT_DIR JOURNAL [--name NAME] [--coverage FILE] [--spec FILE]
 
 --coverage names a JSON file holding the coverage dict write_report takes;
---spec keeps only (and orders by) the experiments of that campaign spec and
-gives the default name.
+--spec keeps only (and orders by) the experiments of that campaign spec,
+judges each again from its recorded trace (campaigns.runner.reclassify_journal)
+and gives the default name. The campaign engine writes its own report by
+running exactly this command (campaigns/engine.py finish), so a report
+rebuilt from a journal with its spec equals the engine's. Without --spec the
+records are shown as journaled: there is no experiment to judge them by.
 """
 
 import argparse
@@ -24,7 +28,9 @@ def main(argv=None) -> int:
     ap.add_argument("--name", help="campaign name (default: from --spec or the journal file name)")
     ap.add_argument("--coverage", metavar="FILE",
                     help='JSON file {component: {"lines": pct, "branches": pct}, "html": path}')
-    ap.add_argument("--spec", metavar="FILE", help="campaign spec: report only its experiments")
+    ap.add_argument("--spec", metavar="FILE",
+                    help="campaign spec: report only its experiments, each judged again "
+                         "from its trace (as the campaign engine's report is)")
     args = ap.parse_args(argv)
 
     if not os.path.exists(args.journal):
@@ -43,8 +49,8 @@ def main(argv=None) -> int:
         except (OSError, SpecError) as e:
             print(f"python3 -m reports: {e}", file=sys.stderr)
             return 2
-        by_id = {r["id"]: r for r in results}
-        results = [by_id[i] for i in campaign.ids() if i in by_id]
+        from campaigns.runner import reclassify_journal
+        results = reclassify_journal(results, campaign)
         name = name or campaign.name
     if not name:
         name = os.path.splitext(os.path.basename(args.journal))[0] or "campaign"

@@ -20,8 +20,10 @@ results.json's summary holds the survivability analysis too ("survival").
 A result dict has: id, service, fault, site, trigger, expected, outcome, ok,
 detect_virtual_us, recover_virtual_us, detect_host_s, recover_host_s,
 host_seconds, events, replay, error, forged (lines of user output that
-looked like an event or a kernel panic, never taken as events).  Missing
-keys and None timings are tolerated everywhere.
+looked like an event or a kernel panic, never taken as events), evidence
+(the verdict's: what the signatures and timelines show; the trace is kept
+for junit and the page but never judged here).  Missing keys and None
+timings are tolerated everywhere.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import xml.etree.ElementTree as ET
 import zlib
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
+from campaigns.evidence import NORMAL_KINDS
 from faultinj import contract
 from reports import survival, svgplot, timeline
 
@@ -269,7 +272,8 @@ def analyse_survival(results) -> Dict[str, Any]:
         "table": survival.survival_table(results, FAULT_ORDER, OUTCOME_ORDER),
         "fail_stop_split": survival.failstop_split(results, OUTCOME_ORDER),
         "signatures": sigs,
-        "normal_event_kinds": sorted(survival.NORMAL_KINDS),
+        # the verdict's own set: the signatures' divergences were found with it
+        "normal_event_kinds": sorted(NORMAL_KINDS),
     }
 
 
@@ -281,8 +285,8 @@ def timeline_file(exp_id: str) -> str:
 
 def write_timelines(results, out_dir, signatures) -> List[Dict[str, Any]]:
     """The timeline SVGs of the failures and of the slowest recoveries;
-    returns [{"id", "file", "anchor", "outcome", "reasons"}] in the
-    order they are shown."""
+    returns [{"id", "file", "anchor", "outcome", "reasons", "note"}] in the
+    order they are shown (note: why a picture has no marks, or None)."""
     for old in glob.glob(os.path.join(out_dir, f"{TIMELINE_PREFIX}*.svg")):
         os.remove(old)
     drawn = []
@@ -290,9 +294,11 @@ def write_timelines(results, out_dir, signatures) -> List[Dict[str, Any]]:
                                                      TIMELINES_SLOWEST)):
         r = pick["record"]
         fname = timeline_file(r["id"])
-        _write_svg(out_dir, fname, timeline.draw(survival.timeline(r)))
+        tl = survival.timeline(r)
+        _write_svg(out_dir, fname, timeline.draw(tl))
         drawn.append({"id": r["id"], "file": fname, "anchor": f"tl-{i + 1}",
-                      "outcome": r["outcome"] or "none", "reasons": pick["reasons"]})
+                      "outcome": r["outcome"] or "none", "reasons": pick["reasons"],
+                      "note": tl["note"]})
     return drawn
 
 

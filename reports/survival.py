@@ -14,8 +14,12 @@ draws the timelines extracted here.
 - timeline(r)             the marks of one experiment's recovery on a
                           virtual-time axis; pick_timelines chooses whose.
 
-Old records (no `activated`, `policy`, `ok`, `site_function`, or no events
-at all) are read with the same rules, falling back as each function says.
+The trace itself is never read here: what it shows (the first divergence,
+the default site, the timeline's marks) comes from the record's `evidence`,
+which the verdict computed with the very rules it judged by
+(campaigns/evidence.py), so the report cannot restate them differently.
+Old records (no `activated`, `policy`, `ok`, `site_function`, `evidence`)
+are read with the same rules, falling back as each function says.
 Fault types are whatever the records name: hand sites, automatic @address
 sites (EDFI-style faults) and the kernel's own (service "kernel", e.g. the
 IPC path's kipc.* sites) are counted alike.
@@ -27,9 +31,9 @@ import math
 from statistics import NormalDist
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from campaigns.verdict import DETECT, OUTCOMES
+from campaigns.evidence import LANES
+from campaigns.verdict import OUTCOMES
 from faultinj import contract
-from faultinj.events import Event, parse_recorded
 
 # two-sided 95 %: the normal quantile at 0.975 (1.95996...), not the rounded 1.96
 Z95 = NormalDist().inv_cdf(0.975)
@@ -90,19 +94,6 @@ def outcome_of(r: Mapping[str, Any]) -> str:
 def policy_of(r: Mapping[str, Any]) -> str:
     p = r.get("policy")
     return DEFAULT_POLICY if p in (None, "") else str(p)
-
-
-def events_of(r: Mapping[str, Any]) -> List[Event]:
-    """The record's trace, parsed; lines that do not parse are skipped."""
-    ev = r.get("events") or []
-    if isinstance(ev, str):
-        ev = ev.splitlines()
-    out = []
-    for line in ev:
-        e = parse_recorded(str(line))
-        if e is not None:
-            out.append(e)
-    return out
 
 
 def was_activated(r: Mapping[str, Any]) -> bool:
@@ -213,133 +204,75 @@ def failstop_split(records: Sequence[Mapping[str, Any]],
                                   cols)}
 
 
-# ---------------------------------------------------------------- signatures
+# ---------------------------------------------------------------- evidence
 
-# Event kinds of a normal recovery and of bookkeeping: what a trace shows
-# after a fault fires when the service crashes (or stops answering), RS
-# notices, restarts it, the service restores its state and the clients
-# retry and are answered.  The first event after the fault that is not one
-# of these (or is one of these saying something went wrong, see
-# _abnormal) is where the run left the recovery path: the failure's
-# "first divergent event".
-NORMAL_KINDS = frozenset({
-    # the fault machinery and the run's frame
-    "fi_fired", "fi_effect", "fi_step", "fi_arm", "fi_disarm", "plan", "plan_point",
-    "deadline", "deadline_set", "shutdown", "off", "ready", "mem_ready", "vm_info",
-    # a fail-stop fault manifesting, which recovery exists to handle
-    "fault", "signal", "ksig", "exit", "exit_request", "proc_exit", "reaped", "init_reaped",
-    # RS detecting and restarting (a service, or RS itself in place)
-    "died", "killed", "ping_late", "ping_missed", "restart_scheduled", "restarted",
-    "restart_fresh", "deescalate", "dep_restart", "rs_died", "rs_restarted",
-    "rs_recovered", "policy_set", "service", "service_up", "service_pid",
-    # a process being made again
-    "fork", "exec", "exec_keep", "spawn", "prestart", "start", "priv_set", "priv_allow",
-    "vm_mask", "vm_mask_set", "vm_masks", "proc",
-    # the restarted service initialising and getting its state back
-    "init_start", "init_pub", "init_result", "sef_init", "kv_restored", "echo_restored",
-    "pm_restored", "pm_services", "ds_rebuilt", "ds_publish", "ds_cleaned", "ds_delete",
-    "echo_saw_change", "kv_state_transfer", "lu_state_dump",
-    # live update, which an aborted update ends as designed
-    "update_requested", "update_prepared", "update_done", "update_aborted", "sef_lu_ready",
-    # the workload and the scenario: a client retrying through a restart is normal
-    "sc_start", "sc_step", "sc_done", "sc_service", "sc_verify", "sc_probe", "sc_gcov",
-    "wl_start", "wl_done", "wl_rebind", "gcov_request", "gcov_done",
-})
+# what a record journaled before the verdict kept its evidence shows instead
+# of a divergence and of timeline marks (rebuilding the report from the
+# journal with its spec, python3 -m reports --spec, judges it again)
+NO_EVIDENCE = ("no evidence in this record (journaled before the verdict kept it): "
+               "no divergence and no marks; rebuild from the journal with --spec")
 
 
-def _abnormal(e: Event) -> Optional[str]:
-    """What a normal-kind event says went wrong, or None: a failed init or
-    restart, a client's lost or wrong or stale answers, a probe that found
-    a service down or its state lost."""
-    if e.kind in ("init_result", "sef_init", "restarted", "sc_service") \
-            and e.get("result", "0") != "0":
-        return "failed"
-    if e.kind in ("wl_done", "sc_verify"):
-        for k in ("wrong", "stale", "lost"):
-            if e.get(k, "0") not in ("0", ""):
-                return k
-    if e.kind == "sc_probe" and e.get("state", "ok") != "ok":
-        return e.get("state")
-    return None
+def evidence_of(r: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
+    """The verdict's evidence the record carries (campaigns/evidence.py),
+    or None for a record without it."""
+    ev = r.get("evidence")
+    return ev if isinstance(ev, Mapping) and ev else None
 
 
-def reference_kinds(reference: Iterable[str]) -> frozenset:
-    """A normal set taken from a reference trace (event lines, e.g. a run of
-    the same experiment that recovered): the kinds it shows.  Passed as
-    `normal` to first_divergence, a failing run then diverges at its first
-    event of a kind the reference never showed."""
-    kinds = set()
-    for line in reference:
-        e = parse_recorded(str(line))
-        if e is not None:
-            kinds.add(e.kind)
-    return frozenset(kinds)
+def divergence(r: Mapping[str, Any]) -> Tuple[str, Optional[str]]:
+    """(label, event line) of the first event after the fault that left the
+    normal recovery path, as the verdict found it; ("none", None) when it
+    found none or the record has no evidence."""
+    ev = evidence_of(r)
+    d = ev.get("divergence") if ev else None
+    if not isinstance(d, Mapping) or not d.get("label"):
+        return "none", None
+    line = d.get("event")
+    return str(d["label"]), str(line) if line is not None else None
 
 
-def first_divergence(events: Sequence[Event],
-                     normal: Iterable[str] = NORMAL_KINDS) -> Tuple[str, Optional[Event]]:
-    """(label, event) of the first event after the fault fired (the first
-    fi_fired; the whole trace if none did) that is not normal: its kind is
-    not in `normal`, or it is but says something failed (then the label is
-    kind:what, e.g. init_result:failed, wl_done:lost, sc_probe:down).
-    ("none", None) when every event after the fault looks normal: the
-    failure shows only in what the verdict adds up (client counts)."""
-    normal = frozenset(normal)
-    start = next((i for i, e in enumerate(events) if e.kind == "fi_fired"), -1)
-    for e in events[start + 1:]:
-        if e.kind not in normal:
-            return e.kind, e
-        what = _abnormal(e)
-        if what:
-            return f"{e.kind}:{what}", e
-    return "none", None
-
-
-def site_function(r: Mapping[str, Any], events: Optional[Sequence[Event]] = None) -> str:
+def site_function(r: Mapping[str, Any]) -> str:
     """The function the fault site lies in: site_function when the record
     has it (automatic @address sites), else the site's name (hand sites
     are named after their place); a spec that left the site to the fault's
-    default names it nowhere but in the fi_fired event, so that is asked
-    next; "(default site)" when even that is missing."""
-    named = r.get("site_function") or r.get("site")
-    if named:
-        return str(named)
-    for e in events if events is not None else events_of(r):
-        if e.kind == "fi_fired" and e.get("site"):
-            return e.get("site")
-    return "(default site)"
+    default names it only in the fault's firing, which the evidence keeps;
+    "(default site)" when even that is missing."""
+    ev = evidence_of(r)
+    named = r.get("site_function") or r.get("site") or (ev.get("site") if ev else None)
+    return str(named) if named else "(default site)"
 
 
-def signature(r: Mapping[str, Any], normal: Iterable[str] = NORMAL_KINDS
-              ) -> Tuple[str, str, str]:
+# ---------------------------------------------------------------- signatures
+
+def signature(r: Mapping[str, Any]) -> Tuple[str, str, str]:
     """(outcome, first divergent event, site's function) of one record."""
-    evs = events_of(r)
-    return outcome_of(r), first_divergence(evs, normal)[0], site_function(r, evs)
+    return outcome_of(r), divergence(r)[0], site_function(r)
 
 
 def failure_signatures(records: Sequence[Mapping[str, Any]], examples: int = 3,
-                       outcome_order: Sequence[str] = OUTCOMES,
-                       normal: Iterable[str] = NORMAL_KINDS) -> List[Dict[str, Any]]:
+                       outcome_order: Sequence[str] = OUTCOMES) -> List[Dict[str, Any]]:
     """The failures (is_failure) grouped by signature, most frequent first
     (ties by outcome order, then event and function):
     [{"outcome", "event", "function", "count", "expected" (how many of them
       the spec expected), "faults" (fault types), "services", "ids" (all, in
       record order), "examples" (the first `examples` ids),
-      "example_event" (the divergent line of the first)}]."""
+      "example_event" (the divergent line of the first), "no_evidence" (how
+      many had no evidence, so their "none" says nothing)}]."""
     groups: Dict[Tuple[str, str, str], Dict[str, Any]] = {}
     for r in records:
         if not is_failure(r):
             continue
-        evs = events_of(r)
-        label, ev = first_divergence(evs, normal)
-        key = (outcome_of(r), label, site_function(r, evs))
+        label, line = divergence(r)
+        key = (outcome_of(r), label, site_function(r))
         g = groups.get(key)
         if g is None:
             g = groups[key] = {"outcome": key[0], "event": label, "function": key[2],
                                "count": 0, "expected": 0, "faults": [], "services": [],
-                               "ids": [], "example_event": ev.raw if ev else None}
+                               "ids": [], "example_event": line, "no_evidence": 0}
         g["count"] += 1
         g["expected"] += int(r.get("ok") is True)
+        g["no_evidence"] += int(evidence_of(r) is None)
         g["ids"].append(str(r.get("id") or ""))
         for field, k in (("faults", "fault"), ("services", "service")):
             v = str(r.get(k) or "")
@@ -354,109 +287,52 @@ def failure_signatures(records: Sequence[Mapping[str, Any]], examples: int = 3,
 
 # ---------------------------------------------------------------- timelines
 
-# the lanes of a timeline picture, top to bottom
-LANES = ("fault", "detected", "restarted", "serving", "client")
+def _finite(v: Any) -> Optional[float]:
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) \
+        and math.isfinite(v) else None
 
 
-def _marks(e: Event, svc: str) -> List[Tuple[str, str, bool]]:
-    """[(lane, label, bad)] of an event worth marking for service svc.
-    Detection is RS's (verdict.DETECT for svc, the kernel seeing RS die) or
-    a panic; serving again is what the verdict times recovery by (svc's
-    init done, an update done or aborted, RS re-adopting its services): an
-    aborted update is both, since the old version goes on serving."""
-    k, label = e.kind, e.get("label")
-    if k == "fi_fired":
-        return [("fault", f"{e.get('type', 'fault')} fired at {e.get('site', '?')}", False)]
-    if k == "fi_effect":
-        return [("fault", f"effect: {e.get('what', '?')}", False)]
-    if k == "update_requested" and label == svc:
-        return [("fault", "update requested", False)]
-    if k == "update_aborted" and label == svc:
-        return [("detected", "update aborted", False), ("serving", "old version serving", False)]
-    if k in DETECT and label == svc:
-        how = e.get("how") or e.get("why")
-        return [("detected", f"{k}{f' ({how})' if how else ''}", k in ("down", "update_failed"))]
-    if k == "rs_died":
-        return [("detected", f"RS died ({e.get('why', '?')})", False)]
-    if k == "panic":
-        return [("detected", f"{e.get('who', '?')} panic: {e.get('reason', '?')}", True)]
-    if k == "restarted" and label == svc:
-        failed = e.get("result", "0") != "0"
-        return [("restarted", f"restarted ({e.get('policy', '?')})", failed)]
-    if k == "rs_restarted":
-        return [("restarted", "RS restarted in place", False)]
-    if k == "restart_fresh" and label == svc:
-        return [("restarted", "fresh restart", False)]
-    if k == "escalate" and label == svc:
-        return [("restarted", f"escalate to {e.get('to', '?')}", True)]
-    if k == "given_up" and label == svc:
-        return [("restarted", "given up", True)]
-    if k == "init_result" and label == svc:
-        ok = e.get("result") == "0"
-        return [("serving", "init done" if ok else f"init failed ({e.get('result')})", not ok)]
-    if k == "update_done" and label == svc:
-        return [("serving", "update done", False)]
-    if k == "rs_recovered":
-        gone = e.get("gone", "?")
-        return [("serving", f"RS serving ({gone} services gone)", gone != "0")]
-    if k == "wl_rebind":
-        return [("client", "rebind", False)]
-    if k in ("wl_wrong", "wl_stale"):
-        return [("client", f"{k[3:]} answer", True)]
-    if k in ("wl_error", "sc_error"):
-        return [("client", f"error: {e.get('reason', '?')}", True)]
-    if k == "sc_state_lost":
-        return [("client", f"state lost in {e.get('in', '?')}", True)]
-    if k in ("wl_done", "sc_verify"):
-        bad = [f"{e.get(c)} {c}" for c in ("wrong", "stale", "lost") if e.get(c, "0") != "0"]
-        if bad:
-            return [("client", ", ".join(bad), True)]
-        if e.get("retried", "0") != "0":
-            return [("client", f"{e.get('retried')} retried", False)]
-        return []
-    if k == "sc_probe" and e.get("state", "ok") != "ok":
-        return [("client", f"probe {label}: {e.get('state')}", True)]
-    return []
+def _marks(ev: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    """The evidence's marks that can be drawn: a known lane and a time
+    (a journal is read back from disk, so nothing is taken on trust)."""
+    out = []
+    for m in ev.get("marks") or []:
+        if not isinstance(m, Mapping) or m.get("lane") not in LANES \
+                or _finite(m.get("dt")) is None:
+            continue
+        out.append({"lane": m["lane"], "dt": m["dt"], "label": str(m.get("label") or ""),
+                    "bad": bool(m.get("bad")), "event": str(m.get("event") or "")})
+    return out
 
 
 def timeline(r: Mapping[str, Any]) -> Dict[str, Any]:
-    """The marks of one experiment on a virtual-time axis whose origin is the
-    fault firing (for lu_ok the update request; without either, the first
-    event).  {"id", "service", "fault", "site", "outcome", "why", "t0",
-    "origin" (the origin event's kind),
-    "marks": [{"lane", "dt" (µs since t0), "label", "bad", "event"}],
-    "end": {"dt", "kind", "how"} or None, "detect_us", "recover_us"}.
-    Events before the origin, and events without a time, are left out."""
-    svc = str(r.get("service") or "")
-    evs = [e for e in events_of(r) if e.t is not None]
-    origin = next((i for i, e in enumerate(evs) if e.kind == "fi_fired"), None)
-    if origin is None:
-        origin = next((i for i, e in enumerate(evs) if e.kind == "update_requested"
-                       and e.get("label") == svc), None)
-    if origin is None and evs:
-        origin = 0
-    t0 = evs[origin].t if origin is not None else None
-    marks = []
-    for e in evs[origin:] if origin is not None else []:
-        for lane, text, bad in _marks(e, svc):
-            marks.append({"lane": lane, "dt": max(0, e.t - t0), "label": text,
-                          "bad": bad, "event": e.raw})
+    """One experiment on a virtual-time axis, drawn from the verdict's
+    evidence alone: its origin (the fault firing; for lu_ok the update
+    request; without either, the first timed event), its marks (the
+    detected and serving lanes hold the events the verdict timed), the
+    last timed event, and the record's detect/recover times.
+    {"id", "service", "fault", "site", "outcome", "why", "t0",
+     "origin" (the origin event's kind),
+     "marks": [{"lane", "dt" (µs since t0), "label", "bad", "event"}],
+     "end": {"dt", "kind", "how"} or None, "detect_us", "recover_us",
+     "note" (NO_EVIDENCE for a record without evidence, else None)}."""
+    ev = evidence_of(r)
+    origin = ev.get("origin") if ev else None
+    origin = origin if isinstance(origin, Mapping) else None
+    t0 = _finite(origin.get("t")) if origin else None
+    last = ev.get("last") if ev else None
     end = None
-    if evs and t0 is not None:
-        end = {"dt": max(0, evs[-1].t - t0), "kind": evs[-1].kind, "how": r.get("end")}
-
-    def num(k):
-        v = r.get(k)
-        return v if isinstance(v, (int, float)) and not isinstance(v, bool) \
-            and math.isfinite(v) else None
-
-    # a spec that left the site to the fault's default names it only in fi_fired
-    site = r.get("site") or next((e.get("site") for e in evs if e.kind == "fi_fired"), None)
-    return {"id": str(r.get("id") or ""), "service": svc, "fault": str(r.get("fault") or ""),
-            "site": site, "outcome": outcome_of(r), "why": r.get("why"), "t0": t0,
-            "origin": evs[origin].kind if origin is not None else None,
-            "marks": marks, "end": end, "detect_us": num("detect_virtual_us"),
-            "recover_us": num("recover_virtual_us")}
+    if isinstance(last, Mapping) and _finite(last.get("dt")) is not None and t0 is not None:
+        end = {"dt": last["dt"], "kind": str(last.get("kind") or "?"), "how": r.get("end")}
+    site = r.get("site") or (ev.get("site") if ev else None)
+    return {"id": str(r.get("id") or ""), "service": str(r.get("service") or ""),
+            "fault": str(r.get("fault") or ""), "site": site, "outcome": outcome_of(r),
+            "why": r.get("why"), "t0": t0,
+            "origin": str(origin.get("kind")) if origin and t0 is not None else None,
+            "marks": _marks(ev) if ev and t0 is not None else [], "end": end,
+            "detect_us": _finite(r.get("detect_virtual_us")),
+            "recover_us": _finite(r.get("recover_virtual_us")),
+            "note": None if ev else NO_EVIDENCE}
 
 
 def pick_timelines(records: Sequence[Mapping[str, Any]],

@@ -2,7 +2,8 @@
 axis from the fault firing, one lane each for the fault, RS detecting it,
 the restart, the service serving again and what the workload client saw
 (retries, wrong or stale answers, errors).  Hand-written SVG like
-reports/svgplot.py; the marks come from reports/survival.timeline.
+reports/svgplot.py; the marks come from reports/survival.timeline, which
+takes them from the verdict's evidence (campaigns/evidence.py).
 
 The axis is logarithmic by default: a crash is detected within tens of
 microseconds and the service is back within a millisecond, while a hang is
@@ -16,7 +17,7 @@ import math
 from typing import Any, List, Mapping, Optional, Sequence
 
 from reports.svgplot import CHAR_EM, FONT, GRID, MUTED, _attr, _f, _text, nice_ticks
-from reports.survival import LANES
+from campaigns.evidence import LANES
 
 WIDTH = 960
 LANE_H = 32
@@ -120,8 +121,10 @@ def draw(tl: Mapping[str, Any], scale: str = "log", width: int = WIDTH) -> str:
 
     bottom = TOP + LANE_H * len(LANES)
     if tl.get("t0") is None:
+        # a record without evidence says so, rather than look like an empty trace
+        say = _cut(tl.get("note") or "no timed events in the trace")
         out.append(f'<text x="{_f(width / 2)}" y="{_f((TOP + bottom) / 2)}" font-size="13" '
-                   f'text-anchor="middle" fill="{MUTED}">no timed events in the trace</text>')
+                   f'text-anchor="middle" fill="{MUTED}">{_text(say)}</text>')
         out.append("</svg>")
         return "\n".join(out) + "\n"
 

@@ -204,47 +204,28 @@ def test_failstop_split():
 
 # ---------------------------------------------------------------- signatures
 
-def _evs(lines):
-    return [parse_recorded(x) for x in lines]
-
-
-def test_first_divergence():
-    assert sv.first_divergence(_evs(T.recovered())) == ("none", None)
-    label, e = sv.first_divergence(_evs(T.wrong_answers()))
-    assert label == "wl_wrong" and e.kind == "wl_wrong"
-    assert sv.first_divergence(_evs(T.kernel_panic()))[0] == "panic"
-    assert sv.first_divergence(_evs(T.hung()))[0] == "stuck"
-    assert sv.first_divergence(_evs(T.given_up()))[0] == "escalate"
-    assert sv.first_divergence(_evs(T.state_lost()))[0] == "sc_probe:lost"
-    # a normal kind that says it failed
-    lines = T._head(100) + [T.fired(100, "kv", "init_fail", "sef.init"),
-                            T.ev(110, "rs", "init_result", label="kv", ep=7, type="fresh",
-                                 result=-22)]
-    assert sv.first_divergence(_evs(lines))[0] == "init_result:failed"
-    lost = [x.replace("lost=0", "lost=3") for x in T.recovered()]
-    assert sv.first_divergence(_evs(lost))[0] == "wl_done:lost"
-    # events before the fault do not count: here a stray one sits before it
-    early = [T.ev(1, "kernel", "stuck", proc="x", ep=1, rts=0, sendto="-", getfrom="-")]
-    assert sv.first_divergence(_evs(early + T.recovered()))[0] == "none"
-    assert sv.first_divergence([]) == ("none", None)
-
-
-def test_first_divergence_against_a_reference_trace():
-    normal = sv.reference_kinds(T.recovered())
-    assert {"fi_fired", "died", "restarted", "init_result"} <= normal
-    # a hang is seen by a missed ping, which the crash's reference never showed
-    hang = [x.replace("ev=died", "ev=ping_missed").replace(" sigmap=0x800 how=signal", " since=10")
-            for x in T.recovered()]
-    assert sv.first_divergence(_evs(hang))[0] == "none"
-    assert sv.first_divergence(_evs(hang), normal)[0] == "ping_missed"
-
-
 def test_site_function_fallbacks():
     assert sv.site_function({"site_function": "kv_get", "site": "@8049a1c"}) == "kv_get"
     assert sv.site_function({"site": "kv.put"}) == "kv.put"
-    # the default site, named only by the event of the fault firing
-    assert sv.site_function({"site": None, "events": T.recovered(site="sef.init")}) == "sef.init"
+    # the default site, named only by the event of the fault firing: the
+    # verdict's evidence keeps it, the trace is not read again
+    r = T.record("d", "kv", "crash", "recovered", T.recovered(site="sef.init"))
+    assert r["site"] is None and r["evidence"]["site"] == "sef.init"
+    assert sv.site_function(r) == "sef.init"
+    assert sv.site_function({**r, "evidence": None}) == "(default site)"
+    assert sv.site_function({"site": None, "events": T.recovered(site="sef.init")}) == \
+        "(default site)"
     assert sv.site_function({}) == "(default site)"
+
+
+def test_signatures_use_the_verdicts_divergence():
+    """The divergence is the evidence's, whatever the trace would suggest
+    to someone reading it with other rules."""
+    r = T.record("w", "kv", "flip_branch", "wrong_answers", T.wrong_answers(), site="@1")
+    assert sv.divergence(r)[0] == "wl_wrong"
+    r["evidence"] = dict(r["evidence"], divergence={"label": "made_up", "event": "#EV t=1 x"})
+    assert sv.signature(r) == ("wrong_answers", "made_up", "@1")
+    assert sv.failure_signatures([r])[0]["example_event"] == "#EV t=1 x"
 
 
 def test_failure_signatures():
@@ -287,7 +268,26 @@ def test_signatures_of_old_records_without_events():
     sigs = sv.failure_signatures(rs)
     assert [(s["outcome"], s["event"], s["function"]) for s in sigs] == [
         ("failed", "none", "(default site)")]
-    assert sigs[0]["example_event"] is None
+    assert sigs[0]["example_event"] is None and sigs[0]["no_evidence"] == 1
+
+
+def test_old_records_with_a_trace_but_no_evidence():
+    """A journal from before the verdict kept its evidence: its trace is not
+    read, so no divergence and no marks, and the timeline says why."""
+    r = T.record("old", "kv", "flip_branch", "wrong_answers", T.wrong_answers(),
+                 site="@8049a1c", evidence=None)
+    assert sv.signature(r) == ("wrong_answers", "none", "@8049a1c")
+    tl = sv.timeline(r)
+    assert tl["marks"] == [] and tl["t0"] is None and tl["note"] == sv.NO_EVIDENCE
+    # junk where the evidence should be is no evidence either, and no crash
+    for junk in ("text", [], {"marks": "x", "origin": 5, "divergence": [1]},
+                 {"origin": {"t": "soon"}, "marks": [{"lane": "nowhere", "dt": 1}]}):
+        tl = sv.timeline({**r, "evidence": junk})
+        assert tl["marks"] == [] and tl["end"] is None
+        assert sv.divergence({**r, "evidence": junk}) == ("none", None)
+    with_ev = sv.timeline(T.record("new", "kv", "flip_branch", "wrong_answers",
+                                   T.wrong_answers()))
+    assert with_ev["note"] is None and with_ev["marks"]
 
 
 # ---------------------------------------------------------------- timelines
@@ -322,7 +322,10 @@ def test_timeline_bad_marks():
     lanes = [(m["lane"], m["label"]) for m in tl["marks"] if m["bad"]]
     assert ("restarted", "escalate to giveup") in lanes and ("restarted", "given up") in lanes
     assert ("client", "probe kv: down") in lanes
-    assert sum(m["lane"] == "detected" for m in tl["marks"]) == 4
+    # RS saw kv die four times; the verdict's detection is the first, and
+    # that is the one drawn (the restarts show the rest)
+    assert [m["dt"] for m in tl["marks"] if m["lane"] == "detected"] == [30]
+    assert sum(m["lane"] == "restarted" for m in tl["marks"]) == 5
     tl = sv.timeline(T.record("p", "kernel", "corrupt_ptr", "kernel_panic", T.kernel_panic()))
     assert ("detected", 'kernel panic: page fault in kernel', True) in [
         (m["lane"], m["label"], m["bad"]) for m in tl["marks"]]
@@ -339,7 +342,7 @@ def test_timeline_of_an_aborted_update():
     assert tl["origin"] == "fi_fired"
     assert [(m["lane"], m["dt"], m["label"]) for m in tl["marks"]] == [
         ("fault", 0, "lu_timeout fired at sef.prepare"),
-        ("detected", 99990, "update aborted"),
+        ("detected", 99990, "update_aborted (timeout)"),
         ("serving", 99990, "old version serving")]
 
 
@@ -353,7 +356,9 @@ def test_timeline_other_services_are_not_marked():
 def test_timeline_live_update_and_no_events():
     tl = sv.timeline(T.record("u", "kv", "lu_ok", "recovered", T.live_update(t0=40000)))
     assert tl["origin"] == "update_requested" and tl["t0"] == 40000
-    assert [(m["lane"], m["dt"]) for m in tl["marks"]] == [("fault", 0), ("serving", 2500)]
+    # the verdict times a plain update from its request: detected at once
+    assert [(m["lane"], m["dt"]) for m in tl["marks"]] == [("fault", 0), ("detected", 0),
+                                                           ("serving", 2500)]
     tl = sv.timeline({"id": "x", "outcome": "recovered"})
     assert tl["t0"] is None and tl["marks"] == [] and tl["end"] is None
     assert tl["recover_us"] is None
@@ -400,3 +405,16 @@ def test_pick_timelines_cap():
     picked = sv.pick_timelines(rs, sv.failure_signatures(rs), cap=20, slowest=5)
     assert len(picked) == 20
     assert {p["record"]["site_function"] for p in picked[:3]} == {"f0", "f1", "f2"}
+
+
+def test_reports_read_no_trace():
+    """reports/ renders the verdict's evidence and never parses a trace
+    itself (only this file's schema check of the synthetic lines does)."""
+    import pathlib
+    import re
+    root = pathlib.Path(sv.__file__).resolve().parent
+    bad = re.compile(r"parse_recorded|faultinj\.events|\bEvent\b|verdict import .*DETECT")
+    hits = [f"{p.relative_to(root)}:{n}" for p in sorted(root.rglob("*.py"))
+            if p.name != "test_survival.py"
+            for n, line in enumerate(p.read_text().splitlines(), 1) if bad.search(line)]
+    assert hits == []

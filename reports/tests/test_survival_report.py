@@ -177,6 +177,14 @@ def test_old_campaign_still_builds(tmp_path):
     assert ids == {"echo-hang-site=x-nth:1", "kv-init_fail-nth:1",
                    "kv-init_fail-nth:1-mode=dynamic", "ds-error-nth:1"}
     assert all(os.path.isfile(p) for p in paths["timelines"])
+    # no evidence in these records: said on the page and in each picture,
+    # not passed off as a trace where nothing happened
+    assert all(s["no_evidence"] == s["count"] for s in sigs)
+    text = "".join(page.text)
+    assert "without evidence (journaled before the verdict kept it)" in text
+    assert text.count(survival.NO_EVIDENCE) == len(paths["timelines"]) > 0
+    for p in paths["timelines"]:
+        assert survival.NO_EVIDENCE[:40] in open(p, encoding="utf-8").read()
     write_report([], str(tmp_path / "empty"), "empty")
     text = (tmp_path / "empty" / "index.html").read_text()
     assert "No failures and no timed recoveries to draw." in text

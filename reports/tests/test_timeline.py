@@ -51,7 +51,7 @@ def test_draw_recovered_crash(scale):
     assert root.find(SVG + "title").text == "timeline of kv-crash-nth:1: recovered"
     texts = _texts(root)
     assert "kv-crash-nth:1: recovered" in texts
-    for lane in sv.LANES:
+    for lane in tlsvg.LANES:
         assert tlsvg.LANE_NAMES[lane] in texts
     assert "+30 µs" in texts and "+900 µs" in texts            # first mark of each lane
     assert f"virtual time since the fault fired ({scale} scale)" in texts
