@@ -19,7 +19,7 @@ kv    lu_ok
 echo  init_fail   mode=dynamic
 ds    crash       trigger=nth:5
 kv    crash       trigger=prob:0.05
-kv    hang        site=sef.init.cb mode=update
+kv    hang        site=sef.init.cb mode=update expect=rolled_back
 """
 
 
