@@ -49,22 +49,30 @@ def test_kv_update_rolls_back_when_ds_dies_under_the_restore(live_os):
     assert lu and lu[0].int("keys") >= 50, [e.raw for e in lu]
 
 
+def _restart_under_a_dead_ds(con, label, failed_kind, restored_kind, field, at_least):
+    """Restart label while DS dies on its restore request: the init fails
+    with DS's death as its cause, and RS's next restart, with DS back,
+    brings the state (restored_kind's field) back. Returns the mark."""
+    m = con.mark()
+    con.run("service fi ds ds.retrieve crash nth=1")
+    con.run(f"service restart {label}", expect=None, timeout=60)
+    con.wait_event("fi_fired", since=m, site="ds.retrieve", timeout=60)
+    failed = con.wait_event(failed_kind, since=m, type=2, timeout=60)
+    assert failed.int("err") != errnos.ENOENT, failed.raw
+    bad = con.wait_event("init_result", since=m, label=label, type="restart", timeout=60)
+    assert bad.int("result") == failed.int("err"), bad.raw
+    # RS restarts it again; by then DS is back and the state comes with it
+    back = con.wait_event(restored_kind, since=m, type=2, timeout=60)
+    assert back.int(field) >= at_least, back.raw
+    con.wait_event("init_result", since=m, label=label, type="restart", result=0, timeout=60)
+    _no_empty_restore(con, m, restored_kind, field)
+    return m
+
+
 def test_kv_restart_retried_when_ds_dies_under_the_restore(live_os):
     con = live_os()
     _fill(con)
-    m = con.mark()
-    con.run("service fi ds ds.retrieve crash nth=1")
-    con.run("service restart kv", expect=None, timeout=60)
-    con.wait_event("fi_fired", since=m, site="ds.retrieve", timeout=60)
-    failed = con.wait_event("kv_restore_failed", since=m, type=2, timeout=60)
-    assert failed.int("err") != errnos.ENOENT, failed.raw
-    bad = con.wait_event("init_result", since=m, label="kv", type="restart", timeout=60)
-    assert bad.int("result") == failed.int("err"), bad.raw
-    # RS restarts it again; by then DS is back and the keys come with it
-    back = con.wait_event("kv_restored", since=m, type=2, timeout=60)
-    assert back.int("keys") >= 50, back.raw
-    con.wait_event("init_result", since=m, label="kv", type="restart", result=0, timeout=60)
-    _no_empty_restore(con, m, "kv_restored", "keys")
+    _restart_under_a_dead_ds(con, "kv", "kv_restore_failed", "kv_restored", "keys", 50)
     after = _fill(con)
     assert after.int("stale") == 0 and after.int("lost") == 0, after.raw
 
@@ -72,17 +80,7 @@ def test_kv_restart_retried_when_ds_dies_under_the_restore(live_os):
 def test_echo_counter_not_reset_when_ds_dies_under_the_restore(live_os):
     con = live_os()
     _fill(con, "echo", 20)
-    m = con.mark()
-    con.run("service fi ds ds.retrieve crash nth=1")
-    con.run("service restart echo", expect=None, timeout=60)
-    con.wait_event("fi_fired", since=m, site="ds.retrieve", timeout=60)
-    failed = con.wait_event("echo_restore_failed", since=m, type=2, timeout=60)
-    assert failed.int("err") != errnos.ENOENT, failed.raw
-    bad = con.wait_event("init_result", since=m, label="echo", type="restart", timeout=60)
-    assert bad.int("result") == failed.int("err"), bad.raw
-    back = con.wait_event("echo_restored", since=m, type=2, timeout=60)
-    assert back.int("served") >= 20, back.raw
-    _no_empty_restore(con, m, "echo_restored", "served")
+    _restart_under_a_dead_ds(con, "echo", "echo_restore_failed", "echo_restored", "served", 20)
     after = _fill(con, "echo", 5)
     assert after.int("stale") == 0, after.raw
 

@@ -37,6 +37,16 @@ def record(name, line):
     return doc
 
 
+def readback_finds(doc, what, outcome, note):
+    """A real trace edited so that its first read-back found one key `what`
+    (wrong: a value nobody wrote; gone: the write lost for good)."""
+    ev = list(doc["events"])
+    i = next(i for i, e in enumerate(ev) if "ev=sc_verify" in e)
+    ev[i] = ev[i].replace(f"{what}=0", f"{what}=1")
+    ev.insert(i, ev[i].split(" ev=")[0] + f" ev=wl_{what} target=kv key=3 want=22 during=verify")
+    return dict(doc, events=ev, outcome=outcome, note=note)
+
+
 def as_durable(doc):
     """The recovered_state_lost trace was recorded before the client told a
     transient stale read from a write gone for good; its read-backs found
@@ -66,13 +76,8 @@ def main():
     # wrong_answers: no fault of this build corrupts a value a client reads
     # (kv's table lives in .bss, beyond today's bitflip); take the recovered
     # trace and make its client read one value nobody wrote
-    w = dict(docs["recovered"], note="derived from recovered: one read-back made wrong")
-    ev = list(w["events"])
-    i = next(i for i, e in enumerate(ev) if "ev=sc_verify" in e)
-    ev[i] = ev[i].replace("wrong=0", "wrong=1")
-    ev.insert(i, ev[i].split(" ev=")[0] + " ev=wl_wrong target=kv key=3 want=22 during=verify")
-    w.update(events=ev, outcome="wrong_answers")
-    docs["wrong_answers"] = w
+    docs["wrong_answers"] = readback_finds(docs["recovered"], "wrong", "wrong_answers",
+                                           "derived from recovered: one read-back made wrong")
     # harness_error: the host limit passed (a wedged QEMU); the guest's
     # trace up to there is kept, the verdict must not blame the OS
     h = dict(docs["recovered"], note="derived from recovered: QEMU killed at the host limit")
@@ -82,13 +87,8 @@ def main():
     # state_lost: no fault of this build's hand sites loses a write without
     # a restart; take the benign trace (kv answered late, nothing restarted)
     # and make the read-back find one acknowledged write gone twice
-    g = dict(docs["benign"], note="derived from benign: one read-back found a write gone")
-    ev = list(g["events"])
-    i = next(i for i, e in enumerate(ev) if "ev=sc_verify" in e)
-    ev[i] = ev[i].replace("gone=0", "gone=1")
-    ev.insert(i, ev[i].split(" ev=")[0] + " ev=wl_gone target=kv key=3 want=22 during=verify")
-    g.update(events=ev, outcome="state_lost")
-    docs["state_lost"] = g
+    docs["state_lost"] = readback_finds(docs["benign"], "gone", "state_lost",
+                                        "derived from benign: one read-back found a write gone")
     rsl = OUT / "recovered_state_lost.json"
     if rsl.exists():
         docs["recovered_state_lost"] = as_durable(json.loads(rsl.read_text()))
