@@ -19,7 +19,11 @@ void rs_recover(void)
     if (sys_getinfo(GET_PROCTAB, tab, sizeof tab, 0, &n) != OK) rs_panic("cannot read process table", "rs");
     for (int i = 0; i < NR_SERVICES; i++) {
         struct rproc *rp = &rproc[i];
-        if (!(rp->pub.flags & RSF_IN_USE) || (rp->tab->sys_flags & SF_SELF)) continue;
+        if (!(rp->pub.flags & RSF_IN_USE)) continue;
+        if (rp->tab->sys_flags & SF_SELF) {
+            rp->pub.restarts++;          /* this restart, in RS's own row as any service's */
+            continue;
+        }
         rp->caller = NONE;               /* it got an error when RS died, and asks again */
         rp->flags &= ~RP_PINGED;
         rp->next_ping = now + (uint32_t)(rp->pub.period > 0 ? rp->pub.period : 1);

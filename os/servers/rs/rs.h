@@ -16,6 +16,7 @@
 #define DEF_PERIOD     20      /* heartbeat period (ticks), unless RS's boot args say period=N */
 extern int def_period;
 #define INIT_TIMEOUT   200     /* ticks a new instance has to finish init */
+#define LU_DEFAULT_MAXTIME (2 * RS_HZ)  /* an update's prepare, when no limit is asked (MINIX's 2 s) */
 #define BACKOFF_BASE   10      /* first delayed restart in a stage, doubling */
 #define BACKOFF_MAX    320
 /* how many restarts before escalating, and to what: supervise.h */
@@ -30,6 +31,7 @@ extern int def_period;
 #define RP_DYNAMIC      0x40   /* started with service up */
 #define RP_STOPPED      0x80   /* kernel stopped it (fault) */
 #define RP_LU_INIT      0x100  /* the new version of an update is in its init */
+#define RP_LU_NOLIMIT   0x200  /* the prepare has no deadline (-maxtime 0) */
 
 struct rproc {
     struct rprocpub pub;

@@ -20,7 +20,9 @@ int start_update(struct rproc *rp, int state, int maxtime, int img)
         return EBUSY;
     if (rp->tab->sys_flags & SF_NOSEF) return ENOSYS;
     rp->lu_state = state;
-    rp->lu_deadline = now + (uint32_t)(maxtime > 0 ? maxtime : 200);
+    /* maxtime: ticks; 0 the default; < 0 no limit (MINIX's encoding) */
+    rp->lu_deadline = now + (uint32_t)(maxtime > 0 ? maxtime : LU_DEFAULT_MAXTIME);
+    rp->flags = (rp->flags & ~RP_LU_NOLIMIT) | (maxtime < 0 ? RP_LU_NOLIMIT : 0);
     rp->next_img = img;
     rp->flags |= RP_LU_PREPARE | RP_LU_DELIVER;
     rp->pub.flags |= RSF_UPDATING;
@@ -69,7 +71,7 @@ void lu_cancel(struct rproc *rp, const char *why, int result)
 
 void lu_check(struct rproc *rp)
 {
-    if ((rp->flags & RP_LU_PREPARE) && now >= rp->lu_deadline) {
+    if ((rp->flags & (RP_LU_PREPARE | RP_LU_NOLIMIT)) == RP_LU_PREPARE && now >= rp->lu_deadline) {
         abort_update(rp, "prepare-timeout", ETIMEDOUT, 1);
         return;
     }

@@ -104,14 +104,10 @@ void shell_line(char *line)
         event("ev=shell_done cmd=\"halt\" result=0");
         sys_abort(ABORT_HALT);
     } else if (!strcmp(argv[0], "help")) {
-        printf("commands:\n"
-               "  service up LABEL [-args A] [-period TICKS] [-policy reset|restart]\n"
-               "                   [-initcrash|-initfail|-inittimeout]\n"
-               "  service down|restart|refresh LABEL\n"
-               "  service update LABEL [-state S] [-maxtime TICKS] [-binary NAME]\n"
-               "                       [-initcrash|-initfail|-inittimeout]\n"
-               "  service list\n"
-               "  run PROGRAM [ARGS...]   start a user program (e.g. run wl kv 100)\n"
+        /* the service command's own table: whatever it accepts is listed */
+        printf("commands:\n");
+        service_usage();
+        printf("  run PROGRAM [ARGS...]   start a user program (e.g. run wl kv 100)\n"
                "  ps                      print the process tree\n"
                "  kill PID [SIGNAL]       end a user process\n"
                "  free                    memory, as VM sees it\n"

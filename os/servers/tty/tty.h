@@ -7,4 +7,5 @@
 void shell_line(char *line);
 void shell_prompt(void);
 int  service_main(int argc, char **argv);   /* os/commands/service */
+void service_usage(void);                  /* its commands and options */
 #endif
