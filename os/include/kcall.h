@@ -24,7 +24,8 @@
 #define SYS_FI_CTL    15  /* arm / disarm faults in the control table */
 #define SYS_FI_FIRE   16  /* a hook reports that its fault fires now */
 #define SYS_GCOV      17  /* dump the kernel's coverage counters */
-#define NR_SYS_CALLS  18
+#define SYS_RENEW     19  /* the root system process replaced by a new version of itself */
+#define NR_SYS_CALLS  20
 #define SYS_ALL_CALLS ((uint64_t)((1ull << NR_SYS_CALLS) - 1))
 #define KC_BIT(c)     (1ull << (c))
 

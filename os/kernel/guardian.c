@@ -64,6 +64,35 @@ void rs_guardian(struct proc *p, const char *why)
     if (current == p) pdir_activate(p->pdir);
 }
 
+/* RS's live update of itself: a new image of RS from its boot module, in
+ * place, its keep region carried over, entered with `recover` on its
+ * command line as after a death. Unlike a death, the processes waiting on
+ * RS (a sendrec whose answer is due, senders queued) keep waiting: the new
+ * RS answers them from its kept table. A new RS that dies before it has
+ * taken over is restarted by rs_guardian from the same module: that is
+ * the rollback. The call does not return on success. */
+int do_renew(struct proc *caller, message *m)
+{
+    (void)m;
+    if (!caller->priv || !(caller->priv->flags & PF_ROOT_SYS)) return EPERM;
+    if (caller->boot_module < 0 || caller->boot_module >= nr_boot_modules) return ENOEXEC;
+    struct boot_module *bm = &boot_modules[caller->boot_module];
+    uint32_t *pd = pdir_new(), entry, esp;
+    if (!pd) return ENOMEM;
+    char cmd[200];
+    fmt_snprintf(cmd, sizeof cmd, "%s recover", bm->cmdline);
+    int r = elf_load(pd, mem_reader, (void *)bm->start, bm->len, &entry);
+    if (r == OK) r = stack_setup(pd, cmd, &esp);
+    if (r != OK) { pdir_free(pd); return r; }
+    caller->misc = 0;
+    caller->sig_pending = 0;
+    pdir_activate(pd);                   /* the old tables are about to go */
+    int kept = proc_new_image(caller, pd, entry, esp);
+    FI_AUTO_SYNC_PROC(caller);           /* armed automatic sites in the new image */
+    kevent("ev=rs_renewed ep=%d kept_pages=%d", caller->endpoint, kept);
+    return EDONTREPLY;                   /* the caller is the new image now */
+}
+
 static uint32_t last_alarm;          /* when RS last set its alarm; 0: not yet */
 
 void guardian_rs_alarm(void)

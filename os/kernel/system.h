@@ -22,6 +22,7 @@ int do_grow(struct proc *caller, message *m);
 int do_serial(struct proc *caller, message *m);
 int do_fi_ctl(struct proc *caller, message *m);
 int do_gcov(struct proc *caller, message *m);
+int do_renew(struct proc *caller, message *m);         /* guardian.c */
 int do_fi_fire(struct proc *caller, message *m);
 void fi_init(void);
 /* fi_auto.c: automatic basic-block sites (markers kept in line with the

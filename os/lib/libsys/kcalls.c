@@ -143,6 +143,14 @@ int sys_fork(int parent, int slot, int flags, int *child)
     return r;
 }
 
+/* RS only: be replaced by a new image of itself, keeping the keep region.
+ * Returns only on failure. */
+int sys_renew(void)
+{
+    message m = {0};
+    return kc(SYS_RENEW, &m);
+}
+
 int sys_exec(int ep, const void *img, uint32_t len, const char *args)
 {
     message m = {0};

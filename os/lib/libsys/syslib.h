@@ -37,6 +37,7 @@ int sys_abort(int how) __attribute__((noreturn));
 int sys_fork(int parent, int slot, int flags, int *child);
 int sys_serial(int op, void *buf, uint32_t len);
 int sys_exec(int ep, const void *img, uint32_t len, const char *args);
+int sys_renew(void);             /* RS: a new version of itself (returns only on failure) */
 int sys_whoami(struct whoami *w);
 
 /* "#EV" event line from this process: the kernel adds the frame, time and

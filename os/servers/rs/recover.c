@@ -14,6 +14,8 @@ void rs_recover(void)
     boot_read_args();
     if (rs_kept_magic != RS_KEPT_MAGIC) rs_panic("restarted, but its table was not kept", "rs");
     image_forget_copies();
+    struct rproc *self = rp_by_label("rs");
+    int renewed = self ? self_update_begin(self) : 0;    /* selfupdate.c */
     static struct proc_info tab[NR_TASKS + NR_PROCS];
     int n = 0, adopted = 0, gone = 0;
     if (sys_getinfo(GET_PROCTAB, tab, sizeof tab, 0, &n) != OK) rs_panic("cannot read process table", "rs");
@@ -21,10 +23,14 @@ void rs_recover(void)
         struct rproc *rp = &rproc[i];
         if (!(rp->pub.flags & RSF_IN_USE)) continue;
         if (rp->tab->sys_flags & SF_SELF) {
-            rp->pub.restarts++;          /* this restart, in RS's own row as any service's */
+            /* this restart, in RS's own row as any service's; a new version
+             * taking over (an update) is no restart */
+            if (!renewed) rp->pub.restarts++;
             continue;
         }
-        rp->caller = NONE;               /* it got an error when RS died, and asks again */
+        /* after a death its caller got an error and asks again; a new
+         * version (an update) answers it, as nobody's wait was broken */
+        if (!renewed) rp->caller = NONE;
         rp->flags &= ~RP_PINGED;
         rp->next_ping = now + (uint32_t)(rp->pub.period > 0 ? rp->pub.period : 1);
         if (rp->flags & RP_INITIALIZING) rp->init_deadline = now + INIT_TIMEOUT;
@@ -39,4 +45,5 @@ void rs_recover(void)
     event("ev=rs_recovered services=%d gone=%d", adopted, gone);
     handle_kernel_signals();             /* faults that came while RS was away */
     sys_setalarm(RS_TICK, 0);
+    if (self) self_update_end(self);     /* a new version has taken over */
 }

@@ -126,8 +126,13 @@ static int do_service(message *m)
     struct rproc *rp = rp_by_label(m->SRV_LABEL);
     if (!rp) return ESRCH;
     if (rp->tab->sys_flags & SF_SELF) {
+        if (m->m_type == RS_UPDATE) {
+            /* answered by the new RS once it has taken over (selfupdate.c) */
+            int r = self_update_request(rp, m);
+            return r;
+        }
         event("ev=rs_refused req=self label=%s by=%d", rp->pub.label, m->m_source);
-        return EPERM;                    /* RS does not stop or replace itself */
+        return EPERM;                    /* RS does not stop or restart itself on request */
     }
     switch (m->m_type) {
     case RS_DOWN:

@@ -111,6 +111,11 @@ void do_period(void);
 /* request.c */
 void do_request(message *m);
 
+/* selfupdate.c: `service update rs` */
+int  self_update_request(struct rproc *rp, message *m);
+int  self_update_begin(struct rproc *self);   /* 1: a new version is starting */
+void self_update_end(struct rproc *self);
+
 /* update.c */
 int  start_update(struct rproc *rp, int state, int maxtime, int img);
 void lu_ready(struct rproc *rp, message *m);
