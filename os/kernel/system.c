@@ -14,6 +14,7 @@ static const kcall_handler handlers[NR_SYS_CALLS] = {
     [SYS_ABORT] = do_abort, [SYS_FORK] = do_fork, [SYS_EXEC] = do_exec, [SYS_GROW] = do_grow,
     [SYS_STOP] = do_stop, [SYS_SERIAL] = do_serial,
     [SYS_FI_CTL] = do_fi_ctl, [SYS_FI_FIRE] = do_fi_fire, [SYS_GCOV] = do_gcov,
+    [SYS_UPDATE] = do_update,
 };
 
 struct proc *arg_proc(struct proc *caller, int ep, int *err)
