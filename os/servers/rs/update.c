@@ -9,7 +9,10 @@
  * version ends; if it fails, times out or crashes, a second swap puts the
  * old version back and its RS_LU_READY call returns: it serves on as if
  * nothing happened (no restart, no strike, the same endpoint). One update
- * at a time, as in MINIX without batching. */
+ * at a time, as in MINIX without batching: while one is pending, another
+ * update, and a restart or refresh of the service, get EBUSY; `down`
+ * instead aborts the update (the operator's stop wins; both versions end
+ * and the update's caller hears EINTR). */
 #include "rs.h"
 
 static void deliver(struct rproc *rp)
