@@ -24,6 +24,7 @@
 #define SYS_FI_CTL    15  /* arm / disarm faults in the control table */
 #define SYS_FI_FIRE   16  /* a hook reports that its fault fires now */
 #define SYS_GCOV      17  /* dump the kernel's coverage counters */
+#define SYS_UPDATE    18  /* live update: swap two processes (RS only) */
 #define SYS_RENEW     19  /* the root system process replaced by a new version of itself */
 #define NR_SYS_CALLS  20
 #define SYS_ALL_CALLS ((uint64_t)((1ull << NR_SYS_CALLS) - 1))
@@ -137,5 +138,21 @@
 #define EXEC_ARGS    m.u[3]   /* command line string, space separated */
 #define EXEC_ARGLEN  m.u[4]
 #define EXEC_MAX_IMG (4u << 20)
+
+/* SYS_UPDATE (the root system process only): UPD_OP on UPD_SRC_EP and
+ * UPD_DST_EP, two live non-task processes other than the caller.
+ *   UPD_SWAP: the two exchange what they run (image, registers, IPC state,
+ *     name) while each slot keeps its identity (endpoint, privilege,
+ *     queue of senders): a new version takes over an old one's endpoint.
+ *   UPD_COPY_KEEP: the keep region's pages SRC has are copied into those
+ *     DST has (DST must not have run yet): a new version starts with
+ *     what the old one kept, and the old one's stays as it was.
+ * Reply UPD_PAGES: pages copied (COPY_KEEP). */
+#define UPD_SRC_EP   m.i[0]
+#define UPD_DST_EP   m.i[1]
+#define UPD_OP       m.i[2]
+#define   UPD_SWAP       1
+#define   UPD_COPY_KEEP  2
+#define UPD_PAGES    m.i[3]
 
 #endif

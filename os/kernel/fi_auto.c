@@ -192,6 +192,21 @@ void fi_auto_sync_proc(struct proc *p)
     }
 }
 
+/* SYS_UPDATE swapped what slots a and b run: an int3 planted in an image,
+ * and a step over a site, follow the image to its new slot. */
+void fi_auto_swap(struct proc *a, struct proc *b)
+{
+    for (int i = 0; i < FI_SLOTS; i++) {
+        if (planted[i].p == a) planted[i].p = b;
+        else if (planted[i].p == b) planted[i].p = a;
+    }
+    if (a->nr >= 0 && b->nr >= 0) {
+        uint32_t t = stepping[a->nr];
+        stepping[a->nr] = stepping[b->nr];
+        stepping[b->nr] = t;
+    }
+}
+
 static int live_proc(struct proc *p)
 {
     return !(p->rts & RTS_SLOT_FREE) && p->pdir && p->nr >= 0;

@@ -161,6 +161,23 @@ int pdir_keep(uint32_t *from, uint32_t *to)
     return moved;
 }
 
+/* Live update: the new version (to) starts with a copy of what the old one
+ * (from) keeps, page by page where both images have the page; the old
+ * one's pages stay, so it can go on if the update is rolled back. */
+int pdir_keep_copy(uint32_t *from, uint32_t *to)
+{
+    int copied = 0;
+    touched(to);
+    for (uint32_t va = KEEP_BASE; va < KEEP_BASE + KEEP_SIZE; va += PAGE_SIZE) {
+        uint32_t *o = pte_of(from, va, 0), *n = pte_of(to, va, 0);
+        if (!o || !n || !(*o & PTE_P) || !(*n & PTE_P) || (*o & PTE_SHARED) || (*n & PTE_SHARED))
+            continue;
+        memcpy((void *)(*n & ~0xfffu), (void *)(*o & ~0xfffu), PAGE_SIZE);
+        copied++;
+    }
+    return copied;
+}
+
 uint32_t *pdir_clone(uint32_t *src)
 {
     uint32_t *pd = pdir_new();

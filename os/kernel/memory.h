@@ -23,6 +23,7 @@ int       pdir_map(uint32_t *pd, uint32_t va, uint32_t pa, uint32_t flags);
 int       pdir_alloc_range(uint32_t *pd, uint32_t va, uint32_t len, uint32_t flags);
 uint32_t *pdir_clone(uint32_t *src);
 int       pdir_keep(uint32_t *from, uint32_t *to);   /* pages moved */
+int       pdir_keep_copy(uint32_t *from, uint32_t *to);   /* pages copied */
 void      pdir_activate(uint32_t *pd);
 extern uint32_t *kernel_pdir;
 int fi_map(uint32_t *pd);     /* fi.c: the fault table, read-only */

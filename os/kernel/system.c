@@ -15,6 +15,7 @@ static const kcall_handler handlers[NR_SYS_CALLS] = {
     [SYS_STOP] = do_stop, [SYS_SERIAL] = do_serial,
     [SYS_FI_CTL] = do_fi_ctl, [SYS_FI_FIRE] = do_fi_fire, [SYS_GCOV] = do_gcov,
     [SYS_RENEW] = do_renew,
+    [SYS_UPDATE] = do_update,
 };
 
 struct proc *arg_proc(struct proc *caller, int ep, int *err)

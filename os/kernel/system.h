@@ -24,6 +24,7 @@ int do_fi_ctl(struct proc *caller, message *m);
 int do_gcov(struct proc *caller, message *m);
 int do_renew(struct proc *caller, message *m);         /* guardian.c */
 int do_fi_fire(struct proc *caller, message *m);
+int do_update(struct proc *caller, message *m);
 void fi_init(void);
 /* fi_auto.c: automatic basic-block sites (markers kept in line with the
  * table, one-shot traps at a fault's target instruction) */
@@ -34,11 +35,14 @@ void fi_auto_sync_proc(struct proc *p);
 int fi_auto_trap(struct proc *p, struct trapframe *tf);
 int fi_auto_step(struct proc *p, struct trapframe *tf);
 int fi_auto_acts_on_insn(uint32_t type);
+void fi_auto_swap(struct proc *a, struct proc *b);
 #define FI_AUTO_SYNC() fi_auto_sync()
 #define FI_AUTO_SYNC_PROC(p) fi_auto_sync_proc(p)
+#define FI_AUTO_SWAP(a, b) fi_auto_swap(a, b)
 #else
 #define FI_AUTO_SYNC() ((void)0)
 #define FI_AUTO_SYNC_PROC(p) ((void)(p))
+#define FI_AUTO_SWAP(a, b) ((void)(a), (void)(b))
 #endif
 
 /* endpoint argument that may be SELF; a live non-task process or NULL */

@@ -16,6 +16,9 @@
  *   verify[:T]        read back everything acknowledged to victim T (default:
  *                     the last one driven): the state oracle
  *   update:L          live update of L (answered when done or aborted)
+ *   hold:L            ask for a live update of L to a state it never reaches
+ *                     (5) within 300 ticks, without waiting for the answer:
+ *                     the steps after it run while that update is pending
  *   down:L up:L restart:L refresh:L    the same requests `service` makes
  *   step:N            fault-table step N: faults armed "from N" go live
  *   watch:T           sleep T ticks (late detections, heartbeats)
@@ -50,6 +53,21 @@ static int rs_request(int type, const char *label)
     strlcpy(m.SRV_LABEL, label, LABEL_MAX);
     int r = ipc_sendrec(RS_PROC_EP, &m);
     return r == OK ? m.m_type : r;
+}
+
+/* hold:L - a plain send: RS takes the request and answers it when the
+ * update ends (prepare timeout); by then this driver is elsewhere, so the
+ * answer is not taken for that of a later request (RS sends it without
+ * blocking, and only a receive from RS would take it). */
+static int rs_hold_update(const char *label)
+{
+    message m = {0};
+    m.m_type = RS_UPDATE;
+    m.SRV_POLICY = -1;
+    m.SRV_STATE = 5;
+    m.SRV_MAXTIME = 300;
+    strlcpy(m.SRV_LABEL, label, LABEL_MAX);
+    return ipc_send(RS_PROC_EP, &m);
 }
 
 static void workload(const char *target, int n)
@@ -96,6 +114,10 @@ static void run_step(char *w)
             event("ev=sc_service op=%s label=%s result=%d", w, arg, r);
             return;
         }
+    if (!strcmp(w, "hold") && arg) {
+        event("ev=sc_service op=hold label=%s result=%d", arg, rs_hold_update(arg));
+        return;
+    }
     if (!strcmp(w, "kv") || !strcmp(w, "echo")) workload(w, n);
     else if (!strcmp(w, "verify")) verify(arg);
     else if (!strcmp(w, "step")) fi_step(n);

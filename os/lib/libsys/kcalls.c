@@ -46,6 +46,14 @@ int sys_stop(int ep, int stop)
     return kc(SYS_STOP, &m);
 }
 
+/* live update (RS only): op UPD_SWAP or UPD_COPY_KEEP on two processes */
+int sys_update(int op, int src_ep, int dst_ep)
+{
+    message m = {0};
+    m.UPD_OP = op; m.UPD_SRC_EP = src_ep; m.UPD_DST_EP = dst_ep;
+    return kc(SYS_UPDATE, &m);
+}
+
 /* len more bytes of heap (page-rounded); *addr: where they start */
 int sys_grow(uint32_t len, uint32_t *addr)
 {

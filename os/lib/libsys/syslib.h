@@ -24,6 +24,7 @@ int sys_exit_proc(int ep);
 int sys_kill(int ep, int sig);
 int sys_getksig(int *ep, uint32_t *sigmap, uint32_t *addr, uint32_t *pc);
 int sys_stop(int ep, int stop);
+int sys_update(int op, int src_ep, int dst_ep);
 int sys_grow(uint32_t len, uint32_t *addr);
 int sys_vircopy(int src_ep, uint32_t src, int dst_ep, uint32_t dst, uint32_t len);
 int sys_setalarm(uint32_t ticks, uint32_t *left);

@@ -60,6 +60,7 @@ struct rproc *rp_alloc(const struct rs_priv_entry *e)
         rp->proc_nr = -1;
         rp->caller = NONE;
         rp->next_img = -1;
+        rp->lu_ep = NONE;
         sup_from_table(&rp->sup, e);
         return rp;
     }
@@ -377,16 +378,18 @@ void init_done(struct rproc *rp, int result, const char *why)
         rp->pub.flags &= ~RSF_UPDATING;
         rp->up_since = now;
         rp->next_ping = now + (uint32_t)rp->pub.period;
+        /* after an update too, though the endpoint is the same: a DS
+         * restarted meanwhile named no endpoint for a service in its init */
         if (!(rp->tab->sys_flags & SF_NOSEF)) publish(rp);
-        if (lu) {
-            rp->next_img = -1;           /* no way back now */
-            event("ev=update_done label=%s ep=%d", rp->pub.label, rp->pub.endpoint);
-        } else if (rp->pub.restarts > 0)
+        if (lu) lu_commit(rp);
+        else if (rp->pub.restarts > 0)
             deps_after_restart(rp);      /* back: what its dependents are to do */
         reply_caller(rp, OK);
         return;
     }
     if (!why) why = "init-failed";
+    /* the old version comes back as it was: no restart, no strike */
+    if (lu && lu_rollback(rp, result, why)) return;
     if (booting && (rp->pub.flags & RSF_BOOT))
         rs_panic("boot service failed to initialize", rp->pub.label);
     if ((rp->flags & RP_DYNAMIC) && rp->init_type == SEF_INIT_FRESH && rp->pub.restarts == 0) {
@@ -396,14 +399,9 @@ void init_done(struct rproc *rp, int result, const char *why)
         bring_down(rp, "init-failed", result);
         return;
     }
-    if (lu && rp->next_img >= 0) {
-        event("ev=update_failed label=%s result=%d rollback=1 why=%s", rp->pub.label, result, why);
-        rp->img = rp->next_img;          /* restart the old version */
-        rp->next_img = -1;
-        rp->pub.flags &= ~RSF_UPDATING;
-    }
     /* whoever waits (update, restart, refresh) learns the init's own
-     * failure; the restart that follows answers nobody */
+     * failure; the restart that follows answers nobody (an update whose
+     * old version could not be put back restarts the old image here) */
     reply_caller(rp, result);
     rp->flags |= RP_STOPPED;
     if (rp->pub.policy == RS_POLICY_RESTART) sys_stop(rp->pub.endpoint, 1);

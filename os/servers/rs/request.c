@@ -147,7 +147,7 @@ static int do_service(message *m)
     case RS_REFRESH: {
         if (!(rp->pub.flags & RSF_ACTIVE)) return EBUSY;
         /* someone waits on it (an update being prepared): one at a time */
-        if (rp->caller != NONE || (rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER))) return EBUSY;
+        if (rp->caller != NONE || lu_pending(rp)) return EBUSY;
         if (m->m_type == RS_RESTART) event("ev=service_restart label=%s", rp->pub.label);
         else event("ev=service_refresh label=%s", rp->pub.label);
         /* Answered once the new instance serves (init_done) or has failed,
@@ -162,6 +162,8 @@ static int do_service(message *m)
         return EDONTREPLY;
     }
     case RS_UPDATE: {
+        /* one update at a time, checked before anything is loaded */
+        if (lu_pending_any() || rp->caller != NONE) return EBUSY;
         int img = rp->img;
         m->SRV_ARGS[SRV_ARGS_MAX - 1] = 0;
         if (m->SRV_ARGS[0] && !rs_binary_allowed(rp->tab, m->SRV_ARGS)) {

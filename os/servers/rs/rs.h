@@ -45,6 +45,7 @@ struct rproc {
     uint32_t init_deadline, ping_sent, next_ping, restart_at, up_since;
     uint32_t lu_deadline;
     int      lu_state;
+    int      lu_ep;              /* update: the spare slot the old version waits in, or NONE */
     struct rs_sup sup;           /* intensity, escalation, dependencies, heartbeat */
     int      pid_ep;             /* the instance PM knows (and tells the pid of), or NONE */
     int      caller;             /* who waits for a reply (service up/update/restart/refresh) */
@@ -123,4 +124,8 @@ void lu_check(struct rproc *rp);
 /* the service died or hung (cause "crash", "exit", "hang") while preparing */
 void lu_failed_while_preparing(struct rproc *rp, const char *cause);
 void lu_cancel(struct rproc *rp, const char *why, int result);   /* stopped on request */
+int  lu_pending(const struct rproc *rp);  /* asked, preparing, or the new version in init */
+int  lu_pending_any(void);                /* one update at a time */
+void lu_commit(struct rproc *rp);         /* the new version's init succeeded */
+int  lu_rollback(struct rproc *rp, int result, const char *why);   /* 1: the old one serves */
 #endif

@@ -1,8 +1,18 @@
 /* update.c - live update. RS asks the service to prepare for a state; the
- * service answers RS_LU_READY once there (SEF does this). If it does not
- * within maxtime, the update is aborted and the old version keeps serving.
- * Otherwise RS loads the new image into the same process (same endpoint)
- * and it starts with the live-update init type, its state in DS. */
+ * service answers RS_LU_READY once there (SEF does this) and waits in that
+ * call. If it does not get there within maxtime, the update is aborted and
+ * the old version keeps serving. Otherwise RS starts the new version in a
+ * spare process and swaps the two (SYS_UPDATE): the new version runs its
+ * live-update init under the service's endpoint, pid and privileges, its
+ * state from DS and the old one's keep region, while the old version
+ * waits, suspended, in the spare slot. If the new init succeeds the old
+ * version ends; if it fails, times out or crashes, a second swap puts the
+ * old version back and its RS_LU_READY call returns: it serves on as if
+ * nothing happened (no restart, no strike, the same endpoint). One update
+ * at a time, as in MINIX without batching: while one is pending, another
+ * update, and a restart or refresh of the service, get EBUSY; `down`
+ * instead aborts the update (the operator's stop wins; both versions end
+ * and the update's caller hears EINTR). */
 #include "rs.h"
 
 static void deliver(struct rproc *rp)
@@ -16,7 +26,7 @@ static void deliver(struct rproc *rp)
 
 int start_update(struct rproc *rp, int state, int maxtime, int img)
 {
-    if (!(rp->pub.flags & RSF_ACTIVE) || (rp->flags & (RP_LU_PREPARE | RP_INITIALIZING)))
+    if (!(rp->pub.flags & RSF_ACTIVE) || (rp->flags & RP_INITIALIZING) || lu_pending_any())
         return EBUSY;
     if (rp->tab->sys_flags & SF_NOSEF) return ENOSYS;
     rp->lu_state = state;
@@ -67,6 +77,17 @@ void lu_failed_while_preparing(struct rproc *rp, const char *cause)
 void lu_cancel(struct rproc *rp, const char *why, int result)
 {
     if (rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER)) abort_update(rp, why, result, 0);
+    if (rp->flags & RP_LU_INIT) {
+        /* the new version is in its init: it ends with the service, and
+         * the old one, suspended in the spare slot, with it */
+        if (rp->lu_ep != NONE) sys_exit_proc(rp->lu_ep);
+        rp->lu_ep = NONE;
+        rp->flags &= ~RP_LU_INIT;
+        rp->next_img = -1;
+        rp->pub.flags &= ~RSF_UPDATING;
+        event("ev=update_aborted label=%s why=%s result=%d", rp->pub.label, why, result);
+        reply_caller(rp, result);
+    }
 }
 
 void lu_check(struct rproc *rp)
@@ -78,43 +99,125 @@ void lu_check(struct rproc *rp)
     if (rp->flags & RP_LU_DELIVER) deliver(rp);
 }
 
+/* Is an update under way (asked for, being prepared, or its new version
+ * in its init)? */
+int lu_pending(const struct rproc *rp)
+{
+    return (rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER | RP_LU_INIT)) != 0;
+}
+
+int lu_pending_any(void)
+{
+    for (int i = 0; i < NR_SERVICES; i++)
+        if ((rproc[i].pub.flags & RSF_IN_USE) && lu_pending(&rproc[i])) return 1;
+    return 0;
+}
+
+/* The old version waits in its RS_LU_READY call: the answer lets it go on
+ * (SEF's lu_ready returns, and the service with it to its loop). */
+static void resume_old(int ep)
+{
+    message r = { .m_type = EINTR };
+    ipc_sendnb(ep, &r);
+}
+
+/* The new version's process: a blank fork in any free slot, the image
+ * loaded, no privilege yet (it takes the old one's with the swap). */
+static int start_spare(struct rproc *rp, int img_idx, int *spare)
+{
+    const uint8_t *img; uint32_t len;
+    char cmd[64];
+    int r;
+    *spare = NONE;
+    if ((r = image_get(img_idx, &img, &len)) != OK) return r;
+    if ((r = sys_fork(SELF, -1, FORK_BLANK, spare)) != OK) { *spare = NONE; return r; }
+    snprintf(cmd, sizeof cmd, "%s%s%s", rp->pub.label, rp->args[0] ? " " : "", rp->args);
+    return sys_exec(*spare, img, len, cmd);
+}
+
 void lu_ready(struct rproc *rp, message *m)
 {
     int result = m->LU_RESULT;
     if (!(rp->flags & RP_LU_PREPARE)) {
-        message r = { .m_type = EINTR };     /* too late: it was aborted */
-        ipc_sendnb(rp->pub.endpoint, &r);
+        resume_old(rp->pub.endpoint);    /* too late: it was aborted */
         return;
     }
     if (result != OK) {
-        message r = { .m_type = EINTR };
-        ipc_sendnb(rp->pub.endpoint, &r);
+        resume_old(rp->pub.endpoint);
         abort_update(rp, "prepare-refused", result, 1);
         return;
     }
     event("ev=update_prepared label=%s state=%d", rp->pub.label, rp->lu_state);
-    const uint8_t *img; uint32_t len;
-    int new_img = rp->next_img, r;
-    char cmd[64];
-    snprintf(cmd, sizeof cmd, "%s%s%s", rp->pub.label, rp->args[0] ? " " : "", rp->args);
+    int ep = rp->pub.endpoint, new_img = rp->next_img, spare, r;
     rp->flags &= ~(RP_LU_PREPARE | RP_LU_DELIVER);
-    r = image_get(new_img, &img, &len);
-    if (r == OK) r = sys_exec(rp->pub.endpoint, img, len, cmd);
+    r = start_spare(rp, new_img, &spare);
+    if (r == OK) r = sys_update(UPD_COPY_KEEP, ep, spare);
+    if (r == OK) r = sys_update(UPD_SWAP, ep, spare);
     if (r != OK) {
-        message rr = { .m_type = EINTR };
-        ipc_sendnb(rp->pub.endpoint, &rr);
+        if (spare != NONE) sys_exit_proc(spare);     /* its memory goes back */
+        resume_old(ep);
         rp->flags |= RP_LU_PREPARE;
         abort_update(rp, "exec-failed", r, 1);
         return;
     }
+    /* ep runs the new version now; the old one waits in the spare slot */
+    rp->lu_ep = spare;
     rp->next_img = rp->img;              /* kept for a rollback */
     rp->img = new_img;
-    rp->old_ep = rp->pub.endpoint;
+    rp->old_ep = ep;
     rp->init_type = SEF_INIT_LU;
     rp->flags |= RP_INITIALIZING | RP_LU_INIT;
-    rp->flags &= ~RP_PINGED;
-    /* in its init the new version answers no pings (nor did the old one
-     * since it sent ready): only the init deadline judges it */
+    rp->flags &= ~(RP_PINGED | RP_STOPPED);
+    /* in its init the new version answers no pings (nor does the old one,
+     * suspended): only the init deadline judges it */
     rp->pub.flags &= ~RSF_ACTIVE;
     rp->init_deadline = now + INIT_TIMEOUT;
+    event("ev=update_started label=%s ep=%d spare_ep=%d", rp->pub.label, ep, spare);
+    r = sys_privctl(ep, PRIV_ALLOW, 0);
+    if (r != OK) init_done(rp, r, "init-failed");
+}
+
+/* The new version's init succeeded: the old version, suspended in the
+ * spare slot, ends. PM, VM and DS knew the service by its endpoint and
+ * still do: nothing to tell them. */
+void lu_commit(struct rproc *rp)
+{
+    int spare = rp->lu_ep;
+    rp->lu_ep = NONE;
+    rp->next_img = -1;                   /* no way back now */
+    if (spare != NONE) sys_exit_proc(spare);
+    event("ev=update_done label=%s ep=%d", rp->pub.label, rp->pub.endpoint);
+}
+
+/* The new version's init failed (why: init-timeout, crashed-in-init,
+ * exited-in-init, init-failed). Swap back, end the new version, let the
+ * old one go on, and only then answer the caller. 1 if the old version
+ * serves again; 0 if it could not be put back (its process is gone):
+ * then the caller restarts the old image as after any failure. */
+int lu_rollback(struct rproc *rp, int result, const char *why)
+{
+    int ep = rp->pub.endpoint, spare = rp->lu_ep, r;
+    event("ev=update_failed label=%s result=%d rollback=1 why=%s", rp->pub.label, result, why);
+    rp->lu_ep = NONE;
+    rp->img = rp->next_img;              /* the old version */
+    rp->next_img = -1;
+    rp->pub.flags &= ~RSF_UPDATING;
+    rp->dbg_flags = 0;
+    sys_stop(ep, 1);                     /* the new version runs no more */
+    r = spare == NONE ? ESRCH : sys_update(UPD_SWAP, ep, spare);
+    if (r != OK) {
+        if (spare != NONE) sys_exit_proc(spare);
+        return 0;
+    }
+    sys_exit_proc(spare);                /* the new version, its memory back */
+    rp->flags &= ~(RP_INITIALIZING | RP_LU_INIT | RP_PINGED | RP_STOPPED);
+    rp->pub.flags |= RSF_ACTIVE;
+    rp->next_ping = now + (uint32_t)rp->pub.period;
+    /* the same endpoint again: a DS restarted during the new init named
+     * none for a service that was not active */
+    if (!(rp->tab->sys_flags & SF_NOSEF)) publish(rp);
+    resume_old(ep);
+    event("ev=update_rolled_back label=%s ep=%d", rp->pub.label, ep);
+    reply_caller(rp, result);
+    return 1;
 }
