@@ -68,13 +68,14 @@ def test_boot_service_init_silence_halts_after_limit(boot_os):
 
 def test_rs_has_its_own_slot(live_os):
     """RS is in its own table, public part and private part: listed, with
-    its endpoint, never pinged, and not something RS stops or replaces."""
+    its endpoint, never pinged, and not something RS stops or restarts on
+    request (it updates itself: tests/test_rs_self_update.py)."""
     con = live_os()
     m = con.mark()
     con.run("service list")
     rs = con.events("service", since=m, label="rs")
     assert rs and rs[0].int("period") == 0
-    for cmd in ("service down rs", "service restart rs", "service update rs"):
+    for cmd in ("service down rs", "service restart rs", "service refresh rs"):
         ev = con.run(cmd, expect=None)
         assert ev.int("result") == errnos.EPERM, cmd
     assert con.events("rs_refused", req="self", label="rs")

@@ -63,6 +63,8 @@
 #define RS_LIST           (RS_BASE + 0x15)   /* RS prints the table as events */
 #define   SRV_LABEL         m.l0.label   /* words 0..3 */
 #define   SRV_PERIOD        m.i[4]    /* ticks, 0 = default, -1 = none */
+#define   SRV_LU_FLAGS      m.i[4]    /* update: RS_LU_* (an update has no period) */
+#define     RS_LU_PREPARE_ONLY 0x1    /*   reach the state, replace nothing */
 #define   SRV_POLICY        m.i[5]    /* RS_POLICY_* or -1 = from table */
 #define   SRV_DBG           m.i[6]    /* SEF_DBG_* for the new instance */
 #define   SRV_STATE         m.i[7]    /* update: prepare state */

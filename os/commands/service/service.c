@@ -32,7 +32,7 @@ static const struct cmd {
 #define NR_CMDS (int)(sizeof cmds / sizeof cmds[0])
 
 enum { O_ARGS, O_PERIOD, O_POLICY, O_INTENSITY, O_ESCALATE, O_DEPS, O_DEPPOLICY, O_PING,
-       O_INITCRASH, O_INITFAIL, O_INITTIMEOUT, O_STATE, O_MAXTIME, O_BINARY };
+       O_INITCRASH, O_INITFAIL, O_INITTIMEOUT, O_STATE, O_MAXTIME, O_BINARY, O_PREPONLY };
 
 static const struct opt {
     const char *name, *alias;    /* alias: MINIX's spelling */
@@ -53,6 +53,7 @@ static const struct opt {
     { "-state", 0, O_STATE, C_UPDATE, "S", "prepare state: a number or a name below (default 1)" },
     { "-maxtime", 0, O_MAXTIME, C_UPDATE, "T[HZ]", "prepare time limit: ticks, or seconds; 0 none (default 2 s)" },
     { "-binary", 0, O_BINARY, C_UPDATE, "NAME", "the new version's executable (default: the same)" },
+    { "-prepareonly", "-o", O_PREPONLY, C_UPDATE, 0, "only prepare: reach the state, replace nothing" },
 };
 #define NR_OPTS (int)(sizeof opts / sizeof opts[0])
 
@@ -269,6 +270,7 @@ static int take(const struct opt *o, const char *v, message *m, struct rs_up_opt
     case O_INITCRASH: m->SRV_DBG |= SEF_DBG_INIT_CRASH; break;
     case O_INITFAIL: m->SRV_DBG |= SEF_DBG_INIT_FAIL; break;
     case O_INITTIMEOUT: m->SRV_DBG |= SEF_DBG_INIT_TIMEOUT; break;
+    case O_PREPONLY: m->SRV_LU_FLAGS |= RS_LU_PREPARE_ONLY; break;
     case O_PERIOD: {
         int32_t t;
         r = ticks(v, &t);

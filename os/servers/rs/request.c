@@ -184,7 +184,7 @@ static int do_service(message *m)
         int self = rp->pub.endpoint == m->m_source;
         if (rp->caller != NONE) return EBUSY;       /* someone waits on it already */
         if (!self) rp->caller = m->m_source;
-        int r = start_update(rp, m->SRV_STATE, m->SRV_MAXTIME, img);
+        int r = start_update(rp, m->SRV_STATE, m->SRV_MAXTIME, img, m->SRV_LU_FLAGS);
         if (r != OK) { rp->caller = NONE; return r; }
         rp->dbg_flags = m->SRV_DBG;      /* for the new version's init */
         return self ? OK : EDONTREPLY;

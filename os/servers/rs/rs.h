@@ -32,6 +32,7 @@ extern int def_period;
 #define RP_STOPPED      0x80   /* kernel stopped it (fault) */
 #define RP_LU_INIT      0x100  /* the new version of an update is in its init */
 #define RP_LU_NOLIMIT   0x200  /* the prepare has no deadline (-maxtime 0) */
+#define RP_LU_PREPONLY  0x400  /* only prepare: once ready, let it go on (-o) */
 
 struct rproc {
     struct rprocpub pub;
@@ -118,7 +119,7 @@ int  self_update_begin(struct rproc *self);   /* 1: a new version is starting */
 void self_update_end(struct rproc *self);
 
 /* update.c */
-int  start_update(struct rproc *rp, int state, int maxtime, int img);
+int  start_update(struct rproc *rp, int state, int maxtime, int img, int lu_flags);
 void lu_ready(struct rproc *rp, message *m);
 void lu_check(struct rproc *rp);
 /* the service died or hung (cause "crash", "exit", "hang") while preparing */

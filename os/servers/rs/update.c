@@ -24,15 +24,17 @@ static void deliver(struct rproc *rp)
     if (ipc_sendnb(rp->pub.endpoint, &m) == OK) rp->flags &= ~RP_LU_DELIVER;
 }
 
-int start_update(struct rproc *rp, int state, int maxtime, int img)
+int start_update(struct rproc *rp, int state, int maxtime, int img, int lu_flags)
 {
+    if (lu_flags & ~RS_LU_PREPARE_ONLY) return EINVAL;
     if (!(rp->pub.flags & RSF_ACTIVE) || (rp->flags & RP_INITIALIZING) || lu_pending_any())
         return EBUSY;
     if (rp->tab->sys_flags & SF_NOSEF) return ENOSYS;
     rp->lu_state = state;
     /* maxtime: ticks; 0 the default; < 0 no limit (MINIX's encoding) */
     rp->lu_deadline = now + (uint32_t)(maxtime > 0 ? maxtime : LU_DEFAULT_MAXTIME);
-    rp->flags = (rp->flags & ~RP_LU_NOLIMIT) | (maxtime < 0 ? RP_LU_NOLIMIT : 0);
+    rp->flags = (rp->flags & ~(RP_LU_NOLIMIT | RP_LU_PREPONLY)) | (maxtime < 0 ? RP_LU_NOLIMIT : 0) |
+                ((lu_flags & RS_LU_PREPARE_ONLY) ? RP_LU_PREPONLY : 0);
     rp->next_img = img;
     rp->flags |= RP_LU_PREPARE | RP_LU_DELIVER;
     rp->pub.flags |= RSF_UPDATING;
@@ -148,6 +150,18 @@ void lu_ready(struct rproc *rp, message *m)
         return;
     }
     event("ev=update_prepared label=%s state=%d", rp->pub.label, rp->lu_state);
+    if (rp->flags & RP_LU_PREPONLY) {
+        /* a prepare-only update ends here: the service reached the state,
+         * RS says so, and it goes on as it was (MINIX's `service -o`) */
+        rp->flags &= ~(RP_LU_PREPARE | RP_LU_DELIVER | RP_LU_PREPONLY);
+        rp->pub.flags &= ~RSF_UPDATING;
+        rp->next_img = -1;
+        rp->dbg_flags = 0;
+        resume_old(rp->pub.endpoint);
+        event("ev=update_prepare_only label=%s state=%d", rp->pub.label, rp->lu_state);
+        reply_caller(rp, OK);
+        return;
+    }
     int ep = rp->pub.endpoint, new_img = rp->next_img, spare, r;
     rp->flags &= ~(RP_LU_PREPARE | RP_LU_DELIVER);
     r = start_spare(rp, new_img, &spare);
