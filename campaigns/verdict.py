@@ -421,14 +421,24 @@ def classify(exp, trace: Trace) -> Verdict:
             parts.append(f"{', '.join(probe_wrong)} answered wrongly once, state intact")
         return done("wrong_answers", "; ".join(parts))
     upd_end = _find(ev, ("update_aborted", "update_failed"), start or 0, label=svc)
+
+    def _undone(i):
+        """An update that failed before it took effect: rolled back when the
+        old version itself serves on (no restart of it), else a failure
+        that a restart recovered."""
+        e = ev[i]
+        how = f"update {e.kind.split('_')[1]} ({e.get('why') or e.get('result')})"
+        again = _find(ev, ("restarted", "restart_fresh"), i, label=svc)
+        if again is not None:
+            return done("recovered", f"{how}, and the old version was restarted "
+                                     f"(not rolled back in place); every answer right")
+        return done("rolled_back", f"{how}, undone: the old version serves on, every "
+                                   f"acknowledged write kept")
     if exp.fault == "lu_ok":
         if _find(ev, "update_done", label=svc) is not None:
             return done("recovered", "update done, state carried over")
         if upd_end is not None:
-            e = ev[upd_end]
-            return done("rolled_back", f"update {e.kind.split('_')[1]} "
-                                       f"({e.get('why') or e.get('result')}), undone: old "
-                                       f"version serving, every acknowledged write kept")
+            return _undone(upd_end)
         return done("wrong_answers", "the update was neither done nor rolled back")
     if not activated:
         return done("not_activated", "the armed fault never fired", False)
@@ -446,10 +456,7 @@ def classify(exp, trace: Trace) -> Verdict:
     det = pts["detected"]
     if upd_end is not None and _find(ev, "update_done", upd_end, label=svc) is None \
             and ev[upd_end].get("why") not in PREPARE_DIED:
-        e = ev[upd_end]
-        return done("rolled_back", f"update {e.kind.split('_')[1]} "
-                                   f"({e.get('why') or e.get('result')}), undone: old "
-                                   f"version serving, every acknowledged write kept")
+        return _undone(upd_end)
     if det is not None:
         e = ev[det]
         return done("recovered", f"{e.kind}, back in service, state kept, every answer right")

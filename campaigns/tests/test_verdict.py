@@ -230,3 +230,17 @@ def test_evidence_is_what_the_verdict_timed():
     assert ev["detected"]["t"] - ev["origin"]["t"] == v.detect_virtual_us
     serving = [m for m in ev["marks"] if m["lane"] == "serving"]
     assert [m["dt"] for m in serving] == [v.recover_virtual_us]
+
+
+def test_an_update_undone_by_restarting_the_old_version_is_not_rolled_back():
+    """rolled_back means the old version itself served on; an old version
+    restarted after the failed update is a failure recovered."""
+    def restart_after(lines):
+        i = _at(lines, "update_aborted")
+        lines.insert(i + 1, lines[i].split(" ev=")[0].replace("who=rs", "who=rs") +
+                     " ev=restarted label=kv ep=32775 old_ep=7 restarts=1 policy=reset "
+                     "result=0 init=restart")
+        return lines
+    exp, trace = _edited("lu_timeout", restart_after)
+    v = verdict.classify(exp, trace)
+    assert v.outcome == "recovered" and "not rolled back in place" in v.why, v.why
