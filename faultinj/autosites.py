@@ -77,8 +77,13 @@ class AutoSite:
         return list(HOOK_TYPES) + [t for t in INSN_TYPES if t in self.targets]
 
     def shell_command(self, fault: str, proc: str = "") -> str:
-        """The `service fi` line that arms fault here from the OS's shell."""
-        line = f"service fi {proc or self.binary} {self.name} {fault}"
+        """The `service fi` line that arms fault here from the OS's shell. A
+        program file (started later with `run`) and the kernel are not
+        running services, which `service fi` refuses unless told -pending."""
+        from .bootimage import SYSTEM
+        who = proc or self.binary
+        running = [m for m in SYSTEM if isinstance(m, str)]
+        line = f"service fi {'' if who in running else '-pending '}{who} {self.name} {fault}"
         if fault in self.targets:
             a, n, o, d = self.targets[fault]
             line += f" at={a:#x} len={n} opnd={o:#x} disp={d}"
