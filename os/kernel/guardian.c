@@ -28,6 +28,9 @@
 #define GUARD_WINDOW  (10 * HZ)  /* ... within this many ticks */
 
 static int recent;
+/* RS asked to be replaced (do_renew) and the new image has not set its
+ * alarm yet, i.e. has not taken over */
+static int renew_pending;
 static uint32_t window_start;
 
 void rs_guardian(struct proc *p, const char *why)
@@ -48,8 +51,11 @@ void rs_guardian(struct proc *p, const char *why)
     if (r == OK) r = stack_setup(pd, cmd, &esp);
     if (r != OK) panic("cannot restart %s from its boot module (%d)", p->name, r);
 
-    /* whoever waited on the old RS gets an error and asks again */
-    ipc_dead_partners(p);
+    /* whoever waited on the old RS gets an error and asks again; but a
+     * new version of RS dying before it took over (a failed update of RS)
+     * is rolled back, and the RS that comes back answers those waits */
+    if (!renew_pending) ipc_dead_partners(p);
+    renew_pending = 0;
     if (p->rts == 0) proc_unready(p);
     p->rts = 0;
     p->misc = 0;
@@ -90,6 +96,7 @@ int do_renew(struct proc *caller, message *m)
     int kept = proc_new_image(caller, pd, entry, esp);
     FI_AUTO_SYNC_PROC(caller);           /* armed automatic sites in the new image */
     kevent("ev=rs_renewed ep=%d kept_pages=%d", caller->endpoint, kept);
+    renew_pending = 1;
     return EDONTREPLY;                   /* the caller is the new image now */
 }
 
@@ -97,6 +104,7 @@ static uint32_t last_alarm;          /* when RS last set its alarm; 0: not yet *
 
 void guardian_rs_alarm(void)
 {
+    renew_pending = 0;                   /* RS supervises again: taken over */
     last_alarm = ticks ? ticks : 1;
 }
 

@@ -80,7 +80,8 @@ static void policy_args(const char *args)
         int pol = !strncmp(p, "restart", 7) ? RS_POLICY_RESTART
                 : !strncmp(p, "reset", 5) ? RS_POLICY_RESET : -1;
         struct rproc *rp = rp_by_label(label);
-        if (pol < 0 || !rp || (rp->tab->sys_flags & SF_SELF)) {
+        if (pol < 0 || !rp || (rp->tab->sys_flags & SF_SELF) ||
+            (pol == RS_POLICY_RESET && (rp->tab->sys_flags & SF_FIXED_EP))) {
             event("ev=rs_config_refused arg=policy label=%s", label);
             continue;
         }

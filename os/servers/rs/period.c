@@ -5,6 +5,8 @@
 
 void do_period(void)
 {
+    struct rproc *self = rp_by_label("rs");
+    if (self) self_update_period(self);
     for (int i = 0; i < NR_SERVICES; i++) {
         struct rproc *rp = &rproc[i];
         if (!(rp->pub.flags & RSF_IN_USE)) continue;

@@ -117,6 +117,7 @@ void do_request(message *m);
 int  self_update_request(struct rproc *rp, message *m);
 int  self_update_begin(struct rproc *self);   /* 1: a new version is starting */
 void self_update_end(struct rproc *self);
+void self_update_period(struct rproc *self);  /* a prepare for a state never reached */
 
 /* update.c */
 int  start_update(struct rproc *rp, int state, int maxtime, int img, int lu_flags);

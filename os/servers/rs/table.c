@@ -78,9 +78,9 @@ static const struct rs_priv rs_privs[] = {
 static const struct rs_sys rs_sys_table[] = {
 /*  label        sys flags                           period policy binaries supervision */
     { "rs",      SF_SELF | SF_CORE | SF_NOSEF | SF_NORESTART, -1, RS_POLICY_RESTART, 0, { 0 } },
-    { "ds",      SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0, SUP_CORE },
-    { "vm",      SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0, SUP_CORE },
-    { "pm",      SF_CORE | SF_SYNCH_BOOT, 0, RS_POLICY_RESTART, 0, SUP_CORE },
+    { "ds",      SF_CORE | SF_SYNCH_BOOT | SF_FIXED_EP, 0, RS_POLICY_RESTART, 0, SUP_CORE },
+    { "vm",      SF_CORE | SF_SYNCH_BOOT | SF_FIXED_EP, 0, RS_POLICY_RESTART, 0, SUP_CORE },
+    { "pm",      SF_CORE | SF_SYNCH_BOOT | SF_FIXED_EP, 0, RS_POLICY_RESTART, 0, SUP_CORE },
     { "mem",     SF_CORE, 0, RS_POLICY_RESET, 0, SUP_CORE },
     { "tty",     SF_CORE | SF_SVC_MGR, 0, RS_POLICY_RESTART, 0, SUP_CORE },
     { "kv",      0, 0, RS_POLICY_RESET, "kv2 kv3", SUP_SVC },

@@ -14,6 +14,8 @@
 #define SF_USER       0x10   /* user privileges (INIT) */
 #define SF_AFTER_BOOT 0x20   /* allowed to run only once every boot service is up */
 #define SF_SELF       0x80   /* RS's own entry: in the table to be seen, never managed */
+#define SF_FIXED_EP   0x100  /* clients reach it by a fixed endpoint (DS_PROC_EP, ...):
+                                a reset (new endpoint) would cut them off */
 #define SF_SVC_MGR    0x40   /* may ask RS to start, stop, restart, refresh and update
                                 services: the shell's `service`, the scenario driver */
 
