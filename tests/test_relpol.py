@@ -62,9 +62,8 @@ here (faultinj/errnos.py names it):
 
 Which steps run where, as in MINIX's script:
   -o   MINIX leaves it out for pm, rs, vfs and vm, whose prepare-only it
-       cannot do. Here pm and vm do it, so they are checked too; RS's self
-       update has no prepare-only (see the findings in rs's case), so rs
-       stays out as in MINIX. There is no vfs here.
+       cannot do. Here pm, vm and rs do it, so they are checked too. There
+       is no vfs here.
   -y, -z  left out for rs, as in MINIX: our RS refuses them for its self
        update (EINVAL by design: a new RS that fails or never finishes its
        init cannot be told apart from one that crashes).
@@ -122,8 +121,8 @@ POLICIES = {
     "echo": ("restart", "reset"),
 }
 LU_LABELS = list(POLICIES)
-# MINIX leaves -o out for these (pm and vm do it here: see the docstring)
-NO_PREPARE_ONLY = {"rs"}
+# MINIX leaves -o out for pm, rs and vm; here all three do it (docstring)
+NO_PREPARE_ONLY: set = set()
 NO_INIT_FAIL_TIMEOUT = {"rs"}          # -y, -z: as in MINIX
 SELF_REQUEST = {"tty"}                 # the shell runs in tty
 
@@ -207,18 +206,7 @@ def _lu_steps(label):
     return steps
 
 
-RS_LU_GAPS = (
-    "RS's self update differs from MINIX's: `service update rs -x` answers "
-    "EDEADSRCDST, not EFAULT (the caller's request dies with the old RS; the "
-    "rolled-back RS's EFAULT reaches nobody) and leaves rs restarts=1 (the "
-    "rollback is counted as a restart); `-state 5` (unreachable) is answered "
-    "0 and RS renews itself (RS treats every state as reached between two "
-    "requests) where MINIX times out")
-
-
-@pytest.mark.parametrize("label", [
-    pytest.param(l, marks=pytest.mark.xfail(strict=True, reason=RS_LU_GAPS)) if l == "rs" else l
-    for l in LU_LABELS])
+@pytest.mark.parametrize("label", LU_LABELS)
 def test_live_update_and_rollback(live_os, label):
     """MINIX's lu_test: every step's result code, then the same endpoint
     and restart count as before the first."""
