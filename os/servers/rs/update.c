@@ -8,11 +8,12 @@
  * waits, suspended, in the spare slot. If the new init succeeds the old
  * version ends; if it fails, times out or crashes, a second swap puts the
  * old version back and its RS_LU_READY call returns: it serves on as if
- * nothing happened (no restart, no strike, the same endpoint). One update
- * at a time, as in MINIX without batching: while one is pending, another
+ * nothing happened (no restart, no strike, the same endpoint). Several
+ * updates as one transaction reuse these steps in batch.c. One update (or
+ * batch) at a time: while one is pending, another
  * update, and a restart or refresh of the service, get EBUSY; `down`
  * instead aborts the update (the operator's stop wins; both versions end
- * and the update's caller hears EINTR). */
+ * and the update's caller hears EINTR; a batch member refuses it). */
 #include "rs.h"
 
 static void deliver(struct rproc *rp)
