@@ -61,10 +61,16 @@
 #define RS_REFRESH        (RS_BASE + 0x13)
 #define RS_UPDATE         (RS_BASE + 0x14)
 #define RS_LIST           (RS_BASE + 0x15)   /* RS prints the table as events */
+#define RS_SYSCTL         (RS_BASE + 0x17)   /* `service sysctl OP`: no label */
+#define   SYSCTL_OP         m.i[0]
+#define     RS_SYSCTL_UPD_RUN    1    /*   run the queued updates as one batch */
+#define     RS_SYSCTL_UPD_STOP   2    /*   discard the queue */
+#define     RS_SYSCTL_UPD_STATUS 3    /*   report the queue (an event) */
 #define   SRV_LABEL         m.l0.label   /* words 0..3 */
 #define   SRV_PERIOD        m.i[4]    /* ticks, 0 = default, -1 = none */
 #define   SRV_LU_FLAGS      m.i[4]    /* update: RS_LU_* (an update has no period) */
 #define     RS_LU_PREPARE_ONLY 0x1    /*   reach the state, replace nothing */
+#define     RS_LU_QUEUE        0x2    /*   only queue it for the next batch (-q) */
 #define   SRV_POLICY        m.i[5]    /* RS_POLICY_* or -1 = from table */
 #define   SRV_DBG           m.i[6]    /* SEF_DBG_* for the new instance */
 #define   SRV_STATE         m.i[7]    /* update: prepare state */

@@ -19,6 +19,9 @@
  *   hold:L            ask for a live update of L to a state it never reaches
  *                     (5) within 300 ticks, without waiting for the answer:
  *                     the steps after it run while that update is pending
+ *   queue:L           queue an update of L for a batch (state 1, 30 ticks)
+ *   qhold:L           queue one to a state L never reaches (5), 300 ticks
+ *   runhold           run the queued batch without waiting for the answer
  *   down:L up:L restart:L refresh:L    the same requests `service` makes
  *   step:N            fault-table step N: faults armed "from N" go live
  *   watch:T           sleep T ticks (late detections, heartbeats)
@@ -70,6 +73,27 @@ static int rs_hold_update(const char *label)
     return ipc_send(RS_PROC_EP, &m);
 }
 
+/* queue:L and qhold:L: a queued update (answered at once) */
+static int rs_queue(const char *label, int hold)
+{
+    message m = {0};
+    m.m_type = RS_UPDATE;
+    m.SRV_LU_FLAGS = RS_LU_QUEUE;
+    m.SRV_STATE = hold ? 5 : 1;
+    m.SRV_MAXTIME = hold ? 300 : 30;
+    strlcpy(m.SRV_LABEL, label, LABEL_MAX);
+    int r = ipc_sendrec(RS_PROC_EP, &m);
+    return r == OK ? m.m_type : r;
+}
+
+/* runhold: upd_run as a plain send, for the reason rs_hold_update says */
+static int rs_run_batch_nowait(void)
+{
+    message m = { .m_type = RS_SYSCTL };
+    m.SYSCTL_OP = RS_SYSCTL_UPD_RUN;
+    return ipc_send(RS_PROC_EP, &m);
+}
+
 static void workload(const char *target, int n)
 {
     if (client_set_target(target) < 0) { event("ev=sc_error reason=bad-target arg=%s", target); return; }
@@ -114,6 +138,14 @@ static void run_step(char *w)
             event("ev=sc_service op=%s label=%s result=%d", w, arg, r);
             return;
         }
+    if ((!strcmp(w, "queue") || !strcmp(w, "qhold")) && arg) {
+        event("ev=sc_service op=%s label=%s result=%d", w, arg, rs_queue(arg, w[1] == 'h'));
+        return;
+    }
+    if (!strcmp(w, "runhold")) {
+        event("ev=sc_service op=runhold label=- result=%d", rs_run_batch_nowait());
+        return;
+    }
     if (!strcmp(w, "hold") && arg) {
         event("ev=sc_service op=hold label=%s result=%d", arg, rs_hold_update(arg));
         return;

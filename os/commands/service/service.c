@@ -14,7 +14,7 @@
 #include "../../include/fi.h"
 #include "../../include/rsopts.h"
 
-enum { C_UP = 1, C_DOWN = 2, C_RESTART = 4, C_REFRESH = 8, C_UPDATE = 16, C_LIST = 32 };
+enum { C_UP = 1, C_DOWN = 2, C_RESTART = 4, C_REFRESH = 8, C_UPDATE = 16, C_LIST = 32, C_SYSCTL = 64 };
 #define C_NEW (C_UP | C_RESTART | C_REFRESH | C_UPDATE)   /* start a new instance */
 
 static const struct cmd {
@@ -28,11 +28,19 @@ static const struct cmd {
     { "refresh", RS_REFRESH, C_REFRESH, "LABEL", "restart it clean (no state)" },
     { "update",  RS_UPDATE,  C_UPDATE,  "LABEL", "live-update it" },
     { "list",    RS_LIST,    C_LIST,    "",      "RS's table, one event a service" },
+    { "sysctl",  RS_SYSCTL,  C_SYSCTL,  "upd_run|upd_stop|upd_status",
+      "run the queued updates as one transaction, discard the queue, or report it" },
+};
+
+/* `service sysctl OP`: the operations, in the usage line above */
+static const struct { const char *name; int op; } sysctls[] = {
+    { "upd_run", RS_SYSCTL_UPD_RUN }, { "upd_stop", RS_SYSCTL_UPD_STOP },
+    { "upd_status", RS_SYSCTL_UPD_STATUS },
 };
 #define NR_CMDS (int)(sizeof cmds / sizeof cmds[0])
 
 enum { O_ARGS, O_PERIOD, O_POLICY, O_INTENSITY, O_ESCALATE, O_DEPS, O_DEPPOLICY, O_PING,
-       O_INITCRASH, O_INITFAIL, O_INITTIMEOUT, O_STATE, O_MAXTIME, O_BINARY, O_PREPONLY };
+       O_INITCRASH, O_INITFAIL, O_INITTIMEOUT, O_STATE, O_MAXTIME, O_BINARY, O_PREPONLY, O_QUEUE };
 
 static const struct opt {
     const char *name, *alias;    /* alias: MINIX's spelling */
@@ -54,6 +62,7 @@ static const struct opt {
     { "-maxtime", 0, O_MAXTIME, C_UPDATE, "T[HZ]", "prepare time limit: ticks, or seconds; 0 none (default 2 s)" },
     { "-binary", 0, O_BINARY, C_UPDATE, "NAME", "the new version's executable (default: the same)" },
     { "-prepareonly", "-o", O_PREPONLY, C_UPDATE, 0, "only prepare: reach the state, replace nothing" },
+    { "-queue", "-q", O_QUEUE, C_UPDATE, 0, "only queue it; `service sysctl upd_run` runs the queue" },
 };
 #define NR_OPTS (int)(sizeof opts / sizeof opts[0])
 
@@ -271,6 +280,7 @@ static int take(const struct opt *o, const char *v, message *m, struct rs_up_opt
     case O_INITFAIL: m->SRV_DBG |= SEF_DBG_INIT_FAIL; break;
     case O_INITTIMEOUT: m->SRV_DBG |= SEF_DBG_INIT_TIMEOUT; break;
     case O_PREPONLY: m->SRV_LU_FLAGS |= RS_LU_PREPARE_ONLY; break;
+    case O_QUEUE: m->SRV_LU_FLAGS |= RS_LU_QUEUE; break;
     case O_PERIOD: {
         int32_t t;
         r = ticks(v, &t);
@@ -334,7 +344,15 @@ int service_main(int argc, char **argv)
     m.SRV_POLICY = -1;
     if (c->type == RS_UPDATE) m.SRV_STATE = SEF_LU_STATE_WORK_FREE;
     int first = 2;
-    if (c->type != RS_LIST) {
+    if (c->type == RS_SYSCTL) {
+        for (unsigned i = 0; argc >= 3 && i < sizeof sysctls / sizeof sysctls[0]; i++)
+            if (!strcmp(argv[2], sysctls[i].name)) m.SYSCTL_OP = sysctls[i].op;
+        if (!m.SYSCTL_OP) {
+            printf("usage: service sysctl %s (see help)\n", c->args);
+            return EINVAL;
+        }
+        first = 3;
+    } else if (c->type != RS_LIST) {
         if (argc < 3 || argv[2][0] == '-' || strlen(argv[2]) >= LABEL_MAX) {
             printf("usage: service %s LABEL [options] (see help)\n", c->name);
             return EINVAL;

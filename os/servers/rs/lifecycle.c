@@ -27,7 +27,7 @@ int waiting_on_rs(int ep)
 {
     for (int i = 0; i < NR_SERVICES; i++)
         if ((rproc[i].pub.flags & RSF_IN_USE) && rproc[i].caller == ep) return 1;
-    return 0;
+    return ep != NONE && lu_batch_caller() == ep;
 }
 
 struct rproc *rp_by_ep(int ep)
@@ -349,7 +349,7 @@ void service_died(struct rproc *rp, uint32_t sigmap)
         init_done(rp, exited ? EINTR : EFAULT, exited ? "exited-in-init" : "crashed-in-init");
         return;
     }
-    lu_failed_while_preparing(rp, exited ? "exit" : "crash");
+    if (lu_failed_while_preparing(rp, exited ? "exit" : "crash")) return;
     schedule_restart(rp, exited ? "exit" : "crash");
 }
 
@@ -359,7 +359,7 @@ void service_hung(struct rproc *rp)
           now - rp->ping_sent);
     if (rp->pub.policy == RS_POLICY_RESTART) sys_stop(rp->pub.endpoint, 1);
     event("ev=killed label=%s ep=%d", rp->pub.label, rp->pub.endpoint);
-    lu_failed_while_preparing(rp, "hang");
+    if (lu_failed_while_preparing(rp, "hang")) return;
     schedule_restart(rp, "hang");
 }
 
@@ -381,6 +381,13 @@ void init_done(struct rproc *rp, int result, const char *why)
         /* after an update too, though the endpoint is the same: a DS
          * restarted meanwhile named no endpoint for a service in its init */
         if (!(rp->tab->sys_flags & SF_NOSEF)) publish(rp);
+        if (lu && (rp->flags & RP_LU_BATCH)) {
+            /* serves now (others' inits may call it); ends or goes back
+             * with the whole batch */
+            rp->pub.flags |= RSF_UPDATING;
+            lu_batch_init_ok(rp);
+            return;
+        }
         if (lu) lu_commit(rp);
         else if (rp->pub.restarts > 0)
             deps_after_restart(rp);      /* back: what its dependents are to do */
@@ -389,7 +396,9 @@ void init_done(struct rproc *rp, int result, const char *why)
     }
     if (!why) why = "init-failed";
     /* the old version comes back as it was: no restart, no strike */
-    if (lu && lu_rollback(rp, result, why)) return;
+    if (lu && (rp->flags & RP_LU_BATCH)) {
+        if (lu_batch_fail(rp, result, why)) return;
+    } else if (lu && lu_rollback(rp, result, why)) return;
     if (booting && (rp->pub.flags & RSF_BOOT))
         rs_panic("boot service failed to initialize", rp->pub.label);
     if ((rp->flags & RP_DYNAMIC) && rp->init_type == SEF_INIT_FRESH && rp->pub.restarts == 0) {

@@ -126,6 +126,12 @@ static int do_service(message *m)
     struct rproc *rp = rp_by_label(m->SRV_LABEL);
     if (!rp) return ESRCH;
     if (rp->tab->sys_flags & SF_SELF) {
+        if (m->m_type == RS_UPDATE && (m->SRV_LU_FLAGS & RS_LU_QUEUE)) {
+            /* RS replaces itself on its own path (selfupdate.c), which
+             * cannot be undone with the others of a batch */
+            event("ev=rs_refused req=queue label=%s by=%d", rp->pub.label, m->m_source);
+            return EPERM;
+        }
         if (m->m_type == RS_UPDATE) {
             /* answered by the new RS once it has taken over (selfupdate.c) */
             int r = self_update_request(rp, m);
@@ -137,6 +143,8 @@ static int do_service(message *m)
     switch (m->m_type) {
     case RS_DOWN:
         if (rp->pub.flags & RSF_BOOT && rp->tab->sys_flags & SF_CORE) return EPERM;
+        /* a batch is all or nothing: not cut short for one member */
+        if (rp->flags & RP_LU_BATCH) return EBUSY;
         /* one waiting for an update, up, restart of it hears it was cut
          * short (EINTR); OK is only for the one who asked for the stop */
         lu_cancel(rp, "down", EINTR);
@@ -178,6 +186,12 @@ static int do_service(message *m)
                   m->SRV_ARGS);
             return ENOEXEC;
         }
+        if (m->SRV_LU_FLAGS & RS_LU_QUEUE) {
+            /* checked as an update is, run later with the batch; a batch
+             * member only prepares to be replaced, so no -o in it */
+            if (m->SRV_LU_FLAGS & ~RS_LU_QUEUE) return EINVAL;
+            return lu_queue(rp, m->SRV_STATE, m->SRV_MAXTIME, img, m->SRV_DBG);
+        }
         /* The caller waits for the outcome, unless it is the service being
          * updated: that one must be free to reach its prepare state (and
          * anything RS sent it now would look like the answer). */
@@ -217,6 +231,7 @@ static const char *req_name(int type)
     case RS_RESTART: return "restart";
     case RS_REFRESH: return "refresh";
     case RS_UPDATE: return "update";
+    case RS_SYSCTL: return "sysctl";
     case RS_GCOV: return "gcov";
     default: return "?";
     }
@@ -264,6 +279,20 @@ void do_request(message *m)
         if (r == OK) do_gcov_all();
         return;
     }
+    case RS_SYSCTL:
+        if (!may_command(rp, m)) {
+            event("ev=rs_refused req=sysctl label=- by=%d", src);
+            reply(src, m, EPERM);
+            return;
+        }
+        switch (m->SYSCTL_OP) {
+        case RS_SYSCTL_UPD_RUN: r = lu_batch_run(src); break;
+        case RS_SYSCTL_UPD_STOP: r = lu_batch_stop(); break;
+        case RS_SYSCTL_UPD_STATUS: lu_batch_status(); r = OK; break;
+        default: r = EINVAL;
+        }
+        if (r != EDONTREPLY) reply(src, m, r);
+        return;
     case RS_UP: case RS_DOWN: case RS_RESTART: case RS_REFRESH: case RS_UPDATE: case RS_LIST:
         if (m->m_type != RS_LIST && !label_ok(m->SRV_LABEL)) { reply(src, m, EINVAL); return; }
         if (m->m_type != RS_LIST && !may_command(rp, m)) {

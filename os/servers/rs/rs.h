@@ -33,6 +33,8 @@ extern int def_period;
 #define RP_LU_INIT      0x100  /* the new version of an update is in its init */
 #define RP_LU_NOLIMIT   0x200  /* the prepare has no deadline (-maxtime 0) */
 #define RP_LU_PREPONLY  0x400  /* only prepare: once ready, let it go on (-o) */
+#define RP_LU_BATCH     0x800  /* a member of the running update batch (batch.c) */
+#define RP_LU_WAITING   0x1000 /* batch: prepared, suspended in its RS_LU_READY call */
 
 struct rproc {
     struct rprocpub pub;
@@ -123,11 +125,28 @@ void self_update_period(struct rproc *self);  /* a prepare for a state never rea
 int  start_update(struct rproc *rp, int state, int maxtime, int img, int lu_flags);
 void lu_ready(struct rproc *rp, message *m);
 void lu_check(struct rproc *rp);
-/* the service died or hung (cause "crash", "exit", "hang") while preparing */
-void lu_failed_while_preparing(struct rproc *rp, const char *cause);
+void lu_ask(struct rproc *rp, int state, int maxtime, int img, int lu_flags);
+void lu_abort(struct rproc *rp, const char *why, int result, int tell);
+void lu_resume_old(int ep);               /* its RS_LU_READY call returns */
+int  lu_swap_in(struct rproc *rp);        /* new version in, not yet running */
+void lu_swap_back(struct rproc *rp);
+/* the service died or hung (cause "crash", "exit", "hang") while
+ * preparing; 1 if its old version serves again (no restart) */
+int  lu_failed_while_preparing(struct rproc *rp, const char *cause);
 void lu_cancel(struct rproc *rp, const char *why, int result);   /* stopped on request */
 int  lu_pending(const struct rproc *rp);  /* asked, preparing, or the new version in init */
 int  lu_pending_any(void);                /* one update at a time */
 void lu_commit(struct rproc *rp);         /* the new version's init succeeded */
 int  lu_rollback(struct rproc *rp, int result, const char *why);   /* 1: the old one serves */
+
+/* batch.c: `service update L -q` and `service sysctl upd_*` */
+int  lu_queue(struct rproc *rp, int state, int maxtime, int img, int dbg);
+int  lu_batch_run(int caller);            /* EDONTREPLY: answered when done */
+int  lu_batch_stop(void);
+void lu_batch_status(void);
+int  lu_batch_caller(void);               /* who waits for the batch, or NONE */
+void lu_batch_ready(struct rproc *rp, int result);
+void lu_batch_abort(struct rproc *failed, const char *why, int result, int tell);
+void lu_batch_init_ok(struct rproc *rp);
+int  lu_batch_fail(struct rproc *failed, int result, const char *why);
 #endif

@@ -8,11 +8,12 @@
  * waits, suspended, in the spare slot. If the new init succeeds the old
  * version ends; if it fails, times out or crashes, a second swap puts the
  * old version back and its RS_LU_READY call returns: it serves on as if
- * nothing happened (no restart, no strike, the same endpoint). One update
- * at a time, as in MINIX without batching: while one is pending, another
+ * nothing happened (no restart, no strike, the same endpoint). Several
+ * updates as one transaction reuse these steps in batch.c. One update (or
+ * batch) at a time: while one is pending, another
  * update, and a restart or refresh of the service, get EBUSY; `down`
  * instead aborts the update (the operator's stop wins; both versions end
- * and the update's caller hears EINTR). */
+ * and the update's caller hears EINTR; a batch member refuses it). */
 #include "rs.h"
 
 static void deliver(struct rproc *rp)
@@ -30,6 +31,13 @@ int start_update(struct rproc *rp, int state, int maxtime, int img, int lu_flags
     if (!(rp->pub.flags & RSF_ACTIVE) || (rp->flags & RP_INITIALIZING) || lu_pending_any())
         return EBUSY;
     if (rp->tab->sys_flags & SF_NOSEF) return ENOSYS;
+    lu_ask(rp, state, maxtime, img, lu_flags);
+    return OK;
+}
+
+/* Ask rp to prepare (a single update, or one member of a batch). */
+void lu_ask(struct rproc *rp, int state, int maxtime, int img, int lu_flags)
+{
     rp->lu_state = state;
     /* maxtime: ticks; 0 the default; < 0 no limit (MINIX's encoding) */
     rp->lu_deadline = now + (uint32_t)(maxtime > 0 ? maxtime : LU_DEFAULT_MAXTIME);
@@ -41,13 +49,12 @@ int start_update(struct rproc *rp, int state, int maxtime, int img, int lu_flags
     event("ev=update_requested label=%s state=%d maxtime=%d", rp->pub.label, state, maxtime);
     /* delivered by the main loop once the request has been answered: the
      * requester may be the service itself, waiting for that answer */
-    return OK;
 }
 
 /* tell: the service is alive and waits for a cancel (not when it died or
  * hangs: RS restarts it, and a cancel left in its queue would confuse the
  * new instance) */
-static void abort_update(struct rproc *rp, const char *why, int result, int tell)
+void lu_abort(struct rproc *rp, const char *why, int result, int tell)
 {
     rp->flags &= ~(RP_LU_PREPARE | RP_LU_DELIVER);
     rp->pub.flags &= ~RSF_UPDATING;
@@ -66,19 +73,29 @@ static void abort_update(struct rproc *rp, const char *why, int result, int tell
  * did not happen, before the restart can answer anyone: EFAULT for a
  * crash and EINTR for an exit, as for a failed init; ETIMEDOUT for a
  * missed ping, as for a silent init. */
-void lu_failed_while_preparing(struct rproc *rp, const char *cause)
+int lu_failed_while_preparing(struct rproc *rp, const char *cause)
 {
-    if (!(rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER))) return;
-    if (!strcmp(cause, "hang")) abort_update(rp, "hung-while-preparing", ETIMEDOUT, 0);
-    else if (!strcmp(cause, "exit")) abort_update(rp, "exited-while-preparing", EINTR, 0);
-    else abort_update(rp, "crashed-while-preparing", EFAULT, 0);
+    const char *why = !strcmp(cause, "hang") ? "hung-while-preparing" :
+                      !strcmp(cause, "exit") ? "exited-while-preparing" : "crashed-while-preparing";
+    int err = !strcmp(cause, "hang") ? ETIMEDOUT : !strcmp(cause, "exit") ? EINTR : EFAULT;
+    if (rp->flags & RP_LU_BATCH) {
+        /* swapped: its new version died after its init; the old one is
+         * put back with all the others */
+        if (rp->lu_ep != NONE) return lu_batch_fail(rp, err, "died-after-init");
+        rp->flags &= ~RP_LU_WAITING;
+        lu_batch_abort(rp, why, err, 0);
+        return 0;
+    }
+    if (!(rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER))) return 0;
+    lu_abort(rp, why, err, 0);
+    return 0;
 }
 
 /* Stopped on request (`service down`) while preparing: no cancel, the
  * process ends right after. */
 void lu_cancel(struct rproc *rp, const char *why, int result)
 {
-    if (rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER)) abort_update(rp, why, result, 0);
+    if (rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER)) lu_abort(rp, why, result, 0);
     if (rp->flags & RP_LU_INIT) {
         /* the new version is in its init: it ends with the service, and
          * the old one, suspended in the spare slot, with it */
@@ -95,7 +112,8 @@ void lu_cancel(struct rproc *rp, const char *why, int result)
 void lu_check(struct rproc *rp)
 {
     if ((rp->flags & (RP_LU_PREPARE | RP_LU_NOLIMIT)) == RP_LU_PREPARE && now >= rp->lu_deadline) {
-        abort_update(rp, "prepare-timeout", ETIMEDOUT, 1);
+        if (rp->flags & RP_LU_BATCH) lu_batch_abort(rp, "prepare-timeout", ETIMEDOUT, 1);
+        else lu_abort(rp, "prepare-timeout", ETIMEDOUT, 1);
         return;
     }
     if (rp->flags & RP_LU_DELIVER) deliver(rp);
@@ -105,7 +123,7 @@ void lu_check(struct rproc *rp)
  * in its init)? */
 int lu_pending(const struct rproc *rp)
 {
-    return (rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER | RP_LU_INIT)) != 0;
+    return (rp->flags & (RP_LU_PREPARE | RP_LU_DELIVER | RP_LU_INIT | RP_LU_BATCH)) != 0;
 }
 
 int lu_pending_any(void)
@@ -117,7 +135,7 @@ int lu_pending_any(void)
 
 /* The old version waits in its RS_LU_READY call: the answer lets it go on
  * (SEF's lu_ready returns, and the service with it to its loop). */
-static void resume_old(int ep)
+void lu_resume_old(int ep)
 {
     message r = { .m_type = EINTR };
     ipc_sendnb(ep, &r);
@@ -141,12 +159,13 @@ void lu_ready(struct rproc *rp, message *m)
 {
     int result = m->LU_RESULT;
     if (!(rp->flags & RP_LU_PREPARE)) {
-        resume_old(rp->pub.endpoint);    /* too late: it was aborted */
+        lu_resume_old(rp->pub.endpoint);    /* too late: it was aborted */
         return;
     }
+    if (rp->flags & RP_LU_BATCH) { lu_batch_ready(rp, result); return; }
     if (result != OK) {
-        resume_old(rp->pub.endpoint);
-        abort_update(rp, "prepare-refused", result, 1);
+        lu_resume_old(rp->pub.endpoint);
+        lu_abort(rp, "prepare-refused", result, 1);
         return;
     }
     event("ev=update_prepared label=%s state=%d", rp->pub.label, rp->lu_state);
@@ -157,22 +176,38 @@ void lu_ready(struct rproc *rp, message *m)
         rp->pub.flags &= ~RSF_UPDATING;
         rp->next_img = -1;
         rp->dbg_flags = 0;
-        resume_old(rp->pub.endpoint);
+        lu_resume_old(rp->pub.endpoint);
         event("ev=update_prepare_only label=%s state=%d", rp->pub.label, rp->lu_state);
         reply_caller(rp, OK);
         return;
     }
-    int ep = rp->pub.endpoint, new_img = rp->next_img, spare, r;
+    int ep = rp->pub.endpoint, r;
     rp->flags &= ~(RP_LU_PREPARE | RP_LU_DELIVER);
+    r = lu_swap_in(rp);
+    if (r != OK) {
+        lu_resume_old(ep);
+        rp->flags |= RP_LU_PREPARE;
+        lu_abort(rp, "exec-failed", r, 1);
+        return;
+    }
+    rp->flags |= RP_INITIALIZING;
+    rp->init_deadline = now + INIT_TIMEOUT;
+    r = sys_privctl(ep, PRIV_ALLOW, 0);
+    if (r != OK) init_done(rp, r, "init-failed");
+}
+
+/* Start rp's new version in a spare slot and swap it in; it does not run
+ * until allowed (PRIV_ALLOW). On failure nothing changed: the old
+ * version still waits in its RS_LU_READY call at the service's slot. */
+int lu_swap_in(struct rproc *rp)
+{
+    int ep = rp->pub.endpoint, new_img = rp->next_img, spare, r;
     r = start_spare(rp, new_img, &spare);
     if (r == OK) r = sys_update(UPD_COPY_KEEP, ep, spare);
     if (r == OK) r = sys_update(UPD_SWAP, ep, spare);
     if (r != OK) {
         if (spare != NONE) sys_exit_proc(spare);     /* its memory goes back */
-        resume_old(ep);
-        rp->flags |= RP_LU_PREPARE;
-        abort_update(rp, "exec-failed", r, 1);
-        return;
+        return r;
     }
     /* ep runs the new version now; the old one waits in the spare slot */
     rp->lu_ep = spare;
@@ -180,15 +215,27 @@ void lu_ready(struct rproc *rp, message *m)
     rp->img = new_img;
     rp->old_ep = ep;
     rp->init_type = SEF_INIT_LU;
-    rp->flags |= RP_INITIALIZING | RP_LU_INIT;
+    rp->flags |= RP_LU_INIT;
     rp->flags &= ~(RP_PINGED | RP_STOPPED);
     /* in its init the new version answers no pings (nor does the old one,
      * suspended): only the init deadline judges it */
     rp->pub.flags &= ~RSF_ACTIVE;
-    rp->init_deadline = now + INIT_TIMEOUT;
     event("ev=update_started label=%s ep=%d spare_ep=%d", rp->pub.label, ep, spare);
-    r = sys_privctl(ep, PRIV_ALLOW, 0);
-    if (r != OK) init_done(rp, r, "init-failed");
+    return OK;
+}
+
+/* Undo lu_swap_in before the new version ran: the old one is back at
+ * the service's slot, still waiting in its RS_LU_READY call. */
+void lu_swap_back(struct rproc *rp)
+{
+    int spare = rp->lu_ep;
+    if (spare == NONE) return;
+    sys_update(UPD_SWAP, rp->pub.endpoint, spare);
+    sys_exit_proc(spare);
+    rp->lu_ep = NONE;
+    rp->img = rp->next_img;
+    rp->next_img = -1;
+    rp->flags &= ~RP_LU_INIT;
 }
 
 /* The new version's init succeeded: the old version, suspended in the
@@ -230,7 +277,7 @@ int lu_rollback(struct rproc *rp, int result, const char *why)
     /* the same endpoint again: a DS restarted during the new init named
      * none for a service that was not active */
     if (!(rp->tab->sys_flags & SF_NOSEF)) publish(rp);
-    resume_old(ep);
+    lu_resume_old(ep);
     event("ev=update_rolled_back label=%s ep=%d", rp->pub.label, ep);
     reply_caller(rp, result);
     return 1;
