@@ -48,6 +48,10 @@ static const char *label_list(char *buf, size_t len, const char *const *labels, 
 
 int lu_batch_caller(void) { return b.running ? b.caller : NONE; }
 
+/* A batch queued or running: neither is in RS's keep region, so RS must
+ * not replace itself meanwhile (selfupdate.c). */
+int lu_batch_busy(void) { return b.running || queued; }
+
 int lu_queue(struct rproc *rp, int state, int maxtime, int img, int dbg)
 {
     if (b.running) return EBUSY;
@@ -100,6 +104,13 @@ int lu_batch_run(int caller)
         if (!rp) return ESRCH;
         if (!(rp->pub.flags & RSF_ACTIVE) || (rp->flags & RP_INITIALIZING) || rp->caller != NONE)
             return EBUSY;
+        /* the caller waits for the batch in a sendrec to RS, so it could
+         * never prepare: a batch with its own caller in it cannot run
+         * (the shell runs in tty: `upd_run` typed there, tty queued) */
+        if (rp->pub.endpoint == caller) {
+            event("ev=update_refused label=%s binary=- reason=caller-in-batch", rp->pub.label);
+            return ELOCKED;
+        }
     }
     b.n = 0;
     for (int r = 0; r <= 3; r++)

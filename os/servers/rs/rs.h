@@ -145,6 +145,7 @@ int  lu_batch_run(int caller);            /* EDONTREPLY: answered when done */
 int  lu_batch_stop(void);
 void lu_batch_status(void);
 int  lu_batch_caller(void);               /* who waits for the batch, or NONE */
+int  lu_batch_busy(void);                 /* a batch queued or running */
 void lu_batch_ready(struct rproc *rp, int result);
 void lu_batch_abort(struct rproc *failed, const char *why, int result, int tell);
 void lu_batch_init_ok(struct rproc *rp);

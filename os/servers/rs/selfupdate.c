@@ -45,7 +45,7 @@ int self_update_request(struct rproc *rp, message *m)
 {
     /* one update at a time: another service's pending update has a spare
      * process and a caller only this image's bookkeeping can finish */
-    if (su_stage != SU_NONE || lu_pending_any()) return EBUSY;
+    if (su_stage != SU_NONE || lu_pending_any() || lu_batch_busy()) return EBUSY;
     if (m->SRV_ARGS[0] && strcmp(m->SRV_ARGS, rp->pub.label)) {
         event("ev=update_refused label=%s binary=%s reason=not-self", rp->pub.label, m->SRV_ARGS);
         return EPERM;                 /* RS is updated to its own module only */

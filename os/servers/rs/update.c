@@ -60,7 +60,9 @@ void lu_abort(struct rproc *rp, const char *why, int result, int tell)
     rp->pub.flags &= ~RSF_UPDATING;
     rp->next_img = -1;
     rp->dbg_flags = 0;                   /* meant for a new version that never came */
-    if (tell) {
+    /* a service blocked in a request to RS would take the cancel for its
+     * answer; it never got the prepare request either (deliver holds it) */
+    if (tell && !waiting_on_rs(rp->pub.endpoint)) {
         message m = { .m_type = RS_LU_CANCEL };
         ipc_sendnb(rp->pub.endpoint, &m);
     }
