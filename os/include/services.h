@@ -152,6 +152,12 @@
 #define KV_CRASH          (KV_BASE + 2)  /* test: fault right away */
 #define KV_HANG           (KV_BASE + 3)  /* test: loop forever */
 #define KV_STATS          (KV_BASE + 4)  /* -> i[0] keys held, i[1] generation seen */
+#define KV_DEL            (KV_BASE + 5)  /* i[0] key -> i[1] value it held; ENOENT */
+/* kv's keys are per owner: the holders of the fault-injection right (the
+ * workload: wl run by the shell, the scenario driver) share one namespace
+ * of KV_KEYS keys; every other caller has its own of at most KV_USER_QUOTA
+ * keys (EDQUOT beyond), and reaches only those. */
+#define KV_USER_QUOTA     16
 #define ECHO_BASE         0x900
 #define ECHO_ECHO         (ECHO_BASE + 0) /* payload echoed; i[13] = counter */
 #define ECHO_CRASH        (ECHO_BASE + 1)

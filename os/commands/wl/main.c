@@ -28,6 +28,13 @@ static void inject(int crash, int at)
             s = m;
             r = ipc_sendrec(ep, &s);
             if (r == EDEADSRCDST) r = OK;
+            /* an answer is a refusal: this wl lacks the right (its
+             * requester did not hold it), so there is no fault to ride out */
+            else if (r == OK && s.m_type != OK) {
+                event("ev=wl_fault target=%s kind=%s at=%d ep=%d result=refused", wl_label,
+                      crash ? "crash" : "hang", at, ep);
+                return;
+            }
         }
         if (r == OK) {
             event("ev=wl_fault target=%s kind=%s at=%d ep=%d", wl_label, crash ? "crash" : "hang", at, ep);

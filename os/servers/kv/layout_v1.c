@@ -12,13 +12,13 @@ int kv_layout_save(void)
     static struct kv01 b;
     memcpy(b.magic, kv_layout, 4);
     b.t = kvt;
-    return sef_state_save(&b, sizeof b);
+    return kv_state_save(&b, sizeof b);
 }
 
 int kv_layout_load(char found[5])
 {
     static union { char magic[4]; struct kv01 v1; uint8_t raw[KV_BLOB_MAX]; } b;
-    int n = sef_state_restore(&b, sizeof b);
+    int n = kv_state_restore(&b, sizeof b);
     if (n < 0) return n;
     memcpy(found, b.magic, 4);
     found[4] = 0;

@@ -1,4 +1,6 @@
-/* main.c - KV, victim service 1: a key-value store of up to 64 int keys.
+/* main.c - KV, victim service 1: a key-value store of int keys, per owner:
+ * the workload's namespace of 64 keys and a small one for every other
+ * caller (kv.h).
  * It holds state that must survive faults: after every successful PUT the
  * whole table is saved in DS, and a restarted or updated instance takes it
  * back. The same request loop serves every version of kv; a version's
@@ -18,7 +20,22 @@ SEF_PROVIDES("kv");
 
 static int init_type;
 
-static int do_put(message *m)
+/* Whose namespace a request is in: the workload's (NONE: the holders of
+ * the fault-injection right, kv.h) or the caller's own. */
+static int namespace_of(int src)
+{
+    return victim_may_inject(src) ? NONE : src;
+}
+
+/* A change is answered OK only once it is saved. */
+static int save(int key)
+{
+    int r = kv_layout_save();
+    if (r != OK) event("ev=kv_save_failed key=%d err=%d", key, r);
+    return r;
+}
+
+static int put_workload(message *m)
 {
     int key = m->m.i[0], val = m->m.i[1];
     int i = kv_slot_of(key);
@@ -26,11 +43,10 @@ static int do_put(message *m)
     if (i == KV_KEYS) return ENOSPC;
     int was_used = kvt.used[i], old_key = kvt.key[i], old_val = kvt.val[i];
     kvt.used[i] = 1; kvt.key[i] = key; kvt.val[i] = val;
-    int r = kv_layout_save();
+    int r = save(key);
     if (r != OK) {
         /* not durable, so not done: undo and let the client retry */
         kvt.used[i] = was_used; kvt.key[i] = old_key; kvt.val[i] = old_val;
-        event("ev=kv_save_failed key=%d err=%d", key, r);
         return r;
     }
     /* what the key held before: the client's ledger checks that every
@@ -41,12 +57,72 @@ static int do_put(message *m)
     return OK;
 }
 
+static int refuse(const char *op, int who, int key, const char *why, int err)
+{
+    event("ev=kv_refused op=%s from=%d key=%d reason=%s", op, who, key, why);
+    return err;
+}
+
+static int put_user(message *m, int who)
+{
+    int key = m->m.i[0], val = m->m.i[1];
+    int i = kv_user_slot(who, key), held = i >= 0, old_val = held ? kvu.val[i] : 0;
+    if (!held) {
+        if (kv_user_keys(who) >= KV_USER_QUOTA) return refuse("put", who, key, "quota", EDQUOT);
+        for (int pass = 0; pass < 2 && (i < 0 || kvu.used[i]); pass++) {
+            if (pass) kv_user_reclaim();
+            for (i = 0; i < KV_USER_SLOTS && kvu.used[i]; i++) ;
+            if (i == KV_USER_SLOTS) i = -1;
+        }
+        if (i < 0) return refuse("put", who, key, "full", ENOSPC);
+    }
+    kvu.used[i] = 1; kvu.owner[i] = who; kvu.key[i] = key; kvu.val[i] = val;
+    int r = save(key);
+    if (r != OK) {
+        if (held) kvu.val[i] = old_val;
+        else kvu.used[i] = 0;
+        return r;
+    }
+    m->m.i[2] = held;
+    m->m.i[3] = old_val;
+    return OK;
+}
+
+static int do_put(message *m)
+{
+    int who = namespace_of(m->m_source);
+    return who == NONE ? put_workload(m) : put_user(m, who);
+}
+
 static int do_get(message *m)
 {
+    int who = namespace_of(m->m_source);
+    if (who != NONE) {
+        int i = kv_user_slot(who, m->m.i[0]);
+        if (i < 0) return ENOENT;
+        m->m.i[1] = kvu.val[i];
+        return OK;
+    }
     int i = kv_slot_of(m->m.i[0]);
     if (i < 0) return ENOENT;
     m->m.i[1] = kvt.val[i];
     return OK;
+}
+
+/* Only the owner deletes: a caller names keys in its own namespace only,
+ * so another's key is simply not there (ENOENT). Saved before it is
+ * answered, like a PUT. */
+static int do_del(message *m)
+{
+    int who = namespace_of(m->m_source), key = m->m.i[0];
+    int i = who == NONE ? kv_slot_of(key) : kv_user_slot(who, key);
+    if (i < 0) return ENOENT;
+    int32_t *used = who == NONE ? &kvt.used[i] : &kvu.used[i];
+    m->m.i[1] = who == NONE ? kvt.val[i] : kvu.val[i];
+    *used = 0;
+    int r = save(key);
+    if (r != OK) *used = 1;
+    return r;
 }
 
 static int do_stats(message *m)
@@ -55,6 +131,7 @@ static int do_stats(message *m)
     m->m.i[1] = (int)kvt.generation;
     m->m.i[2] = init_type;
     m->m.i[3] = sef_init_info()->restarts;
+    m->m.i[4] = kv_user_keys(NONE);
     return OK;
 }
 
@@ -63,6 +140,7 @@ static int init_fresh(int type, const struct sef_init_info *info)
     victim_show_system(info);
     init_type = type;
     kv_clear();
+    kv_users_clear();
     /* overwrite a table an earlier instance of this label left in DS, so
      * a crash before the first PUT does not bring old keys back; the label
      * may not be published yet, which is harmless */
@@ -91,11 +169,13 @@ static int init_restore(int type, const struct sef_init_info *info)
     }
     if (r != OK && r != ENOENT) {
         kv_clear();
+        kv_users_clear();
         event("ev=kv_restore_failed err=%d type=%d found=%s", r, type, found);
         return r;
     }
     kvt.generation++;
-    event("ev=kv_restored keys=%d type=%d layout=%s", kv_nr_keys(), type, kv_layout);
+    event("ev=kv_restored keys=%d type=%d layout=%s user_keys=%d", kv_nr_keys(), type, kv_layout,
+          kv_user_keys(NONE));
     return OK;
 }
 
@@ -144,6 +224,7 @@ int main(int argc, char **argv)
             FI_POINT("kv.get");
             r = do_get(&m);
             break;
+        case KV_DEL:   r = do_del(&m); break;
         case KV_STATS: r = do_stats(&m); break;
         case KV_CRASH:
         case KV_HANG:

@@ -37,7 +37,7 @@ int kv_layout_save(void)
             b.count++;
         }
     b.sum = checksum(&b);
-    return sef_state_save(&b, sizeof b);
+    return kv_state_save(&b, sizeof b);
 }
 
 static int take_v2(const struct kv02 *b)
@@ -66,7 +66,7 @@ int kv_layout_load(char found[5])
 {
     static union { char magic[4]; struct kv01 v1; struct kv02 v2; uint8_t raw[KV_BLOB_MAX]; } b;
     _Static_assert(sizeof(struct kv02) <= KV_BLOB_MAX, "KV02 fits the load buffer");
-    int n = sef_state_restore(&b, sizeof b);
+    int n = kv_state_restore(&b, sizeof b);
     if (n < 0) return n;
     memcpy(found, b.magic, 4);
     found[4] = 0;

@@ -24,13 +24,13 @@ int kv_layout_save(void)
     b.generation = kvt.generation;
     for (int i = 0; i < KV_KEYS; i++)
         if (kvt.used[i]) { b.keys[b.count] = kvt.key[i]; b.vals[b.count] = kvt.val[i]; b.count++; }
-    return sef_state_save(&b, sizeof b);
+    return kv_state_save(&b, sizeof b);
 }
 
 int kv_layout_load(char found[5])
 {
     static union { char magic[4]; struct kv03 v3; uint8_t raw[KV_BLOB_MAX]; } b;
-    int n = sef_state_restore(&b, sizeof b);
+    int n = kv_state_restore(&b, sizeof b);
     if (n < 0) return n;
     memcpy(found, b.magic, 4);
     found[4] = 0;

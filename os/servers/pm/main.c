@@ -50,7 +50,7 @@ static int handle(message *m, struct pmproc *caller)
     case PM_SPAWN:
         m->PM_NAME[LABEL_MAX - 1] = 0;
         m->PM_ARGS[PM_ARGS_MAX - 1] = 0;
-        return pm_spawn(caller, m->PM_NAME, m->PM_ARGS);
+        return pm_spawn(caller, m->m_source, m->PM_NAME, m->PM_ARGS);
     case PM_GETPID:
         return caller ? caller->pid : ESRCH;
     case PM_WAIT:

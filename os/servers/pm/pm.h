@@ -40,7 +40,8 @@ void pm_pids_above(int pid);     /* new pids from now on are above pid */
 void pm_sync_services(const struct sef_init_info *info);
 int  pm_srv_start(message *m);
 int  pm_srv_exit(message *m);
-int  pm_spawn(struct pmproc *parent, const char *name, const char *args);
+/* by: the requester's endpoint, whose rights decide the program's */
+int  pm_spawn(struct pmproc *parent, int by, const char *name, const char *args);
 void pm_child_ended(struct pmproc *p, int status);
 void pm_reap_signals(void);
 int  pm_count_user(int tree);    /* a tree's processes, or all user processes if -1 */

@@ -8,12 +8,13 @@
 static uint8_t image[256 * 1024];
 static struct boot_image_entry mods[NR_BOOT_PROCS];
 
-/* A program file whose module line says `fi` (the wl workload tool) runs
- * with the fault-injection right: it may arm faults and send the victims'
+/* A program file whose module line says `fi` (the wl workload tool) may
+ * run with the fault-injection right: arm faults and send the victims'
  * crash and hang requests. A right in a call mask cannot be given to one
  * holder of a shared privilege alone, so these programs share a second
  * one, the user privilege plus SYS_FI_CTL (os/include/priv.h). Every other
- * program runs without it. */
+ * program runs without it. The file only says the program can use the
+ * right; whether it gets it is the requester's (requester_has_fi). */
 static int has_word(const char *s, const char *w)
 {
     size_t n = strlen(w);
@@ -58,24 +59,40 @@ static int spawn_allowed(struct pmproc *parent, const char *name)
     return EAGAIN;
 }
 
-int pm_spawn(struct pmproc *parent, const char *name, const char *args)
+/* PM would otherwise be a confused deputy: any user could have it start
+ * wl with arguments of its choosing (`kv 1 crash@0`) and so crash the
+ * victims by proxy. The right therefore goes only to a program whose
+ * requester holds it itself (the shell in TTY, the scenario driver, a wl
+ * the shell started), or to INIT's: INIT takes no requests, so what it
+ * starts is what the boot image's author wrote. */
+static int requester_has_fi(const struct pmproc *parent, int by)
+{
+    if (parent && parent->kind == PK_ROOT) return 1;
+    priv_spec_t s;
+    int n = 0;
+    if (sys_getinfo(GET_PRIV, &s, sizeof s, by, &n) != OK || n != 1) return 0;
+    return (s.k_calls & KC_BIT(SYS_FI_CTL)) != 0;
+}
+
+int pm_spawn(struct pmproc *parent, int by, const char *name, const char *args)
 {
     uint32_t len = 0;
     int r, child;
     if ((r = spawn_allowed(parent, name)) != OK) return r;
     if ((r = load_program(name, &len)) != OK) return r;
+    int fi = fi_right && requester_has_fi(parent, by);
     if ((r = sys_fork(SELF, -1, FORK_BLANK, &child)) != OK) return r;
     char cmd[64];
     snprintf(cmd, sizeof cmd, "%s%s%s", name, args[0] ? " " : "", args);
     if ((r = sys_exec(child, image, len, cmd)) != OK ||
-        (r = sys_privctl(child, fi_right ? PRIV_SET_FI_USER : PRIV_SET_USER, 0)) != OK) {
+        (r = sys_privctl(child, fi ? PRIV_SET_FI_USER : PRIV_SET_USER, 0)) != OK) {
         sys_exit_proc(child);
         return r;
     }
     struct pmproc *p = pm_add(PK_USER, child, parent ? parent->pid : 0, name);
     if (!p) { sys_exit_proc(child); return EAGAIN; }
     p->tree = parent && parent->kind == PK_USER ? parent->tree : p->pid;
-    event("ev=spawn pid=%d ppid=%d name=%s ep=%d", p->pid, p->ppid, name, child);
+    event("ev=spawn pid=%d ppid=%d name=%s ep=%d fi=%d", p->pid, p->ppid, name, child, fi);
     if ((r = sys_privctl(child, PRIV_ALLOW, 0)) != OK) return r;
     return p->pid;
 }
