@@ -5,7 +5,6 @@ the time measured is make's up-to-date check and the refusal."""
 
 import os
 import subprocess
-import time
 
 import pytest
 
@@ -55,16 +54,17 @@ def test_make_campaign_refuses(name, tmp_path, os_built):
     env.pop("PYTEST_XDIST_WORKER", None)
     cmd = ["make", "-s", "-C", str(ROOT), f"BUILD={os_built}", "campaign",
            f"SPEC={spec}", f"ONLY={only}", "JOBS=1"]
-    t0 = time.monotonic()
     r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
-    elapsed = time.monotonic() - t0
     log = r.stdout + r.stderr
     assert r.returncode != 0, log
     where = f"{spec}:{line}: " if line else ("ONLY=" if only else f"SPEC={spec}: ")
     assert where in log and words in log, log
     assert "report:" not in log and not out.exists(), log
     assert "campaign refused" in log and log.count("campaign refused") == 1, log
-    assert elapsed < 2.0, f"{elapsed:.2f} s: {log}"
+    # refused before any machine started: no experiment line, no QEMU run
+    # (a wall-clock bound here failed on a loaded host: how fast the
+    # refusal comes is make bench's business, not a pass/fail test's)
+    assert "[1/" not in log and "qemu" not in log.lower(), log
 
 
 def test_pytest_run_refuses_too(tmp_path, os_built):
