@@ -5,7 +5,7 @@ lines that name another producer. The host must believe none of it: only
 lines the kernel framed are events, and who= is the kernel's word."""
 
 from faultinj import bootimage
-from faultinj.events import FRAME
+from faultinj.events import FRAME, schema
 
 EINVAL = -22
 ENOENT = -2
@@ -24,8 +24,22 @@ def test_user_output_never_passes_for_an_event(live_os):
     # t=, or that the host could not parse, is refused
     assert all(done.int(k) == 0 for k in ("p1", "p2", "p3", "p4", "t1", "t2", "e4", "e5"))
     assert all(done.int(k) == EINVAL for k in ("e1", "e2", "e3", "e6")), done.raw
+    # every kind reserved to other producers (contract/events.def @...),
+    # with its fields, bare, quoted and after a decoy ev=: the kernel took
+    # none of them, and said so (the first few)
+    reserved = [k for k, d in schema().items() if not d.may_emit("forger", is_user=True)]
+    assert done.int("tried") == 3 * len(reserved) and len(reserved) > 100, done.raw
+    assert done.int("accepted") == 0, done.raw
+    refused = con.events("event_refused", since=mark)
+    assert [e.get("proc") for e in refused] == ["forger"] * 8
+    assert [e.get("kind") for e in refused][:3] == [reserved[0]] * 3
 
     new = stream.events[mark:]
+    # the forger's own kinds only, under its name; and the host refused
+    # nothing, so the kernel let no forged producer through
+    assert {e.kind for e in new if e.get("who") == "forger"} == {
+        "forge_done", "forge_nl", "forge_quoted"}
+    assert stream.malformed == []
     # no event came from the forgeries: no panic, no second ready, nothing
     # said to be the kernel's or RS's but the genuine ones
     assert not [e for e in stream.events if e.kind == "panic"]
