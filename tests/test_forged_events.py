@@ -71,11 +71,17 @@ def test_user_output_never_passes_for_an_event(live_os):
     assert starts and set(starts) == {FRAME + "#EV "}
     assert text.count(FRAME) == len(stream.events)
 
-    # nothing changed for the system: it goes on serving
-    m2 = con.mark()
+    # what a run's outcome is read from saw none of the forged kinds: no
+    # wl_done, fi_fired, given_up, restarted, shell_done of the forger's
+    for kind in ("wl_done", "fi_fired", "given_up", "restarted", "rs_died", "sc_done"):
+        assert not con.events(kind, since=mark), kind
+    assert not [e for e in con.events("shell_done", since=mark) if e.get("who") != "tty"]
+
+    # nothing changed for the system: it goes on serving, and the wl_done
+    # waited for is the real one
     con.run("run wl kv 20")
-    wl = con.wait_event("wl_done", since=m2, timeout=60)
-    assert wl.int("wrong") == 0 and wl.int("answered") == 20
+    wl = con.wait_event("wl_done", since=mark, timeout=60)
+    assert wl.get("who") == "wl" and wl.int("wrong") == 0 and wl.int("answered") == 20
     for kind in ("died", "restarted", "down", "given_up", "panic", "fault"):
         assert not con.events(kind, since=mark), kind
     con.run("service list")
@@ -90,3 +96,22 @@ def test_a_user_cannot_run_a_boot_service_under_its_name(live_os):
     assert con.run("run kv", expect=None).int("result") == ENOENT
     assert not con.events("spawn", since=mark)
     assert not con.events("panic", since=mark)
+
+
+def test_refused_names_stay_inside_their_field(live_os):
+    """Item 6: a refused request's label or program name is the
+    requester's bytes. PM and RS quote it (ev_quote), so a `"` cannot make
+    their event unparsable (the kernel would drop it: nothing recorded)
+    and `key=value` text cannot override their own fields."""
+    con = live_os(bootimage.system() + [("bomb", "noexec")])
+    mark = con.mark()
+    con.run("run bomb odd")
+    done = con.wait_event("bomb_refused", since=mark, timeout=30)
+    assert done.int("err") == 0 and done.int("started") == 7, done.raw
+    pm = con.events("spawn_refused", since=mark)
+    assert [e.get("name") for e in pm[-2:]] == ["x reason=ok", 'y" procs=0']
+    assert all(e.get("reason") == "tree_limit" and e.int("procs") == 8 for e in pm[-2:])
+    rs = con.events("rs_refused", since=mark)
+    assert [(e.get("req"), e.get("label"), e.int("by") != 0) for e in rs] == [
+        ("down", "kv req=list", True), ("down", 'kv" by=0', True)], [e.raw for e in rs]
+    assert con.q.serial.malformed == []
