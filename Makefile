@@ -117,7 +117,8 @@ all: $(ELFS)
 # Regenerated whenever the contract changes; contract_check.c fails to
 # compile if a struct the host reads no longer matches the contract. Every
 # object waits for the header (order-only: its .d file then names it).
-$(GEN)/contract.h $(GEN)/contract_check.c &: contract/guest_host.def contract/gen.py contract/contract.py
+$(GEN)/contract.h $(GEN)/contract_check.c $(GEN)/ev_producers.h &: contract/guest_host.def contract/gen.py \
+		contract/contract.py contract/events.def contract/events.py
 	@mkdir -p $(GEN)
 	@echo GEN $(GEN)/contract.h; $(PYTHON) contract/gen.py $(GEN)
 $(BUILD)/k/contract_check.o: $(GEN)/contract_check.c $(BUILD_STAMP)

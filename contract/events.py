@@ -15,11 +15,28 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMON = {"t", "who", "ev"}
 
 
+# producers (the `@a,b` word of a kind): process names, as the kernel
+# keeps them (p->name), plus two classes. A user cannot choose a process
+# name: PM names a user process after its program file (noexec modules
+# only, never a boot service's), RS names a service after its label in
+# its own privilege table (os/servers/rs/table.c).
+ANY = "*"        # any process: kinds a user program may print as its own
+SYS = "sys"      # any process with a privilege of its own (not a user's)
+
+
 @dataclass
 class Kind:
     name: str
     required: Set[str] = field(default_factory=set)
     optional: Set[str] = field(default_factory=set)
+    producers: List[str] = field(default_factory=list)
+
+    def may_emit(self, who: str, is_user: bool = False) -> bool:
+        """May process `who` emit this kind? is_user: it runs with a user
+        privilege (only the kernel knows; the host passes False)."""
+        if ANY in self.producers or who in self.producers:
+            return True
+        return SYS in self.producers and not is_user and who != "kernel"
 
     @property
     def allowed(self) -> Set[str]:
@@ -36,7 +53,16 @@ def load(path: Path = DEF) -> Dict[str, Kind]:
             raise ValueError(f"{path}:{no}: event kind {words[0]} defined twice")
         k = Kind(words[0])
         for w in words[1:]:
+            if w.startswith("@"):
+                if k.producers:
+                    raise ValueError(f"{path}:{no}: {k.name}: two producer lists")
+                k.producers = [x for x in w[1:].split(",") if x]
+                if not k.producers or not all(re.fullmatch(r"[a-z0-9_]+|\*", x) for x in k.producers):
+                    raise ValueError(f"{path}:{no}: {k.name}: bad producer list {w}")
+                continue
             (k.optional if w.startswith("?") else k.required).add(w.lstrip("?"))
+        if not k.producers:
+            raise ValueError(f"{path}:{no}: {k.name}: no producers (@name,...)")
         kinds[k.name] = k
     return kinds
 
@@ -107,3 +133,33 @@ def emitters(root: Path = ROOT) -> Iterator[Tuple[str, int, str, List[str]]]:
             yield (str(p.relative_to(root)), text.count("\n", 0, m.start()) + 1,
                    keys[0] and re.match(r"ev=([a-z_0-9]+)", fmt).group(1),
                    [k for k in keys if k != "ev"])
+
+
+# which processes run the code of a source file: a service's own files run
+# as its label, a command's or test program's as its name; shared code as
+# every process that links or includes it (the Makefile's SRCS_*)
+_SHARED = {
+    "os/commands/wl/client.c": {"wl", "scenario"},
+    "os/servers/victim.h": {"kv", "echo"},
+    "os/servers/gcov_hook.h": {SYS},
+    "os/commands/service/service.c": {"tty"},
+}
+
+
+def file_producers(f: str) -> Set[str]:
+    """The producers (process names, or SYS) whose code a file under os/ is."""
+    if f in _SHARED:
+        return _SHARED[f]
+    parts = f.split("/")
+    if parts[1] == "kernel":
+        return {"kernel"}
+    if parts[1] == "lib":
+        return {SYS}                       # libsys/sef: linked into every service
+    if parts[1] == "servers" and len(parts) > 3:
+        # later versions of kv run under kv's label
+        return {"kv" if parts[2] in ("kv2", "kv3") else parts[2]}
+    if parts[1] == "commands" and len(parts) > 3:
+        return {parts[2]}
+    if parts[1] == "tests":
+        return {parts[2].rsplit(".", 1)[0]}
+    return set()

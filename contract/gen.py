@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import contract  # noqa: E402
+import events  # noqa: E402
 
 HEADERS = {"fi_slot": "fi.h", "fi_table": "fi.h", "fi_golden_site": "fi.h", "fi_site": "fi.h",
            "kdebug_info": "kdebug.h", "rprocpub": "rspub.h"}
@@ -67,11 +68,29 @@ def check(c: contract.Contract) -> str:
     return "\n".join(out)
 
 
+def producers(kinds) -> str:
+    """ev_producers.h: per event kind (contract/events.def), who may emit
+    it and its required fields. The kernel refuses a process's event of a
+    kind it may not emit (os/kernel/evcheck.c); the forger test program
+    tries every reserved kind with its fields. One table, read by both."""
+    out = ["/* ev_producers.h - GENERATED from contract/events.def by contract/gen.py:",
+           " * do not edit; change the .def. producers: comma-separated process",
+           " * names, \"sys\" (a process with its own privilege) or \"*\" (any). */",
+           "#ifndef OS_EV_PRODUCERS_H", "#define OS_EV_PRODUCERS_H", "",
+           "struct ev_rule { const char *kind, *producers, *fields; };",
+           "static const struct ev_rule ev_rules[] = {"]
+    for k in kinds.values():
+        out.append(f'    {{ "{k.name}", "{",".join(k.producers)}", "{" ".join(sorted(k.required))}" }},')
+    out += ["};", f"#define EV_NR_RULES {len(kinds)}", "", "#endif", ""]
+    return "\n".join(out)
+
+
 def main(argv):
     outdir = Path(argv[1])
     outdir.mkdir(parents=True, exist_ok=True)
     c = contract.load()
-    for name, text in (("contract.h", header(c)), ("contract_check.c", check(c))):
+    for name, text in (("contract.h", header(c)), ("contract_check.c", check(c)),
+                       ("ev_producers.h", producers(events.load()))):
         p = outdir / name
         if not p.exists() or p.read_text() != text:
             p.write_text(text)

@@ -230,6 +230,16 @@ def schema_problem(ev: Event) -> Optional[str]:
     missing = sorted(kind.required - set(ev.fields))
     if missing:
         return f"{ev.kind}: missing field(s) {', '.join(missing)}"
+    # who= says which process printed the line, not that it may: the
+    # kernel refuses a kind from a process the schema does not name, and
+    # so does the host, in case the kernel let one through. A line without
+    # who= comes from a kernel that writes none (faultinj/tests'
+    # tinykernel): only a kernel frames lines. `sys` (any process with a
+    # privilege of its own) is checked by the kernel alone, which knows
+    # privileges; here it admits any process but the kernel.
+    who = ev.fields.get("who", "kernel")
+    if not kind.may_emit(who):
+        return f"{ev.kind}: forged producer who={who} (allowed: {','.join(kind.producers)})"
     return None
 
 

@@ -27,6 +27,32 @@ def test_every_emitter_in_the_sources_fits_the_schema():
     assert problems == []
 
 
+def test_every_emitter_is_code_of_a_producer_of_its_kind():
+    """contract/events.def's @producers: the source file of every emitter
+    is code of a process the kind names (contract/events.py:
+    file_producers), so the kernel lets each real producer's event pass,
+    and no kind is open to more processes than emit it."""
+    kinds = schema_src.load()
+    problems, used = [], {}
+    for f, line, kind, _ in schema_src.emitters():
+        k = kinds.get(kind)
+        if k is None:
+            continue                       # the test above says so
+        prods = schema_src.file_producers(f)
+        if not prods:
+            problems.append(f"{f}:{line}: no producer known for this file (file_producers)")
+        for p in prods:
+            if not k.may_emit(p) and not (p == schema_src.SYS and schema_src.SYS in k.producers):
+                problems.append(f"{f}:{line}: {kind}: emitted by {p}, not in @{','.join(k.producers)}")
+        used.setdefault(kind, set()).update(prods)
+    for kind, k in kinds.items():
+        if kind in used and schema_src.ANY not in k.producers:
+            extra = set(k.producers) - used[kind]
+            if extra:
+                problems.append(f"{kind}: @{sorted(extra)} emit no such event")
+    assert problems == []
+
+
 def test_scanner_sees_the_emitters():
     """The check above is only as good as the scan: it finds the kernel's,
     RS's and a test program's events, with their fields."""

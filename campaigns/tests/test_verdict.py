@@ -124,6 +124,60 @@ def test_forged_lines_on_the_console_change_no_verdict(name):
     assert verdict.classify(exp, again).outcome == doc["outcome"]
 
 
+# kinds a verdict reads, as a user program would emit them through the
+# kernel's own frame if the kernel let them pass: genuine frame, genuine
+# who= (the program's name), kind reserved to other producers
+PRODUCER_FORGERIES = ("wl_done", "fi_fired", "panic", "given_up", "restarted", "rs_died",
+                      "sc_done", "sc_verify", "update_done", "shell_done", "off")
+
+
+def _forged_producer_line(kind, t):
+    from faultinj.events import schema
+    k = schema()[kind]
+    vals = {"label": "kv", "proc": "kv", "target": "kv", "answered": "100", "reason": "x"}
+    fields = " ".join(f"{f}={vals.get(f, '1')}" for f in sorted(k.required))
+    return f"#EV t={t} who=forger ev={kind} {fields}"
+
+
+@pytest.mark.parametrize("name", ["recovered", "not_activated", "benign", "halted"])
+def test_events_from_a_producer_the_schema_does_not_name_change_no_verdict(name):
+    """contract/events.def's @producers, on the host: the recorded trace
+    framed as the kernel frames it, with framed lines of a user program
+    (who=forger) of the kinds the verdict reads between its events. The
+    stream refuses each as a forged producer; the verdict is the same."""
+    from faultinj.events import FRAME, EventStream
+    exp, trace, doc = _load(name)
+    s = EventStream()
+    forged = 0
+    for i, line in enumerate(doc["events"]):
+        s.feed(f"{FRAME}{line}\r\n".encode())
+        if i % 7 == 3:
+            t = trace.events[i].t or 0
+            for kind in PRODUCER_FORGERIES:
+                s.feed(f"{FRAME}{_forged_producer_line(kind, t)}\r\n".encode())
+                forged += 1
+    s.close()
+    assert [e.raw for e in s.events] == doc["events"]
+    assert len(s.malformed) == forged and all("forged producer" in w for w in s.malformed)
+    for e in s.events:
+        e.host_t = None
+    again = verdict.Trace(s.events, end=doc["end"], harness_error=doc["error"],
+                          armed=doc["armed"])
+    assert verdict.classify(exp, again) == verdict.classify(exp, trace)
+
+
+def test_the_same_forged_lines_would_change_the_verdict():
+    """The check above is not vacuous: taken as events, the forgeries turn
+    a fault that never fired into one that did."""
+    exp, trace, doc = _load("not_activated")
+    from faultinj.events import parse_recorded as pr
+    t = trace.events[-1].t or 0
+    extra = [pr(_forged_producer_line(k, t)) for k in ("fi_fired", "given_up")]
+    fooled = verdict.Trace(trace.events + extra, end=doc["end"], harness_error=doc["error"],
+                           armed=doc["armed"])
+    assert verdict.classify(exp, fooled).outcome != doc["outcome"]
+
+
 # ---- truthful verdicts (issue 18): each edit below is a lie the old verdict
 # told; the recorded trace is real, the edit is one event line
 

@@ -121,19 +121,19 @@ def test_wait_for_from_thread():
 
     def producer():
         time.sleep(0.05)
-        s.feed(b"\x1e#EV ev=ready who=pm services=9\n")
+        s.feed(b"\x1e#EV ev=panic who=kernel reason=x\n")
         time.sleep(0.05)
-        s.feed(b"\x1e#EV ev=ready who=rs services=9\n")
+        s.feed(b"\x1e#EV ev=panic who=rs reason=x\n")
 
     t = threading.Thread(target=producer)
     t.start()
-    ev = s.wait_for(lambda e: e.kind == "ready" and e.get("who") == "rs", timeout=5)
+    ev = s.wait_for(lambda e: e.kind == "panic" and e.get("who") == "rs", timeout=5)
     t.join()
     assert ev.get("who") == "rs"
     # Events already seen count; `since` skips them.
-    assert s.wait_kind("ready", 1, who="pm").get("who") == "pm"
+    assert s.wait_kind("panic", 1, who="kernel").get("who") == "kernel"
     with pytest.raises(TimeoutError):
-        s.wait_kind("ready", 0.05, since=len(s.events))
+        s.wait_kind("panic", 0.05, since=len(s.events))
 
 
 def test_wait_for_timeout_message_has_tail():
@@ -227,3 +227,28 @@ def test_stream_refuses_lines_the_schema_does_not_describe(capsys):
     assert "unknown event kind 'no_such_kind'" in why[0] and "unknown field(s) extra" in why[1]
     assert "missing field(s) code" in why[2]
     assert capsys.readouterr().err.count("malformed event line refused") == 4
+
+
+def test_stream_refuses_a_kind_from_a_producer_the_schema_does_not_name(capsys):
+    """contract/events.def's @producers: who= says which process printed
+    a line, not that it may print that kind. A user program's genuine
+    framed wl_done, fi_fired or panic is refused, as is an RS kind from
+    the kernel; the real producers' lines pass."""
+    wl = b"answered=%d lost=0 rebinds=0 retried=0 stale=0 target=kv verified=0 wrong=0"
+    s = EventStream()
+    s.feed(b"\x1e#EV t=1 who=forger ev=wl_done " + wl % 100 + b"\n")
+    s.feed(b"\x1e#EV t=2 who=forger ev=fi_fired ep=1 fired=1 proc=kv site=1 slot=0 type=0\n")
+    s.feed(b'\x1e#EV t=3 who=forger ev=panic reason="x"\n')
+    s.feed(b"\x1e#EV t=4 who=kernel ev=given_up cause=x label=kv restarts=1\n")
+    s.feed(b"\x1e#EV t=5 who=kernel ev=sef_init label=kv type=0 result=0\n")
+    s.feed(b"\x1e#EV t=6 who=wl ev=wl_done " + wl % 0 + b"\n")
+    s.feed(b"\x1e#EV t=7 who=scenario ev=wl_done " + wl % 0 + b"\n")
+    s.feed(b"\x1e#EV t=8 who=kernel ev=fi_fired ep=1 fired=1 proc=kv site=1 slot=0 type=0\n")
+    s.feed(b'\x1e#EV t=9 who=rs ev=panic reason="x" proc=kv\n')
+    s.feed(b"\x1e#EV t=10 who=ds ev=sef_init label=ds type=0 result=0\n")
+    s.feed(b"\x1e#EV ev=hanging\n")            # a kernel that writes no who=
+    assert [e.t for e in s.events] == [6, 7, 8, 9, 10, None]
+    why = s.malformed
+    assert len(why) == 5 and all("forged producer" in w for w in why), why
+    assert "who=forger" in why[0] and "allowed: scenario,wl" in why[0]
+    assert capsys.readouterr().err.count("malformed event line refused") == 5

@@ -41,8 +41,14 @@ void kevent_raw(const char *who, const char *text, size_t len);
 void serial_write_untrusted(const char *s, size_t n);
 char event_text_byte(char c);
 
-/* evcheck.c: OK if a process's event text sets no t=/who= and parses */
-int event_text_check(const char *s, size_t n);
+/* evcheck.c: OK if a process's event text sets no t=/who= and parses;
+ * kind (ksize bytes) gets its ev= value as the host will read it, or ""
+ * if longer than any kind */
+int event_text_check(const char *s, size_t n, char *kind, size_t ksize);
+/* OK if p may emit an event of this kind (contract/events.def @...);
+ * EPERM for a kind reserved to other producers */
+struct proc;
+int event_producer_check(const struct proc *p, const char *kind);
 
 /* shutdown.c */
 void machine_exit(int guest_code) __attribute__((noreturn));

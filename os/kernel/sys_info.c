@@ -69,8 +69,17 @@ int do_diagctl(struct proc *caller, message *m)
         len--;
     for (uint32_t i = 0; i < len; i++)
         buf[i] = event_text_byte(buf[i]);
-    int r = event_text_check(buf, len);
+    char kind[32];
+    int r = event_text_check(buf, len, kind, sizeof kind);
     if (r != OK) return r;
+    if (event_producer_check(caller, kind) != OK) {
+        /* counted; the first few reported, so a forger cannot flood the
+         * console with reports. kind is a schema kind: safe unquoted. */
+        static unsigned refused;
+        if (refused++ < 8)
+            kevent("ev=event_refused proc=%s kind=%s n=%u", caller->name, kind, refused);
+        return EPERM;
+    }
     kevent_raw(caller->name, buf, len);
     return OK;
 }

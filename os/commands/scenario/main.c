@@ -32,6 +32,7 @@
 #include "../../include/services.h"
 #include "../../include/fi.h"
 #include "../../lib/libc/libc.h"
+#include "../../lib/common/format.h"
 #include "../wl/client.h"
 #include "probe.h"
 
@@ -94,9 +95,17 @@ static int rs_run_batch_nowait(void)
     return ipc_send(RS_PROC_EP, &m);
 }
 
+/* A target the plan named that is no victim: its text quoted, whatever
+ * it holds, so it cannot add fields to the event. */
+static void bad_target(const char *target)
+{
+    char q[80];
+    event("ev=sc_error reason=bad-target arg=%s", ev_quote(q, sizeof q, target));
+}
+
 static void workload(const char *target, int n)
 {
-    if (client_set_target(target) < 0) { event("ev=sc_error reason=bad-target arg=%s", target); return; }
+    if (client_set_target(target) < 0) { bad_target(target); return; }
     memset(&wl, 0, sizeof wl);
     client_bind();
     for (int i = 0; i < n; i++) client_item(item++);
@@ -105,7 +114,7 @@ static void workload(const char *target, int n)
 
 static void verify(const char *target)
 {
-    if (target && client_set_target(target) < 0) { event("ev=sc_error reason=bad-target arg=%s", target); return; }
+    if (target && client_set_target(target) < 0) { bad_target(target); return; }
     if (!wl_label) { event("ev=sc_verify target=none"); return; }
     memset(&wl, 0, sizeof wl);
     client_bind();
@@ -160,7 +169,10 @@ static void run_step(char *w)
         int r = ipc_sendrec(RS_PROC_EP, &m);
         event("ev=sc_gcov result=%d", r == OK ? m.m_type : r);
         sleep_ticks(n);
-    } else event("ev=sc_error reason=unknown-step step=%s", w);
+    } else {
+        char q[80];                /* the plan's word, quoted like a bad target */
+        event("ev=sc_error reason=unknown-step step=%s", ev_quote(q, sizeof q, w));
+    }
 }
 
 /* The host's plan: space-separated steps, split in place into argv. */

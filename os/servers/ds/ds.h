@@ -10,6 +10,7 @@
 #define DS_H
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
+#include "../../lib/common/format.h"
 
 #define DS_MAX_LABELS 32
 #define DS_MAX_SUBS   64     /* subscriptions of everyone together */

@@ -9,17 +9,13 @@
 static uint8_t scratch[DS_STATE_MAX];
 
 /* A request DS will not do: the caller gets err, the console says why.
- * The label is the caller's bytes: anything that could break the event
- * line (space, quote, '=', control bytes) is shown as '?'. */
+ * The label is the caller's bytes: quoted (ev_quote), so nothing in it can
+ * end the field or the line. */
 static int refuse(const char *op, int src, const char *label, const char *why, int err)
 {
-    char shown[LABEL_MAX] = "-";
-    for (int i = 0; label && i < LABEL_MAX - 1 && label[i]; i++) {
-        char c = label[i];
-        shown[i] = c > ' ' && c < 0x7f && c != '"' && c != '=' ? c : '?';
-        shown[i + 1] = 0;
-    }
-    event("ev=ds_refused op=%s src=%d label=%s reason=%s err=%d", op, src, shown, why, err);
+    char q[2 * LABEL_MAX + 3];
+    event("ev=ds_refused op=%s src=%d label=%s reason=%s err=%d", op, src,
+          ev_quote(q, sizeof q, label ? label : "-"), why, err);
     return err;
 }
 

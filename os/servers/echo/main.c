@@ -8,6 +8,7 @@
 #include "../../include/fi.h"
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
+#include "../../lib/common/format.h"
 
 SEF_PROVIDES("echo");
 
@@ -53,7 +54,9 @@ static void kv_changed(void)
         message m = { .m_type = DS_CHECK };
         if (ipc_sendrec(DS_PROC_EP, &m) != OK || m.m_type != OK) return;
         m.DS_LABEL[LABEL_MAX - 1] = 0;
-        event("ev=echo_saw_change label=%s old=%d ep=%d", m.DS_LABEL, kv_ep, m.DS_ENDPT);
+        char q[2 * LABEL_MAX + 3];     /* another process's bytes: quoted */
+        event("ev=echo_saw_change label=%s old=%d ep=%d", ev_quote(q, sizeof q, m.DS_LABEL),
+              kv_ep, m.DS_ENDPT);
         kv_ep = m.DS_ENDPT;
     }
 }

@@ -14,6 +14,7 @@
 #include "../../include/fi.h"
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
+#include "../../lib/common/format.h"
 #include "kv.h"
 
 SEF_PROVIDES("kv");
@@ -164,13 +165,15 @@ static int init_restore(int type, const struct sef_init_info *info)
     kv_clear();
     int r = kv_layout_load(found);
     if (r == ENOEXEC && type == SEF_INIT_LU) {
-        event("ev=kv_state_refused layout=%s found=%s", kv_layout, found);
+        char q[2 * sizeof found + 3];   /* read back from saved state: quoted */
+        event("ev=kv_state_refused layout=%s found=%s", kv_layout, ev_quote(q, sizeof q, found));
         return ENOEXEC;
     }
     if (r != OK && r != ENOENT) {
         kv_clear();
         kv_users_clear();
-        event("ev=kv_restore_failed err=%d type=%d found=%s", r, type, found);
+        char q[2 * sizeof found + 3];
+        event("ev=kv_restore_failed err=%d type=%d found=%s", r, type, ev_quote(q, sizeof q, found));
         return r;
     }
     kvt.generation++;

@@ -5,6 +5,7 @@
 #define PM_H
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
+#include "../../lib/common/format.h"
 #include "../../include/fi.h"
 
 #define NR_PM_PROCS 64

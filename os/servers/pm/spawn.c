@@ -54,8 +54,11 @@ static int spawn_allowed(struct pmproc *parent, const char *name)
     if (tree >= 0 && (have = pm_count_user(tree)) >= (limit = PM_TREE_MAX)) why = "tree_limit";
     else if ((have = pm_count_user(-1)) >= (limit = PM_USER_MAX)) why = "user_limit";
     if (!why) return OK;
+    /* name is the requester's bytes, not yet known to be a program's:
+     * quoted, so a `"` or `reason=ok` in it stays inside the name field */
+    char q[2 * LABEL_MAX + 3];
     event("ev=spawn_refused ppid=%d tree=%d name=%s reason=%s procs=%d limit=%d err=%d",
-          parent ? parent->pid : -1, tree, name, why, have, limit, EAGAIN);
+          parent ? parent->pid : -1, tree, ev_quote(q, sizeof q, name), why, have, limit, EAGAIN);
     return EAGAIN;
 }
 

@@ -175,15 +175,17 @@ static int do_service(message *m)
         int img = rp->img;
         m->SRV_ARGS[SRV_ARGS_MAX - 1] = 0;
         if (m->SRV_ARGS[0] && !rs_binary_allowed(rp->tab, m->SRV_ARGS)) {
+            char q[2 * SRV_ARGS_MAX + 3];      /* the requester's bytes, quoted */
             event("ev=update_refused label=%s binary=%s reason=not-registered", rp->pub.label,
-                  m->SRV_ARGS);
+                  ev_quote(q, sizeof q, m->SRV_ARGS));
             return EPERM;
         }
         if (m->SRV_ARGS[0] && (img = image_load(m->SRV_ARGS)) < 0) return img;
         if (!resources_ok(rp, img, "update")) return ENOMEM;   /* nothing stopped */
         if (m->SRV_ARGS[0] && !image_provides(img, rp->pub.label)) {
+            char q[2 * SRV_ARGS_MAX + 3];
             event("ev=update_refused label=%s binary=%s reason=does-not-provide", rp->pub.label,
-                  m->SRV_ARGS);
+                  ev_quote(q, sizeof q, m->SRV_ARGS));
             return ENOEXEC;
         }
         if (m->SRV_LU_FLAGS & RS_LU_QUEUE) {
@@ -296,7 +298,11 @@ void do_request(message *m)
     case RS_UP: case RS_DOWN: case RS_RESTART: case RS_REFRESH: case RS_UPDATE: case RS_LIST:
         if (m->m_type != RS_LIST && !label_ok(m->SRV_LABEL)) { reply(src, m, EINVAL); return; }
         if (m->m_type != RS_LIST && !may_command(rp, m)) {
-            event("ev=rs_refused req=%s label=%s by=%d", req_name(m->m_type), m->SRV_LABEL, src);
+            /* the label is the requester's bytes: quoted, so a `"` or a
+             * `req=list` in it stays inside the label field */
+            char q[2 * LABEL_MAX + 3];
+            event("ev=rs_refused req=%s label=%s by=%d", req_name(m->m_type),
+                  ev_quote(q, sizeof q, m->SRV_LABEL), src);
             reply(src, m, EPERM);
             return;
         }

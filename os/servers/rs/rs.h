@@ -8,6 +8,7 @@
 #include "table.h"
 #include "supervise.h"
 #include "../../lib/libc/libc.h"
+#include "../../lib/common/format.h"
 #include "../../lib/sef/sef.h"
 #include "../../include/fi.h"
 #include "../../include/rspub.h"

@@ -47,7 +47,9 @@ int self_update_request(struct rproc *rp, message *m)
      * process and a caller only this image's bookkeeping can finish */
     if (su_stage != SU_NONE || lu_pending_any() || lu_batch_busy()) return EBUSY;
     if (m->SRV_ARGS[0] && strcmp(m->SRV_ARGS, rp->pub.label)) {
-        event("ev=update_refused label=%s binary=%s reason=not-self", rp->pub.label, m->SRV_ARGS);
+        char q[2 * SRV_ARGS_MAX + 3];          /* the requester's bytes, quoted */
+        event("ev=update_refused label=%s binary=%s reason=not-self", rp->pub.label,
+              ev_quote(q, sizeof q, m->SRV_ARGS));
         return EPERM;                 /* RS is updated to its own module only */
     }
     /* a new RS that fails or never finishes its init cannot be told apart

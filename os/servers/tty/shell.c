@@ -61,7 +61,8 @@ static int cmd_vmmask(int argc, char **argv)
     if (r == OK) r = m.m_type;
     if (r == OK) {
         printf("%s (ep %d): VM call mask 0x%x\n", argv[1], ep, m.m.u[1]);
-        event("ev=vm_mask label=%s ep=%d mask=0x%x", argv[1], ep, m.m.u[1]);
+        char q[2 * LABEL_MAX + 3];     /* typed by the user: quoted */
+        event("ev=vm_mask label=%s ep=%d mask=0x%x", ev_quote(q, sizeof q, argv[1]), ep, m.m.u[1]);
     }
     return r;
 }
