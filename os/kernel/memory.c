@@ -8,6 +8,15 @@
 #define MAX_FRAMES (USER_BASE / PAGE_SIZE)     /* RAM must lie below USER_BASE */
 static uint32_t frame_bitmap[MAX_FRAMES / 32]; /* 1 = used */
 static uint32_t nr_frames, first_free_frame, free_count;
+/* Allocation is O(1), so no kernel call's length depends on how full
+ * memory is: frames freed once form a list threaded through their own
+ * first word (the kernel reaches every frame through the identity map),
+ * and frames never handed out lie above a watermark. The bitmap stays the
+ * truth: a free checks it against a double free, and an allocation checks
+ * each frame the list yields, so a stray write into a free frame panics
+ * instead of handing out a used one. */
+static uint32_t free_list;                     /* physical address, 0 = empty */
+static uint32_t fresh_frame;                   /* frames from here on: never used */
 uint32_t *kernel_pdir;
 
 void mem_init(uint32_t ram_end, uint32_t free_start)
@@ -18,6 +27,8 @@ void mem_init(uint32_t ram_end, uint32_t free_start)
     for (uint32_t f = 0; f < nr_frames; f++)
         if (f < first_free_frame) frame_bitmap[f / 32] |= 1u << (f % 32);
         else free_count++;
+    fresh_frame = first_free_frame;
+    free_list = 0;
 
     /* Kernel page directory: identity map of RAM with 4 MiB pages,
      * supervisor-only, shared by every address space. */
@@ -37,26 +48,44 @@ void mem_init(uint32_t ram_end, uint32_t free_start)
 uint32_t mem_bytes(void) { return nr_frames * PAGE_SIZE; }
 uint32_t frames_free(void) { return free_count; }
 
+/* Word-wide: zeroing is most of an allocation's cost, and a byte loop
+ * takes four times the instructions the lockup detector counts. */
+static void page_zero(uint32_t pa)
+{
+    void *d = (void *)pa;
+    uint32_t words = PAGE_SIZE / 4;
+    __asm__ volatile("rep stosl" : "+D"(d), "+c"(words) : "a"(0) : "memory");
+}
+
 uint32_t frame_alloc(void)
 {
-    for (uint32_t f = first_free_frame; f < nr_frames; f++) {
-        if (!(frame_bitmap[f / 32] & (1u << (f % 32)))) {
-            frame_bitmap[f / 32] |= 1u << (f % 32);
-            free_count--;
-            memset((void *)(f * PAGE_SIZE), 0, PAGE_SIZE);
-            return f * PAGE_SIZE;
-        }
+    uint32_t f;
+    if (free_list) {
+        f = free_list / PAGE_SIZE;
+        KASSERT(free_list % PAGE_SIZE == 0 && f >= first_free_frame && f < nr_frames);
+        KASSERT(!(frame_bitmap[f / 32] & (1u << (f % 32))));
+        free_list = *(uint32_t *)free_list;
+    } else if (fresh_frame < nr_frames) {
+        f = fresh_frame++;
+    } else {
+        return 0;
     }
-    return 0;
+    frame_bitmap[f / 32] |= 1u << (f % 32);
+    free_count--;
+    page_zero(f * PAGE_SIZE);
+    return f * PAGE_SIZE;
 }
 
 void frame_free(uint32_t pa)
 {
     uint32_t f = pa / PAGE_SIZE;
-    KASSERT(f >= first_free_frame && f < nr_frames);
+    KASSERT(pa % PAGE_SIZE == 0);
+    KASSERT(f >= first_free_frame && f < fresh_frame);
     KASSERT(frame_bitmap[f / 32] & (1u << (f % 32)));
     frame_bitmap[f / 32] &= ~(1u << (f % 32));
     free_count++;
+    *(uint32_t *)pa = free_list;
+    free_list = pa;
 }
 
 /* The directory CR3 holds. Loading the same one again only flushes the
