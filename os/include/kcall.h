@@ -138,6 +138,11 @@
 #define EXEC_ARGS    m.u[3]   /* command line string, space separated */
 #define EXEC_ARGLEN  m.u[4]
 #define EXEC_MAX_IMG (4u << 20)
+/* Memory the image's segments may take: the caller's bound (PM's for user
+ * programs), 0 for the kernel's, which also caps any caller's. Loading is
+ * one kernel call with interrupts off; this bounds its length. */
+#define EXEC_MEM     m.u[5]
+#define EXEC_MAX_MEM (16u << 20)
 
 /* SYS_UPDATE (the root system process only): UPD_OP on UPD_SRC_EP and
  * UPD_DST_EP, two live non-task processes other than the caller.

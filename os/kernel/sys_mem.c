@@ -87,7 +87,8 @@ int do_exec(struct proc *caller, message *m)
     uint32_t *pd = pdir_new(), entry, esp;
     if (!pd) return ENOMEM;
     struct user_img u = { caller, m->EXEC_IMG };
-    int r = elf_load(pd, user_reader, &u, m->EXEC_LEN, &entry);
+    uint32_t mem_max = m->EXEC_MEM && m->EXEC_MEM < EXEC_MAX_MEM ? m->EXEC_MEM : EXEC_MAX_MEM;
+    int r = elf_load(pd, user_reader, &u, m->EXEC_LEN, mem_max, &entry);
     if (r == OK) r = stack_setup(pd, args, &esp);
     if (r != OK) { pdir_free(pd); return r; }
 

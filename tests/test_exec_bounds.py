@@ -1,0 +1,66 @@
+"""No kernel call's length is chosen by a user program (issue 20): exec
+maps and zeroes a program's whole image in one kernel call with interrupts
+off. Programs whose .bss is 1, 3, 24 MiB and 2 GiB (os/tests/bss*.c) are
+run from the shell: the small ones are served, again and again, also with
+memory nearly full (the old allocator scanned from the first frame, so an
+exec took longer as memory filled, until the lockup detector panicked);
+the big ones are refused with ENOMEM before anything is mapped. Never a
+panic, and the system runs its workload afterwards."""
+
+from faultinj import bootimage
+
+ENOMEM = -12
+BIG = ["bss1m", "bss3m", "bss24m", "bss2g"]
+MIB = 1 << 20
+
+
+def image(*extra):
+    return bootimage.system() + [(p, "noexec") for p in BIG] + list(extra)
+
+
+def run_big(con, name):
+    """Run one program: 0 once it said its memory came zeroed, or the
+    shell's error."""
+    m = con.mark()
+    r = con.run(f"run {name}", expect=None, timeout=60).int("result")
+    if r == 0:
+        done = con.wait_event("bigbss_done", since=m, timeout=60)
+        assert done.int("nonzero") == 0, done.raw
+    return r
+
+
+def no_panic_and_workload(con):
+    assert not con.events("panic"), con.q.serial.tail(3000)
+    m = con.mark()
+    con.run("run wl kv 20")
+    done = con.wait_event("wl_done", since=m, timeout=60)
+    assert done.int("answered") == 20 and done.int("wrong") == 0
+    assert not con.events("panic")
+
+
+def test_big_bss_served_or_refused(live_os):
+    con = live_os(image())
+    for _ in range(4):
+        assert run_big(con, "bss1m") == 0
+        assert run_big(con, "bss3m") == 0
+    for name in ("bss24m", "bss2g"):
+        m = con.mark()
+        assert run_big(con, name) == ENOMEM
+        assert f"cannot start {name}: error {ENOMEM}" in con.q.serial.tail(2000)
+        assert not con.events("spawn", since=m, name=name)
+    assert run_big(con, "bss1m") == 0
+    no_panic_and_workload(con)
+
+
+def test_big_bss_with_memory_nearly_full(live_os):
+    """memhog leaves 1200 frames (4.7 MiB): the 1 and 3 MiB images still
+    load, each in a call whose length does not grow with the memory in use;
+    after the 3 MiB one the rest is refused, not half mapped."""
+    con = live_os(image(("memhog", "leave=1200")))
+    hog = con.wait_event("memhog_done", timeout=60)
+    assert hog.int("free") <= 1200
+    for _ in range(3):
+        assert run_big(con, "bss1m") == 0
+        assert run_big(con, "bss3m") == 0
+    assert run_big(con, "bss24m") == ENOMEM
+    no_panic_and_workload(con)
