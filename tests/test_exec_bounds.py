@@ -7,9 +7,14 @@ exec took longer as memory filled, until the lockup detector panicked);
 the big ones are refused with ENOMEM before anything is mapped. Never a
 panic, and the system runs its workload afterwards."""
 
+import struct
+
 from faultinj import bootimage
+from faultinj.console import Console
+from faultinj.qemu import Qemu
 
 ENOMEM = -12
+ENOEXEC = -8
 BIG = ["bss1m", "bss3m", "bss24m", "bss2g"]
 MIB = 1 << 20
 
@@ -64,3 +69,51 @@ def test_big_bss_with_memory_nearly_full(live_os):
         assert run_big(con, "bss3m") == 0
     assert run_big(con, "bss24m") == ENOMEM
     no_panic_and_workload(con)
+
+
+# Program headers no loader may trust, made from bss1m by rewriting its
+# .bss segment (vaddr, memsz): sums that wrap past 4 GiB, a segment over
+# the stack, one in the kernel's part, one of 4 GiB - 1. Too much memory
+# is ENOMEM (counted in 64 bits, so a wrapped sum is not small), a segment
+# where no image may be is ENOEXEC.
+USER_BASE, STACK_LOW = 0x40000000, 0xBFFF0000 - 0x10000
+CRAFTED = {
+    "wrap": lambda va: (va, 0x100000000 - va + 0x1000),
+    "overstack": lambda va: (STACK_LOW - 0x1000, 0x2000),
+    "kernel": lambda va: (0x1000, 0x1000),
+    "fourg": lambda va: (va, 0xFFFFFFFF),
+}
+WANT = {"wrap": ENOMEM, "overstack": ENOEXEC, "kernel": ENOEXEC, "fourg": ENOMEM}
+
+
+def crafted(path, how):
+    elf = bytearray(open(bootimage.program_path("bss1m"), "rb").read())
+    phoff, = struct.unpack_from("<I", elf, 28)
+    phnum, = struct.unpack_from("<H", elf, 44)
+    for i in range(phnum):
+        o = phoff + 32 * i
+        ptype, _, vaddr, _, filesz, memsz = struct.unpack_from("<6I", elf, o)
+        if ptype == 1 and filesz == 0 and memsz >= 1 << 20:
+            struct.pack_into("<I", elf, o + 8, how(vaddr)[0])
+            struct.pack_into("<I", elf, o + 20, how(vaddr)[1])
+            break
+    else:
+        raise AssertionError("bss1m has no .bss segment")
+    path.write_bytes(bytes(elf))
+    return f"{path} noexec"
+
+
+def test_crafted_headers_refused(os_built, tmp_path):
+    mods = bootimage.modules(bootimage.system()) + [
+        crafted(tmp_path / f"{name}.elf", how) for name, how in CRAFTED.items()]
+    q = Qemu(bootimage.kernel_path(), mods, timeout=120)
+    try:
+        q.start()
+        con = Console(q)
+        con.wait_ready(timeout=60)
+        for name in CRAFTED:
+            r = con.run(f"run {name}", expect=None, timeout=60).int("result")
+            assert r == WANT[name], (name, r)
+        no_panic_and_workload(con)
+    finally:
+        q.close()
