@@ -23,14 +23,17 @@ def image(*extra):
     return bootimage.system() + [(p, "noexec") for p in BIG] + list(extra)
 
 
-def run_big(con, name):
+def run_big(con, name, frees=None):
     """Run one program: 0 once it said its memory came zeroed, or the
-    shell's error."""
+    shell's error. frees: a dict that gathers the free frames each
+    program saw, by program."""
     m = con.mark()
     r = con.run(f"run {name}", expect=None, timeout=60).int("result")
     if r == 0:
         done = con.wait_event("bigbss_done", since=m, timeout=60)
         assert done.int("nonzero") == 0, done.raw
+        if frees is not None:
+            frees.setdefault(name, []).append(done.int("free"))
     return r
 
 
@@ -45,9 +48,12 @@ def no_panic_and_workload(con):
 
 def test_big_bss_served_or_refused(live_os):
     con = live_os(image())
+    frees = {}
     for _ in range(4):
-        assert run_big(con, "bss1m") == 0
-        assert run_big(con, "bss3m") == 0
+        assert run_big(con, "bss1m", frees) == 0
+        assert run_big(con, "bss3m", frees) == 0
+    # each exit gave back every frame its exec took
+    assert all(len(set(f)) == 1 for f in frees.values()), frees
     for name in ("bss24m", "bss2g"):
         m = con.mark()
         assert run_big(con, name) == ENOMEM
