@@ -118,6 +118,10 @@
  * GROW_ADDR, where they start (HEAP_BASE in layout.h) */
 #define GROW_BYTES   m.u[0]
 #define GROW_ADDR    m.u[1]
+/* Bytes one SYS_GROW may add: it zeroes them with interrupts off, so the
+ * call's length has a bound of its own, not only the heap's 512 MiB (RS
+ * grows by one executable's copy at a time, EXEC_MAX_IMG at most). */
+#define GROW_MAX     (16u << 20)
 
 /* SYS_FI_CTL: FI_OP in, slot spec (struct fi_slot) at FI_ADDR */
 #define FI_OP        m.i[0]
