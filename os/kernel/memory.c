@@ -9,13 +9,14 @@
 static uint32_t frame_bitmap[MAX_FRAMES / 32]; /* 1 = used */
 static uint32_t nr_frames, first_free_frame, free_count;
 /* Allocation is O(1), so no kernel call's length depends on how full
- * memory is: frames freed once form a list threaded through their own
- * first word (the kernel reaches every frame through the identity map),
- * and frames never handed out lie above a watermark. The bitmap stays the
- * truth: a free checks it against a double free, and an allocation checks
- * each frame the list yields, so a stray write into a free frame panics
- * instead of handing out a used one. */
-static uint32_t free_list;                     /* physical address, 0 = empty */
+ * memory is: frames freed once wait on a stack of frame numbers, and
+ * frames never handed out lie above a watermark. The stack lives in frames
+ * of its own, taken at boot (4 bytes a frame), not in the free frames: a
+ * freed frame keeps its contents until it is handed out again, as a page
+ * directory freed while still in CR3 (a process ending itself) must. The
+ * bitmap stays the truth: it catches a double free, and each frame the
+ * stack yields is checked against it. */
+static uint32_t *free_stack, free_top;
 static uint32_t fresh_frame;                   /* frames from here on: never used */
 uint32_t *kernel_pdir;
 
@@ -24,11 +25,14 @@ void mem_init(uint32_t ram_end, uint32_t free_start)
     if (ram_end > USER_BASE) ram_end = USER_BASE;
     nr_frames = ram_end / PAGE_SIZE;
     first_free_frame = (free_start + PAGE_SIZE - 1) / PAGE_SIZE;
+    free_stack = (uint32_t *)(first_free_frame * PAGE_SIZE);   /* paging is off yet */
+    first_free_frame += (nr_frames * sizeof(uint32_t) + PAGE_SIZE - 1) / PAGE_SIZE;
+    KASSERT(first_free_frame < nr_frames);
     for (uint32_t f = 0; f < nr_frames; f++)
         if (f < first_free_frame) frame_bitmap[f / 32] |= 1u << (f % 32);
         else free_count++;
     fresh_frame = first_free_frame;
-    free_list = 0;
+    free_top = 0;
 
     /* Kernel page directory: identity map of RAM with 4 MiB pages,
      * supervisor-only, shared by every address space. */
@@ -60,11 +64,10 @@ static void page_zero(uint32_t pa)
 uint32_t frame_alloc(void)
 {
     uint32_t f;
-    if (free_list) {
-        f = free_list / PAGE_SIZE;
-        KASSERT(free_list % PAGE_SIZE == 0 && f >= first_free_frame && f < nr_frames);
+    if (free_top) {
+        f = free_stack[--free_top];
+        KASSERT(f >= first_free_frame && f < fresh_frame);
         KASSERT(!(frame_bitmap[f / 32] & (1u << (f % 32))));
-        free_list = *(uint32_t *)free_list;
     } else if (fresh_frame < nr_frames) {
         f = fresh_frame++;
     } else {
@@ -84,8 +87,7 @@ void frame_free(uint32_t pa)
     KASSERT(frame_bitmap[f / 32] & (1u << (f % 32)));
     frame_bitmap[f / 32] &= ~(1u << (f % 32));
     free_count++;
-    *(uint32_t *)pa = free_list;
-    free_list = pa;
+    free_stack[free_top++] = f;     /* at most nr_frames: each frame once, by the bitmap */
 }
 
 /* The directory CR3 holds. Loading the same one again only flushes the
