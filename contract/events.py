@@ -143,6 +143,7 @@ _SHARED = {
     "os/servers/victim.h": {"kv", "echo"},
     "os/servers/gcov_hook.h": {SYS},
     "os/commands/service/service.c": {"tty"},
+    "os/tests/bigbss.h": {"bss1m", "bss3m", "bss24m", "bss2g"},
 }
 
 

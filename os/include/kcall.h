@@ -118,6 +118,10 @@
  * GROW_ADDR, where they start (HEAP_BASE in layout.h) */
 #define GROW_BYTES   m.u[0]
 #define GROW_ADDR    m.u[1]
+/* Bytes one SYS_GROW may add: it zeroes them with interrupts off, so the
+ * call's length has a bound of its own, not only the heap's 512 MiB (RS
+ * grows by one executable's copy at a time, EXEC_MAX_IMG at most). */
+#define GROW_MAX     (16u << 20)
 
 /* SYS_FI_CTL: FI_OP in, slot spec (struct fi_slot) at FI_ADDR */
 #define FI_OP        m.i[0]
@@ -138,6 +142,11 @@
 #define EXEC_ARGS    m.u[3]   /* command line string, space separated */
 #define EXEC_ARGLEN  m.u[4]
 #define EXEC_MAX_IMG (4u << 20)
+/* Memory the image's segments may take: the caller's bound (PM's for user
+ * programs), 0 for the kernel's, which also caps any caller's. Loading is
+ * one kernel call with interrupts off; this bounds its length. */
+#define EXEC_MEM     m.u[5]
+#define EXEC_MAX_MEM (16u << 20)
 
 /* SYS_UPDATE (the root system process only): UPD_OP on UPD_SRC_EP and
  * UPD_DST_EP, two live non-task processes other than the caller.

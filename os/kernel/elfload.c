@@ -11,7 +11,29 @@ int mem_reader(void *ctx, uint32_t off, void *buf, uint32_t len)
     return OK;
 }
 
-int elf_load(uint32_t *pd, img_reader rd, void *ctx, uint32_t img_len, uint32_t *entry)
+/* Pages an image's loadable segments need, page tables included, or
+ * ENOEXEC for a header no image may have. Sums are in 64 bits: a segment
+ * near the top of the address space must not wrap to a small count. */
+static int elf_pages(img_reader rd, void *ctx, const struct elf32_ehdr *eh, uint32_t img_len,
+                     uint64_t *pages)
+{
+    *pages = 0;
+    for (int i = 0; i < eh->phnum; i++) {
+        struct elf32_phdr ph;
+        if (rd(ctx, eh->phoff + i * sizeof ph, &ph, sizeof ph) != OK) return ENOEXEC;
+        if (ph.type != ELF_PT_LOAD || ph.memsz == 0) continue;
+        if (ph.filesz > ph.memsz || ph.offset > img_len || ph.filesz > img_len - ph.offset ||
+            ph.vaddr < USER_BASE)
+            return ENOEXEC;
+        uint64_t first = ph.vaddr / PAGE_SIZE;
+        uint64_t end = ((uint64_t)ph.vaddr + ph.memsz + PAGE_SIZE - 1) / PAGE_SIZE;
+        *pages += (end - first) + (end - first + 1023) / 1024 + 1;
+    }
+    return OK;
+}
+
+int elf_load(uint32_t *pd, img_reader rd, void *ctx, uint32_t img_len, uint32_t mem_max,
+             uint32_t *entry)
 {
     struct elf32_ehdr eh;
     if (img_len < sizeof eh || rd(ctx, 0, &eh, sizeof eh) != OK) return ENOEXEC;
@@ -23,17 +45,35 @@ int elf_load(uint32_t *pd, img_reader rd, void *ctx, uint32_t img_len, uint32_t 
         return ENOEXEC;
     if (eh.entry < USER_BASE || eh.entry >= USER_TOP) return ENOEXEC;
 
+    /* The size is checked before anything is mapped: loading takes time
+     * in proportion to it with interrupts off, and the program file, not
+     * the kernel, chose it. Too big for the caller's bound, or for the
+     * memory left (the stack still to come), is ENOMEM. */
+    uint64_t pages;
+    int r = elf_pages(rd, ctx, &eh, img_len, &pages);
+    if (r != OK) return r;
+    if (pages > mem_max / PAGE_SIZE ||
+        pages + USER_STACK_SIZE / PAGE_SIZE + 2 > frames_free())
+        return ENOMEM;
+
     uint8_t chunk[512];
+    uint64_t used = 0;
     for (int i = 0; i < eh.phnum; i++) {
         struct elf32_phdr ph;
         if (rd(ctx, eh.phoff + i * sizeof ph, &ph, sizeof ph) != OK) return ENOEXEC;
         if (ph.type != ELF_PT_LOAD || ph.memsz == 0) continue;
+        /* checked again: the reader may be a user's memory, read twice,
+         * and the second reading must not map more than the first counted */
         if (ph.filesz > ph.memsz || ph.offset > img_len || ph.filesz > img_len - ph.offset ||
-            ph.vaddr < USER_BASE || ph.vaddr + ph.memsz < ph.vaddr ||
-            ph.vaddr + ph.memsz > USER_STACK_TOP - USER_STACK_SIZE)
+            ph.vaddr < USER_BASE || ph.vaddr > USER_STACK_TOP - USER_STACK_SIZE ||
+            ph.memsz > USER_STACK_TOP - USER_STACK_SIZE - ph.vaddr)
             return ENOEXEC;
+        uint32_t seg_pages = (uint32_t)(((uint64_t)ph.vaddr + ph.memsz + PAGE_SIZE - 1) / PAGE_SIZE
+                                        - ph.vaddr / PAGE_SIZE);
+        used += seg_pages + (seg_pages + 1023) / 1024 + 1;
+        if (used > pages) return ENOMEM;
         uint32_t flags = PTE_U | ((ph.flags & ELF_PF_W) ? PTE_W : 0);
-        int r = pdir_alloc_range(pd, ph.vaddr, ph.memsz, flags);
+        r = pdir_alloc_range(pd, ph.vaddr, ph.memsz, flags);
         if (r != OK) return r;
         for (uint32_t done = 0; done < ph.filesz; ) {
             uint32_t n = ph.filesz - done > sizeof chunk ? sizeof chunk : ph.filesz - done;

@@ -47,7 +47,7 @@ void rs_guardian(struct proc *p, const char *why)
     if (!pd) panic("out of memory restarting %s", p->name);
     char cmd[200];
     fmt_snprintf(cmd, sizeof cmd, "%s recover", bm->cmdline);
-    int r = elf_load(pd, mem_reader, (void *)bm->start, bm->len, &entry);
+    int r = elf_load(pd, mem_reader, (void *)bm->start, bm->len, EXEC_MAX_MEM, &entry);
     if (r == OK) r = stack_setup(pd, cmd, &esp);
     if (r != OK) panic("cannot restart %s from its boot module (%d)", p->name, r);
 
@@ -87,7 +87,7 @@ int do_renew(struct proc *caller, message *m)
     if (!pd) return ENOMEM;
     char cmd[200];
     fmt_snprintf(cmd, sizeof cmd, "%s recover", bm->cmdline);
-    int r = elf_load(pd, mem_reader, (void *)bm->start, bm->len, &entry);
+    int r = elf_load(pd, mem_reader, (void *)bm->start, bm->len, EXEC_MAX_MEM, &entry);
     if (r == OK) r = stack_setup(pd, cmd, &esp);
     if (r != OK) { pdir_free(pd); return r; }
     caller->misc = 0;

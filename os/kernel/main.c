@@ -105,7 +105,7 @@ static void load_boot_process(int idx, int slot)
     p->pdir = pdir_new();
     if (!p->pdir) panic("out of memory loading %s", bm->name);
     uint32_t entry, esp;
-    int r = elf_load(p->pdir, mem_reader, (void *)bm->start, bm->len, &entry);
+    int r = elf_load(p->pdir, mem_reader, (void *)bm->start, bm->len, EXEC_MAX_MEM, &entry);
     if (r != OK) panic("boot module %s is not a valid executable (%d)", bm->name, r);
     if ((r = stack_setup(p->pdir, bm->cmdline, &esp)) != OK) panic("stack for %s: %d", bm->name, r);
     p->regs.eip = entry;

@@ -8,6 +8,16 @@
 #define MAX_FRAMES (USER_BASE / PAGE_SIZE)     /* RAM must lie below USER_BASE */
 static uint32_t frame_bitmap[MAX_FRAMES / 32]; /* 1 = used */
 static uint32_t nr_frames, first_free_frame, free_count;
+/* Allocation is O(1), so no kernel call's length depends on how full
+ * memory is: frames freed once wait on a stack of frame numbers, and
+ * frames never handed out lie above a watermark. The stack lives in frames
+ * of its own, taken at boot (4 bytes a frame), not in the free frames: a
+ * freed frame keeps its contents until it is handed out again, as a page
+ * directory freed while still in CR3 (a process ending itself) must. The
+ * bitmap stays the truth: it catches a double free, and each frame the
+ * stack yields is checked against it. */
+static uint32_t *free_stack, free_top;
+static uint32_t fresh_frame;                   /* frames from here on: never used */
 uint32_t *kernel_pdir;
 
 void mem_init(uint32_t ram_end, uint32_t free_start)
@@ -15,9 +25,14 @@ void mem_init(uint32_t ram_end, uint32_t free_start)
     if (ram_end > USER_BASE) ram_end = USER_BASE;
     nr_frames = ram_end / PAGE_SIZE;
     first_free_frame = (free_start + PAGE_SIZE - 1) / PAGE_SIZE;
+    free_stack = (uint32_t *)(first_free_frame * PAGE_SIZE);   /* paging is off yet */
+    first_free_frame += (nr_frames * sizeof(uint32_t) + PAGE_SIZE - 1) / PAGE_SIZE;
+    KASSERT(first_free_frame < nr_frames);
     for (uint32_t f = 0; f < nr_frames; f++)
         if (f < first_free_frame) frame_bitmap[f / 32] |= 1u << (f % 32);
         else free_count++;
+    fresh_frame = first_free_frame;
+    free_top = 0;
 
     /* Kernel page directory: identity map of RAM with 4 MiB pages,
      * supervisor-only, shared by every address space. */
@@ -37,26 +52,42 @@ void mem_init(uint32_t ram_end, uint32_t free_start)
 uint32_t mem_bytes(void) { return nr_frames * PAGE_SIZE; }
 uint32_t frames_free(void) { return free_count; }
 
+/* Word-wide: zeroing is most of an allocation's cost, and a byte loop
+ * takes four times the instructions the lockup detector counts. */
+static void page_zero(uint32_t pa)
+{
+    void *d = (void *)pa;
+    uint32_t words = PAGE_SIZE / 4;
+    __asm__ volatile("rep stosl" : "+D"(d), "+c"(words) : "a"(0) : "memory");
+}
+
 uint32_t frame_alloc(void)
 {
-    for (uint32_t f = first_free_frame; f < nr_frames; f++) {
-        if (!(frame_bitmap[f / 32] & (1u << (f % 32)))) {
-            frame_bitmap[f / 32] |= 1u << (f % 32);
-            free_count--;
-            memset((void *)(f * PAGE_SIZE), 0, PAGE_SIZE);
-            return f * PAGE_SIZE;
-        }
+    uint32_t f;
+    if (free_top) {
+        f = free_stack[--free_top];
+        KASSERT(f >= first_free_frame && f < fresh_frame);
+        KASSERT(!(frame_bitmap[f / 32] & (1u << (f % 32))));
+    } else if (fresh_frame < nr_frames) {
+        f = fresh_frame++;
+    } else {
+        return 0;
     }
-    return 0;
+    frame_bitmap[f / 32] |= 1u << (f % 32);
+    free_count--;
+    page_zero(f * PAGE_SIZE);
+    return f * PAGE_SIZE;
 }
 
 void frame_free(uint32_t pa)
 {
     uint32_t f = pa / PAGE_SIZE;
-    KASSERT(f >= first_free_frame && f < nr_frames);
+    KASSERT(pa % PAGE_SIZE == 0);
+    KASSERT(f >= first_free_frame && f < fresh_frame);
     KASSERT(frame_bitmap[f / 32] & (1u << (f % 32)));
     frame_bitmap[f / 32] &= ~(1u << (f % 32));
     free_count++;
+    free_stack[free_top++] = f;     /* at most nr_frames: each frame once, by the bitmap */
 }
 
 /* The directory CR3 holds. Loading the same one again only flushes the

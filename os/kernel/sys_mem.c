@@ -56,11 +56,12 @@ static int user_reader(void *ctx, uint32_t off, void *buf, uint32_t len)
 }
 
 /* More heap for the caller: zeroed pages mapped at its heap's end. The
- * kernel call mask says who may (RS); the heap's size bounds how much. */
+ * kernel call mask says who may (RS); the heap's size bounds how much in
+ * all, GROW_MAX how much in one call. */
 int do_grow(struct proc *caller, message *m)
 {
     uint32_t len = (m->GROW_BYTES + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-    if (len == 0 || m->GROW_BYTES > HEAP_SIZE || caller->heap_top > HEAP_SIZE - len) return ENOMEM;
+    if (len == 0 || m->GROW_BYTES > GROW_MAX || caller->heap_top > HEAP_SIZE - len) return ENOMEM;
     if (frames_free() < len / PAGE_SIZE + 2) return ENOMEM;   /* + page tables */
     int r = pdir_alloc_range(caller->pdir, HEAP_BASE + caller->heap_top, len, PTE_U | PTE_W);
     if (r != OK) return r;                   /* what was mapped stays, reused next time */
@@ -87,7 +88,8 @@ int do_exec(struct proc *caller, message *m)
     uint32_t *pd = pdir_new(), entry, esp;
     if (!pd) return ENOMEM;
     struct user_img u = { caller, m->EXEC_IMG };
-    int r = elf_load(pd, user_reader, &u, m->EXEC_LEN, &entry);
+    uint32_t mem_max = m->EXEC_MEM && m->EXEC_MEM < EXEC_MAX_MEM ? m->EXEC_MEM : EXEC_MAX_MEM;
+    int r = elf_load(pd, user_reader, &u, m->EXEC_LEN, mem_max, &entry);
     if (r == OK) r = stack_setup(pd, args, &esp);
     if (r != OK) { pdir_free(pd); return r; }
 

@@ -159,12 +159,18 @@ int sys_renew(void)
     return kc(SYS_RENEW, &m);
 }
 
-int sys_exec(int ep, const void *img, uint32_t len, const char *args)
+int sys_exec_mem(int ep, const void *img, uint32_t len, const char *args, uint32_t mem_max)
 {
     message m = {0};
     m.EXEC_ENDPT = ep; m.EXEC_IMG = (uint32_t)img; m.EXEC_LEN = len;
     m.EXEC_ARGS = (uint32_t)args; m.EXEC_ARGLEN = strlen(args);
+    m.EXEC_MEM = mem_max;
     return kc(SYS_EXEC, &m);
+}
+
+int sys_exec(int ep, const void *img, uint32_t len, const char *args)
+{
+    return sys_exec_mem(ep, img, len, args, 0);
 }
 
 void event(const char *fmt, ...)

@@ -38,6 +38,8 @@ int sys_abort(int how) __attribute__((noreturn));
 int sys_fork(int parent, int slot, int flags, int *child);
 int sys_serial(int op, void *buf, uint32_t len);
 int sys_exec(int ep, const void *img, uint32_t len, const char *args);
+/* the same, the image's memory bounded by mem_max bytes (ENOMEM beyond) */
+int sys_exec_mem(int ep, const void *img, uint32_t len, const char *args, uint32_t mem_max);
 int sys_renew(void);             /* RS: a new version of itself (returns only on failure) */
 int sys_whoami(struct whoami *w);
 

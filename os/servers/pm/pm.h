@@ -16,6 +16,10 @@
  * leaves room for the next `run`. User processes together leave
  * PM_SERVICE_RESERVE slots to INIT, RS and every service RS may start. */
 #define PM_TREE_MAX        8
+/* Memory a user program's image may take when it starts (its segments,
+ * .bss included): the kernel loads it in one call with interrupts off,
+ * so a program file must not choose how long that call lasts. */
+#define PM_USER_IMAGE_MEM  (4u << 20)
 #define PM_SERVICE_RESERVE 26      /* NR_SERVICES (os/include/rspub.h) + INIT + RS */
 #define PM_USER_MAX        (NR_PM_PROCS - PM_SERVICE_RESERVE)
 #define PK_ROOT    1

@@ -87,7 +87,7 @@ int pm_spawn(struct pmproc *parent, int by, const char *name, const char *args)
     if ((r = sys_fork(SELF, -1, FORK_BLANK, &child)) != OK) return r;
     char cmd[64];
     snprintf(cmd, sizeof cmd, "%s%s%s", name, args[0] ? " " : "", args);
-    if ((r = sys_exec(child, image, len, cmd)) != OK ||
+    if ((r = sys_exec_mem(child, image, len, cmd, PM_USER_IMAGE_MEM)) != OK ||
         (r = sys_privctl(child, fi ? PRIV_SET_FI_USER : PRIV_SET_USER, 0)) != OK) {
         sys_exit_proc(child);
         return r;
