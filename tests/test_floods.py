@@ -10,10 +10,10 @@ FLOOD = bootimage.system() + [("flood", "noexec")]
 HANG_BOUND = 1_000_000   # usec from kv's hang to its restart: two periods (0.4 s) and slack
 
 
-def flood(con, mode, secs):
+def flood(con, mode, args):
     """Start the flood; return the mark before it and its start event."""
     m = con.mark()
-    con.run(f"run flood {mode} {secs}")
+    con.run(f"run flood {mode} {args}")
     return m, con.wait_event("flood_start", since=m, mode=mode, timeout=60)
 
 
@@ -32,6 +32,49 @@ def test_rs_list_flood_neither_hangs_rs_nor_starves_supervision(live_os):
     assert done.int("n") > 100 and done.int("ok") == done.int("n"), done.raw
     assert done.t - start.t >= 30_000_000
     for kind in ("rs_died", "panic", "rs_restarted"):
+        assert not con.events(kind, since=mark), con.events(kind, since=mark)[0].raw
+    m = con.mark()
+    con.run("run wl kv 10", timeout=60)
+    assert con.wait_event("wl_done", since=m, timeout=60).int("answered") == 10
+
+
+REFUSED = {"rs": "rs_refused", "ds": "ds_refused", "pm": "pm_refused", "kernel": "denied"}
+
+
+def test_refusal_floods_are_summarised(live_os):
+    """Four user programs ask RS, DS, PM and the kernel for what they may
+    not have, in a loop, for 5 s of virtual time (the kernel's 2 s): each
+    server prints a few refusals a second and counts the rest in one
+    `suppressed` line a second; the counts add up to what was refused."""
+    con = live_os(FLOOD)
+    m = con.mark()
+    con.run("run flood park")               # a process of another tree, for PM's flood
+    other = con.wait_event("spawn", since=m, name="flood").int("pid")
+    mark = con.mark()
+    # the kernel's flood alone: it never blocks, and would leave the others
+    # one turn per quantum
+    for mode in ("rs", "ds", "pm"):
+        flood(con, mode, f"5 {other}" if mode == "pm" else 5)
+    done = {mode: con.wait_event("flood_done", since=mark, mode=mode, timeout=300)
+            for mode in ("rs", "ds", "pm")}
+    flood(con, "kernel", 2)
+    done["kernel"] = con.wait_event("flood_done", since=mark, mode="kernel", timeout=300)
+    m = con.mark()
+    # one more of each, a second later: the last period's summary goes out
+    con.run("run flood rs 2")
+    con.wait_event("flood_done", since=m, mode="rs", timeout=60)
+    for mode, kind in REFUSED.items():
+        d = done[mode]
+        assert d.int("ok") > 100, d.raw
+        lines = con.events(kind, since=mark)
+        summaries = con.events("suppressed", since=mark, what=kind)
+        assert len(lines) + len(summaries) < 1000, (kind, len(lines), len(summaries))
+        assert summaries, kind
+        counted = len(lines) + sum(s.int("n") for s in summaries)
+        # every refusal of the flood is on a line or in a count (the last
+        # second's count of DS, PM and the kernel may still be pending)
+        assert counted <= d.int("ok") + 200 and counted >= d.int("ok") * 0.9, (kind, counted, d.raw)
+    for kind in ("rs_died", "panic", "died", "restarted"):
         assert not con.events(kind, since=mark), con.events(kind, since=mark)[0].raw
     m = con.mark()
     con.run("run wl kv 10", timeout=60)

@@ -4,7 +4,8 @@
  *   rslist    RS_LIST, a request RS obeys (every user may list services)
  *   rs        an order RS refuses (restart echo)
  *   ds        a publication DS refuses (echo's label)
- *   pm        a signal PM refuses (to INIT, pid 1)
+ *   pm        a signal PM refuses: to pid P (argument 3), a process of
+ *             another tree (`run flood park`, which waits for ever)
  *   kernel    a kernel call the kernel denies (ending RS)
  *   out       plain console output, one line per round
  * It ends with one event, `ev=flood_done mode=M n=N ok=K`: N requests
@@ -12,6 +13,8 @@
  * tests check that the server survived, kept supervising and said little. */
 #include "testproto.h"
 #include "../include/services.h"
+
+static int target;             /* pm: the pid it may not signal */
 
 static int request(const char *mode)
 {
@@ -37,7 +40,7 @@ static int request(const char *mode)
     }
     if (!strcmp(mode, "pm")) {
         m.m_type = PM_KILL;
-        m.PM_PID = 1;
+        m.PM_PID = target;
         m.PM_SIG = SIGTERM;
         int r = ipc_sendrec(PM_PROC_EP, &m);
         return r == OK && m.m_type == EPERM;
@@ -53,7 +56,15 @@ static int request(const char *mode)
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "rslist";
+    if (!strcmp(mode, "park")) {
+        for (;;) {                          /* no children: PM never answers */
+            message w = { .m_type = PM_WAIT };
+            w.PM_PID = -1;
+            ipc_sendrec(PM_PROC_EP, &w);
+        }
+    }
     uint32_t secs = argc > 2 ? (uint32_t)atoi(argv[2]) : 30;
+    target = argc > 3 ? atoi(argv[3]) : 1;
     message t = {0};
     sys_times(&t);
     uint32_t hz = t.T_HZ ? t.T_HZ : 100, end = t.T_UPTIME + secs * hz;

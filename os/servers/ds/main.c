@@ -3,6 +3,7 @@
  * service restarted under a new endpoint gets its state back. */
 #include "../../include/fi.h"
 #include "ds.h"
+#include "../../lib/common/evlimit.h"
 
 /* A blob is copied in here first so a failed copy cannot damage the state
  * the service saved before. */
@@ -11,6 +12,8 @@ static uint8_t scratch[DS_STATE_MAX];
 /* A request DS will not do: the caller gets err, the console says why.
  * The label is the caller's bytes: anything that could break the event
  * line (space, quote, '=', control bytes) is shown as '?'. */
+static struct evlimit refusals;    /* a flood of them is summarised */
+
 static int refuse(const char *op, int src, const char *label, const char *why, int err)
 {
     char shown[LABEL_MAX] = "-";
@@ -19,7 +22,8 @@ static int refuse(const char *op, int src, const char *label, const char *why, i
         shown[i] = c > ' ' && c < 0x7f && c != '"' && c != '=' ? c : '?';
         shown[i + 1] = 0;
     }
-    event("ev=ds_refused op=%s src=%d label=%s reason=%s err=%d", op, src, shown, why, err);
+    if (event_pass(&refusals, "ds_refused"))
+        event("ev=ds_refused op=%s src=%d label=%s reason=%s err=%d", op, src, shown, why, err);
     return err;
 }
 
