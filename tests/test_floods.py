@@ -79,3 +79,21 @@ def test_refusal_floods_are_summarised(live_os):
     m = con.mark()
     con.run("run wl kv 10", timeout=60)
     assert con.wait_event("wl_done", since=m, timeout=60).int("answered") == 10
+
+
+def test_parked_trees_cannot_lock_out_the_shell(live_os):
+    """Seven fork bombs, each a tree of parked processes (orphans stay in
+    their tree): their processes cannot take the slots kept for new trees,
+    so the shell can still `run wl kv 10`."""
+    con = live_os(bootimage.system() + [("bomb", "noexec")])
+    mark = con.mark()
+    for _ in range(7):
+        m = con.mark()
+        con.run("run bomb spawn")
+        con.wait_event("bomb_refused", since=m, timeout=60)
+    m = con.mark()
+    con.run("run wl kv 10", timeout=60)
+    done = con.wait_event("wl_done", since=m, timeout=60)
+    assert done.int("answered") == 10 and done.int("wrong") == 0
+    assert {e.get("reason") for e in con.events("spawn_refused", since=mark)} <= {
+        "tree_limit", "user_limit"}

@@ -52,7 +52,8 @@ static int spawn_allowed(struct pmproc *parent, const char *name)
     const char *why = 0;
     int have = 0, limit = 0;
     if (tree >= 0 && (have = pm_count_user(tree)) >= (limit = PM_TREE_MAX)) why = "tree_limit";
-    else if ((have = pm_count_user(-1)) >= (limit = PM_USER_MAX)) why = "user_limit";
+    else if ((have = pm_count_user(-1)) >=
+             (limit = tree >= 0 ? PM_USER_MAX - PM_SHELL_RESERVE : PM_USER_MAX)) why = "user_limit";
     if (!why) return OK;
     static struct evlimit refusals;      /* a flood of them is summarised */
     if (event_pass(&refusals, "spawn_refused"))
