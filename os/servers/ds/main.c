@@ -12,7 +12,19 @@ static uint8_t scratch[DS_STATE_MAX];
 /* A request DS will not do: the caller gets err, the console says why.
  * The label is the caller's bytes: anything that could break the event
  * line (space, quote, '=', control bytes) is shown as '?'. */
-static struct evlimit refusals;    /* a flood of them is summarised */
+/* A flood of refusals is summarised, each reason on its own (why is
+ * always a literal, so its address names it): a flood of one kind of
+ * refusal does not hide the first few of another. */
+#define NR_REASONS 8
+static struct { const char *why; struct evlimit l; } refusals[NR_REASONS];
+
+static struct evlimit *refusal_limit(const char *why)
+{
+    int i = 0;
+    for (; i < NR_REASONS - 1 && refusals[i].why && refusals[i].why != why; i++) {}
+    refusals[i].why = why;           /* the last is shared by any more reasons */
+    return &refusals[i].l;
+}
 
 static int refuse(const char *op, int src, const char *label, const char *why, int err)
 {
@@ -22,7 +34,7 @@ static int refuse(const char *op, int src, const char *label, const char *why, i
         shown[i] = c > ' ' && c < 0x7f && c != '"' && c != '=' ? c : '?';
         shown[i + 1] = 0;
     }
-    if (event_pass(&refusals, "ds_refused"))
+    if (event_pass(refusal_limit(why), "ds_refused"))
         event("ev=ds_refused op=%s src=%d label=%s reason=%s err=%d", op, src, shown, why, err);
     return err;
 }
