@@ -110,7 +110,7 @@ def test_a_user_program_printing_in_a_loop_is_held(live_os):
     mark, _ = flood(con, "out", 3)
     done = con.wait_event("flood_done", since=mark, mode="out", timeout=120)
     m = con.mark()
-    con.run("run flood out 1")          # a second later: the summary of the last second
+    con.run("run flood out 1")          # after the first has ended, its last count said
     con.wait_event("flood_done", since=m, mode="out", timeout=60)
     held = con.events("suppressed", since=mark, what="output", proc="flood")
     assert len(held) >= 2, [e.raw for e in held]

@@ -123,6 +123,7 @@ void sched_tick(void)
 void proc_cleanup(struct proc *p)
 {
     if (p->rts & RTS_SLOT_FREE) return;
+    userout_flush(p);                    /* its last second's lost output */
     set_rts(p, RTS_SLOT_FREE);
     ipc_dead_partners(p);
     if (p->priv) {

@@ -17,15 +17,21 @@
 #define USEROUT_BYTES  8192
 #define USEROUT_PERIOD HZ
 
+/* The count of what p's output lost this period, if any, said now: when
+ * a new period begins, and when p ends (its last second's count would
+ * otherwise go with it). */
+void userout_flush(struct proc *p)
+{
+    uint32_t dropped = p->out_dropped;
+    p->out_start = ticks;
+    p->out_bytes = p->out_dropped = 0;
+    if (dropped) kevent("ev=suppressed what=output proc=%s n=%u", p->name, dropped);
+}
+
 int userout_allowed(struct proc *p, uint32_t n)
 {
     if (!p->priv || !is_user_priv_id(p->priv->id)) return 1;
-    if (ticks - p->out_start >= USEROUT_PERIOD) {
-        uint32_t dropped = p->out_dropped;
-        p->out_start = ticks;
-        p->out_bytes = p->out_dropped = 0;
-        if (dropped) kevent("ev=suppressed what=output proc=%s n=%u", p->name, dropped);
-    }
+    if (ticks - p->out_start >= USEROUT_PERIOD) userout_flush(p);
     if (p->out_bytes + n <= USEROUT_BYTES) { p->out_bytes += n; return 1; }
     p->out_dropped += n;
     return 0;
