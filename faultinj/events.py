@@ -261,10 +261,24 @@ def parse_text(text: str, strict: bool = False) -> List[Event]:
     return out
 
 
+# What a stream keeps of a run, so a guest that prints without end (a
+# flood the guest's own limits let through, a runaway program) cannot
+# exhaust the host: the text's last TEXT_MAX characters, and of each event
+# kind its first EVENTS_PER_KIND events; the rest are counted (notes).
+TEXT_MAX = 64 * 1024 * 1024
+EVENTS_PER_KIND = 20000
+FORGED_MAX = 1000
+# Stands in for an event dropped over its kind's cap: the list keeps its
+# indices (marks, since=) and costs one reference per dropped event.
+DROPPED = Event(kind="dropped", t=None, fields={"ev": "dropped"}, raw="")
+
+
 class EventStream:
     """Accumulates serial bytes, keeps the text and the parsed events.
 
     feed() is called from a reader thread; wait_for() from the test thread.
+    What it keeps is bounded (TEXT_MAX, EVENTS_PER_KIND, FORGED_MAX); what
+    it dropped is counted and said in notes.
     """
 
     def __init__(self):
@@ -278,6 +292,10 @@ class EventStream:
         self._forged: List[str] = []
         self._malformed: List[str] = []
         self._closed = False
+        self._per_kind: Dict[str, int] = {}
+        self._dropped: Dict[str, int] = {}
+        self._text_dropped = 0
+        self._forged_dropped = 0
 
     # -- producer side --------------------------------------------------
     def feed(self, data: bytes) -> List[Event]:
@@ -309,6 +327,13 @@ class EventStream:
                 return new
             self._chunks.append(text)
             self._text_len += len(text)
+            if self._text_len > TEXT_MAX:
+                # keep the last three quarters: a cut per quarter of the cap
+                whole = "".join(self._chunks)
+                keep = TEXT_MAX * 3 // 4
+                self._text_dropped += len(whole) - keep
+                self._chunks = [whole[-keep:]]
+                self._text_len = keep
             lines = (self._partial + text).split("\n")
             self._partial = lines.pop()
             now = time.monotonic()
@@ -316,6 +341,12 @@ class EventStream:
                 ev = self._take_line(line)
                 if ev is not None:
                     ev.host_t = now
+                    n = self._per_kind.get(ev.kind, 0)
+                    if n >= EVENTS_PER_KIND:
+                        self._dropped[ev.kind] = self._dropped.get(ev.kind, 0) + 1
+                        ev = DROPPED
+                    else:
+                        self._per_kind[ev.kind] = n + 1
                     new.append(ev)
             if new:
                 self._events.extend(new)
@@ -331,7 +362,10 @@ class EventStream:
         stripped = _strip(line)
         if not stripped.startswith(FRAME):
             if looks_forged(line):
-                self._forged.append(stripped)
+                if len(self._forged) < FORGED_MAX:
+                    self._forged.append(stripped)
+                else:
+                    self._forged_dropped += 1
             return None
         try:
             ev = _parse_event(stripped[len(FRAME):], strict=True)
@@ -377,6 +411,26 @@ class EventStream:
         """Framed lines refused: unparsable, or not in the event schema."""
         with self._cond:
             return list(self._malformed)
+
+    @property
+    def dropped(self) -> Dict[str, int]:
+        """Events not kept, by kind: those over EVENTS_PER_KIND (each is
+        DROPPED in events, so indices stay)."""
+        with self._cond:
+            return dict(self._dropped)
+
+    @property
+    def notes(self) -> List[str]:
+        """What the stream did not keep, in words; empty if it kept all."""
+        with self._cond:
+            out = [f"dropped {n} {kind} events over the cap of {EVENTS_PER_KIND} a kind"
+                   for kind, n in sorted(self._dropped.items())]
+            if self._text_dropped:
+                out.append(f"dropped the first {self._text_dropped} characters of output "
+                           f"(kept the last {TEXT_MAX})")
+            if self._forged_dropped:
+                out.append(f"dropped {self._forged_dropped} forged lines over {FORGED_MAX}")
+            return out
 
     @property
     def closed(self) -> bool:

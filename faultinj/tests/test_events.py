@@ -252,3 +252,25 @@ def test_stream_refuses_a_kind_from_a_producer_the_schema_does_not_name(capsys):
     assert len(why) == 5 and all("forged producer" in w for w in why), why
     assert "who=forger" in why[0] and "allowed: scenario,wl" in why[0]
     assert capsys.readouterr().err.count("malformed event line refused") == 5
+
+
+def test_stream_bounds_what_it_keeps_and_says_what_it_dropped(monkeypatch):
+    """A flood of one kind is kept up to its cap, the rest counted (their
+    places kept, so marks still index events); other kinds are kept; the
+    text keeps its tail; notes say what went."""
+    from faultinj import events as E
+    monkeypatch.setattr(E, "EVENTS_PER_KIND", 5)
+    monkeypatch.setattr(E, "TEXT_MAX", 4000)
+    s = EventStream()
+    flood = "".join(f"{F}#EV t={i} who=rs ev=rs_refused req=up by=9\n" for i in range(100))
+    s.feed(flood.encode())
+    s.feed(f"{F}#EV t=200 who=wl ev=wl_done answered=1 lost=0 rebinds=0 retried=0 stale=0 target=kv verified=1 wrong=0\n".encode())
+    evs = s.events
+    assert len(evs) == 101
+    assert [e.kind for e in evs[:5]] == ["rs_refused"] * 5
+    assert all(e is E.DROPPED for e in evs[5:100])
+    assert s.dropped == {"rs_refused": 95}
+    assert s.wait_for(lambda e: e.kind == "wl_done", 1, since=3).int("answered") == 1
+    assert len(s.text) <= 4000 and s.text.endswith("wrong=0\n")
+    notes = s.notes
+    assert any("95 rs_refused" in n for n in notes) and any("characters" in n for n in notes)

@@ -4,6 +4,7 @@
 #include "protect.h"
 #include "watchdog.h"
 #include "guardian.h"
+#include "system.h"
 
 #define PIT_HZ   1193182u
 #define LATCH    (PIT_HZ / HZ)
@@ -39,6 +40,7 @@ void clock_tick(void)
     ticks++;
     watchdog_tick();
     guardian_tick();
+    denials_flush();
     if (current && !is_task(current)) {
         current->user_ticks++;
         sched_tick();

@@ -101,6 +101,17 @@ int do_renew(struct proc *caller, message *m)
 }
 
 static uint32_t last_alarm;          /* when RS last set its alarm; 0: not yet */
+/* How often RS went from runnable to blocked since the last tick. A tick
+ * is a sample of one instant, and a busy RS (a flood of requests it
+ * answers one by one) may be runnable at every tick while it blocks in
+ * receive between each of them: only the blocks themselves tell busy from
+ * hung. */
+static uint32_t rs_blocks;
+
+void guardian_rs_blocked(void)
+{
+    rs_blocks++;
+}
 
 void guardian_rs_alarm(void)
 {
@@ -120,7 +131,9 @@ void guardian_tick(void)
         rs_guardian(rs, "stale");
         return;
     }
-    if (rs->rts != 0 || last_blocked == 0) {      /* blocked (or first look) */
+    uint32_t blocked = rs_blocks;
+    rs_blocks = 0;
+    if (rs->rts != 0 || blocked || last_blocked == 0) {  /* blocked since the last tick */
         last_blocked = ticks;
         return;
     }

@@ -4,5 +4,6 @@
 #include "proc.h"
 void rs_guardian(struct proc *p, const char *why);
 void guardian_tick(void);
+void guardian_rs_blocked(void);  /* RS went from runnable to blocked */
 void guardian_rs_alarm(void);     /* RS set its alarm: its supervision goes on */
 #endif

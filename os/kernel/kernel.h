@@ -39,6 +39,10 @@ void kevent_raw(const char *who, const char *text, size_t len);
 
 /* userout.c: a process's bytes, made unable to carry EV_FRAME */
 void serial_write_untrusted(const char *s, size_t n);
+struct proc;
+/* may this process print n more bytes this second? (userout.c) */
+int userout_allowed(struct proc *p, uint32_t n);
+void userout_flush(struct proc *p);      /* its count of lost output, if any */
 char event_text_byte(char c);
 
 /* evcheck.c: OK if a process's event text sets no t=/who= and parses;

@@ -1,6 +1,7 @@
 /* proc.c - process slots, endpoints with generations, run queues and the
  * cleanup of a process that has ended. */
 #include "proc.h"
+#include "guardian.h"
 #include "memory.h"
 #include "protect.h"
 
@@ -85,7 +86,11 @@ void proc_unready(struct proc *p)
 
 void set_rts(struct proc *p, uint32_t f)
 {
-    if (p->rts == 0 && f) proc_unready(p);
+    if (p->rts == 0 && f) {
+        proc_unready(p);
+        /* RS's progress, for its guardian: it blocked, so it is not hung */
+        if (p->nr == RS_PROC_NR) guardian_rs_blocked();
+    }
     p->rts |= f;
 }
 
@@ -118,6 +123,7 @@ void sched_tick(void)
 void proc_cleanup(struct proc *p)
 {
     if (p->rts & RTS_SLOT_FREE) return;
+    userout_flush(p);                    /* its last second's lost output */
     set_rts(p, RTS_SLOT_FREE);
     ipc_dead_partners(p);
     if (p->priv) {

@@ -55,6 +55,8 @@ struct proc {
     int      boot_module;      /* -1 if not from the boot image */
     int      creator;          /* who forked it: controls it until it has a manager */
     uint32_t heap_top;         /* bytes of heap mapped at HEAP_BASE (SYS_GROW) */
+    /* console output of a user process this period (userout.c) */
+    uint32_t out_start, out_bytes, out_dropped;
     char     name[PROC_NAME_LEN];
 };
 

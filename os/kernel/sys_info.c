@@ -62,6 +62,7 @@ int do_diagctl(struct proc *caller, message *m)
     if (len > DIAG_MAX) return E2BIG;
     if (copy_from_user(caller, m->DIAG_ADDR, buf, len) != OK) return EFAULT;
     if (!m->DIAG_EVENT) {
+        if (!userout_allowed(caller, len)) return OK;   /* counted, said later */
         serial_write_untrusted(buf, len);
         return OK;
     }
@@ -80,6 +81,9 @@ int do_diagctl(struct proc *caller, message *m)
             kevent("ev=event_refused proc=%s kind=%s n=%u", caller->name, kind, refused);
         return EPERM;
     }
+    /* only what is printed counts against the process's output budget: a
+     * refused line costs the console nothing */
+    if (!userout_allowed(caller, len)) return OK;       /* counted, said later */
     kevent_raw(caller->name, buf, len);
     return OK;
 }

@@ -59,7 +59,8 @@ int do_update(struct proc *caller, message *m)
     int err;
     /* a kernel-call bit alone is not enough: only RS replaces services */
     if (!caller->priv || !(caller->priv->flags & PF_ROOT_SYS)) {
-        kevent("ev=denied call=update proc=%s ep=%d by=%s by_ep=%d", caller->name,
+        if (denial_shown())
+            kevent("ev=denied call=update proc=%s ep=%d by=%s by_ep=%d", caller->name,
                caller->endpoint, caller->name, caller->endpoint);
         return EPERM;
     }

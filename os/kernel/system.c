@@ -5,6 +5,7 @@
 #include "memory.h"
 #include "../include/signal.h"
 #include "../include/fi.h"
+#include "../lib/common/evlimit.h"
 
 static const kcall_handler handlers[NR_SYS_CALLS] = {
     [SYS_PRIVCTL] = do_privctl, [SYS_EXIT] = do_exit, [SYS_KILL] = do_kill,
@@ -40,11 +41,31 @@ static int may_control(const struct proc *caller, const struct proc *p)
     return p->creator == caller->endpoint;
 }
 
+/* The kernel's denials, summarised when they come in a flood (evlimit.h):
+ * a program that asks in a loop gets a few lines a second and a count. */
+static struct evlimit denials;
+
+int denial_shown(void)
+{
+    unsigned int summary;
+    int show = evlimit_pass(&denials, ticks, &summary);
+    if (summary) kevent("ev=suppressed what=denied n=%u", summary);
+    return show;
+}
+
+/* Every tick: the summary of a period that is over. */
+void denials_flush(void)
+{
+    unsigned int summary = evlimit_flush(&denials, ticks);
+    if (summary) kevent("ev=suppressed what=denied n=%u", summary);
+}
+
 struct proc *ctl_proc(struct proc *caller, int ep, const char *call, int *err)
 {
     struct proc *p = arg_proc(caller, ep, err);
     if (p && !may_control(caller, p)) {
-        kevent("ev=denied call=%s proc=%s ep=%d by=%s by_ep=%d", call, p->name, p->endpoint,
+        if (denial_shown())
+            kevent("ev=denied call=%s proc=%s ep=%d by=%s by_ep=%d", call, p->name, p->endpoint,
                caller->name, caller->endpoint);
         *err = EPERM;
         return 0;

@@ -48,5 +48,7 @@ void fi_auto_swap(struct proc *a, struct proc *b);
 /* endpoint argument that may be SELF; a live non-task process or NULL */
 struct proc *arg_proc(struct proc *caller, int ep, int *err);
 struct proc *ctl_proc(struct proc *caller, int ep, const char *call, int *err);
+int denial_shown(void);      /* print this denial? (a flood is summarised) */
+void denials_flush(void);    /* every tick: the summary of a period that is over */
 void proc_exit(struct proc *p, const char *why);
 #endif

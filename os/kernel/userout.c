@@ -6,6 +6,36 @@
  * in caret notation (RS -> "^^", ESC -> "^["); event text keeps its length
  * so the kernel checks exactly what it will print. */
 #include "kernel.h"
+#include "proc.h"
+
+/* What one user process may print per second, plain output and events
+ * together. A program that prints in a loop would otherwise fill the
+ * console (and the host reading it) without end; the rest of its output
+ * that second is dropped and counted, and said in one kernel line,
+ * `ev=suppressed what=output proc=NAME n=BYTES`, at its next write after
+ * the second. Services and the kernel's own lines are not held. */
+#define USEROUT_BYTES  8192
+#define USEROUT_PERIOD HZ
+
+/* The count of what p's output lost this period, if any, said now: when
+ * a new period begins, and when p ends (its last second's count would
+ * otherwise go with it). */
+void userout_flush(struct proc *p)
+{
+    uint32_t dropped = p->out_dropped;
+    p->out_start = ticks;
+    p->out_bytes = p->out_dropped = 0;
+    if (dropped) kevent("ev=suppressed what=output proc=%s n=%u", p->name, dropped);
+}
+
+int userout_allowed(struct proc *p, uint32_t n)
+{
+    if (!p->priv || !is_user_priv_id(p->priv->id)) return 1;
+    if (ticks - p->out_start >= USEROUT_PERIOD) userout_flush(p);
+    if (p->out_bytes + n <= USEROUT_BYTES) { p->out_bytes += n; return 1; }
+    p->out_dropped += n;
+    return 0;
+}
 
 static int is_control(unsigned char c)
 {

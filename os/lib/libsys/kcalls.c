@@ -1,6 +1,7 @@
 /* kcalls.c - one wrapper per kernel call: fill the message, trap, unpack. */
 #include "syslib.h"
 #include "../libc/libc.h"
+#include "../common/evlimit.h"
 
 static int kc(int call, message *m)
 {
@@ -179,6 +180,20 @@ void event(const char *fmt, ...)
     va_start(ap, fmt);
     diag_vprintf(1, fmt, ap);
     va_end(ap);
+}
+
+int event_pass(struct evlimit *l, const char *what)
+{
+    unsigned int summary;
+    int show = evlimit_pass(l, sys_uptime(), &summary);
+    if (summary) event("ev=suppressed what=%s n=%u", what, summary);
+    return show;
+}
+
+void event_flush(struct evlimit *l, const char *what)
+{
+    unsigned int summary = evlimit_flush(l, sys_uptime());
+    if (summary) event("ev=suppressed what=%s n=%u", what, summary);
 }
 
 int sys_serial(int op, void *buf, uint32_t len)

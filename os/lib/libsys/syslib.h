@@ -46,4 +46,10 @@ int sys_whoami(struct whoami *w);
 /* "#EV" event line from this process: the kernel adds the frame, time and
  * name, and drops text that sets t= or who= itself or does not parse */
 void event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+struct evlimit;
+/* One more event of kind what under the limit l (os/lib/common/evlimit.h):
+ * 1 to print it; a summary of the period before is printed here first. */
+int event_pass(struct evlimit *l, const char *what);
+/* The summary of l's period if it is over and something was suppressed. */
+void event_flush(struct evlimit *l, const char *what);
 #endif

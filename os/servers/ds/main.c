@@ -3,6 +3,7 @@
  * service restarted under a new endpoint gets its state back. */
 #include "../../include/fi.h"
 #include "ds.h"
+#include "../../lib/common/evlimit.h"
 
 /* A blob is copied in here first so a failed copy cannot damage the state
  * the service saved before. */
@@ -11,11 +12,26 @@ static uint8_t scratch[DS_STATE_MAX];
 /* A request DS will not do: the caller gets err, the console says why.
  * The label is the caller's bytes: quoted (ev_quote), so nothing in it can
  * end the field or the line. */
+/* A flood of refusals is summarised, each reason on its own (why is
+ * always a literal, so its address names it): a flood of one kind of
+ * refusal does not hide the first few of another. */
+#define NR_REASONS 8
+static struct { const char *why; struct evlimit l; } refusals[NR_REASONS];
+
+static struct evlimit *refusal_limit(const char *why)
+{
+    int i = 0;
+    for (; i < NR_REASONS - 1 && refusals[i].why && refusals[i].why != why; i++) {}
+    refusals[i].why = why;           /* the last is shared by any more reasons */
+    return &refusals[i].l;
+}
+
 static int refuse(const char *op, int src, const char *label, const char *why, int err)
 {
     char q[2 * LABEL_MAX + 3];
-    event("ev=ds_refused op=%s src=%d label=%s reason=%s err=%d", op, src,
-          ev_quote(q, sizeof q, label ? label : "-"), why, err);
+    if (event_pass(refusal_limit(why), "ds_refused"))
+        event("ev=ds_refused op=%s src=%d label=%s reason=%s err=%d", op, src,
+              ev_quote(q, sizeof q, label ? label : "-"), why, err);
     return err;
 }
 

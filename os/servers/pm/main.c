@@ -3,6 +3,7 @@
  * starts and reaps user processes and answers wait and kill. The services
  * come from RS (services.c); PM tells RS their pids. */
 #include "pm.h"
+#include "../../lib/common/evlimit.h"
 
 int pm_try_wait(struct pmproc *parent, int pid);
 
@@ -63,7 +64,9 @@ static int handle(message *m, struct pmproc *caller)
         if (!p || p->zombie) return ESRCH;
         if (p->kind != PK_USER) return EPERM;   /* services belong to RS */
         if (!may_signal(caller, p)) {
-            event("ev=pm_refused op=kill pid=%d by=%d", p->pid, caller ? caller->pid : -1);
+            static struct evlimit refusals;     /* a flood of them is summarised */
+            if (event_pass(&refusals, "pm_refused"))
+                event("ev=pm_refused op=kill pid=%d by=%d", p->pid, caller ? caller->pid : -1);
             return EPERM;
         }
         return sys_kill(p->ep, m->PM_SIG > 0 ? m->PM_SIG : SIGTERM);

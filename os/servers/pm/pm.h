@@ -22,6 +22,11 @@
 #define PM_USER_IMAGE_MEM  (4u << 20)
 #define PM_SERVICE_RESERVE 26      /* NR_SERVICES (os/include/rspub.h) + INIT + RS */
 #define PM_USER_MAX        (NR_PM_PROCS - PM_SERVICE_RESERVE)
+/* Of the user slots, the last PM_SHELL_RESERVE go only to new trees (a
+ * `run` from the shell, INIT): a user's processes, its orphans included
+ * (they stay in their tree), cannot fill them, so however many trees park
+ * processes the shell can still start programs. */
+#define PM_SHELL_RESERVE   8
 #define PK_ROOT    1
 #define PK_SERVICE 2
 #define PK_USER    3

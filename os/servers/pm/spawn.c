@@ -4,6 +4,7 @@
  * PM as signal manager), then run. PM also reaps them when they exit or
  * fault. */
 #include "pm.h"
+#include "../../lib/common/evlimit.h"
 
 static uint8_t image[256 * 1024];
 static struct boot_image_entry mods[NR_BOOT_PROCS];
@@ -52,13 +53,17 @@ static int spawn_allowed(struct pmproc *parent, const char *name)
     const char *why = 0;
     int have = 0, limit = 0;
     if (tree >= 0 && (have = pm_count_user(tree)) >= (limit = PM_TREE_MAX)) why = "tree_limit";
-    else if ((have = pm_count_user(-1)) >= (limit = PM_USER_MAX)) why = "user_limit";
+    else if ((have = pm_count_user(-1)) >=
+             (limit = tree >= 0 ? PM_USER_MAX - PM_SHELL_RESERVE : PM_USER_MAX)) why = "user_limit";
     if (!why) return OK;
     /* name is the requester's bytes, not yet known to be a program's:
      * quoted, so a `"` or `reason=ok` in it stays inside the name field */
     char q[2 * LABEL_MAX + 3];
-    event("ev=spawn_refused ppid=%d tree=%d name=%s reason=%s procs=%d limit=%d err=%d",
-          parent ? parent->pid : -1, tree, ev_quote(q, sizeof q, name), why, have, limit, EAGAIN);
+    static struct evlimit refusals;      /* a flood of them is summarised */
+    if (event_pass(&refusals, "spawn_refused"))
+        event("ev=spawn_refused ppid=%d tree=%d name=%s reason=%s procs=%d limit=%d err=%d",
+              parent ? parent->pid : -1, tree, ev_quote(q, sizeof q, name), why, have, limit,
+              EAGAIN);
     return EAGAIN;
 }
 

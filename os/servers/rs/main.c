@@ -22,6 +22,46 @@ void handle_kernel_signals(void)
     }
 }
 
+/* Requests from user processes (not services) RS handles per round of
+ * supervision; the rest wait, their senders blocked in sendrec, until the
+ * next round. A user program that asks in a loop (RS_LIST prints the
+ * whole table each time) is thus held to a few requests per round: it
+ * cannot fill RS's time, nor the console, and it is one caller with one
+ * request waiting, since a sendrec blocks it. Services are not held. */
+#define USER_PER_ROUND 2
+#define DEFER_MAX      8       /* user requests waiting for the next round */
+static int user_budget = USER_PER_ROUND;
+static message deferred[DEFER_MAX];
+static int n_deferred;
+
+static void handle_request(message *m)
+{
+    FI_POINT("rs.request");
+    do_request(m);
+    for (int i = 0; i < NR_SERVICES; i++)     /* update requests to hand out */
+        if ((rproc[i].pub.flags & RSF_IN_USE) && (rproc[i].flags & RP_LU_DELIVER))
+            lu_check(&rproc[i]);
+}
+
+/* A new round: the waiting user requests first, oldest first, within the
+ * round's budget. */
+static void new_round(void)
+{
+    user_budget = USER_PER_ROUND;
+    int i = 0;
+    for (; i < n_deferred && user_budget > 0; i++, user_budget--) handle_request(&deferred[i]);
+    memmove(deferred, deferred + i, (size_t)(n_deferred - i) * sizeof deferred[0]);
+    n_deferred -= i;
+}
+
+static void user_request(message *m)
+{
+    if (user_budget > 0 && n_deferred == 0) { user_budget--; handle_request(m); return; }
+    if (n_deferred < DEFER_MAX) { deferred[n_deferred++] = *m; return; }
+    message r = { .m_type = EAGAIN };           /* too many users at once: ask again */
+    ipc_sendnb(m->m_source, &r);
+}
+
 void rs_loop_once(void)
 {
     message m;
@@ -37,18 +77,17 @@ void rs_loop_once(void)
             if (FI_ERROR("rs.period")) return;
             do_period();
             sys_setalarm(RS_TICK, 0);
+            new_round();
         } else if (m.m_source == SYSTEM) {
             handle_kernel_signals();
         } else {
             struct rproc *rp = rp_by_ep(m.m_source);
             if (rp) ping_answered(rp);           /* heartbeat answered, maybe late */
         }
+    } else if (!rp_by_ep(m.m_source)) {
+        user_request(&m);
     } else {
-        FI_POINT("rs.request");
-        do_request(&m);
-        for (int i = 0; i < NR_SERVICES; i++)     /* update requests to hand out */
-            if ((rproc[i].pub.flags & RSF_IN_USE) && (rproc[i].flags & RP_LU_DELIVER))
-                lu_check(&rproc[i]);
+        handle_request(&m);
     }
     outbox_flush();
 }

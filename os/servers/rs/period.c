@@ -5,6 +5,7 @@
 
 void do_period(void)
 {
+    rs_refusals_flush();
     struct rproc *self = rp_by_label("rs");
     if (self) self_update_period(self);
     for (int i = 0; i < NR_SERVICES; i++) {

@@ -3,11 +3,25 @@
 #include "rs.h"
 #include "outbox.h"
 #include "../gcov_hook.h"
+#include "../../lib/common/evlimit.h"
 
 static int label_ok(const char *l)
 {
     for (int i = 0; i < LABEL_MAX; i++) if (!l[i]) return i > 0;
     return 0;
+}
+
+/* RS's refusals, summarised when they come in a flood (evlimit.h) */
+static struct evlimit refusals;
+
+static int refusal_shown(void)
+{
+    return event_pass(&refusals, "rs_refused");
+}
+
+void rs_refusals_flush(void)
+{
+    event_flush(&refusals, "rs_refused");
 }
 
 static void reply(int dst, message *m, int result)
@@ -129,7 +143,7 @@ static int do_service(message *m)
         if (m->m_type == RS_UPDATE && (m->SRV_LU_FLAGS & RS_LU_QUEUE)) {
             /* RS replaces itself on its own path (selfupdate.c), which
              * cannot be undone with the others of a batch */
-            event("ev=rs_refused req=queue label=%s by=%d", rp->pub.label, m->m_source);
+            if (refusal_shown()) event("ev=rs_refused req=queue label=%s by=%d", rp->pub.label, m->m_source);
             return EPERM;
         }
         if (m->m_type == RS_UPDATE) {
@@ -137,7 +151,7 @@ static int do_service(message *m)
             int r = self_update_request(rp, m);
             return r;
         }
-        event("ev=rs_refused req=self label=%s by=%d", rp->pub.label, m->m_source);
+        if (refusal_shown()) event("ev=rs_refused req=self label=%s by=%d", rp->pub.label, m->m_source);
         return EPERM;                    /* RS does not stop or restart itself on request */
     }
     switch (m->m_type) {
@@ -271,7 +285,7 @@ void do_request(message *m)
     case RS_SRV_PID: pid_answer(m); return;
     case RS_GCOV: {
         if (!may_command(rp, m)) {
-            event("ev=rs_refused req=gcov by=%d", src);
+            if (refusal_shown()) event("ev=rs_refused req=gcov by=%d", src);
             reply(src, m, EPERM);
             return;
         }
@@ -283,7 +297,7 @@ void do_request(message *m)
     }
     case RS_SYSCTL:
         if (!may_command(rp, m)) {
-            event("ev=rs_refused req=sysctl label=- by=%d", src);
+            if (refusal_shown()) event("ev=rs_refused req=sysctl label=- by=%d", src);
             reply(src, m, EPERM);
             return;
         }
@@ -301,8 +315,9 @@ void do_request(message *m)
             /* the label is the requester's bytes: quoted, so a `"` or a
              * `req=list` in it stays inside the label field */
             char q[2 * LABEL_MAX + 3];
-            event("ev=rs_refused req=%s label=%s by=%d", req_name(m->m_type),
-                  ev_quote(q, sizeof q, m->SRV_LABEL), src);
+            if (refusal_shown())
+                event("ev=rs_refused req=%s label=%s by=%d", req_name(m->m_type),
+                      ev_quote(q, sizeof q, m->SRV_LABEL), src);
             reply(src, m, EPERM);
             return;
         }

@@ -112,6 +112,7 @@ void rs_loop_once(void);
 
 /* period.c */
 void do_period(void);
+void rs_refusals_flush(void);   /* the summary of a flood of refusals, once a second */
 
 /* request.c */
 void do_request(message *m);

@@ -1,0 +1,120 @@
+"""Floods from an ordinary user program (os/tests/flood.c): a stream of
+requests a server obeys or refuses, for many seconds of virtual time,
+must neither make a busy server look hung (RS's guardian judges RS by its
+blocks in receive, not by samples at clock ticks) nor starve RS's
+supervision, and refusals are summarised, not printed one line each."""
+
+from faultinj import bootimage
+
+FLOOD = bootimage.system() + [("flood", "noexec")]
+HANG_BOUND = 1_000_000   # usec from kv's hang to its restart: two periods (0.4 s) and slack
+
+
+def flood(con, mode, args):
+    """Start the flood; return the mark before it and its start event."""
+    m = con.mark()
+    con.run(f"run flood {mode} {args}")
+    return m, con.wait_event("flood_start", since=m, mode=mode, timeout=60)
+
+
+def test_rs_list_flood_neither_hangs_rs_nor_starves_supervision(live_os):
+    con = live_os(FLOOD)
+    mark, start = flood(con, "rslist", 30)
+    # a hang of kv in the middle of the flood is found by heartbeats and
+    # kv restarted in its normal detection time
+    m = con.mark()
+    con.run("run wl kv 30 hang@10", timeout=120)
+    hang = con.q.serial.wait_for(lambda e: e.kind == "kv_fault" and e.get("kind") == "hang",
+                                 120, since=m)
+    back = con.wait_event("restarted", since=m, label="kv", timeout=120)
+    assert back.t - hang.t <= HANG_BOUND, (hang.raw, back.raw)
+    done = con.wait_event("flood_done", since=mark, mode="rslist", timeout=300)
+    assert done.int("n") > 100 and done.int("ok") == done.int("n"), done.raw
+    assert done.t - start.t >= 30_000_000
+    for kind in ("rs_died", "panic", "rs_restarted"):
+        assert not con.events(kind, since=mark), con.events(kind, since=mark)[0].raw
+    m = con.mark()
+    con.run("run wl kv 10", timeout=60)
+    assert con.wait_event("wl_done", since=m, timeout=60).int("answered") == 10
+
+
+REFUSED = {"rs": "rs_refused", "ds": "ds_refused", "pm": "pm_refused", "kernel": "denied"}
+
+
+def test_refusal_floods_are_summarised(live_os):
+    """Four user programs ask RS, DS, PM and the kernel for what they may
+    not have, in a loop, for 5 s of virtual time (the kernel's 2 s): each
+    server prints a few refusals a second and counts the rest in one
+    `suppressed` line a second; the counts add up to what was refused."""
+    con = live_os(FLOOD)
+    m = con.mark()
+    con.run("run flood park")               # a process of another tree, for PM's flood
+    other = con.wait_event("spawn", since=m, name="flood").int("pid")
+    mark = con.mark()
+    # the kernel's flood alone: it never blocks, and would leave the others
+    # one turn per quantum
+    for mode in ("rs", "ds", "pm"):
+        flood(con, mode, f"5 {other}" if mode == "pm" else 5)
+    done = {mode: con.wait_event("flood_done", since=mark, mode=mode, timeout=300)
+            for mode in ("rs", "ds", "pm")}
+    flood(con, "kernel", 2)
+    done["kernel"] = con.wait_event("flood_done", since=mark, mode="kernel", timeout=300)
+    # RS and the kernel say their last second's count within a second
+    # (RS every round, the kernel every tick): two seconds of something else
+    m = con.mark()
+    con.run("run flood rslist 2")
+    con.wait_event("flood_done", since=m, mode="rslist", timeout=60)
+    for mode, kind in REFUSED.items():
+        d = done[mode]
+        assert d.int("ok") > 100, d.raw
+        lines = con.events(kind, since=mark)
+        summaries = con.events("suppressed", since=mark, what=kind)
+        assert len(lines) + len(summaries) < 1000, (kind, len(lines), len(summaries))
+        assert summaries, kind
+        counted = len(lines) + sum(s.int("n") for s in summaries)
+        # every refusal of the flood is on a line or in a count; DS's and
+        # PM's count of the last second waits for their next refusal (RS
+        # says it every round, the kernel every tick)
+        assert counted <= d.int("ok") + 200, (kind, counted, d.raw)
+        assert counted >= d.int("ok") * (0.95 if mode in ("rs", "kernel") else 0.7), (kind, counted, d.raw)
+    for kind in ("rs_died", "panic", "died", "restarted"):
+        assert not con.events(kind, since=mark), con.events(kind, since=mark)[0].raw
+    m = con.mark()
+    con.run("run wl kv 10", timeout=60)
+    assert con.wait_event("wl_done", since=m, timeout=60).int("answered") == 10
+
+
+def test_parked_trees_cannot_lock_out_the_shell(live_os):
+    """Seven fork bombs, each a tree of parked processes (orphans stay in
+    their tree): their processes cannot take the slots kept for new trees,
+    so the shell can still `run wl kv 10`."""
+    con = live_os(bootimage.system() + [("bomb", "noexec")])
+    mark = con.mark()
+    for _ in range(7):
+        m = con.mark()
+        con.run("run bomb spawn")
+        con.wait_event("bomb_refused", since=m, timeout=60)
+    m = con.mark()
+    con.run("run wl kv 10", timeout=60)
+    done = con.wait_event("wl_done", since=m, timeout=60)
+    assert done.int("answered") == 10 and done.int("wrong") == 0
+    assert {e.get("reason") for e in con.events("spawn_refused", since=mark)} <= {
+        "tree_limit", "user_limit"}
+
+
+def test_a_user_program_printing_in_a_loop_is_held(live_os):
+    """A user program that prints a line in a loop for 3 s of virtual time:
+    the kernel passes 8 KB a second of it and counts the rest, said in
+    `suppressed what=output` lines; the host keeps the run's output small."""
+    con = live_os(FLOOD)
+    mark, _ = flood(con, "out", 3)
+    done = con.wait_event("flood_done", since=mark, mode="out", timeout=120)
+    m = con.mark()
+    con.run("run flood out 1")          # after the first has ended, its last count said
+    con.wait_event("flood_done", since=m, mode="out", timeout=60)
+    held = con.events("suppressed", since=mark, what="output", proc="flood")
+    assert len(held) >= 2, [e.raw for e in held]
+    line = 65                           # bytes of one line of flood.c's output
+    assert sum(e.int("n") for e in held) >= (done.int("n") - 4 * 8192 // line) * line * 0.9
+    shown = [x for x in con.q.serial.text.split("\n") if x.startswith("flood flood")]
+    assert len(shown) <= 5 * 8192 // line + 10, len(shown)    # 3 s, the summary's run: 5 periods at most
