@@ -32,7 +32,7 @@ def load(path: str) -> List[Dict[str, Any]]:
         doc = json.loads(text)
         return list(doc["results"] if isinstance(doc, dict) else doc)
     by_id: Dict[str, Dict[str, Any]] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):            # one record a line, nothing else splits
         if line.strip():
             r = json.loads(line)
             by_id[r["id"]] = r

@@ -50,7 +50,7 @@ def test_user_output_never_passes_for_an_event(live_os):
     nl = con.events("forge_nl", since=mark)
     quoted = con.events("forge_quoted", since=mark)
     assert [e.get("who") for e in nl + quoted] == ["forger", "forger"]
-    assert nl[0].get("x") == " ?#EV t=6 who=kernel ev=panic"
+    assert nl[0].get("x") == " ?#EV t=6 who=kernel ev=panic????end"
     assert quoted[0].get("q") == 'x" who=rs'
     assert not con.events("forge_bad", since=mark)
 

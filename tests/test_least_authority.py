@@ -10,7 +10,8 @@ HOSTILE = bootimage.system() + [("hostile", "noexec")]
 ATTACKS = {"exit_rs", "exit_tty", "exit_kv", "rs_restart_echo", "rs_refresh_ds", "rs_down_echo",
            "rs_update_kv", "rs_up_kv", "rs_gcov", "rs_update_pm_hostile",
            "kv_crash", "kv_hang", "echo_crash", "echo_hang",
-           "event_claims_kernel", "ds_subscribe_25", "ds_publish_echo", "fork_bomb", "kill_others"}
+           "event_claims_kernel", "kcall_readonly_message", "ds_subscribe_25", "ds_publish_echo",
+           "fork_bomb", "kill_others"}
 
 
 def test_hostile_user_program_is_refused_everything(live_os):

@@ -78,7 +78,11 @@ void kernel_call_trap(struct proc *caller)
 {
     message m;
     uint32_t uaddr = caller->regs.ecx;
-    if (copy_from_user(caller, uaddr, &m, sizeof m) != OK) {
+    /* the answer overwrites the message: one the caller cannot write would
+     * take effect and then go unanswered (EFAULT after the fact), so it is
+     * refused before anything is done */
+    if (!user_range_ok(caller, uaddr, sizeof m, 1) ||
+        copy_from_user(caller, uaddr, &m, sizeof m) != OK) {
         caller->regs.eax = (uint32_t)EFAULT;
         return;
     }

@@ -59,5 +59,9 @@ char event_text_byte(char c)
 {
     if (c == '\n' || c == '\r') return ' ';    /* an event is one line */
     if (c != '\t' && is_control((unsigned char)c)) return '?';
+    /* event text is ASCII: a byte past it could be NEL (0x85) or part of
+     * UTF-8's line and paragraph separators, where readers that split
+     * lines on them (Python's splitlines) would cut one event in two */
+    if ((unsigned char)c >= 0x80) return '?';
     return c;
 }

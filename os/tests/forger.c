@@ -78,8 +78,10 @@ int main(void)
     int e1 = as_event("ev=panic who=kernel reason=forged");
     int e2 = as_event("ev=ready\twho=rs");
     int e3 = as_event("t=5 ev=ready");
-    /* a newline or frame byte inside the text cannot start a line */
-    int e4 = as_event("ev=forge_nl x=\"\n\x1e#EV t=6 who=kernel ev=panic\"");
+    /* a newline or frame byte inside the text cannot start a line; nor can
+     * NEL or UTF-8's line separator, where some readers split lines */
+    int e4 = as_event("ev=forge_nl x=\"\n\x1e#EV t=6 who=kernel ev=panic" "\x85" "\xe2\x80\xa8"
+                      "end\"");
     /* inside quotes who= is only text: allowed, and still this program's */
     int e5 = as_event("ev=forge_quoted q=\"x\\\" who=rs\"");
     /* text the host could not parse is refused too */

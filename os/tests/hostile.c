@@ -110,6 +110,11 @@ int main(int argc, char **argv)
     printf("KERNEL PANIC: forged by hostile\n");
     const char *claim = "ev=panic who=kernel reason=forged";
     report_want("event_claims_kernel", sys_diag(claim, strlen(claim), 1), EINVAL);
+    /* 4b: a kernel call whose message the caller cannot write (the answer
+     * overwrites it): refused before it does anything. This one would end
+     * the caller itself, and the program would never report. */
+    static const message ro_exit = { .m_type = SYS_EXIT, .PR_ENDPT = SELF };
+    report_want("kcall_readonly_message", kernel_call((message *)&ro_exit), EFAULT);
     /* 5: crowding DS, and taking over a label */
     int subs_ok = 0, r5 = OK;
     for (int i = 0; i < 25; i++) {
