@@ -42,6 +42,13 @@ class Console:
                              f"{self.q.serial.tail(3000)}")
         return ev
 
+    def workload(self, target: str, n: int, timeout: float = 60.0) -> Event:
+        """`run wl TARGET N` from the shell, and that client's result line
+        (ev=wl_done)."""
+        m = self.mark()
+        self.run(f"run wl {target} {n}", timeout=timeout)
+        return self.wait_event("wl_done", since=m, timeout=timeout)
+
     def service_row(self, label: str) -> Event:
         """RS's table row of one service, as `service list` prints it."""
         m = self.mark()

@@ -14,9 +14,7 @@ from faultinj import bootimage, errnos
 
 
 def _fill(con, n=40):
-    m = con.mark()
-    con.run(f"run wl kv {n}")
-    done = con.wait_event("wl_done", since=m, timeout=60)
+    done = con.workload("kv", n)
     assert done.int("answered") == n and done.int("wrong") == 0, done.raw
 
 

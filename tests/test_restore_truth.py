@@ -9,9 +9,7 @@ from faultinj import errnos
 
 
 def _fill(con, target="kv", n=50):
-    m = con.mark()
-    con.run(f"run wl {target} {n}", timeout=60)
-    done = con.wait_event("wl_done", since=m, timeout=60)
+    done = con.workload(target, n)
     assert done.int("answered") == n and done.int("wrong") == 0, done.raw
     return done
 

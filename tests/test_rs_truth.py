@@ -23,9 +23,7 @@ KV_VERSIONS = bootimage.system() + [("kv2", "noexec"), ("kv3", "noexec")]
 
 
 def _fill(con, n=40):
-    m = con.mark()
-    con.run(f"run wl kv {n}")
-    assert con.wait_event("wl_done", since=m, timeout=60).int("answered") == n
+    assert con.workload("kv", n).int("answered") == n
 
 
 def _serves(con, target, n=20):

@@ -67,9 +67,7 @@ KV_VERSIONS = bootimage.system() + [("kv2", "noexec"), ("kv3", "noexec")]
 
 
 def _fill(con, n=40):
-    m = con.mark()
-    con.run(f"run wl kv {n}")
-    assert con.wait_event("wl_done", since=m, timeout=60).int("answered") == n
+    assert con.workload("kv", n).int("answered") == n
 
 
 def test_update_to_a_new_layout_transfers_the_state(live_os):

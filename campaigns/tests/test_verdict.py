@@ -193,21 +193,23 @@ def _at(lines, kind):
     return next(i for i, line in enumerate(lines) if f" ev={kind} " in line)
 
 
-def test_a_step_that_did_not_report_is_not_benign():
-    def drop_report(lines):
-        del lines[_at(lines, "wl_done")]
+def _without(kind):
+    """An edit: the recorded trace with its first `kind` line taken out."""
+    def edit(lines):
+        del lines[_at(lines, kind)]
         return lines
-    exp, trace = _edited("benign", drop_report)
+    return edit
+
+
+def test_a_step_that_did_not_report_is_not_benign():
+    exp, trace = _edited("benign", _without("wl_done"))
     v = verdict.classify(exp, trace)
     assert v.outcome == "wrong_answers", v.why
     assert "did not report" in v.why and "wl_done" in v.why
 
 
 def test_a_garbled_report_is_a_wrong_answer_and_says_what_was_refused():
-    def drop_report(lines):
-        del lines[_at(lines, "sc_verify")]
-        return lines
-    exp, trace = _edited("benign", drop_report)
+    exp, trace = _edited("benign", _without("sc_verify"))
     trace.malformed = ["bad value for field 'verified'"]
     v = verdict.classify(exp, trace)
     assert v.outcome == "wrong_answers" and "malformed" in v.why, v.why
@@ -257,10 +259,7 @@ def test_a_ds_lookup_wrong_once_is_a_wrong_answer_of_ds_not_lost_state():
 
 
 def test_an_update_answered_ok_but_never_done_is_rs_answering_wrongly():
-    def no_done(lines):
-        del lines[_at(lines, "update_done")]
-        return lines
-    exp, trace = _edited("lu_ok", no_done)
+    exp, trace = _edited("lu_ok", _without("update_done"))
     v = verdict.classify(exp, trace)
     assert v.outcome == "wrong_answers" and "never done" in v.why, v.why
 
