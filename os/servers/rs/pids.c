@@ -37,7 +37,7 @@ void pid_answer(message *m)
 {
     struct rproc *pm = rp_by_label("pm");
     if (!pm || m->m_source != pm->pub.endpoint) {
-        event("ev=rs_refused req=srv_pid by=%d", m->m_source);
+        if (rs_refusal_shown()) event("ev=rs_refused req=srv_pid by=%d", m->m_source);
         m->m_type = EPERM;
         ipc_sendnb(m->m_source, m);
         return;

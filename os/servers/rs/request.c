@@ -14,7 +14,7 @@ static int label_ok(const char *l)
 /* RS's refusals, summarised when they come in a flood (evlimit.h) */
 static struct evlimit refusals;
 
-static int refusal_shown(void)
+int rs_refusal_shown(void)
 {
     return event_pass(&refusals, "rs_refused");
 }
@@ -143,7 +143,7 @@ static int do_service(message *m)
         if (m->m_type == RS_UPDATE && (m->SRV_LU_FLAGS & RS_LU_QUEUE)) {
             /* RS replaces itself on its own path (selfupdate.c), which
              * cannot be undone with the others of a batch */
-            if (refusal_shown()) event("ev=rs_refused req=queue label=%s by=%d", rp->pub.label, m->m_source);
+            if (rs_refusal_shown()) event("ev=rs_refused req=queue label=%s by=%d", rp->pub.label, m->m_source);
             return EPERM;
         }
         if (m->m_type == RS_UPDATE) {
@@ -151,7 +151,7 @@ static int do_service(message *m)
             int r = self_update_request(rp, m);
             return r;
         }
-        if (refusal_shown()) event("ev=rs_refused req=self label=%s by=%d", rp->pub.label, m->m_source);
+        if (rs_refusal_shown()) event("ev=rs_refused req=self label=%s by=%d", rp->pub.label, m->m_source);
         return EPERM;                    /* RS does not stop or restart itself on request */
     }
     switch (m->m_type) {
@@ -285,7 +285,7 @@ void do_request(message *m)
     case RS_SRV_PID: pid_answer(m); return;
     case RS_GCOV: {
         if (!may_command(rp, m)) {
-            if (refusal_shown()) event("ev=rs_refused req=gcov by=%d", src);
+            if (rs_refusal_shown()) event("ev=rs_refused req=gcov by=%d", src);
             reply(src, m, EPERM);
             return;
         }
@@ -297,7 +297,7 @@ void do_request(message *m)
     }
     case RS_SYSCTL:
         if (!may_command(rp, m)) {
-            if (refusal_shown()) event("ev=rs_refused req=sysctl label=- by=%d", src);
+            if (rs_refusal_shown()) event("ev=rs_refused req=sysctl label=- by=%d", src);
             reply(src, m, EPERM);
             return;
         }
@@ -315,7 +315,7 @@ void do_request(message *m)
             /* the label is the requester's bytes: quoted, so a `"` or a
              * `req=list` in it stays inside the label field */
             char q[2 * LABEL_MAX + 3];
-            if (refusal_shown())
+            if (rs_refusal_shown())
                 event("ev=rs_refused req=%s label=%s by=%d", req_name(m->m_type),
                       ev_quote(q, sizeof q, m->SRV_LABEL), src);
             reply(src, m, EPERM);

@@ -112,6 +112,7 @@ void rs_loop_once(void);
 
 /* period.c */
 void do_period(void);
+int rs_refusal_shown(void);    /* 0: a refusal to count, not print (evlimit.h) */
 void rs_refusals_flush(void);   /* the summary of a flood of refusals, once a second */
 
 /* request.c */
