@@ -173,3 +173,21 @@ def test_busy_loop_and_ipc_storms_make_no_service_look_hung(live_os):
     m = con.mark()
     con.run("run wl kv 10", timeout=60)
     assert con.wait_event("wl_done", since=m, timeout=60).int("answered") == 10
+
+
+def test_printing_through_tty_is_held_on_the_writers_budget(live_os):
+    """The same printing loop through TTY (TTY_WRITE): TTY prints on the
+    writer's budget (SYS_DIAGCTL's DIAG_FOR), so it is held as if the
+    writer printed itself."""
+    con = live_os(FLOOD)
+    mark, _ = flood(con, "tty", 3)
+    done = con.wait_event("flood_done", since=mark, mode="tty", timeout=120)
+    assert done.int("ok") == done.int("n") > 1000, done.raw
+    held = con.events("suppressed", since=mark, what="output", proc="flood")
+    assert held, "TTY printed a user's flood in full"
+    line = 48
+    shown = [x for x in con.q.serial.text.split("\n") if x.startswith("f" * 40)]
+    assert len(shown) <= 5 * 8192 // line + 10, len(shown)
+    assert sum(e.int("n") for e in held) >= (done.int("n") - 5 * 8192 // line) * line * 0.9
+    for kind in ("panic", "died", "restarted"):
+        assert not con.events(kind, since=mark), con.events(kind, since=mark)[0].raw

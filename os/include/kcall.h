@@ -92,6 +92,9 @@
 #define DIAG_EVENT   m.i[2]   /* 1: the kernel frames it as "#EV t=.. who=.." line;
                                  EINVAL if the text sets t= or who= or does
                                  not parse (os/kernel/evcheck.c) */
+#define DIAG_FOR     m.i[3]   /* plain output a service prints for another
+                                 process (TTY_WRITE): that endpoint, whose
+                                 output budget it is charged to; 0 = none */
 #define DIAG_MAX     512
 
 /* SYS_ABORT */

@@ -13,6 +13,7 @@
  *             another tree (`run flood park`, which waits for ever)
  *   kernel    a kernel call the kernel denies (ending RS)
  *   out       plain console output, one line per round
+ *   tty       the same through TTY (TTY_WRITE, 48 bytes, answered)
  *   spin      a busy loop (it asks the time once every 100,000 rounds)
  *   echo      an IPC storm: echo requests, each answered
  *   dslookup  an IPC storm on DS: lookups of kv, each answered
@@ -91,6 +92,14 @@ static int request(const char *mode, uint32_t n)
         printf("flood flood flood flood flood flood flood flood flood flood flood\n");
         return 1;
     }
+    if (!strcmp(mode, "tty")) {
+        m.m_type = TTY_WRITE;
+        m.m.i[0] = 48;
+        memset(&m.m.c[4], 'f', 47);
+        m.m.c[4 + 47] = '\n';
+        int r = ipc_sendrec(TTY_PROC_EP, &m);
+        return r == OK && m.m_type == OK;
+    }
     if (!strcmp(mode, "spin")) {
         for (volatile uint32_t i = 0; i < 100000; i++) {}
         return 1;
@@ -130,7 +139,7 @@ int main(int argc, char **argv)
     /* printing in a loop spends this second's output budget (8 KB, the
      * kernel's userout.c), which would swallow the result line too: it
      * waits for the next second, whose budget is untouched */
-    if (!strcmp(mode, "out"))
+    if (!strcmp(mode, "out") || !strcmp(mode, "tty"))
         while (sys_uptime() < end + hz) {}
     event("ev=flood_done mode=%s n=%u ok=%u", mode, n, ok);
     return 0;

@@ -133,6 +133,13 @@ int sys_diag(const char *s, uint32_t len, int event)
     return kc(SYS_DIAGCTL, &m);
 }
 
+int sys_diag_for(const char *s, uint32_t len, int ep)
+{
+    message m = {0};
+    m.DIAG_ADDR = (uint32_t)s; m.DIAG_LEN = len; m.DIAG_FOR = ep;
+    return kc(SYS_DIAGCTL, &m);
+}
+
 int sys_abort(int how)
 {
     message m = {0};

@@ -34,6 +34,7 @@ uint32_t sys_uptime(void);
 int sys_getinfo(int req, void *buf, uint32_t len, int arg, int *count);
 int sys_getbootmod(int idx, uint32_t off, void *buf, uint32_t len, uint32_t *total);
 int sys_diag(const char *s, uint32_t len, int event);
+int sys_diag_for(const char *s, uint32_t len, int ep);   /* plain output for ep, on its budget */
 int sys_abort(int how) __attribute__((noreturn));
 int sys_fork(int parent, int slot, int flags, int *child);
 int sys_serial(int op, void *buf, uint32_t len);

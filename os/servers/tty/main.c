@@ -2,6 +2,11 @@
  * notifies TTY from HARDWARE), echoes what is typed, and hands each line to
  * the shell. Services and programs may also write through TTY_WRITE. */
 #include "tty.h"
+#include "../../lib/common/evlimit.h"
+
+/* Replies a caller did not wait for (a plain send): a rare one is worth a
+ * line, a program sending in a loop gets a count a second (evlimit.h) */
+static struct evlimit lost_replies;
 
 static char line[160];
 static unsigned len;
@@ -56,12 +61,15 @@ int main(void)
         if (m.m_type == TTY_WRITE) {
             uint32_t n = (uint32_t)m.m.i[0];
             if (n > 48) n = 48;
-            sys_diag(&m.m.c[4], n, 0);
+            /* on the writer's output budget: TTY must not be a way
+             * round the kernel's limit on what a user prints */
+            sys_diag_for(&m.m.c[4], n, m.m_source);
             r = OK;
         }
         /* non-blocking, as every server answers: a caller that sent
          * without waiting loses its answer but cannot stall the console */
         int src = m.m_source, sr = sef_reply(&m, r);
-        if (sr != OK) event("ev=tty_reply_lost dst=%d err=%d", src, sr);
+        if (sr != OK && event_pass(&lost_replies, "tty_reply_lost"))
+            event("ev=tty_reply_lost dst=%d err=%d", src, sr);
     }
 }
