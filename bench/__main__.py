@@ -4,7 +4,7 @@ import sys
 
 from faultinj import bootimage
 
-from . import autosites, boot, campaign, fi_overhead, fuzz, ipc
+from . import autosites, boot, campaign, fi_overhead, fuzz, hostile, ipc
 
 
 def main():
@@ -16,6 +16,8 @@ def main():
     fi_overhead.report()
     print()
     fuzz.report()
+    print()
+    hostile.report()
     print()
     campaign.report()
     print()

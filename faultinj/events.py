@@ -296,6 +296,7 @@ class EventStream:
         self._dropped: Dict[str, int] = {}
         self._text_dropped = 0
         self._forged_dropped = 0
+        self._cut_line = ""            # an event line the end of the run cut
 
     # -- producer side --------------------------------------------------
     def feed(self, data: bytes) -> List[Event]:
@@ -311,7 +312,10 @@ class EventStream:
         new = self._add_text(self._decoder.decode(b"", final=True))
         with self._cond:
             if self._partial:
-                ev = self._take_line(self._partial)
+                # the machine stopped (or was stopped) inside a line: a whole
+                # event without its line end is taken; a cut one is not
+                # "malformed" (nothing the guest did wrong), only noted
+                ev = self._take_line(self._partial, last=True)
                 self._partial = ""
                 if ev is not None:
                     self._events.append(ev)
@@ -353,7 +357,7 @@ class EventStream:
             self._cond.notify_all()
         return new
 
-    def _take_line(self, line: str) -> Optional[Event]:
+    def _take_line(self, line: str, last: bool = False) -> Optional[Event]:
         """One whole line (lock held): its event, or None; an unframed
         imitation of an event or a panic is noted in forged. A framed line
         that does not parse, or whose kind or fields the schema does not
@@ -370,15 +374,19 @@ class EventStream:
         try:
             ev = _parse_event(stripped[len(FRAME):], strict=True)
         except EventParseError as e:
-            return self._refuse(f"{e}")
+            return self._cut(stripped) if last else self._refuse(f"{e}")
         if ev is None:
             if stripped[len(FRAME):].startswith(PANIC_BANNER):
                 return None        # the kernel's own banner; its ev=panic follows
             return self._refuse(f"not an event line: {stripped[len(FRAME):]!r}")
         why = schema_problem(ev)
         if why:
-            return self._refuse(f"{why}: {ev.raw}")
+            return self._cut(stripped) if last else self._refuse(f"{why}: {ev.raw}")
         return ev
+
+    def _cut(self, line: str) -> None:
+        self._cut_line = line
+        return None
 
     def _refuse(self, why: str) -> None:
         self._malformed.append(why)
@@ -430,6 +438,8 @@ class EventStream:
                            f"(kept the last {TEXT_MAX})")
             if self._forged_dropped:
                 out.append(f"dropped {self._forged_dropped} forged lines over {FORGED_MAX}")
+            if self._cut_line:
+                out.append(f"the run ended inside an event line, not taken: {self._cut_line[:200]!r}")
             return out
 
     @property

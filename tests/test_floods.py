@@ -12,6 +12,12 @@ FLOOD = bootimage.system() + [("flood", "noexec")]
 HANG_BOUND = 1_000_000   # usec from kv's hang to its restart: two periods (0.4 s) and slack
 
 
+def charged(ev):
+    """The text of an event its process handed the kernel (what its output
+    budget is charged): the line without the kernel's "#EV t=.. who=.."."""
+    return ev.raw[ev.raw.index("ev="):]
+
+
 def flood(con, mode, args):
     """Start the flood; return the mark before it and its start event."""
     m = con.mark()
@@ -60,6 +66,12 @@ def test_rs_request_flood_neither_hangs_rs_nor_starves_supervision(live_os, mode
     assert len(lines) < 1000, (mode, len(lines))
     if RS_REQUESTS[mode]:
         assert lines, mode              # refusals are recorded, in lines or counts
+    if mode == "rslist":
+        # RS prints a user's list on the user's output budget, 8 KB a second
+        # (the text RS passed: the kernel's "t= who=" prefix is not charged)
+        listed = sum(len(charged(e)) for e in con.events("service", since=mark))
+        assert listed <= 32 * 8192, listed
+        assert con.events("suppressed", since=mark, what="output", proc="flood")
     m = con.mark()
     con.run("run wl kv 10", timeout=60)
     assert con.wait_event("wl_done", since=m, timeout=60).int("answered") == 10
@@ -191,3 +203,16 @@ def test_printing_through_tty_is_held_on_the_writers_budget(live_os):
     assert sum(e.int("n") for e in held) >= (done.int("n") - 5 * 8192 // line) * line * 0.9
     for kind in ("panic", "died", "restarted"):
         assert not con.events(kind, since=mark), con.events(kind, since=mark)[0].raw
+
+
+def test_pm_tree_flood_is_printed_on_the_askers_budget(live_os):
+    """PM's tree (`ps`), asked for in a loop by a user program for 5 s:
+    PM prints it on the asker's output budget, so the flood is held to
+    8 KB a second like the program's own output."""
+    con = live_os(FLOOD)
+    mark, _ = flood(con, "pmtree", 5)
+    done = con.wait_event("flood_done", since=mark, mode="pmtree", timeout=120)
+    assert done.int("ok") == done.int("n") > 100, done.raw
+    printed = sum(len(charged(e)) for e in con.events("proc", since=mark))
+    assert printed <= 7 * 8192, printed
+    assert con.events("suppressed", since=mark, what="output", proc="flood")

@@ -274,3 +274,15 @@ def test_stream_bounds_what_it_keeps_and_says_what_it_dropped(monkeypatch):
     assert len(s.text) <= 4000 and s.text.endswith("wrong=0\n")
     notes = s.notes
     assert any("95 rs_refused" in n for n in notes) and any("characters" in n for n in notes)
+
+
+def test_a_line_cut_by_the_end_of_the_run_is_noted_not_malformed():
+    s = EventStream()
+    s.feed(b"\x1e#EV t=5 who=rs ev=ready services=9\r\n\x1e#EV t=6 who=pm ev=proc_exit pid=9 na")
+    assert s.close() == []
+    assert s.malformed == []
+    assert any("ended inside an event line" in n for n in s.notes), s.notes
+    # a whole line, mid-run, that does not parse is refused as before
+    t = EventStream()
+    t.feed(b"\x1e#EV t=6 who=pm ev=proc_exit pid=9 na\r\n")
+    assert t.malformed

@@ -61,16 +61,17 @@ int do_diagctl(struct proc *caller, message *m)
     uint32_t len = m->DIAG_LEN;
     if (len > DIAG_MAX) return E2BIG;
     if (copy_from_user(caller, m->DIAG_ADDR, buf, len) != OK) return EFAULT;
+    /* a service printing what a user asked for (TTY_WRITE, RS's list,
+     * PM's tree) spends that user's budget, or services would be a way
+     * round it; a user's own DIAG_FOR is ignored (it may not spend
+     * another's budget) */
+    struct proc *payer = caller;
+    int err;
+    if (m->DIAG_FOR != 0 && caller->priv && !is_user_priv_id(caller->priv->id)) {
+        struct proc *p = ep_to_proc(m->DIAG_FOR, &err);
+        if (p && p->priv) payer = p;
+    }
     if (!m->DIAG_EVENT) {
-        /* a service printing what a user asked it to (TTY_WRITE) spends
-         * that user's budget, or TTY would be a way round it; a user's
-         * own DIAG_FOR is ignored (it may not spend another's budget) */
-        struct proc *payer = caller;
-        int err;
-        if (m->DIAG_FOR != 0 && caller->priv && !is_user_priv_id(caller->priv->id)) {
-            struct proc *p = ep_to_proc(m->DIAG_FOR, &err);
-            if (p && p->priv) payer = p;
-        }
         if (!userout_allowed(payer, len)) return OK;    /* counted, said later */
         serial_write_untrusted(buf, len);
         return OK;
@@ -92,7 +93,7 @@ int do_diagctl(struct proc *caller, message *m)
     }
     /* only what is printed counts against the process's output budget: a
      * refused line costs the console nothing */
-    if (!userout_allowed(caller, len)) return OK;       /* counted, said later */
+    if (!userout_allowed(payer, len)) return OK;        /* counted, said later */
     kevent_raw(caller->name, buf, len);
     return OK;
 }

@@ -9,6 +9,7 @@
  *   rsunknown               a request RS does not know (ENOSYS)
  * and the rest:
  *   ds        a publication DS refuses (echo's label)
+ *   pmtree    PM's process tree (PM_TREE, printed, answered)
  *   pm        a signal PM refuses: to pid P (argument 3), a process of
  *             another tree (`run flood park`, which waits for ever)
  *   kernel    a kernel call the kernel denies (ending RS)
@@ -79,6 +80,11 @@ static int request(const char *mode, uint32_t n)
         m.DS_ENDPT = TTY_PROC_EP;
         int r = ipc_sendrec(DS_PROC_EP, &m);
         return r == OK && m.m_type == EPERM;
+    }
+    if (!strcmp(mode, "pmtree")) {
+        m.m_type = PM_TREE;
+        int r = ipc_sendrec(PM_PROC_EP, &m);
+        return r == OK && m.m_type == OK;
     }
     if (!strcmp(mode, "pm")) {
         m.m_type = PM_KILL;

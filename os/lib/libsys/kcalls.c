@@ -126,10 +126,18 @@ int sys_whoami(struct whoami *w)
     return sys_getinfo(GET_WHOAMI, w, sizeof *w, 0, 0);
 }
 
+/* Whose output budget this process's lines are charged to (DIAG_FOR), 0:
+ * its own. A service printing at a user's request (RS's list, PM's tree)
+ * charges that user, so no user can have a service flood the console. */
+static int diag_payer;
+
+void diag_charge(int ep) { diag_payer = ep; }
+
 int sys_diag(const char *s, uint32_t len, int event)
 {
     message m = {0};
     m.DIAG_ADDR = (uint32_t)s; m.DIAG_LEN = len; m.DIAG_EVENT = event;
+    m.DIAG_FOR = diag_payer;
     return kc(SYS_DIAGCTL, &m);
 }
 

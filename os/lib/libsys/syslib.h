@@ -35,6 +35,7 @@ int sys_getinfo(int req, void *buf, uint32_t len, int arg, int *count);
 int sys_getbootmod(int idx, uint32_t off, void *buf, uint32_t len, uint32_t *total);
 int sys_diag(const char *s, uint32_t len, int event);
 int sys_diag_for(const char *s, uint32_t len, int ep);   /* plain output for ep, on its budget */
+void diag_charge(int ep);   /* later lines on ep's output budget (0: one's own) */
 int sys_abort(int how) __attribute__((noreturn));
 int sys_fork(int parent, int slot, int flags, int *child);
 int sys_serial(int op, void *buf, uint32_t len);

@@ -72,7 +72,9 @@ static int handle(message *m, struct pmproc *caller)
         return sys_kill(p->ep, m->PM_SIG > 0 ? m->PM_SIG : SIGTERM);
     }
     case PM_TREE:
+        diag_charge(m->m_source);          /* on the asker's output budget */
         print_tree();
+        diag_charge(0);
         return OK;
     default:
         return ENOSYS;

@@ -124,6 +124,9 @@ static int do_service(message *m)
 {
     if (m->m_type == RS_UP) return do_up(m);
     if (m->m_type == RS_LIST) {
+        /* a user's list is printed on the user's output budget (a service
+         * caller pays nothing): asking in a loop cannot flood the console */
+        diag_charge(m->m_source);
         for (int i = 0; i < NR_SERVICES; i++) {
             struct rprocpub *p = &rproc[i].pub;
             if (!(p->flags & RSF_IN_USE)) continue;
@@ -135,6 +138,7 @@ static int do_service(message *m)
                   p->policy == RS_POLICY_RESET ? "reset" : "restart", p->period, p->vm_calls,
                   d ? d->dev : "-", sup);
         }
+        diag_charge(0);
         return OK;
     }
     struct rproc *rp = rp_by_label(m->SRV_LABEL);
