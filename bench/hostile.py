@@ -17,7 +17,7 @@ from faultinj import bootimage
 from faultinj.console import Console
 from faultinj.qemu import Qemu
 
-MODES = ("rslist", "getpub", "srvpid", "rs", "sysctl", "ds", "pm", "kernel", "out", "tty",
+MODES = ("rslist", "getpub", "srvpid", "rs", "sysctl", "ds", "pm", "pmtree", "kernel", "out", "tty",
          "spin", "echo", "dslookup")
 SECS = 5
 LOAD = 300

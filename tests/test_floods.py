@@ -53,7 +53,7 @@ def test_rs_request_flood_neither_hangs_rs_nor_starves_supervision(live_os, mode
                                  120, since=m)
     back = con.wait_event("restarted", since=m, label="kv", timeout=120)
     assert back.t - hang.t <= HANG_BOUND, (hang.raw, back.raw)
-    done = con.wait_event("flood_done", since=mark, mode=mode, timeout=300)
+    done = con.wait_event("flood_done", since=mark, mode=mode, timeout=900)
     assert done.int("n") > 100 and done.int("ok") == done.int("n"), done.raw
     assert done.t - start.t >= 30_000_000 - 10_000     # the start event falls inside a tick
     for kind in ("rs_died", "panic", "rs_restarted"):
@@ -174,7 +174,7 @@ def test_busy_loop_and_ipc_storms_make_no_service_look_hung(live_os):
     back = con.wait_event("restarted", since=m, label="kv", timeout=120)
     assert back.t - hang.t <= HANG_BOUND, (hang.raw, back.raw)
     for mode, start in starts.items():
-        done = con.wait_event("flood_done", since=mark, mode=mode, timeout=300)
+        done = con.wait_event("flood_done", since=mark, mode=mode, timeout=900)
         assert done.int("n") > 100 and done.int("ok") == done.int("n"), done.raw
         assert done.t - start.t >= 30_000_000 - 10_000
     for kind in ("rs_died", "panic", "rs_restarted"):
@@ -216,3 +216,22 @@ def test_pm_tree_flood_is_printed_on_the_askers_budget(live_os):
     printed = sum(len(charged(e)) for e in con.events("proc", since=mark))
     assert printed <= 7 * 8192, printed
     assert con.events("suppressed", since=mark, what="output", proc="flood")
+
+
+def test_a_busy_loop_does_not_slow_another_users_client(live_os):
+    """`run wl kv 300` while a user busy loop runs: the client, woken by
+    each answer with its quantum left, goes first in its queue (as in
+    MINIX), so it is not held a quantum behind the loop at every request.
+    Queued at the back, the 300 requests took 4.8 s of virtual time; the
+    workload alone takes about 10 ms."""
+    con = live_os(FLOOD)
+    m = con.mark()
+    con.workload("kv", 300)
+    alone = con.events("wl_done", since=m)[0].t - con.events("wl_start", since=m)[0].t
+    mark, _ = flood(con, "spin", 5)
+    m = con.mark()
+    done = con.workload("kv", 300)
+    beside = done.t - con.events("wl_start", since=m)[0].t
+    assert done.int("answered") == 300
+    assert beside <= 3 * alone + 20_000, (alone, beside)
+    con.wait_event("flood_done", since=mark, mode="spin", timeout=900)

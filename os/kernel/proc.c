@@ -94,11 +94,28 @@ void set_rts(struct proc *p, uint32_t f)
     p->rts |= f;
 }
 
+/* Made ready after blocking with some of its quantum left: first in its
+ * queue (as MINIX does), so a process that mostly waits for servers (a
+ * client in sendrec) is not queued behind a busy loop's whole quantum at
+ * every answer: a user's spin would otherwise slow another user's client
+ * by a quantum per request. It goes to the back when its quantum is used
+ * up (sched_tick), so it cannot keep the CPU. */
+static void proc_ready_front(struct proc *p)
+{
+    int q = p->priority;
+    p->next_ready = rdy_head[q];
+    rdy_head[q] = p;
+    if (!rdy_tail[q]) rdy_tail[q] = p;
+}
+
 void clear_rts(struct proc *p, uint32_t f)
 {
     uint32_t was = p->rts;
     p->rts &= ~f;
-    if (was && p->rts == 0) proc_ready(p);
+    if (was && p->rts == 0) {
+        if (p->ticks_left > 0) proc_ready_front(p);
+        else proc_ready(p);
+    }
 }
 
 struct proc *pick_proc(void)
