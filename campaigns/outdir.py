@@ -44,6 +44,8 @@ class Lock:
             os.close(self.fd)       # the flock goes with the descriptor
             self.fd = None
 
+    __del__ = release
+
 
 def lock(out: Path, spec: Path) -> Lock:
     out.mkdir(parents=True, exist_ok=True)
