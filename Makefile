@@ -111,8 +111,13 @@ endif
 $(BUILD_STAMP):
 	@mkdir -p $(@D) && echo "$(BUILD_FLAGS)" > $@
 
-.PHONY: all run gdb test bench deps clean campaign coverage edfi
-all: $(ELFS)
+.PHONY: all run qemu-gdb gdb test bench deps clean campaign coverage edfi help
+all: $(ELFS) ## build the kernel and every program (build/, or BUILD=...)
+
+# make help: every target with its `## ` line (targets declared as
+# `name: ... ## what it does`), so the list cannot miss one that has it
+help: ## list the targets, one line each
+	@awk -F':.*## ' '/^[a-z][a-z_-]*:.*## / { printf "  %-10s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
 
 # Regenerated whenever the contract changes; contract_check.c fails to
 # compile if a struct the host reads no longer matches the contract. Every
@@ -163,13 +168,21 @@ PYENV = OS_BUILD_DIR=$(abspath $(BUILD)) OS_COVERAGE=$(COVERAGE) OS_FAULTINJ=$(F
 
 # The whole system (faultinj/bootimage.py SYSTEM) with its shell on this
 # terminal. The QEMU command line is built in one place, faultinj/qemu.py:
-# `python3 -m faultinj run --print` shows it.
-run: all
+# `python3 -m faultinj run --print` shows it. The event lines go to a log
+# file (its path is printed first; EVENTS_LOG=file), EVENTS=1 shows them
+# on the terminal too (faultinj/terminal.py).
+RUN_OPTS = $(if $(filter 1,$(EVENTS)),--events) $(if $(EVENTS_LOG),--events-log '$(EVENTS_LOG)')
+run: all ## boot the system, its shell on this terminal (EVENTS=1: event lines too; GDB=1: under gdb)
 ifeq ($(GDB),1)
 	@$(MAKE) --no-print-directory gdb
 else
-	@$(PYENV) $(PYTHON) -m faultinj run
+	@$(PYENV) $(PYTHON) -m faultinj run $(RUN_OPTS)
 endif
+
+# As xv6's qemu-gdb: the system on this terminal, stopped at its first
+# instruction until gdb attaches from another one (the command is printed).
+qemu-gdb: all ## boot the system stopped, waiting for gdb (prints the gdb command)
+	@$(PYENV) $(PYTHON) -m faultinj run --gdb $(RUN_OPTS)
 
 # Real gdb on the system (faultinj/debugger.py), stopped at its first
 # instruction, with the kernel's and every program's symbols; or one
@@ -178,12 +191,12 @@ endif
 #   make gdb [SVC=rs[,kv]] [EXP=<experiment id> [SPEC=file]] [ATTACH=socket]
 #            [CONSOLE=log file] [GDBARGS='-batch -x cmds']
 GDB_OPTS = $(if $(SVC),--service '$(SVC)') $(if $(CONSOLE),--console-log '$(CONSOLE)')
-gdb: all
+gdb: all ## gdb on the system, or on one experiment (EXP=id SPEC=file), or ATTACH=socket
 	@$(PYENV) $(PYTHON) -m \
 	$(if $(EXP),campaigns gdb '$(EXP)' --spec '$(SPEC)',faultinj gdb $(if $(ATTACH),--attach '$(ATTACH)')) \
 	$(GDB_OPTS) -- $(value GDBARGS)
 
-test: all
+test: all ## the test suite (pytest, boots the OS in QEMU)
 	$(PYTHON) -m pytest -n auto -q
 
 # The main job: run a fault campaign and write its report.
@@ -196,7 +209,7 @@ test: all
 SPEC ?= campaigns/specs/default.spec
 JOBS ?= auto
 JOBS_N = $(if $(filter auto,$(JOBS)),$(shell nproc),$(JOBS))
-campaign: all
+campaign: all ## run a fault campaign and write its report (SPEC=, ONLY=, JOBS=, FRESH=1)
 	@$(PYENV) $(PYTHON) -m campaigns check '$(SPEC)' --only '$(ONLY)' --build $(abspath $(BUILD)) -q
 	@$(PYENV) $(PYTHON) -m campaigns run '$(SPEC)' --only '$(ONLY)' --jobs $(JOBS_N) \
 		$(if $(filter 1,$(FRESH)),--fresh) $(if $(filter 1,$(COVERAGE)),--coverage) \
@@ -212,7 +225,7 @@ campaign: all
 N ?= 2000
 SEED ?= 1
 WEIGHT ?= count
-edfi: all
+edfi: all ## golden run, N sampled faults at automatic sites, the campaign (N=, SEED=)
 	@$(PYENV) $(PYTHON) -m campaigns golden -o $(BUILD)/golden.json
 	@$(PYENV) $(PYTHON) -m campaigns generate --golden $(BUILD)/golden.json --auto \
 		--sample $(N) --seed $(SEED) --weight $(WEIGHT) -o $(BUILD)/edfi.spec
@@ -220,16 +233,16 @@ edfi: all
 		echo "edfi: experiments other than benign or recovered are the faultload's findings (see the report)"
 
 # The campaign on the gcov build, with lcov pages of kernel, RS, SEF, servers.
-coverage:
+coverage: ## the campaign on the gcov build, with lcov pages
 	$(MAKE) campaign COVERAGE=1
 
-bench: all
+bench: all ## the benchmarks (bench/)
 	$(PYTHON) -m bench
 
 # openssh-server: tests/test_campaign_ssh.py runs its own sshd on 127.0.0.1
 # with its own config; the package's system service is not needed (where
 # systemd starts it on install: systemctl disable --now ssh)
-deps:
+deps: ## install the Debian packages (as root)
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 gcc gcc-multilib \
 		binutils make gdb lcov python3 python3-pytest python3-pytest-xdist \
@@ -238,7 +251,7 @@ deps:
 
 # every build output: each variant's directory (and a BUILD= one), and the
 # host's bytecode caches; campaign reports (reports/out/) are results, kept
-clean:
+clean: ## remove every build output (reports/out/ is kept)
 	rm -rf $(BUILD_DIRS) $(BUILD)
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	rm -rf .pytest_cache

@@ -58,6 +58,17 @@ def pytest_configure_node(node):
         node.workerinput[worker_run.KEY] = worker_run.payload(worker_run.run_for(node.config))
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    # what a remote worker removed of earlier killed runs, said here
+    removed = getattr(node, "workeroutput", {}).get(worker_run.REMOVED)
+    if _home is not None and removed:
+        tr = node.config.pluginmanager.get_plugin("terminalreporter")
+        text = (f"worker {node.gateway.id} ({node.gateway.spec}): removed {len(removed)} "
+                f"dirs of killed runs: {', '.join(removed)}")
+        tr.write_line(text) if tr else print(text)
+
+
 def pytest_runtest_logreport(report):
     if _home is not None and "test_experiment[" in report.nodeid:
         _home.report(report)
@@ -76,6 +87,9 @@ def pytest_sessionfinish(session, exitstatus):
     if not _controller(session.config):
         return
     s = engine.finish(engine.open_run(engine.Settings.from_env()))
+    prepared = worker_run.run_for(session.config)
+    if prepared.lock is not None:
+        prepared.lock.release()               # the output directory is free again
     text = engine.summary_text(s)
     if _home is not None and _home.without_result:
         # passed, yet nothing came back to journal: not a success

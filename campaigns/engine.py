@@ -17,17 +17,18 @@ campaigns/ never imports reports/.
 
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
-from . import runner
+from . import outdir, runner, workers
 from . import spec as specmod
 from .journal import Journal
 
@@ -67,6 +68,7 @@ class Run:
     out: Path
     fingerprint: str
     reused: int = 0                # experiments the journal already held
+    lock: Optional[outdir.Lock] = None   # held by the process that prepared it
     _done: Optional[Dict[str, Dict]] = field(default=None, repr=False)
 
     @property
@@ -83,18 +85,46 @@ def load(settings: Settings) -> specmod.Campaign:
     return specmod.load(str(settings.spec_file))
 
 
-def fingerprint(settings: Settings) -> str:
-    """Hash of the built binaries, the harness and the spec: a journal is
-    only resumed for the same OS, the same runner and the same campaign."""
+_qemu_version: Optional[str] = None
+
+
+def qemu_version() -> str:
+    """`qemu-system-i386 --version`'s first line: another QEMU may run the
+    same guest to other traces (TCG, icount), so its results are not
+    resumed."""
+    global _qemu_version
+    if _qemu_version is None:
+        from faultinj import qemu
+        try:
+            p = subprocess.run([qemu.QEMU_BINARY, "--version"], capture_output=True,
+                               text=True, timeout=30)
+            _qemu_version = (p.stdout.splitlines() or ["?"])[0].strip()
+        except (OSError, subprocess.SubprocessError) as e:
+            _qemu_version = f"unknown ({e})"
+    return _qemu_version
+
+
+def harness_files(root: Path = ROOT) -> List[Path]:
+    """The host code and every contract file (contract/*: the .def files the
+    guest is built from and the host reads, and their generators)."""
+    files = []
+    for d in ("campaigns", "faultinj", "reports"):
+        files += sorted((root / d).glob("*.py"))
+    files += sorted(p for p in (root / "contract").iterdir() if p.is_file())
+    return files
+
+
+def fingerprint(settings: Settings, root: Path = ROOT, build: Optional[Path] = None) -> str:
+    """Hash of the built binaries, the harness, the contract, the QEMU and
+    the spec: a journal is only resumed for the same OS, the same runner,
+    the same emulator and the same campaign."""
     from faultinj import bootimage
     h = hashlib.sha256()
-    files = sorted(bootimage.BUILD.glob("*.elf"))
-    for d in ("campaigns", "faultinj", "reports", "contract"):
-        files += sorted((ROOT / d).glob("*.py"))
-    files.append(ROOT / "contract" / "guest_host.def")
+    files = sorted(Path(build or bootimage.BUILD).glob("*.elf")) + harness_files(root)
     for p in files:
-        h.update(p.name.encode())
+        h.update(p.relative_to(root).as_posix().encode() if root in p.parents else p.name.encode())
         h.update(p.read_bytes())
+    h.update(qemu_version().encode())
     h.update(settings.spec_file.read_bytes() if settings.spec_file.exists() else b"")
     return h.hexdigest()[:16]
 
@@ -138,9 +168,20 @@ def prepare(settings: Settings, check: bool = True, spec_var: str = "SPEC",
         from . import check as checkmod
         checkmod.campaign_input(settings.spec, settings.only, build=bootimage.BUILD, root=ROOT,
                                 spec_var=spec_var, only_var=only_var)
-    qemu.clean_stale_tmpdirs()
+    removed = qemu.clean_stale_tmpdirs()
+    if removed:
+        print(f"removed {len(removed)} temp dirs of killed runs: {', '.join(removed)}",
+              file=sys.stderr)
     run = open_run(settings)
-    start_journal(run)
+    # one campaign at a time in a directory, and only the one whose spec
+    # made it (campaigns/outdir.py): refused like bad input
+    run.lock = outdir.lock(run.out, run.settings.spec_file)
+    try:
+        outdir.claim(run.out, run.settings.spec_file, run.campaign.name)
+        start_journal(run)
+    except BaseException:
+        run.lock.release()
+        raise
     return run
 
 
@@ -152,19 +193,37 @@ def finished(run: Run) -> Dict[str, Dict]:
     return run._done
 
 
-def run_one(run: Run, exp: specmod.Experiment) -> Dict:
+def run_one(run: Run, exp: specmod.Experiment, retry_causes: Optional[List[str]] = None) -> Dict:
     """The experiment's result: the journal's, if it holds one that is not
     a harness error (a replay with `only` always runs again), else a new
-    run, journaled as soon as it ends."""
+    run, journaled as soon as it ends. A run that ends in harness_error is
+    run once more (workers.ATTEMPTS in all, counting retry_causes: the
+    attempts whose worker died)."""
     result = finished(run).get(exp.id)
     if result is not None and (result.get("error") or result.get("outcome") == "harness_error"):
         result = None                     # the harness failed, not the OS: run it again
     if result is not None and not run.settings.only:
         return dict(result, reused=True)
-    result = runner.run(exp, campaign=run.campaign,
-                        spec_path=run.settings.replay_spec or run.settings.spec,
-                        coverage_dir=run.coverage_acc)
-    result["build"] = run.fingerprint
+    causes = list(retry_causes or ())
+    while True:
+        result = runner.run(exp, campaign=run.campaign,
+                            spec_path=run.settings.replay_spec or run.settings.spec,
+                            coverage_dir=run.coverage_acc)
+        if result.get("outcome") != "harness_error" or len(causes) + 1 >= workers.ATTEMPTS:
+            break
+        # the harness failed (its QEMU killed or wedged), not the OS: once more
+        causes.append(result.get("error") or result.get("why") or "harness error")
+    result.update(build=run.fingerprint, attempts=len(causes) + 1, retry_causes=causes)
+    run.journal.record(result)
+    return result
+
+
+def dead_worker_result(run: Run, exp_id: str, cause: str, causes: List[str]) -> Dict:
+    """The record of an experiment whose every attempt killed its worker."""
+    exp = run.campaign.get(exp_id)
+    result = runner.harness_failure(exp, cause, campaign=run.campaign,
+                                    spec_path=run.settings.replay_spec or run.settings.spec)
+    result.update(build=run.fingerprint, attempts=len(causes) + 1, retry_causes=causes)
     run.journal.record(result)
     return result
 
@@ -220,6 +279,18 @@ def summary_text(s: Dict) -> str:
     return msg
 
 
+def duration_text(seconds: float) -> str:
+    """A time left as people read it: 5 h 19 min, 3 min 12 s, 45 s."""
+    s = max(0, int(round(seconds)))
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    if h:
+        return f"{h} h {m:02d} min"
+    if m:
+        return f"{m} min {sec:02d} s"
+    return f"{sec} s"
+
+
 class Progress:
     """One line per experiment: its place, id, verdict and host time, and
     the pace so far (experiments/min) with the time left at that pace."""
@@ -238,9 +309,10 @@ class Progress:
         elapsed = time.monotonic() - self.t0
         rate = self.ran / elapsed * 60 if elapsed > 0 and self.ran else 0.0
         left = self.total - self.done
-        eta = f"{left / rate * 60:.0f} s" if rate else "-"
+        eta = duration_text(left / rate * 60) if rate else "-"
         mark = "ok " if r.get("ok") else "BAD"
-        host = "reused" if r.get("reused") else f"{r.get('host_seconds', 0):.2f} s"
+        host = ("reused" if r.get("reused") else "no run finished" if r.get("host_seconds") is None
+                else f"{r['host_seconds']:.2f} s")
         return (f"[{self.done}/{self.total}] {mark} {r['id']}: {r.get('outcome')} ({host})"
                 f"  {rate:.0f}/min, eta {eta}")
 
@@ -261,39 +333,51 @@ def _worker_init(settings: Settings):
     # or closed here
     pool.forget_all()
     _worker_run = open_run(settings)
-    # pool workers leave through multiprocessing's exit path, not atexit:
-    # their machines are closed there
+    # workers leave through multiprocessing's exit path, not atexit: their
+    # machines are closed there
     util.Finalize(None, pool.close_all, exitpriority=10)
 
 
-def _worker_one(exp_id: str) -> Dict:
-    return run_one(_worker_run, _worker_run.campaign.get(exp_id))
+def _worker_one(exp_id: str, causes: List[str]) -> Dict:
+    return run_one(_worker_run, _worker_run.campaign.get(exp_id), causes)
+
+
+def _sigterm_exits(signum, frame):
+    # a terminated campaign unwinds like Ctrl-C: its workers are ended and
+    # their machines closed (workers.run's finally), its lock released
+    raise SystemExit(128 + signum)
 
 
 def run_campaign(settings: Settings, jobs: int = 1,
                  progress: Optional[Callable[[Dict], None]] = None) -> Dict:
     """The whole campaign: prepare, run every experiment in `jobs` worker
-    processes (each with its own machines), finish. A campaign interrupted
+    processes (each with its own machines; campaigns/workers.py retries an
+    experiment whose worker died, once), finish. A campaign interrupted
     here keeps every experiment that finished (the journal) and resumes."""
     run = prepare(settings)
-    done = finished(run)
-    reused = sum(1 for e in run.experiments if e.id in done and not done[e.id].get("error")
-                 and done[e.id].get("outcome") != "harness_error")
-    show = progress or Progress(len(run.experiments), 0 if settings.only else reused)
-    ids = [e.id for e in run.experiments]
-    if jobs <= 1:
-        for i in ids:
-            show(run_one(run, run.campaign.get(i)))
-    else:
-        ctx = multiprocessing.get_context("fork")
-        workers = ctx.Pool(jobs, initializer=_worker_init, initargs=(settings,))
+    try:
+        done = finished(run)
+        reused = sum(1 for e in run.experiments if e.id in done and not done[e.id].get("error")
+                     and done[e.id].get("outcome") != "harness_error")
+        show = progress or Progress(len(run.experiments), 0 if settings.only else reused)
+        ids = [e.id for e in run.experiments]
+        old = None
+        if threading.current_thread() is threading.main_thread():
+            old = signal.signal(signal.SIGTERM, _sigterm_exits)
         try:
-            for r in workers.imap_unordered(_worker_one, ids):
-                show(r)
-            workers.close()
-        except BaseException:
-            workers.terminate()
-            raise
+            if jobs <= 1:
+                for i in ids:
+                    show(run_one(run, run.campaign.get(i)))
+            else:
+                workers.run(ids, jobs, init=lambda: _worker_init(settings), one=_worker_one,
+                            on_result=show,
+                            on_death=lambda i, cause, causes: dead_worker_result(run, i, cause,
+                                                                                 causes),
+                            close_fds=[run.lock.fd],
+                            say=lambda text: print(text, file=sys.stderr, flush=True))
         finally:
-            workers.join()
-    return finish(run)
+            if old is not None:
+                signal.signal(signal.SIGTERM, old)
+        return finish(run)
+    finally:
+        run.lock.release()

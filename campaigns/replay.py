@@ -85,8 +85,9 @@ def main(exp_id: str, spec_path: str, services=None, gdb_args=(), build=None,
             f"console: tail -f {console.log}",
             "",
         ]
-        return debugger.run_gdb(sock, build=Path(build or bootimage.BUILD), services=services,
-                                gdb_args=gdb_args, before=before, banner=banner)
+        status = debugger.run_gdb(sock, build=Path(build or bootimage.BUILD), services=services,
+                                  gdb_args=gdb_args, before=before, banner=banner)
+        return debugger.session_status(status, m.q)
     except stubhold.StubHeld as e:
         print(f"faultinj gdb: {e}", file=sys.stderr)
         return 3

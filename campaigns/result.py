@@ -41,7 +41,10 @@ FIELDS: Dict[str, tuple] = {
     "forged": ("runner", "user output lines that looked like events"),
     "forged_lines": ("runner", "the first of them"),
     "malformed": ("runner", "framed lines refused as malformed (the first of them)"),
-    "build": ("engine", "fingerprint of build, harness and spec"),
+    "host": ("runner", "the machine that ran it (its host name)"),
+    "build": ("engine", "fingerprint of build, harness, contract, QEMU version and spec"),
+    "attempts": ("engine", "runs it took: a harness error or a dead worker is run once more"),
+    "retry_causes": ("engine", "why each earlier attempt was not kept"),
     # the verdict (campaigns/verdict.py), from the trace alone
     "outcome": ("verdict", "the outcome class (verdict.OUTCOMES)"),
     "why": ("verdict", "why, in words"),

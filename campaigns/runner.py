@@ -20,6 +20,7 @@ system's failure. The verdict and timings come from campaigns.verdict.
 """
 
 import os
+import socket
 import time
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
@@ -98,7 +99,7 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
     result = exp.as_dict()
     result.update(replay=replay_command(exp, spec_path), scenario=plan.scenario_args,
                   armed_slots=plan.arm, period=plan.period, deadline_ms=plan.deadline_ms,
-                  **site_info(exp))
+                  host=socket.gethostname(), **site_info(exp))
     mods, append, boot_arm, plan_arm = boot_config(plan)
     pooled = (REUSE if reuse is None else reuse) and not boot_arm and not coverage_dir
     t0 = time.monotonic()
@@ -152,6 +153,27 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
         phases={k: (round(v, 4) if v is not None else None) for k, v in phases.items()},
         virtual_us=events[-1].t if events and events[-1].t is not None else None)
     result_format.judge(result)              # the one pass/fail decision
+    return result
+
+
+def harness_failure(exp: Experiment, error: str, *, campaign: Optional[Campaign] = None,
+                    spec_path: str = "", host: Optional[str] = None) -> Dict:
+    """The record of an experiment no run could finish (its worker process
+    died every time it was given it): no trace, the cause as the harness
+    error, outcome harness_error by the verdict's own rule."""
+    plan = scenario.plan(exp, campaign)
+    result = exp.as_dict()
+    result.update(replay=replay_command(exp, spec_path), scenario=plan.scenario_args,
+                  armed_slots=plan.arm, period=plan.period, deadline_ms=plan.deadline_ms,
+                  host=host or socket.gethostname(), **site_info(exp))
+    verdict = classify(exp, Trace([], end=None, harness_error=error, armed=bool(plan.arm),
+                                  steps=list(plan.steps)))
+    result.update(verdict.as_dict())
+    result.update(events=[], event_host_t=[], end=None, error=error, forged=0, forged_lines=[],
+                  malformed=[], host_seconds=None, restored=None,
+                  phases={k: None for k in ("start", "restore", "arm", "run", "verdict")},
+                  virtual_us=None)
+    result_format.judge(result)
     return result
 
 

@@ -23,8 +23,11 @@ from typing import Dict, Optional
 import pytest
 
 from campaigns import engine
+from faultinj import leftovers, qemu
 
 KEY = "campaign"               # the workerinput entry the controller fills
+REMOVED = "campaign_removed"   # the workeroutput entry: leftovers it removed
+PRIVATE = "campaign-worker-"   # prefix of a remote worker's private dir
 # what a worker needs of a finished result to reuse it (engine.run_one) and
 # to fail its test with the right message; the full record stays home
 SUMMARY = ("id", "ok", "outcome", "why", "error", "replay")
@@ -52,8 +55,15 @@ def remote_run(config, data: Dict) -> engine.Run:
     bootimage.BUILD = engine.ROOT / data["build"]          # read at each use
     os.environ["OS_BUILD_DIR"] = str(bootimage.BUILD)        # for child processes
     # private: several workers may share one remote directory, and the
-    # next rsync of the repository would delete anything left inside it
-    private = Path(tempfile.mkdtemp(prefix="campaign-worker-"))
+    # next rsync of the repository would delete anything left inside it.
+    # A worker killed with its controller leaves it (and its QEMUs' dirs):
+    # the next worker on this machine removes what dead owners left and
+    # says so through the controller (campaigns/conftest.py)
+    removed = leftovers.clean_stale((PRIVATE,), {tempfile.gettempdir()})
+    removed += qemu.clean_stale_tmpdirs()
+    if removed and hasattr(config, "workeroutput"):
+        config.workeroutput[REMOVED] = removed
+    private = Path(leftovers.owned_dir(PRIVATE))
     config.add_cleanup(lambda: shutil.rmtree(private, ignore_errors=True))
     given = data["settings"]
     spec = private / Path(given["spec"]).name

@@ -1,6 +1,6 @@
 """python3 -m faultinj sites [--json] [--kind hand|auto] [--build DIR]
 python3 -m faultinj gdb [--service NAME[,NAME]] [--attach SOCKET] [-- GDB ARGS...]
-python3 -m faultinj run [--print] [--append TEXT]
+python3 -m faultinj run [--print] [--append TEXT] [--events] [--events-log FILE] [--gdb]
 
 `sites` lists every fault site compiled into every binary of the OS, read
 from the ELF files alone: the hand-placed ones (section fi_sites: binary,
@@ -13,8 +13,10 @@ on). A build without fault injection has neither.
 runs gdb on it with every program's symbols, or attaches gdb to a running
 stub (faultinj/debugger.py).
 
-`run` (make run) boots the system with its console on this terminal, or
-prints the QEMU command line (faultinj/terminal.py).
+`run` (make run) boots the system with its console on this terminal, its
+event lines in a log file, or prints the QEMU command line; with --gdb
+(make qemu-gdb) it waits for gdb at the first instruction
+(faultinj/terminal.py).
 """
 
 import argparse
@@ -63,6 +65,10 @@ def main(argv=None):
     r = sub.add_parser("run", help="boot the system with its console on this terminal")
     r.add_argument("--print", action="store_true", help="print the QEMU command line only")
     r.add_argument("--append", default="", help="kernel command line")
+    r.add_argument("--events", action="store_true", help="show event lines on the console too")
+    r.add_argument("--events-log", help="where event lines go (default BUILD/run-events.log)")
+    r.add_argument("--gdb", action="store_true",
+                   help="stop at the first instruction until gdb attaches (make qemu-gdb)")
     # what follows `--` goes to gdb as it is
     argv = sys.argv[1:] if argv is None else list(argv)
     gdb_args = argv[argv.index("--") + 1:] if "--" in argv else []
@@ -70,7 +76,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.cmd == "run":
         from . import terminal
-        return terminal.main(a.print, a.append)
+        return terminal.main(a.print, a.append, a.events_log, a.events, a.gdb)
     if a.cmd == "gdb":
         from . import debugger
         a.gdb_args = gdb_args

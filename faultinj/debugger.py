@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from . import bootimage, gdbfiles, stubhold
+from . import bootimage, exitcodes, gdbfiles, stubhold
 from .qemu import Qemu
 
 GDB = os.environ.get("FAULTINJ_GDB", "gdb")     # which gdb to run
@@ -85,6 +85,26 @@ def run_gdb(sock: str, *, build: Path = None, services: Optional[Sequence[str]] 
     finally:
         signal.signal(signal.SIGINT, old)
         stubhold.release(sock, token)
+
+
+# how a guest ends itself (faultinj/exitcodes.py): a debugging session's end
+GUEST_ENDS = (exitcodes.HALT, exitcodes.PANIC, exitcodes.DEADLINE, exitcodes.RESET,
+              exitcodes.TEST_FAIL)
+
+
+def session_status(gdb_status: int, q: Qemu) -> int:
+    """make gdb's exit status: gdb's, except when the guest ended the run
+    itself. gdb then loses its stub ("Remote connection closed"), which a
+    batch gdb counts as a failed command (status 1), though the session
+    ended as it should: 0, and how the guest ended is said."""
+    if gdb_status == 0 or q.proc is None or q.alive():
+        return gdb_status
+    r = q.result or q.wait(5)
+    if r.outcome not in GUEST_ENDS:
+        return gdb_status
+    print(f"make gdb: the guest ended the run ({r.outcome}, QEMU exit status "
+          f"{r.exit_status}); gdb's lost connection is that end", file=sys.stderr)
+    return 0
 
 
 class ConsoleFiles:
@@ -178,8 +198,9 @@ def main_boot(services=None, gdb_args=(), build=None, console_log=None) -> int:
     console = None
     try:
         console = ConsoleFiles(q, console_log)
-        return run_gdb(q.gdb_socket, build=build, services=services, gdb_args=gdb_args,
-                       banner=first_instruction_banner(console))
+        return session_status(run_gdb(q.gdb_socket, build=build, services=services,
+                                      gdb_args=gdb_args, banner=first_instruction_banner(console)),
+                              q)
     finally:
         finish(q, console)
 

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from . import exitcodes
+from . import exitcodes, leftovers
 from .events import Event, EventStream
 
 QEMU_BINARY = "qemu-system-i386"
@@ -108,39 +108,12 @@ def _die_with_parent():
     _prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
-def clean_stale_tmpdirs(base: Optional[str] = None, max_age_s: float = 600.0) -> int:
+def clean_stale_tmpdirs(base: Optional[str] = None, max_age_s: float = 600.0) -> List[str]:
     """Remove temp dirs of runs whose owner process is gone (killed before
     close() could run); dirs without an owner file only once old. Returns
-    how many were removed."""
-    removed = 0
-    for base_dir in {base or tempfile.gettempdir(), "/tmp"}:
-        try:
-            names = os.listdir(base_dir)
-        except OSError:
-            continue
-        for name in names:
-            if not (name.startswith("faultinj-qemu-") or name.startswith("fiq-")):
-                continue
-            d = os.path.join(base_dir, name)
-            try:
-                with open(os.path.join(d, "owner.pid")) as f:
-                    pid = int(f.read().strip() or 0)
-                gone = False
-                try:
-                    os.kill(pid, 0)
-                except ProcessLookupError:
-                    gone = True
-                except PermissionError:
-                    gone = False
-            except (OSError, ValueError):
-                try:
-                    gone = time.time() - os.path.getmtime(d) > max_age_s
-                except OSError:
-                    continue
-            if gone:
-                shutil.rmtree(d, ignore_errors=True)
-                removed += 1
-    return removed
+    the paths removed, for the caller to say so."""
+    return leftovers.clean_stale(("faultinj-qemu-", "fiq-"),
+                                 {base or tempfile.gettempdir(), "/tmp"}, max_age_s)
 
 
 def kvm_usable() -> bool:
@@ -195,15 +168,13 @@ class Qemu:
     def tmpdir(self) -> str:
         with self._lock:
             if self._tmpdir is None:
-                d = tempfile.mkdtemp(prefix="faultinj-qemu-")
+                # whose dir this is (owner.pid), so a later run can clean
+                # up after a process that was killed before its close() ran
+                d = leftovers.owned_dir("faultinj-qemu-")
                 if len(os.path.join(d, "gdb.sock")) > _MAX_SOCK_PATH:
-                    os.rmdir(d)
-                    d = tempfile.mkdtemp(prefix="fiq-", dir="/tmp")
+                    shutil.rmtree(d)
+                    d = leftovers.owned_dir("fiq-", "/tmp")
                 self._tmpdir = d
-                # whose dir this is, so a later run can clean up after a
-                # process that was killed before its close() ran
-                with open(os.path.join(d, "owner.pid"), "w") as f:
-                    f.write(str(os.getpid()))
                 with _live_lock:
                     _live.add(self)
             return self._tmpdir

@@ -86,6 +86,8 @@ def test_replay_under_gdb_is_the_campaign_run(tmp_path, os_built):
     r = make_gdb(os_built, f"EXP={exp.id}", f"SPEC={sp}", f"CONSOLE={log}",
                  gdbargs="-ex 'printf \"at %#x\\n\", $eip' -ex continue")
     out = r.stdout + r.stderr
+    # the guest's own end is the session's normal end: make gdb exits 0
+    assert r.returncode == 0 and "the guest ended the run (halt" in r.stderr, out
     from faultinj.session import kernel_image
     assert f"at {kernel_image().address('plan_point'):#x}" in out, out
     got = [e.raw for e in parse_text(log.read_text())]

@@ -5,6 +5,7 @@ controller's finished results reused, and a worker whose build differs
 refused."""
 
 import os
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -57,3 +58,32 @@ def test_a_different_build_is_refused(controller):
     for c in cleanups:
         c()
     assert "is not the controller's" in worker_run.refusal(config)
+
+
+def test_a_killed_workers_private_dir_is_removed_by_the_next_and_said(controller, tmp_path,
+                                                                       monkeypatch):
+    import subprocess
+    import tempfile
+    base = tmp_path / "remote-tmp"
+    base.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(base))
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    left = base / (worker_run.PRIVATE + "killed")       # a worker killed with its controller
+    left.mkdir()
+    (left / "owner.pid").write_text(str(dead.pid))
+    live = base / (worker_run.PRIVATE + "live")          # another worker's, running
+    live.mkdir()
+    (live / "owner.pid").write_text(str(os.getpid()))
+    cleanups = []
+    config = fake_config(cleanups)
+    config.workeroutput = {}
+    run = worker_run.remote_run(config, worker_run.payload(controller))
+    try:
+        assert not left.exists() and live.exists()
+        assert str(left) in config.workeroutput[worker_run.REMOVED]
+        # its own dir names its owner, for the worker after it
+        assert (Path(run.settings.spec).parent / "owner.pid").read_text() == str(os.getpid())
+    finally:
+        for c in cleanups:
+            c()
