@@ -27,6 +27,7 @@ from faultinj import autosites, bootimage, contract
 from faultinj.elfsyms import ElfFormatError, ElfImage, site_kind
 
 from . import scenario, spec
+from . import steps as stepsmod
 
 
 class InputError(ValueError):
@@ -100,7 +101,7 @@ def check_steps(exp: spec.Experiment) -> Optional[str]:
     if not exp.steps:
         return None
     live = scenario.live_step(exp)
-    if live is not None and f"step:{live}" not in exp.steps.split(","):
+    if live is not None and f"step:{live}" not in stepsmod.parse(exp.steps):
         return f"steps={exp.steps} has no step:{live}, where the fault goes live"
     return None
 

@@ -44,7 +44,7 @@ Experiment keys:
     workload=NAME    workload to run against the service
     policy=reset|restart  recovery policy the experiment checks
     seed=N           seed of this experiment's probability trigger
-    steps=A,B,...    the scenario's steps, instead of the ones planned from
+    steps=A+B+...    the scenario's steps, instead of the ones planned from
                      the fault (campaigns/steps.py)
     timeout=SECONDS  overrides the campaign timeout for this experiment
 

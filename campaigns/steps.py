@@ -1,5 +1,5 @@
-"""The scenario's steps as a spec line may spell them (`steps=kv:40,step:1,
-kv:12,watch:70,verify:kv`): the words the guest's scenario driver runs
+"""The scenario's steps as a spec line may spell them (`steps=kv:40+step:1+
+kv:12+watch:70+verify:kv`): the words the guest's scenario driver runs
 (os/commands/scenario/main.c, run_step), each checked here before any
 machine starts. campaigns/scenario.py writes the same words when it plans
 an experiment from its fault alone; a line with `steps=` runs exactly its
@@ -21,7 +21,9 @@ WORDS = {
     "update": LABEL, "down": LABEL, "up": LABEL, "restart": LABEL, "refresh": LABEL,
 }
 COUNT_MAX = 1_000_000       # the driver reads it with atoi into an int
-SEP = ","                   # between steps in a spec value (the plan uses spaces)
+# between steps in a spec value (the plan uses spaces); not a comma, which
+# separates the ids of ONLY= and EXP=, and an id holds the steps
+SEP = "+"
 
 
 def split(word: str) -> Tuple[str, Optional[str]]:

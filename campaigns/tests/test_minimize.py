@@ -47,7 +47,7 @@ def test_shrinks_trigger_steps_and_load_keeping_the_signature():
     m = minimize.minimize(C.experiments[0], C, run, budget=100, progress=lambda s: None)
     best = m["exp"]
     assert best.trigger == spec.Trigger("times", 5)
-    words = best.steps.split(",")
+    words = best.steps.split("+")
     # the fill, the verifies, the probe and the requests after go; one
     # workload step of exactly 3 requests and the watch stay
     assert words[0] == "step:1" and words.count("step:1") == 1

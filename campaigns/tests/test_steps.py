@@ -13,10 +13,10 @@ def one(line):
 
 
 def test_steps_are_the_plan_and_part_of_the_id():
-    e = one("kv crash trigger=times:7 steps=kv:3,step:1,kv:5,verify:kv")
+    e = one("kv crash trigger=times:7 steps=kv:3+step:1+kv:5+verify:kv")
     assert scenario.plan(e).steps == ["kv:3", "step:1", "kv:5", "verify:kv"]
-    assert e.id == "kv-crash-times:7-steps=kv:3,step:1,kv:5,verify:kv"
-    assert e.to_line() == "kv crash trigger=times:7 expect=recovered steps=kv:3,step:1,kv:5,verify:kv"
+    assert e.id == "kv-crash-times:7-steps=kv:3+step:1+kv:5+verify:kv"
+    assert e.to_line() == "kv crash trigger=times:7 expect=recovered steps=kv:3+step:1+kv:5+verify:kv"
     again = spec.parse(spec.dump(spec.Campaign("x", [e]))).experiments[0]
     assert again == e and spec.Experiment.from_record(e.as_dict()) == e
     # the planned ones when the line has none
@@ -24,11 +24,11 @@ def test_steps_are_the_plan_and_part_of_the_id():
 
 
 @pytest.mark.parametrize("value,problem", [
-    ("kv:40,jump:3", "unknown step 'jump:3'"),
+    ("kv:40+jump:3", "unknown step 'jump:3'"),
     ("kv:x", "bad count in step 'kv:x'"),
     ("kv", "step 'kv' needs a value"),
     ("probe:1", "step 'probe:1' takes no value"),
-    ("kv:1,,step:1", "empty step"),
+    ("kv:1++step:1", "empty step"),
     ("verify:ds", "verify takes kv or echo"),
 ])
 def test_bad_steps_are_refused_at_their_line(value, problem):
@@ -38,9 +38,9 @@ def test_bad_steps_are_refused_at_their_line(value, problem):
 
 
 def test_steps_without_the_live_step_are_refused():
-    c = spec.parse("campaign x\nkv crash steps=kv:4,kv:5\n", "c.spec")
+    c = spec.parse("campaign x\nkv crash steps=kv:4+kv:5\n", "c.spec")
     with pytest.raises(spec.SpecError) as ei:
         check.check_campaign(c, SITES)
-    assert str(ei.value) == "c.spec:2: steps=kv:4,kv:5 has no step:1, where the fault goes live"
+    assert str(ei.value) == "c.spec:2: steps=kv:4+kv:5 has no step:1, where the fault goes live"
     # a boot service's init failure is armed at boot: no step needed
     check.check_campaign(spec.parse("campaign x\nkv init_fail steps=kv:4\n"), SITES)
