@@ -7,6 +7,8 @@ python3 -m campaigns check SPEC [--only IDS] [--build DIR] [-q]
 python3 -m campaigns gdb EXPERIMENT_ID [--spec SPEC] [--service NAME] [-- GDB ARGS...]
 python3 -m campaigns theseus RESULTS_DIR [-v]
 python3 -m campaigns reverdict RESULTS [--against OTHER]
+python3 -m campaigns minimize ID [--spec SPEC] [--results RESULTS] [--budget N] [--out DIR]
+python3 -m campaigns minimize --all --results RESULTS [--budget N]
 
 Writes a campaign spec built from the fault sites of the built binaries
 (python3 -m faultinj sites): every (service, site, fault type) that applies,
@@ -34,6 +36,12 @@ the Theseus classes panic / contained / lost / benign (campaigns/theseus.py);
 own trace with today's verdict and tables the verdicts that changed, how
 many and why (campaigns/reverdict.py); --against prints a second campaign's
 outcome shares per fault type beside the first's.
+
+`minimize` shrinks a failing experiment to its smallest reproducer with the
+same failure signature (earliest trigger, fewest steps, shortest load),
+each candidate a real run, confirms it with three byte-identical replays,
+prints its spec line and `make gdb` command and keeps it in the
+campaign's output directory for the report (campaigns/minimize_main.py).
 
 `gdb` (make gdb EXP=ID SPEC=FILE) boots one experiment as the campaign
 does, stops it at its plan point and hands it to gdb (campaigns/replay.py).
@@ -146,6 +154,8 @@ def main(argv=None):
     r.add_argument("--spec", default="campaigns/specs/default.spec", help="campaign spec file")
     r.add_argument("--service", help="load only these programs' symbols (comma-separated)")
     r.add_argument("--console-log", help="write the guest's console here (default: beside the stub)")
+    from . import minimize_main
+    minimize_main.add_parser(sub)
     # what follows `--` goes to gdb as it is
     argv = sys.argv[1:] if argv is None else list(argv)
     gdb_args = argv[argv.index("--") + 1:] if "--" in argv else []
@@ -173,6 +183,9 @@ def main(argv=None):
     if a.cmd == "reverdict":
         from . import reverdict
         return reverdict.main(a)
+    if a.cmd == "minimize":
+        from . import minimize_main
+        return minimize_main.main(a)
     if a.cmd == "gdb":
         from . import replay
         services = [s for s in (a.service or "").split(",") if s] or None

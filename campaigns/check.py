@@ -27,6 +27,7 @@ from faultinj import autosites, bootimage, contract
 from faultinj.elfsyms import ElfFormatError, ElfImage, site_kind
 
 from . import scenario, spec
+from . import steps as stepsmod
 
 
 class InputError(ValueError):
@@ -94,9 +95,23 @@ def check_auto(exp: spec.Experiment, build: Optional[Path]) -> Optional[str]:
     return None
 
 
+def check_steps(exp: spec.Experiment) -> Optional[str]:
+    """What is wrong with a line's own steps= list, or None: a fault that
+    goes live at step N needs a step:N, else it could never fire."""
+    if not exp.steps:
+        return None
+    live = scenario.live_step(exp)
+    if live is not None and f"step:{live}" not in stepsmod.parse(exp.steps):
+        return f"steps={exp.steps} has no step:{live}, where the fault goes live"
+    return None
+
+
 def check_experiment(exp: spec.Experiment, sites: Mapping[str, Mapping[str, int]],
                      build: Optional[Path] = None) -> Optional[str]:
     """What is wrong with exp on this build, or None."""
+    bad_steps = check_steps(exp)
+    if bad_steps:
+        return bad_steps
     if exp.site and exp.site.startswith("@") and (exp.service in sites):
         return check_auto(exp, build)
     if exp.service not in sites or exp.service == "kernel":

@@ -22,6 +22,7 @@ FIELDS: Dict[str, tuple] = {
     "seed": ("spec", "seed of probability triggers"),
     "timeout": ("spec", "virtual seconds the run may take"),
     "period": ("spec", "RS heartbeat period, ticks"),
+    "steps": ("spec", "the scenario's steps as the line gave them, None for the planned ones"),
     "params": ("spec", "extra keys a caller allowed"),
     # how it was run (campaigns/runner.py)
     "replay": ("runner", "the command that runs this experiment alone"),

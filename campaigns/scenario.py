@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Tuple
 
 from faultinj import autosites, bootimage
 
+from . import steps as stepsmod
 from .spec import Campaign, Experiment
 
 # The site a fault is armed at when the spec names none. Heartbeat sites
@@ -89,6 +90,15 @@ def arm_spec(exp: Experiment, campaign: Optional[Campaign], from_step: int = 0) 
     return kw
 
 
+def live_step(exp: Experiment) -> Optional[int]:
+    """The scenario step at which exp's fault goes live (armed at the plan
+    point, counting from `step:N`), or None: armed at the boot hook (a boot
+    service's init failure) or nothing armed (lu_ok)."""
+    if exp.fault == "lu_ok" or (exp.fault == "init_fail" and exp.mode == "boot"):
+        return None
+    return 1
+
+
 def plan(exp: Experiment, campaign: Optional[Campaign] = None,
          coverage: bool = False) -> Plan:
     period = exp.period or DEFAULT_PERIOD
@@ -107,12 +117,8 @@ def plan(exp: Experiment, campaign: Optional[Campaign] = None,
     # Faults go live at step 1, after the client has written known data:
     # the state oracle then has something to lose. A boot service's init
     # failure is the exception: it must fire while the system boots.
-    if exp.fault == "lu_ok":
-        arm = []
-    elif exp.fault == "init_fail" and exp.mode == "boot":
-        arm = [arm_spec(exp, campaign)]
-    else:
-        arm = [arm_spec(exp, campaign, from_step=1)]
+    live = live_step(exp)
+    arm = [] if exp.fault == "lu_ok" else [arm_spec(exp, campaign, from_step=live or 0)]
     # DS keeps the others' state: while its fault is live, load goes to
     # echo (whose every request saves to DS), and kv, untouched since the
     # fault, must take its keys back from DS when restarted afterwards
@@ -133,6 +139,10 @@ def plan(exp: Experiment, campaign: Optional[Campaign] = None,
     if svc == "ds":
         steps.append(f"restart:{c}")
     steps += [f"verify:{c}", f"{c}:{AFTER}", f"verify:{c}", "probe"]
+    if exp.steps:
+        # the line's own steps (a minimised reproducer's): the fault, its
+        # arming and the limit stay as planned, the guest runs these
+        steps = stepsmod.parse(exp.steps)
     if coverage:
         steps.append("gcov:50")
     limit = exp.timeout if exp.timeout is not None else (campaign.timeout if campaign and campaign.timeout else 30.0)

@@ -44,6 +44,8 @@ Experiment keys:
     workload=NAME    workload to run against the service
     policy=reset|restart  recovery policy the experiment checks
     seed=N           seed of this experiment's probability trigger
+    steps=A+B+...    the scenario's steps, instead of the ones planned from
+                     the fault (campaigns/steps.py)
     timeout=SECONDS  overrides the campaign timeout for this experiment
 
 Any other key is an error unless the caller names it in `extra_keys`.
@@ -79,6 +81,8 @@ from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
 # require any set of them, e.g. expect=recovered,benign.
 from .verdict import OUTCOMES  # noqa: E402
 ALL_OUTCOMES = OUTCOMES
+
+from . import steps as stepsmod  # noqa: E402
 
 # the model, the expectations and the writer live beside this grammar;
 # their names are this module's too, for every caller of campaigns.spec
@@ -155,6 +159,9 @@ def _build_experiment(service: str, fault: str, keys: Mapping[str, str],
                 kw["seed"] = n
             elif key == "timeout":
                 kw["timeout"] = check_timeout(_parse_float(val, "timeout"), val)
+            elif key == "steps":
+                stepsmod.parse(val)
+                kw["steps"] = val
             elif key == "workload":
                 if val not in WORKLOADS:
                     raise ValueError(f"unknown workload {val!r} (known: {', '.join(WORKLOADS)})")

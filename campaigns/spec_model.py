@@ -34,7 +34,7 @@ from .expectations import DEFAULT_EXPECT, ExpectEntry, ExpectTable, FAULTS  # no
 
 # keys an experiment line may carry, in the order dump() writes them
 KNOWN_KEYS = ("site", "trigger", "expect", "mode", "arg", "workload",
-              "policy", "period", "seed", "timeout")
+              "policy", "period", "seed", "steps", "timeout")
 WORKLOADS = ("kv", "echo")
 
 # Ranges of the numbers a spec gives, set by where they end up: trigger
@@ -151,6 +151,9 @@ class Experiment:
     seed: Optional[int] = None
     timeout: Optional[float] = None
     period: Optional[int] = None
+    # the scenario's steps, comma-separated (campaigns/steps.py); None: the
+    # steps campaigns/scenario.py plans from the fault
+    steps: Optional[str] = None
     params: Tuple[Tuple[str, str], ...] = ()   # caller-defined extra keys, sorted
     line: int = field(default=0, compare=False)  # where it was read, 0 if built
 
@@ -184,7 +187,7 @@ class Experiment:
             "expected": self.expect, "mode": self.mode, "arg": self.arg,
             "workload": self.workload, "policy": self.policy,
             "seed": self.seed, "timeout": self.timeout, "period": self.period,
-            "params": dict(self.params),
+            "steps": self.steps, "params": dict(self.params),
         }
 
     @classmethod
@@ -198,6 +201,7 @@ class Experiment:
                    expect=str(r.get("expected") or ""), mode=str(r.get("mode") or "boot"),
                    arg=r.get("arg"), workload=r.get("workload"), policy=r.get("policy"),
                    seed=r.get("seed"), timeout=r.get("timeout"), period=r.get("period"),
+                   steps=r.get("steps"),
                    params=tuple(sorted((str(k), str(v)) for k, v in dict(params).items())))
 
     def to_line(self) -> str:
@@ -207,7 +211,7 @@ class Experiment:
     def _optional_keys(self) -> List[str]:
         """key=value of the optional keys given, in the one order both the
         id and the spec line use."""
-        return [f"{key}={getattr(self, key)}" for key in ("arg", "workload", "policy", "period", "seed")
+        return [f"{key}={getattr(self, key)}" for key in ("arg", "workload", "policy", "period", "seed", "steps")
                 if getattr(self, key) is not None]
 
     def _tokens(self) -> List[str]:

@@ -15,6 +15,10 @@ dicts of a campaign (as the campaign journal stores them) and writes
 - timeline-*.svg one experiment's recovery each (reports/timeline.py): the
                  failures (distinct signatures first) and the slowest.
 
+A failure signature minimised (python3 -m campaigns minimize, minimized.json
+in out_dir) shows its smallest reproducer: the spec line, how far trigger,
+load and steps shrank, and its make gdb command.
+
 results.json's summary holds the survivability analysis too ("survival").
 
 A result dict has: id, service, fault, site, trigger, expected, outcome, ok,
@@ -277,6 +281,25 @@ def analyse_survival(results) -> Dict[str, Any]:
     }
 
 
+def attach_reproducers(signatures, out_dir: str, results) -> None:
+    """Each signature's minimal reproducer (python3 -m campaigns minimize,
+    kept in out_dir's minimized.json by campaigns/reproducers.py) as its
+    "reproducer", or None; "stale" when it was shrunk on another build or
+    spec than these results were run on (their fingerprint)."""
+    from campaigns import reproducers
+    entries = reproducers.load(out_dir)
+    builds = {r.get("build") for r in results if r.get("build")}
+    for g in signatures:
+        e = reproducers.for_signature(entries, g["outcome"], g["event"], g["function"])
+        g["reproducer"] = None if e is None else {
+            "line": e["minimal"]["line"], "id": e["minimal"]["id"], "gdb": e["gdb"],
+            "from": e["from"]["id"], "trigger": [e["from"]["trigger"], e["minimal"]["trigger"]],
+            "load": [e["from"]["load"], e["minimal"]["load"]],
+            "steps": [e["from"]["step_count"], e["minimal"]["step_count"]],
+            "runs": e["runs"], "identical": bool(e["replays"]["identical"]),
+            "note": e.get("note"), "stale": bool(builds) and e.get("build") not in builds}
+
+
 def timeline_file(exp_id: str) -> str:
     """The timeline's file name: the id made safe, plus a hash of the id
     itself, since two ids can be made safe into the same text."""
@@ -393,6 +416,7 @@ def write_report(results: Iterable[Mapping[str, Any]], out_dir: str, campaign_na
     rs = [normalize(r) for r in results]
     summary = summarize(rs)
     surv = analyse_survival(rs)
+    attach_reproducers(surv["signatures"], out_dir, rs)
     timelines = write_timelines(rs, out_dir, surv["signatures"])
     summary["survival"] = dict(surv, timelines=timelines)
     generated = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")

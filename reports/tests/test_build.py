@@ -370,3 +370,25 @@ def test_cli_module(tmp_path):
     assert p.returncode == 0, p.stderr
     assert json.loads((out / "results.json").read_text())["campaign"] == "N1"
     assert (out / "junit.xml").is_file() and (out / "index.html").is_file()
+
+
+def test_a_minimised_signature_shows_its_reproducer_stale_on_another_build(tmp_path):
+    from campaigns import reproducers
+    bad = _res("kv-crash-times:30", "kv", "crash", "given_up", site="kv.put", build="b1",
+               activated=True, evidence={"divergence": {"label": "escalate"}})
+    entry = {"signature": ["given_up", "escalate", "kv.put"],
+             "from": {"id": bad["id"], "trigger": "times:30", "load": 170, "step_count": 8},
+             "minimal": {"id": "kv-crash-times:13-steps=step:1+kv:1", "trigger": "times:13",
+                         "load": 1, "step_count": 2,
+                         "line": "kv crash trigger=times:13 expect=recovered steps=step:1+kv:1"},
+             "runs": 21, "replays": {"identical": True}, "note": None, "build": "b1",
+             "gdb": "make gdb EXP='kv-crash-times:13-steps=step:1+kv:1' SPEC=x.spec"}
+    reproducers.save(tmp_path, "t", entry)
+    write_report([bad], str(tmp_path), "t")
+    html = (tmp_path / "index.html").read_text()
+    assert "trigger times:30 &rarr; times:13, load 170 &rarr; 1 requests, steps 8 &rarr; 2" in html
+    assert "make gdb EXP=&#39;kv-crash-times:13-steps=step:1+kv:1&#39; SPEC=x.spec" in html
+    assert "3 replays, byte-identical traces" in html and "another build" not in html
+    reproducers.save(tmp_path, "t", dict(entry, build="b0"))
+    write_report([bad], str(tmp_path), "t")
+    assert "minimised on another build or spec" in (tmp_path / "index.html").read_text()

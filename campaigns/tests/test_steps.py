@@ -1,0 +1,46 @@
+"""A spec line's own scenario steps (steps=, campaigns/steps.py): checked
+word by word at parse time, part of the id, run exactly as given, and a
+list without the step where the fault goes live is refused by the check."""
+
+import pytest
+
+from campaigns import check, scenario, spec
+from campaigns.tests.test_check import SITES
+
+
+def one(line):
+    return spec.parse("campaign x\n" + line + "\n", "s.spec").experiments[0]
+
+
+def test_steps_are_the_plan_and_part_of_the_id():
+    e = one("kv crash trigger=times:7 steps=kv:3+step:1+kv:5+verify:kv")
+    assert scenario.plan(e).steps == ["kv:3", "step:1", "kv:5", "verify:kv"]
+    assert e.id == "kv-crash-times:7-steps=kv:3+step:1+kv:5+verify:kv"
+    assert e.to_line() == "kv crash trigger=times:7 expect=recovered steps=kv:3+step:1+kv:5+verify:kv"
+    again = spec.parse(spec.dump(spec.Campaign("x", [e]))).experiments[0]
+    assert again == e and spec.Experiment.from_record(e.as_dict()) == e
+    # the planned ones when the line has none
+    assert scenario.plan(one("kv crash")).steps[:3] == ["kv:40", "step:1", "kv:100"]
+
+
+@pytest.mark.parametrize("value,problem", [
+    ("kv:40+jump:3", "unknown step 'jump:3'"),
+    ("kv:x", "bad count in step 'kv:x'"),
+    ("kv", "step 'kv' needs a value"),
+    ("probe:1", "step 'probe:1' takes no value"),
+    ("kv:1++step:1", "empty step"),
+    ("verify:ds", "verify takes kv or echo"),
+])
+def test_bad_steps_are_refused_at_their_line(value, problem):
+    with pytest.raises(spec.SpecError) as ei:
+        spec.parse(f"campaign x\nkv crash\nkv crash steps={value}\n", "s.spec")
+    assert str(ei.value).startswith("s.spec:3: ") and problem in str(ei.value), str(ei.value)
+
+
+def test_steps_without_the_live_step_are_refused():
+    c = spec.parse("campaign x\nkv crash steps=kv:4+kv:5\n", "c.spec")
+    with pytest.raises(spec.SpecError) as ei:
+        check.check_campaign(c, SITES)
+    assert str(ei.value) == "c.spec:2: steps=kv:4+kv:5 has no step:1, where the fault goes live"
+    # a boot service's init failure is armed at boot: no step needed
+    check.check_campaign(spec.parse("campaign x\nkv init_fail steps=kv:4\n"), SITES)
