@@ -41,6 +41,8 @@ FIELDS: Dict[str, tuple] = {
     "forged": ("runner", "user output lines that looked like events"),
     "forged_lines": ("runner", "the first of them"),
     "malformed": ("runner", "framed lines refused as malformed (the first of them)"),
+    "coverage": ("runner", "a coverage run: what its counter dumps gave (files, dumps, any "
+                           "lost), else None"),
     "build": ("engine", "fingerprint of build, harness and spec"),
     # the verdict (campaigns/verdict.py), from the trace alone
     "outcome": ("verdict", "the outcome class (verdict.OUTCOMES)"),
