@@ -237,7 +237,8 @@ deps:
 		g++ gcc-12-plugin-dev
 
 # every build output: each variant's directory (and a BUILD= one), and the
-# host's bytecode caches; campaign reports (reports/out/) are results, kept
+# host's bytecode caches; campaign and coverage reports (reports/out/,
+# reports/coverage/) are results, kept
 clean:
 	rm -rf $(BUILD_DIRS) $(BUILD)
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
