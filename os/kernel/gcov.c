@@ -98,6 +98,10 @@ static void dump_image(struct proc *p)
     lost_why = 0;
     if (__builtin_setjmp(recover) == 0) {
         reading = 1;
+        /* every descriptor in the process's part of the address space: a
+         * pointer into the kernel's would be read without a fault */
+        for (const uint32_t *d = (const uint32_t *)range[0]; d < (const uint32_t *)range[1]; d++)
+            if (*d < USER_BASE || *d >= USER_TOP) abandon("bad_descriptor");
         files = gcov_dump_range((const void *const *)range[0], (const void *const *)range[1],
                                 kernel_sink, who, IMAGE_FILE_LIMIT, image_too_long,
                                 lockup_progress);
