@@ -250,8 +250,9 @@ deps: ## install the Debian packages (as root)
 		g++ gcc-12-plugin-dev
 
 # every build output: each variant's directory (and a BUILD= one), and the
-# host's bytecode caches; campaign reports (reports/out/) are results, kept
-clean: ## remove every build output (reports/out/ is kept)
+# host's bytecode caches; campaign and coverage reports (reports/out/,
+# reports/coverage/) are results, kept
+clean: ## remove every build output (reports/out/ and reports/coverage/ are kept)
 	rm -rf $(BUILD_DIRS) $(BUILD)
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	rm -rf .pytest_cache

@@ -139,7 +139,8 @@ def main(argv=None):
     c.add_argument("spec", help="campaign spec file")
     c.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     c.add_argument("--only", default="", help="comma-separated experiment ids or globs")
-    c.add_argument("--out", help="report directory (default reports/out/<campaign name>)")
+    c.add_argument("--out", help="report directory (default reports/out/<campaign name>, "
+                   "reports/coverage/<campaign name> with --coverage)")
     c.add_argument("--fresh", action="store_true", help="set the journal aside, run everything")
     c.add_argument("--coverage", action="store_true", help="gcov counters (the coverage build)")
     t = sub.add_parser("theseus", help="panic/contained/lost/benign per kernel IPC fault kind")

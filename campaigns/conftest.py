@@ -12,7 +12,8 @@ and journals the results that come back in the test reports
 Environment (the Makefile sets these):
   CAMPAIGN_SPEC  spec file (default campaigns/specs/default.spec)
   CAMPAIGN_ONLY  comma-separated experiment ids or globs to run alone
-  CAMPAIGN_OUT   report directory (default reports/out/<campaign name>)
+  CAMPAIGN_OUT   report directory (default reports/out/<campaign name>;
+                 reports/coverage/<campaign name> with OS_COVERAGE=1)
   CAMPAIGN_FRESH=1  set the journal aside and run every experiment again
   OS_COVERAGE=1  collect gcov counters after every experiment (the
                  coverage build, OS_BUILD_DIR=build-cov) and add lcov pages

@@ -39,7 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 class Settings:
     spec: str = "campaigns/specs/default.spec"
     only: str = ""                 # comma-separated ids or globs
-    out: Optional[str] = None      # report directory (default reports/out/<name>)
+    # report directory: default reports/out/<name>, reports/coverage/<name>
+    # for a coverage campaign (default_out), so neither replaces the other
+    out: Optional[str] = None
     fresh: bool = False            # set the journal aside and run everything again
     coverage: bool = False         # gcov counters after every experiment (coverage build)
     # the spec as the replay command names it, when this process reads a
@@ -129,12 +131,20 @@ def fingerprint(settings: Settings, root: Path = ROOT, build: Optional[Path] = N
     return h.hexdigest()[:16]
 
 
+def default_out(name: str, coverage: bool) -> Path:
+    """Where a campaign's report goes unless told: a coverage campaign runs
+    another build (so another fingerprint), and in the campaign's directory
+    its journal would set the other's aside and its counters be deleted by
+    the other: each has a tree of its own."""
+    return ROOT / "reports" / ("coverage" if coverage else "out") / name
+
+
 def open_run(settings: Settings) -> Run:
     """A run's view of an already prepared campaign (what a worker needs)."""
     campaign = load(settings)
     exps = campaign.select(settings.only.split(",")).experiments if settings.only \
         else campaign.experiments
-    out = Path(settings.out) if settings.out else ROOT / "reports" / "out" / campaign.name
+    out = Path(settings.out) if settings.out else default_out(campaign.name, settings.coverage)
     return Run(settings, campaign, exps, out, fingerprint(settings))
 
 

@@ -194,3 +194,23 @@ def point(events: Sequence[Event], i: Optional[int]) -> Optional[Dict[str, Any]]
         return None
     e = events[i]
     return {"index": i, "kind": e.kind, "t": e.t, "event": e.raw}
+
+
+def fired_sites(events: Sequence[Event]) -> List[Dict[str, Any]]:
+    """Every fault site that fired in the run, once each: the process it
+    is in, its name, the fault type and how often it fired (the kernel's
+    running count, the last one seen). The coverage report's activation
+    section adds these up over a campaign (reports/activation.py)."""
+    out: Dict[tuple, Dict[str, Any]] = {}
+    for e in events:
+        if e.kind != "fi_fired":
+            continue
+        key = (e.get("proc") or "?", e.get("site") or "?")
+        try:
+            n = int(e.get("fired") or 1)
+        except ValueError:
+            n = 1
+        prev = out.get(key)
+        out[key] = {"proc": key[0], "site": key[1], "type": e.get("type"),
+                    "fired": max(n, prev["fired"] if prev else 0)}
+    return list(out.values())

@@ -58,7 +58,7 @@ def check(config, settings: engine.Settings, build: Path) -> None:
             "a coverage campaign runs on this machine's workers only (-n N): the gcov "
             "counters stay on the machine that gathers them")
     ignore = config.option.rsyncignore
-    ignore.append(str(ROOT / "reports" / "out"))
+    ignore += [str(ROOT / "reports" / "out"), str(ROOT / "reports" / "coverage")]
     ignore += [str(d) for d in sorted(ROOT.glob("build*")) if d.is_dir() and d.resolve() != build]
     ignore += [str(build / pattern) for pattern in ("*.o", "*.d", "*.a")]   # the ELFs suffice
     ignore.append("__pycache__")

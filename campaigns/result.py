@@ -43,6 +43,8 @@ FIELDS: Dict[str, tuple] = {
     "forged_lines": ("runner", "the first of them"),
     "malformed": ("runner", "framed lines refused as malformed (the first of them)"),
     "host": ("runner", "the machine that ran it (its host name)"),
+    "coverage": ("runner", "a coverage run: what its counter dumps gave (files, dumps, any "
+                           "lost), else None"),
     "build": ("engine", "fingerprint of build, harness, contract, QEMU version and spec"),
     "attempts": ("engine", "runs it took: a harness error or a dead worker is run once more"),
     "retry_causes": ("engine", "why each earlier attempt was not kept"),

@@ -59,21 +59,26 @@ def boot_config(plan: scenario.Plan):
     plan_arm = [a for a in plan.arm if a.get("from_step")]
     # a boot fault may stop the system before the plan point: bound the
     # boot in virtual time too
-    append = f"deadline={plan.deadline_ms}" if boot_arm else ""
+    append = [f"deadline={plan.deadline_ms}"] if boot_arm else []
+    # counters saved by the kernel when each instance goes, and at the end
+    if plan.coverage:
+        append.append("gcov=ends")
+    append = " ".join(append)
     return modules_for(plan), append, boot_arm, plan_arm
 
 
 def _coverage(serial_text: str, events, acc: Path) -> Dict:
+    """Add the run's counters to acc: the kernel dumped each image's when
+    it went and every live one's at the machine's end (os/kernel/gcov.c)."""
     from faultinj import coverage
-    req = [e for e in events if e.kind == "gcov_request"]
-    if not req:
-        return {"coverage": "no dump: the machine stopped before the gcov step"}
-    want = req[-1].int("services") + 2                 # + kernel + rs
-    got = sum(1 for e in events if e.kind == "gcov_done")
+    dumps = [e.get("bin") for e in events if e.kind == "gcov_done"]
+    lost = [f"{e.get('bin')} ({e.get('why')})" for e in events if e.kind == "gcov_lost"]
+    if "kernel" not in dumps:
+        return {"coverage": "no dump: the machine stopped without its final dump"}
     files, problems = coverage.add_run(serial_text, acc)
-    note = f"{files} files"
-    if got < want:
-        note += f", {want - got} of {want} dumps missing"
+    note = f"{files} files from {len(dumps)} dumps ({' '.join(dumps)})"
+    if lost:
+        note += f", lost: {', '.join(lost)}"
     if problems:
         note += f", problems: {problems}"
     return {"coverage": note}
@@ -99,7 +104,7 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
     result = exp.as_dict()
     result.update(replay=replay_command(exp, spec_path), scenario=plan.scenario_args,
                   armed_slots=plan.arm, period=plan.period, deadline_ms=plan.deadline_ms,
-                  host=socket.gethostname(), **site_info(exp))
+                  host=socket.gethostname(), coverage=None, **site_info(exp))
     mods, append, boot_arm, plan_arm = boot_config(plan)
     pooled = (REUSE if reuse is None else reuse) and not boot_arm and not coverage_dir
     t0 = time.monotonic()
@@ -134,6 +139,9 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
                 result.update(_coverage(m.serial_text, events, Path(coverage_dir)))
             except Exception as e:
                 result["coverage"] = f"failed: {e}"
+        elif coverage_dir:
+            # a reset or a harness fault: the kernel never reached its dump
+            result["coverage"] = f"no dump: the run ended {end or harness_error}"
         if pooled:
             pool.release(mods, "", m)
         else:
@@ -165,7 +173,7 @@ def harness_failure(exp: Experiment, error: str, *, campaign: Optional[Campaign]
     result = exp.as_dict()
     result.update(replay=replay_command(exp, spec_path), scenario=plan.scenario_args,
                   armed_slots=plan.arm, period=plan.period, deadline_ms=plan.deadline_ms,
-                  host=host or socket.gethostname(), **site_info(exp))
+                  host=host or socket.gethostname(), coverage=None, **site_info(exp))
     verdict = classify(exp, Trace([], end=None, harness_error=error, armed=bool(plan.arm),
                                   steps=list(plan.steps)))
     result.update(verdict.as_dict())

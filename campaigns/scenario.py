@@ -37,6 +37,9 @@ class Plan:
     period: int                 # RS heartbeat period, ticks
     deadline_ms: int            # virtual-time limit of the whole run
     policy: Optional[Tuple[str, str]] = None   # (service, reset|restart) for this run
+    # the kernel dumps gcov counters at every instance's and the machine's
+    # end (os/kernel/gcov.c): the coverage build's campaign
+    coverage: bool = False
 
     @property
     def scenario_args(self) -> str:
@@ -143,8 +146,6 @@ def plan(exp: Experiment, campaign: Optional[Campaign] = None,
         # the line's own steps (a minimised reproducer's): the fault, its
         # arming and the limit stay as planned, the guest runs these
         steps = stepsmod.parse(exp.steps)
-    if coverage:
-        steps.append("gcov:50")
     limit = exp.timeout if exp.timeout is not None else (campaign.timeout if campaign and campaign.timeout else 30.0)
     policy = (exp.service, exp.policy) if exp.policy else None
-    return Plan(steps, arm, period, int(limit * 1000), policy)
+    return Plan(steps, arm, period, int(limit * 1000), policy, coverage)

@@ -269,6 +269,7 @@ def _evidence(events: List[Event], exp, start: Optional[int],
         "serving": evi.point(events, pts["serving"]),
         "divergence": {"label": label, "event": ev.raw if ev is not None else None},
         "site": site,
+        "fired_sites": evi.fired_sites(events),
         "marks": evi.marks(events, exp.service, origin, pts),
         "last": ({"dt": max(0, timed[-1].t - t0), "kind": timed[-1].kind}
                  if timed and t0 is not None else None),

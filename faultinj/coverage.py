@@ -113,15 +113,38 @@ def merge_into(acc: Path, tree: Path) -> None:
             shutil.copytree(tmp, acc)
 
 
+def matches_gcno(gcda: str, data: bytes) -> bool:
+    """The file's version and stamp are those of its object's .gcno: the
+    counters are of this build's object, not garbage a corrupted process
+    image gave the kernel's dump (os/kernel/gcov.c reads it as it is)."""
+    gcno = bootimage.ROOT / Path(_rel(gcda)).with_suffix(".gcno")
+    try:
+        with open(gcno, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return False
+    return len(data) >= 12 and data[:4] == b"adcg" and head[:4] == b"oncg" and data[4:12] == head[4:12]
+
+
 def add_run(serial_text: str, acc: Path) -> Tuple[int, List[str]]:
-    """Take the counters one run dumped and add them to acc."""
+    """Take the counters one run dumped and add them to acc. A file that is
+    not of this build, or a binary's dump gcov-tool refuses, is left out
+    and named; the rest still counts."""
     files, problems = extract(serial_text)
+    for key in [k for k, data in files.items() if not matches_gcno(k[1], data)]:
+        problems.append(f"{key[1]} from {key[0]}: not of this build (no .gcno with its stamp)")
+        del files[key]
     if not files:
         return 0, problems or ["no coverage data in the run"]
+    added = 0
     with tempfile.TemporaryDirectory() as tmp:
         for tree in write_trees(files, Path(tmp)):
-            merge_into(acc, tree)
-    return len(files), problems
+            try:
+                merge_into(acc, tree)
+                added += sum(1 for _ in tree.rglob("*.gcda"))
+            except CoverageError as e:
+                problems.append(f"{tree.name}: {e}")
+    return added, problems
 
 
 def lcov_report(acc: Path, out: Path, build: Path) -> Dict:

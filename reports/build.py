@@ -10,7 +10,8 @@ dicts of a campaign (as the campaign journal stores them) and writes
                  survivability tables (reports/survival.py), recovery time
                  plots per fault type, failure signatures, timelines, the
                  slowest experiments, every failed experiment with its
-                 replay command, and coverage;
+                 replay command, and coverage with its fault-site
+                 activation (reports/activation.py);
 - recovery-*.svg the plots (reports/svgplot.py, standard library only);
 - timeline-*.svg one experiment's recovery each (reports/timeline.py): the
                  failures (distinct signatures first) and the slowest.
@@ -45,7 +46,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from campaigns.evidence import NORMAL_KINDS
 from faultinj import contract
-from reports import survival, svgplot, timeline
+from reports import activation, survival, svgplot, timeline
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -359,7 +360,7 @@ def _matrix(results, services, faults):
 def _coverage_rows(coverage):
     rows = []
     for comp, vals in coverage.items():
-        if comp == "html" or not isinstance(vals, Mapping):
+        if comp in ("html", "activation") or not isinstance(vals, Mapping):
             continue
         rows.append({"component": comp, "lines": _num(vals.get("lines")),
                      "branches": _num(vals.get("branches"))})
@@ -397,6 +398,7 @@ def render_html(results, campaign_name, summary, plots, coverage, generated,
         event_tail=EVENT_TAIL,
         coverage=coverage, coverage_rows=_coverage_rows(coverage) if coverage else [],
         coverage_html=(coverage or {}).get("html"),
+        activation=(coverage or {}).get("activation") or [],
         survival=surv, timelines=list(timelines),
         timeline_of={t["id"]: t for t in timelines},
         fail_stop_faults=sorted(survival.FAIL_STOP_FAULTS),
@@ -421,6 +423,9 @@ def write_report(results: Iterable[Mapping[str, Any]], out_dir: str, campaign_na
     summary["survival"] = dict(surv, timelines=timelines)
     generated = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     cov = dict(coverage) if coverage else None
+    if cov is not None:
+        # the coverage report's section on fault sites (reports/activation.py)
+        cov["activation"] = activation.by_component(activation.activation(rs))
     paths = {"json": os.path.join(out_dir, "results.json"),
              "junit": os.path.join(out_dir, "junit.xml"),
              "html": os.path.join(out_dir, "index.html")}

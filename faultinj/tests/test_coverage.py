@@ -47,3 +47,27 @@ def test_restarted_stream_reports_the_lost_one():
     files, problems = extract("\n".join(first + stream("kv", "/x/b.gcda", b"xyz")))
     assert list(files) == [("kv", "/x/b.gcda")]
     assert problems == ["/x/a.gcda from kv: no end line"]
+
+
+def test_a_file_not_of_this_build_is_left_out_with_its_reason(tmp_path, monkeypatch):
+    """What a corrupted image's dump gives (garbage, or another object's
+    stamp) is never merged: only files whose version and stamp are their
+    .gcno's, and the others are named."""
+    from faultinj import bootimage, coverage
+    monkeypatch.setattr(bootimage, "ROOT", tmp_path)
+    obj = tmp_path / "b" / "x.c"
+    obj.parent.mkdir()
+    obj.with_suffix(".c.gcno").write_bytes(b"oncg" + b"B33*" + b"\x01\x02\x03\x04" + b"rest")
+    good = b"adcg" + b"B33*" + b"\x01\x02\x03\x04" + bytes(8)
+    stale = b"adcg" + b"B33*" + b"\x09\x09\x09\x09" + bytes(8)
+    path = str(obj.with_suffix(".c.gcda"))
+    assert coverage.matches_gcno(path, good)
+    assert not coverage.matches_gcno(path, stale)
+    assert not coverage.matches_gcno(path, b"garbage of any length")
+    assert not coverage.matches_gcno(str(tmp_path / "b" / "none.c.gcda"), good)
+    text = "\n".join(stream("kv.1", path, stale) + stream("kv.2", path, b"\0" * 20))
+    n, problems = coverage.add_run(text, tmp_path / "acc")
+    assert n == 0 and len(problems) == 2 and all("not of this build" in p for p in problems)
+    assert not list((tmp_path / "acc").rglob("*.gcda")) if (tmp_path / "acc").exists() else True
+    n, problems = coverage.add_run("\n".join(stream("kv.3", path, good)), tmp_path / "acc")
+    assert (n, problems) == (1, []) and len(list((tmp_path / "acc").rglob("*.gcda"))) == 1

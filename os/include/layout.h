@@ -11,6 +11,10 @@
 /* First page of every program: counters the crt0 bumps, at a fixed
  * address so RS (or the host) can read them without symbols. */
 #define USER_INFO_ADDR  USER_BASE
+/* Two words on that page: where the program's .gcov_info pointers begin
+ * and end (empty without coverage), so the kernel can dump the counters of
+ * an image that is going away (os/kernel/gcov.c) */
+#define USER_INFO_GCOV  (USER_INFO_ADDR + 4)
 /* A process's heap, grown page by page with SYS_GROW (RS keeps its
  * copies of executables there, taking memory as it needs it). */
 #define HEAP_BASE       0x70000000u

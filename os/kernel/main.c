@@ -5,6 +5,7 @@
  * its privileges. The order of the modules carries no meaning. */
 #include "proc.h"
 #include "watchdog.h"
+#include "gcov.h"
 #include "memory.h"
 #include "protect.h"
 #include "elfload.h"
@@ -197,6 +198,7 @@ void kmain(uint32_t magic, struct mb_info *mbi)
     setup_user_priv(FI_USER_PRIV_ID, KC_BIT(SYS_FI_CTL));
 
     watchdog_init((mbi->flags & 4) ? (const char *)mbi->cmdline : 0);
+    gcov_init((mbi->flags & 4) ? (const char *)mbi->cmdline : 0);
     clock_init();
     lockup_init();
     kevent("ev=boot modules=%d mem_kb=%u free_frames=%u", nr_boot_modules,

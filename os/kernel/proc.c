@@ -4,6 +4,7 @@
 #include "guardian.h"
 #include "memory.h"
 #include "protect.h"
+#include "gcov.h"
 
 struct proc proc_table[NR_TASKS + NR_PROCS];
 struct proc *current;
@@ -140,6 +141,7 @@ void sched_tick(void)
 void proc_cleanup(struct proc *p)
 {
     if (p->rts & RTS_SLOT_FREE) return;
+    gcov_image_end(p);                   /* its counters, before its image goes */
     userout_flush(p);                    /* its last second's lost output */
     set_rts(p, RTS_SLOT_FREE);
     ipc_dead_partners(p);
@@ -163,6 +165,7 @@ void proc_cleanup(struct proc *p)
  * activated a directory other than p's old one. Returns the pages kept. */
 int proc_new_image(struct proc *p, uint32_t *pd, uint32_t entry, uint32_t esp)
 {
+    gcov_image_end(p);                   /* the old image's counters */
     int kept = p->pdir ? pdir_keep(p->pdir, pd) : 0;
     pdir_free(p->pdir);
     p->pdir = pd;

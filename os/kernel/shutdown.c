@@ -1,6 +1,7 @@
 /* shutdown.c - ending the machine: isa-debug-exit with a status that says
  * clean halt, panic or test failure; hlt forever if the device is absent. */
 #include "kernel.h"
+#include "gcov.h"
 
 /* Every end of a run passes here, after its last line (`ev=off`): the
  * host's machine pool holds a breakpoint on it and restores the machine
@@ -13,6 +14,7 @@ void __attribute__((noinline, used)) machine_off_point(int guest_code)
 void machine_exit(int guest_code)
 {
     __asm__ volatile("cli");
+    gcov_machine_end();           /* every instance's counters, before the host stops us */
     kevent("ev=off code=0x%x", (unsigned)guest_code);
     machine_off_point(guest_code);
     outl(DEBUG_EXIT_PORT, (uint32_t)guest_code);

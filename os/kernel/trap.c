@@ -7,6 +7,7 @@
 #include "memory.h"
 #include "system.h"
 #include "watchdog.h"
+#include "gcov.h"
 #include "../include/signal.h"
 
 extern char kstack_top[];
@@ -99,6 +100,9 @@ void trap_dispatch(struct trapframe *tf)
         if (tf->vector == 3 && fi_auto_trap(0, tf)) return;
         if (tf->vector == 1 && fi_auto_step(0, tf)) return;
 #endif
+        /* or a fault reading a dying process's coverage counters: that
+         * image's dump is abandoned (gcov.c), never the kernel */
+        if (gcov_trap_recover()) return;
         uint32_t cr2;
         __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
         panic("kernel trap %u (%s) at eip=0x%x err=0x%x cr2=0x%x", tf->vector,

@@ -8,4 +8,6 @@ void watchdog_tick(void);
 struct trapframe;
 void lockup_init(void);
 void lockup_nmi(const struct trapframe *tf, int from_user);
+/* a long kernel path known to end (the coverage dump) is still going */
+void lockup_progress(void);
 #endif

@@ -19,6 +19,8 @@ extern const struct gcov_info *const __gcov_info_end[];
 struct dump_state {
     gcov_sink_t sink;
     const char *who;
+    uint32_t limit;             /* bytes one file may have, 0: any */
+    void (*over)(void);         /* called past the limit; does not return */
     uint32_t bytes, sum;
     char line[192];
     unsigned used, prefix;
@@ -55,6 +57,7 @@ static void on_data(const void *data, unsigned len, void *arg)
         st->line[st->used++] = hex[p[i] & 15];
         st->bytes++;
         st->sum += p[i];
+        if (st->limit && st->bytes > st->limit) st->over();
         if (st->used >= st->prefix + 128) flush_hex(st);
     }
 }
@@ -70,13 +73,15 @@ static void *on_alloc(unsigned len, void *arg)
     return p;
 }
 
-int gcov_dump_all(gcov_sink_t sink, const char *who)
+int gcov_dump_range(const void *const *start, const void *const *end, gcov_sink_t sink,
+                    const char *who, uint32_t limit, void (*over)(void), void (*each)(void))
 {
     int files = 0;
-    for (const struct gcov_info *const *i = __gcov_info_start; i < __gcov_info_end; i++) {
-        struct dump_state st = { sink, who, 0, 0, {0}, 0, 0 };
+    for (const void *const *i = start; i < end; i++) {
+        if (each) each();
+        struct dump_state st = { sink, who, limit, over, 0, 0, {0}, 0, 0 };
         pool_used = 0;
-        __gcov_info_to_gcda(*i, on_filename, on_data, on_alloc, &st);
+        __gcov_info_to_gcda((const struct gcov_info *)*i, on_filename, on_data, on_alloc, &st);
         flush_hex(&st);
         char buf[96];
         int n = fmt_snprintf(buf, sizeof buf, "#GCOV-END who=%s bytes=%u sum=%u\n", who,
@@ -85,6 +90,12 @@ int gcov_dump_all(gcov_sink_t sink, const char *who)
         files++;
     }
     return files;
+}
+
+int gcov_dump_all(gcov_sink_t sink, const char *who)
+{
+    return gcov_dump_range((const void *const *)__gcov_info_start,
+                           (const void *const *)__gcov_info_end, sink, who, 0, 0, 0);
 }
 
 /* What libgcov's freestanding path refers to but never needs here. */
@@ -96,4 +107,10 @@ void *mmap64(void *a, unsigned long l, int p, int f, int fd, long long o)
 }
 #else
 int gcov_dump_all(gcov_sink_t sink, const char *who) { (void)sink; (void)who; return -1; }
+int gcov_dump_range(const void *const *start, const void *const *end, gcov_sink_t sink,
+                    const char *who, uint32_t limit, void (*over)(void), void (*each)(void))
+{
+    (void)start; (void)end; (void)sink; (void)who; (void)limit; (void)over; (void)each;
+    return -1;
+}
 #endif
