@@ -7,6 +7,7 @@ python3 -m campaigns check SPEC [--only IDS] [--build DIR] [-q]
 python3 -m campaigns gdb EXPERIMENT_ID [--spec SPEC] [--service NAME] [-- GDB ARGS...]
 python3 -m campaigns theseus RESULTS_DIR [-v]
 python3 -m campaigns reverdict RESULTS [--against OTHER]
+python3 -m campaigns compare BASE NEW [-v] | compare --trim RESULTS -o FILE
 
 Writes a campaign spec built from the fault sites of the built binaries
 (python3 -m faultinj sites): every (service, site, fault type) that applies,
@@ -34,6 +35,14 @@ the Theseus classes panic / contained / lost / benign (campaigns/theseus.py);
 own trace with today's verdict and tables the verdicts that changed, how
 many and why (campaigns/reverdict.py); --against prints a second campaign's
 outcome shares per fault type beside the first's.
+
+`compare` compares a campaign with a baseline (each a results.json, a
+report directory or a trimmed baseline, campaigns/baseline/*.json): the
+survivability change per component x fault x policy with a one-sided
+Fisher exact test, failure signatures that appeared or vanished, outcomes
+that flipped; exit status 1 on a significant regression or a new signature
+(reports/compare.py, run as `python3 -m reports.compare`: reports/ builds
+on campaigns/, never the other way round). CI's gate (`make gate`).
 
 `gdb` (make gdb EXP=ID SPEC=FILE) boots one experiment as the campaign
 does, stops it at its plan point and hands it to gdb (campaigns/replay.py).
@@ -141,6 +150,7 @@ def main(argv=None):
     v.add_argument("results", help="results.json, journal.jsonl or a report directory")
     v.add_argument("--against", help="a second campaign whose outcome shares to print beside")
     v.add_argument("--examples", type=int, default=2, help="example ids per kind of change")
+    sub.add_parser("compare", help="compare a campaign with a baseline (reports/compare.py)")
     r = sub.add_parser("gdb", help="boot one experiment stopped at its plan point, under gdb")
     r.add_argument("exp", help="experiment id (as in the report's replay command)")
     r.add_argument("--spec", default="campaigns/specs/default.spec", help="campaign spec file")
@@ -148,6 +158,13 @@ def main(argv=None):
     r.add_argument("--console-log", help="write the guest's console here (default: beside the stub)")
     # what follows `--` goes to gdb as it is
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["compare"]:
+        import subprocess
+        root = Path(__file__).resolve().parent.parent
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [str(root)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+        return subprocess.run([sys.executable, "-m", "reports.compare"] + argv[1:],
+                              env=env).returncode
     gdb_args = argv[argv.index("--") + 1:] if "--" in argv else []
     argv = argv[:argv.index("--")] if "--" in argv else argv
     a = ap.parse_args(argv)
