@@ -23,6 +23,11 @@ LDFLAGS   := -m elf_i386 --no-warn-rwx-segments
 CFLAGS_COMMON := -m32 -std=c11 -ffreestanding -fno-pie -fno-pic -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -mgeneral-regs-only -nostdlib -g \
 	-Wall -Wextra -Werror -DFAULTINJ=$(FAULTINJ) -DCOVERAGE=$(COVERAGE)
+# EXTRA_CFLAGS: more flags for a variant built into a BUILD dir of its own
+# (tests build one with a function inserted in every file, and one with RS
+# deliberately broken: -DRS_TEST_FORGET_STATE, os/servers/rs/lifecycle.c)
+EXTRA_CFLAGS ?=
+CFLAGS_COMMON += $(EXTRA_CFLAGS)
 ifeq ($(COVERAGE),1)
 # GCC 12 freestanding gcov: counters found through .gcov_info; -O0 keeps
 # every line's count; one CPU and a kernel that is never re-entered make
@@ -104,7 +109,7 @@ ALL_OBJS := $(sort $(KOBJS) $(LOBJS) $(foreach p,$(PROGRAMS),$(patsubst %,$(BUIL
 # Makefile is read: make -n shows the rebuild and changes nothing.
 .DEFAULT_GOAL := all
 BUILD_STAMP := $(BUILD)/build-flags
-BUILD_FLAGS := FAULTINJ=$(FAULTINJ) COVERAGE=$(COVERAGE) DEPS=1$(if $(filter 0,$(AUTOSITES)), AUTOSITES=0)
+BUILD_FLAGS := FAULTINJ=$(FAULTINJ) COVERAGE=$(COVERAGE) DEPS=1$(if $(filter 0,$(AUTOSITES)), AUTOSITES=0)$(if $(EXTRA_CFLAGS), EXTRA_CFLAGS=$(EXTRA_CFLAGS))
 ifneq ($(shell cat $(BUILD_STAMP) 2>/dev/null),$(BUILD_FLAGS))
 .PHONY: $(BUILD_STAMP)
 endif
