@@ -116,7 +116,7 @@ endif
 $(BUILD_STAMP):
 	@mkdir -p $(@D) && echo "$(BUILD_FLAGS)" > $@
 
-.PHONY: all run gdb test bench deps clean campaign coverage edfi
+.PHONY: all run gdb test bench deps clean campaign coverage edfi gate baseline
 all: $(ELFS)
 
 # Regenerated whenever the contract changes; contract_check.c fails to
@@ -193,6 +193,7 @@ test: all
 
 # The main job: run a fault campaign and write its report.
 #   make campaign [SPEC=campaigns/specs/quick.spec] [ONLY=<experiment id>] [JOBS=2] [FRESH=1]
+#                 [BASELINE=campaigns/baseline/quick.json]   (a comparison in the report)
 # The spec and ONLY are checked against the build first (campaigns/check.py):
 # bad input stops here with one message, before any machine starts. Then the
 # campaign engine (campaigns/engine.py) runs it: a line per experiment, and
@@ -205,7 +206,7 @@ campaign: all
 	@$(PYENV) $(PYTHON) -m campaigns check '$(SPEC)' --only '$(ONLY)' --build $(abspath $(BUILD)) -q
 	@$(PYENV) $(PYTHON) -m campaigns run '$(SPEC)' --only '$(ONLY)' --jobs $(JOBS_N) \
 		$(if $(filter 1,$(FRESH)),--fresh) $(if $(filter 1,$(COVERAGE)),--coverage) \
-		$(if $(CAMPAIGN_OUT),--out '$(CAMPAIGN_OUT)')
+		$(if $(CAMPAIGN_OUT),--out '$(CAMPAIGN_OUT)') $(if $(BASELINE),--baseline '$(BASELINE)')
 
 # The EDFI-style campaign (issue 12): a golden run of the workload, then N
 # faults (flip branch, corrupt integer/pointer, null pointer, skip, no store,
@@ -223,6 +224,42 @@ edfi: all
 		--sample $(N) --seed $(SEED) --weight $(WEIGHT) -o $(BUILD)/edfi.spec
 	@$(MAKE) --no-print-directory campaign SPEC=$(BUILD)/edfi.spec || \
 		echo "edfi: experiments other than benign or recovered are the faultload's findings (see the report)"
+
+# The regression gate (CI runs it, .ci/run): the quick campaign and a
+# sampled EDFI campaign, campaigns/specs/edfi-ci.spec (committed: its sites
+# are named by function and block, so its experiments keep their ids across
+# builds), run afresh and each compared with its baseline committed in
+# campaigns/baseline/ by `python3 -m campaigns compare` (reports/compare.py):
+# it fails on a significant survivability regression or a new failure
+# signature, naming the component; each report has the comparison as a
+# section. The quick campaign must also come out as its spec requires; the
+# EDFI campaign's own failures are findings, judged against the baseline.
+# A spec naming a function or block the build no longer has is refused
+# before anything runs: then the baseline is due.
+#   make gate [JOBS=2]
+# `make baseline` refreshes the sample (a golden run of this build, GATE_N
+# experiments drawn with GATE_SEED) and both baselines from this build.
+GATE_OUT ?= reports/out/gate
+GATE_N ?= 300
+GATE_SEED ?= 1
+GATE_RUN = $(PYENV) $(PYTHON) -m campaigns run campaigns/specs/$(1).spec --jobs $(JOBS_N) --fresh \
+	--out $(GATE_OUT)/$(1)
+gate: all
+	@$(call GATE_RUN,quick) --baseline campaigns/baseline/quick.json
+	@$(call GATE_RUN,edfi-ci) --baseline campaigns/baseline/edfi-ci.json; [ $$? -le 1 ]
+	@rc=0; for s in quick edfi-ci; do \
+		$(PYENV) $(PYTHON) -m campaigns compare campaigns/baseline/$$s.json $(GATE_OUT)/$$s || rc=1; \
+	done; exit $$rc
+
+baseline: all
+	@$(PYENV) $(PYTHON) -m campaigns golden -o $(BUILD)/golden.json
+	@$(PYENV) $(PYTHON) -m campaigns generate --golden $(BUILD)/golden.json --auto \
+		--sample $(GATE_N) --seed $(GATE_SEED) --name edfi-ci -o campaigns/specs/edfi-ci.spec
+	@for s in quick edfi-ci; do \
+		$(call GATE_RUN,$$s); [ $$? -le 1 ] || exit 1; \
+		$(PYENV) $(PYTHON) -m campaigns compare --trim $(GATE_OUT)/$$s \
+			-o campaigns/baseline/$$s.json || exit 1; \
+	done
 
 # The campaign on the gcov build, with lcov pages of kernel, RS, SEF, servers.
 coverage:

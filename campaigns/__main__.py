@@ -143,6 +143,8 @@ def main(argv=None):
     c.add_argument("--out", help="report directory (default reports/out/<campaign name>)")
     c.add_argument("--fresh", action="store_true", help="set the journal aside, run everything")
     c.add_argument("--coverage", action="store_true", help="gcov counters (the coverage build)")
+    c.add_argument("--baseline", help="a campaign the report compares with (results.json, "
+                                      "report directory or campaigns/baseline/*.json)")
     t = sub.add_parser("theseus", help="panic/contained/lost/benign per kernel IPC fault kind")
     t.add_argument("results", help="a campaign's report directory (results.json or journal.jsonl)")
     t.add_argument("-v", "--verbose", action="store_true", help="one line per experiment too")
@@ -172,8 +174,11 @@ def main(argv=None):
         return run_check(a)
     if a.cmd == "run":
         from . import engine
+        if a.baseline and not os.path.exists(a.baseline):
+            print(f"campaign refused: BASELINE={a.baseline}: no such file", file=sys.stderr)
+            return 2
         settings = engine.Settings(spec=a.spec, only=a.only, out=a.out, fresh=a.fresh,
-                                   coverage=a.coverage)
+                                   coverage=a.coverage, baseline=a.baseline)
         try:
             s = engine.run_campaign(settings, jobs=max(1, a.jobs))
         except check.InputError as e:
