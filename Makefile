@@ -25,8 +25,12 @@ CFLAGS_COMMON := -m32 -std=c11 -ffreestanding -fno-pie -fno-pic -fno-stack-prote
 	-Wall -Wextra -Werror -DFAULTINJ=$(FAULTINJ) -DCOVERAGE=$(COVERAGE)
 # EXTRA_CFLAGS: more flags for a variant built into a BUILD dir of its own
 # (tests build one with a function inserted in every file, and one with RS
-# deliberately broken: -DRS_TEST_FORGET_STATE, os/servers/rs/lifecycle.c)
-EXTRA_CFLAGS ?=
+# deliberately broken: -DRS_TEST_FORGET_STATE, os/servers/rs/lifecycle.c).
+# A directory keeps the ones it was built with (its build-flags, below):
+# made again without them, as the campaign engine and the tests' fixtures
+# do before every run, it would silently turn into the plain build under
+# the variant's name. `EXTRA_CFLAGS=` on the command line drops them.
+EXTRA_CFLAGS ?= $(shell sed -n 's/.* EXTRA_CFLAGS=//p' $(BUILD)/build-flags 2>/dev/null)
 CFLAGS_COMMON += $(EXTRA_CFLAGS)
 ifeq ($(COVERAGE),1)
 # GCC 12 freestanding gcov: counters found through .gcov_info; -O0 keeps
