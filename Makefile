@@ -23,6 +23,15 @@ LDFLAGS   := -m elf_i386 --no-warn-rwx-segments
 CFLAGS_COMMON := -m32 -std=c11 -ffreestanding -fno-pie -fno-pic -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -mgeneral-regs-only -nostdlib -g \
 	-Wall -Wextra -Werror -DFAULTINJ=$(FAULTINJ) -DCOVERAGE=$(COVERAGE)
+# EXTRA_CFLAGS: more flags for a variant built into a BUILD dir of its own
+# (tests build one with a function inserted in every file, and one with RS
+# deliberately broken: -DRS_TEST_FORGET_STATE, os/servers/rs/lifecycle.c).
+# A directory keeps the ones it was built with (its build-flags, below):
+# made again without them, as the campaign engine and the tests' fixtures
+# do before every run, it would silently turn into the plain build under
+# the variant's name. `EXTRA_CFLAGS=` on the command line drops them.
+EXTRA_CFLAGS ?= $(shell sed -n 's/.* EXTRA_CFLAGS=//p' $(BUILD)/build-flags 2>/dev/null)
+CFLAGS_COMMON += $(EXTRA_CFLAGS)
 ifeq ($(COVERAGE),1)
 # GCC 12 freestanding gcov: counters found through .gcov_info; -O0 keeps
 # every line's count; one CPU and a kernel that is never re-entered make
@@ -104,14 +113,14 @@ ALL_OBJS := $(sort $(KOBJS) $(LOBJS) $(foreach p,$(PROGRAMS),$(patsubst %,$(BUIL
 # Makefile is read: make -n shows the rebuild and changes nothing.
 .DEFAULT_GOAL := all
 BUILD_STAMP := $(BUILD)/build-flags
-BUILD_FLAGS := FAULTINJ=$(FAULTINJ) COVERAGE=$(COVERAGE) DEPS=1$(if $(filter 0,$(AUTOSITES)), AUTOSITES=0)
+BUILD_FLAGS := FAULTINJ=$(FAULTINJ) COVERAGE=$(COVERAGE) DEPS=1$(if $(filter 0,$(AUTOSITES)), AUTOSITES=0)$(if $(EXTRA_CFLAGS), EXTRA_CFLAGS=$(EXTRA_CFLAGS))
 ifneq ($(shell cat $(BUILD_STAMP) 2>/dev/null),$(BUILD_FLAGS))
 .PHONY: $(BUILD_STAMP)
 endif
 $(BUILD_STAMP):
 	@mkdir -p $(@D) && echo "$(BUILD_FLAGS)" > $@
 
-.PHONY: all run qemu-gdb gdb test bench deps clean campaign coverage edfi help
+.PHONY: all run qemu-gdb gdb test bench deps clean campaign coverage edfi help gate baseline
 all: $(ELFS) ## build the kernel and every program (build/, or BUILD=...)
 
 # make help: every target with its `## ` line (targets declared as
@@ -201,6 +210,7 @@ test: all ## the test suite (pytest, boots the OS in QEMU)
 
 # The main job: run a fault campaign and write its report.
 #   make campaign [SPEC=campaigns/specs/quick.spec] [ONLY=<experiment id>] [JOBS=2] [FRESH=1]
+#                 [BASELINE=campaigns/baseline/quick.json]   (a comparison in the report)
 # The spec and ONLY are checked against the build first (campaigns/check.py):
 # bad input stops here with one message, before any machine starts. Then the
 # campaign engine (campaigns/engine.py) runs it: a line per experiment, and
@@ -213,7 +223,7 @@ campaign: all ## run a fault campaign and write its report (SPEC=, ONLY=, JOBS=,
 	@$(PYENV) $(PYTHON) -m campaigns check '$(SPEC)' --only '$(ONLY)' --build $(abspath $(BUILD)) -q
 	@$(PYENV) $(PYTHON) -m campaigns run '$(SPEC)' --only '$(ONLY)' --jobs $(JOBS_N) \
 		$(if $(filter 1,$(FRESH)),--fresh) $(if $(filter 1,$(COVERAGE)),--coverage) \
-		$(if $(CAMPAIGN_OUT),--out '$(CAMPAIGN_OUT)')
+		$(if $(CAMPAIGN_OUT),--out '$(CAMPAIGN_OUT)') $(if $(BASELINE),--baseline '$(BASELINE)')
 
 # The EDFI-style campaign (issue 12): a golden run of the workload, then N
 # faults (flip branch, corrupt integer/pointer, null pointer, skip, no store,
@@ -231,6 +241,42 @@ edfi: all ## golden run, N sampled faults at automatic sites, the campaign (N=, 
 		--sample $(N) --seed $(SEED) --weight $(WEIGHT) -o $(BUILD)/edfi.spec
 	@$(MAKE) --no-print-directory campaign SPEC=$(BUILD)/edfi.spec || \
 		echo "edfi: experiments other than benign or recovered are the faultload's findings (see the report)"
+
+# The regression gate (CI runs it, .ci/run): the quick campaign and a
+# sampled EDFI campaign, campaigns/specs/edfi-ci.spec (committed: its sites
+# are named by function and block, so its experiments keep their ids across
+# builds), run afresh and each compared with its baseline committed in
+# campaigns/baseline/ by `python3 -m campaigns compare` (reports/compare.py):
+# it fails on a significant survivability regression or a new failure
+# signature, naming the component; each report has the comparison as a
+# section. The quick campaign must also come out as its spec requires; the
+# EDFI campaign's own failures are findings, judged against the baseline.
+# A spec naming a function or block the build no longer has is refused
+# before anything runs: then the baseline is due.
+#   make gate [JOBS=2]
+# `make baseline` refreshes the sample (a golden run of this build, GATE_N
+# experiments drawn with GATE_SEED) and both baselines from this build.
+GATE_OUT ?= reports/out/gate
+GATE_N ?= 300
+GATE_SEED ?= 1
+GATE_RUN = $(PYENV) $(PYTHON) -m campaigns run campaigns/specs/$(1).spec --jobs $(JOBS_N) --fresh \
+	--out $(GATE_OUT)/$(1)
+gate: all ## the regression gate: quick and EDFI-sample campaigns compared with campaigns/baseline/
+	@$(call GATE_RUN,quick) --baseline campaigns/baseline/quick.json
+	@$(call GATE_RUN,edfi-ci) --baseline campaigns/baseline/edfi-ci.json; [ $$? -le 1 ]
+	@rc=0; for s in quick edfi-ci; do \
+		$(PYENV) $(PYTHON) -m campaigns compare campaigns/baseline/$$s.json $(GATE_OUT)/$$s || rc=1; \
+	done; exit $$rc
+
+baseline: all ## refresh the EDFI sample and the gate's baselines from this build
+	@$(PYENV) $(PYTHON) -m campaigns golden -o $(BUILD)/golden.json
+	@$(PYENV) $(PYTHON) -m campaigns generate --golden $(BUILD)/golden.json --auto \
+		--sample $(GATE_N) --seed $(GATE_SEED) --name edfi-ci -o campaigns/specs/edfi-ci.spec
+	@for s in quick edfi-ci; do \
+		$(call GATE_RUN,$$s); [ $$? -le 1 ] || exit 1; \
+		$(PYENV) $(PYTHON) -m campaigns compare --trim $(GATE_OUT)/$$s \
+			-o campaigns/baseline/$$s.json || exit 1; \
+	done
 
 # The campaign on the gcov build, with lcov pages of kernel, RS, SEF, servers.
 coverage: ## the campaign on the gcov build, with lcov pages

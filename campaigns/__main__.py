@@ -9,6 +9,7 @@ python3 -m campaigns theseus RESULTS_DIR [-v]
 python3 -m campaigns reverdict RESULTS [--against OTHER]
 python3 -m campaigns minimize ID [--spec SPEC] [--results RESULTS] [--budget N] [--out DIR]
 python3 -m campaigns minimize --all --results RESULTS [--budget N]
+python3 -m campaigns compare BASE NEW [-v] | compare --trim RESULTS -o FILE
 
 Writes a campaign spec built from the fault sites of the built binaries
 (python3 -m faultinj sites): every (service, site, fault type) that applies,
@@ -42,6 +43,13 @@ same failure signature (earliest trigger, fewest steps, shortest load),
 each candidate a real run, confirms it with three byte-identical replays,
 prints its spec line and `make gdb` command and keeps it in the
 campaign's output directory for the report (campaigns/minimize_main.py).
+`compare` compares a campaign with a baseline (each a results.json, a
+report directory or a trimmed baseline, campaigns/baseline/*.json): the
+survivability change per component x fault x policy with a one-sided
+Fisher exact test, failure signatures that appeared or vanished, outcomes
+that flipped; exit status 1 on a significant regression or a new signature
+(reports/compare.py, run as `python3 -m reports.compare`: reports/ builds
+on campaigns/, never the other way round). CI's gate (`make gate`).
 
 `gdb` (make gdb EXP=ID SPEC=FILE) boots one experiment as the campaign
 does, stops it at its plan point and hands it to gdb (campaigns/replay.py).
@@ -143,6 +151,8 @@ def main(argv=None):
                    "reports/coverage/<campaign name> with --coverage)")
     c.add_argument("--fresh", action="store_true", help="set the journal aside, run everything")
     c.add_argument("--coverage", action="store_true", help="gcov counters (the coverage build)")
+    c.add_argument("--baseline", help="a campaign the report compares with (results.json, "
+                                      "report directory or campaigns/baseline/*.json)")
     t = sub.add_parser("theseus", help="panic/contained/lost/benign per kernel IPC fault kind")
     t.add_argument("results", help="a campaign's report directory (results.json or journal.jsonl)")
     t.add_argument("-v", "--verbose", action="store_true", help="one line per experiment too")
@@ -150,6 +160,7 @@ def main(argv=None):
     v.add_argument("results", help="results.json, journal.jsonl or a report directory")
     v.add_argument("--against", help="a second campaign whose outcome shares to print beside")
     v.add_argument("--examples", type=int, default=2, help="example ids per kind of change")
+    sub.add_parser("compare", help="compare a campaign with a baseline (reports/compare.py)")
     r = sub.add_parser("gdb", help="boot one experiment stopped at its plan point, under gdb")
     r.add_argument("exp", help="experiment id (as in the report's replay command)")
     r.add_argument("--spec", default="campaigns/specs/default.spec", help="campaign spec file")
@@ -159,6 +170,13 @@ def main(argv=None):
     minimize_main.add_parser(sub)
     # what follows `--` goes to gdb as it is
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["compare"]:
+        import subprocess
+        root = Path(__file__).resolve().parent.parent
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [str(root)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+        return subprocess.run([sys.executable, "-m", "reports.compare"] + argv[1:],
+                              env=env).returncode
     gdb_args = argv[argv.index("--") + 1:] if "--" in argv else []
     argv = argv[:argv.index("--")] if "--" in argv else argv
     a = ap.parse_args(argv)
@@ -166,8 +184,11 @@ def main(argv=None):
         return run_check(a)
     if a.cmd == "run":
         from . import engine
+        if a.baseline and not os.path.exists(a.baseline):
+            print(f"campaign refused: BASELINE={a.baseline}: no such file", file=sys.stderr)
+            return 2
         settings = engine.Settings(spec=a.spec, only=a.only, out=a.out, fresh=a.fresh,
-                                   coverage=a.coverage)
+                                   coverage=a.coverage, baseline=a.baseline)
         try:
             s = engine.run_campaign(settings, jobs=max(1, a.jobs))
         except check.InputError as e:

@@ -79,8 +79,10 @@ def cannot_act(fault: str, kind: str) -> Optional[str]:
 
 
 def check_auto(exp: spec.Experiment, build: Optional[Path]) -> Optional[str]:
-    """What is wrong with exp, aimed at an automatic site "@ADDR" of its
-    service's binary (or the kernel's, service `kernel`), or None."""
+    """What is wrong with exp, aimed at an automatic site (FUNC#N or
+    "@ADDR") of its service's binary (or the kernel's, service `kernel`),
+    or None. The name is resolved here, on the build that will run: a
+    function or block this build lacks is refused before anything runs."""
     fault = scenario.FAULT_TYPE.get(exp.fault, exp.fault)
     why = cannot_act(fault, "auto") if fault else None
     if why:
@@ -112,7 +114,7 @@ def check_experiment(exp: spec.Experiment, sites: Mapping[str, Mapping[str, int]
     bad_steps = check_steps(exp)
     if bad_steps:
         return bad_steps
-    if exp.site and exp.site.startswith("@") and (exp.service in sites):
+    if autosites.is_name(exp.site) and exp.service in sites:
         return check_auto(exp, build)
     if exp.service not in sites or exp.service == "kernel":
         known = [s for s in sites if s != "kernel"]

@@ -44,6 +44,7 @@ class Settings:
     out: Optional[str] = None
     fresh: bool = False            # set the journal aside and run everything again
     coverage: bool = False         # gcov counters after every experiment (coverage build)
+    baseline: Optional[str] = None  # a campaign the report compares with (reports/compare.py)
     # the spec as the replay command names it, when this process reads a
     # copy of it elsewhere (a remote worker: campaigns/worker_run.py)
     replay_spec: Optional[str] = None
@@ -55,7 +56,8 @@ class Settings:
                    only=os.environ.get("CAMPAIGN_ONLY", ""),
                    out=os.environ.get("CAMPAIGN_OUT") or None,
                    fresh=os.environ.get("CAMPAIGN_FRESH") == "1",
-                   coverage=os.environ.get("OS_COVERAGE") == "1")
+                   coverage=os.environ.get("OS_COVERAGE") == "1",
+                   baseline=os.environ.get("CAMPAIGN_BASELINE") or None)
 
     @property
     def spec_file(self) -> Path:
@@ -250,6 +252,8 @@ def write_report(run: Run, coverage: Optional[Path] = None) -> str:
            str(Path(run.journal.path).resolve()), "--spec", str(run.settings.spec_file)]
     if coverage is not None:
         cmd += ["--coverage", str(coverage)]
+    if run.settings.baseline:
+        cmd += ["--baseline", str(Path(run.settings.baseline).resolve())]
     # from the repository's root, where `reports` is importable; the
     # command's own line (N experiments, M failed) is the summary's to say
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)

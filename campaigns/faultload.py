@@ -57,7 +57,8 @@ def candidates(gold: Dict, targets: Sequence[str] = TARGETS) -> List[Tuple]:
         if not path.exists():
             continue
         for s in autosites.sites(str(path), str(bootimage.ROOT)):
-            best = max(((runs.get(profile_of(b, w), {}).get(b, {}).get(s.name, 0), w)
+            # the golden run counts a build's sites by address
+            best = max(((runs.get(profile_of(b, w), {}).get(b, {}).get(s.marker, 0), w)
                         for w in clients), default=(0, ""))
             if best[0] > 0:
                 out.append((b, s, best[1], best[0]))
@@ -107,7 +108,7 @@ def generate(gold: Dict, n: int, seed: int = 0, weight: str = "count",
                 continue
             seen.add(line)
             got += 1
-            lines.append(f"{line}   # {site.function} {site.file}:{site.line} ({hits} hits)")
+            lines.append(f"{line}   # {site.marker} {site.file}:{site.line} ({hits} hits)")
     head = [f"# {name}: {len(lines)} EDFI-style faults at automatic basic-block sites the",
             f"# golden run executed, drawn with seed {seed}, sites weighted {weight}",
             "# (python3 -m campaigns generate --golden FILE --auto; campaigns/faultload.py).",

@@ -28,6 +28,7 @@ FIELDS: Dict[str, tuple] = {
     "replay": ("runner", "the command that runs this experiment alone"),
     "site_function": ("runner", "an automatic site's function (from the ELF), else None"),
     "site_location": ("runner", "an automatic site's file:line (from the ELF), else None"),
+    "site_address": ("runner", "an automatic site's address in the build that ran (@HEX)"),
     "scenario": ("runner", "the steps the guest ran"),
     "armed_slots": ("runner", "the faults written into the fault table"),
     "deadline_ms": ("runner", "the virtual-time limit of the run"),

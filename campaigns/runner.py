@@ -87,13 +87,17 @@ def _coverage(serial_text: str, events, acc: Path) -> Dict:
 def site_info(exp: Experiment) -> Dict:
     """Where an automatic site is in the source (the report groups failures
     by the site's function); hand sites are named for what they are."""
-    addr = autosites.parse_name(exp.site or "")
-    if addr is None:
-        return {"site_function": None, "site_location": None}
-    s = autosites.site_at(bootimage.program_path(exp.service), addr, str(bootimage.ROOT))
+    if not autosites.is_name(exp.site):
+        return {"site_function": None, "site_location": None, "site_address": None}
+    path = bootimage.program_path(exp.service)
+    try:
+        s = autosites.site_at(path, autosites.resolve(path, exp.site).addr, str(bootimage.ROOT))
+    except (ValueError, OSError):
+        s = None
     if s is None:
-        return {"site_function": None, "site_location": None}
-    return {"site_function": s.function, "site_location": f"{s.file}:{s.line}"}
+        return {"site_function": None, "site_location": None, "site_address": None}
+    return {"site_function": s.function, "site_location": f"{s.file}:{s.line}",
+            "site_address": s.marker}
 
 
 def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str = "",

@@ -84,12 +84,13 @@ def arm_spec(exp: Experiment, campaign: Optional[Campaign], from_step: int = 0) 
         kw.update(trigger="times", k=1_000_000)       # never ready, however often asked
     if from_step:
         kw["from_step"] = from_step
-    if kw["site"] and kw["site"].startswith("@"):
-        # an automatic site: the instruction the fault acts on, from the ELF
-        # of the service's binary (the kernel's for service `kernel`)
-        kw["site"] = f"@{autosites.parse_name(kw['site']):x}"     # as the guest names it
-        kw["target"] = autosites.target(bootimage.program_path(exp.service), kw["site"],
-                                        kw["fault"])
+    if autosites.is_name(kw["site"]):
+        # an automatic site (FUNC#N or @ADDR): its address and the
+        # instruction the fault acts on, from the ELF of the service's
+        # binary (the kernel's for service `kernel`) at hand
+        path = bootimage.program_path(exp.service)
+        kw["site"] = autosites.resolve(path, kw["site"]).marker    # as the guest names it
+        kw["target"] = autosites.target(path, kw["site"], kw["fault"])
     return kw
 
 

@@ -8,7 +8,7 @@ A campaign spec is a plain text file a person can read and edit.  It names
 the campaign and lists one fault experiment per line.  The full description
 with examples is in campaigns/SPEC_FORMAT.md; in short:
 
-    # anything after '#' is a comment; blank lines are ignored
+    # a '#' beginning a word starts a comment; blank lines are ignored
     campaign crash-basic        # required, the first statement
     seed 7                      # optional: seeds probability triggers (default 0)
     timeout 30                  # optional: default seconds per experiment
@@ -31,6 +31,10 @@ Experiment keys:
 
     site=NAME        fault site (FI_POINT/FI_ERROR name); none = the
                      service-level variant of the fault
+    site=FUNC#N      automatic site: block N (from 0) of function FUNC of
+                     the service's binary (faultinj/autosites.py), e.g.
+                     kv_put#3; FUNC~K#N where K functions share the name;
+                     @HEX names one build's site by its address
     trigger=nth:N    fire on the Nth hit (default nth:1)
     trigger=times:K  fire on each of the first K hits
     trigger=prob:P   fire on each hit with probability 0 < P <= 1
@@ -49,8 +53,10 @@ Experiment keys:
     timeout=SECONDS  overrides the campaign timeout for this experiment
 
 Any other key is an error unless the caller names it in `extra_keys`.
-Values are single words of letters, digits and `_ . , : / + @ % -`, so ids
-and replay commands never need shell quoting.
+Values are single words of letters, digits and `_ . , : / + @ % # ~ -`, so ids
+and replay commands never need shell quoting (`#` and `~` inside a word are
+plain characters to a shell, and a spec's comment starts at a '#' that
+begins a word).
 
 Each experiment has a stable id built from everything that changes what is
 run (not `expect` or `timeout`), e.g. `kv-crash-site=kv.put-nth:3`; the id
@@ -93,6 +99,13 @@ from .spec_model import (_KEY_RE, _NAME_RE, _WORD_RE, _fmt_num, _parse_float,  #
                          _parse_int)
 
 
+# a comment: a '#' at the start of the line or after blank space (inside a
+# word it is part of an automatic site's name, kv_put#3)
+_COMMENT_RE = re.compile(r"(?:^|(?<=\s))#")
+# an automatic site's symbolic name, function#block (one definition)
+from faultinj.autosites import SYMBOLIC as _AUTO_RE  # noqa: E402
+
+
 def _build_experiment(service: str, fault: str, keys: Mapping[str, str],
                       where: str, table: ExpectTable,
                       extra_keys: Sequence[str]) -> Experiment:
@@ -118,10 +131,11 @@ def _build_experiment(service: str, fault: str, keys: Mapping[str, str],
             raise SpecError(where, f"bad characters in {key}={val!r}")
         try:
             if key == "site":
-                # a hand site's name, or an automatic site "@HEX"
-                if not (_NAME_RE.match(val) or re.match(r"^@(0x)?[0-9a-fA-F]{1,8}$", val)):
-                    raise ValueError(f"bad site name {val!r} (a site's name, or @ADDR "
-                                     f"for an automatic one)")
+                # a hand site's name, or an automatic site: FUNC#N or "@HEX"
+                if not (_NAME_RE.match(val) or re.match(r"^@(0x)?[0-9a-fA-F]{1,8}$", val)
+                        or _AUTO_RE.match(val)):
+                    raise ValueError(f"bad site name {val!r} (a site's name, or FUNC#BLOCK "
+                                     f"or @ADDR for an automatic one)")
                 kw["site"] = val
             elif key == "trigger":
                 kw["trigger"] = Trigger.parse(val)
@@ -208,7 +222,7 @@ def parse(text: str, filename: str = "<spec>", *, defaults: Optional[ExpectTable
     lineno = 0
     for lineno, raw in enumerate(text.splitlines(), 1):
         where = f"{filename}:{lineno}"
-        toks = raw.split("#", 1)[0].split()
+        toks = _COMMENT_RE.split(raw, 1)[0].split()
         if not toks:
             continue
         head, args = toks[0], toks[1:]

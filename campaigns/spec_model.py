@@ -50,7 +50,10 @@ ARG_MIN, ARG_MAX = -(1 << 31), U32_MAX   # a negative error code is an arg too
 SEED_MAX = U32_MAX
 TIMEOUT_MIN, TIMEOUT_MAX = 0.001, 3600.0  # virtual seconds
 
-_WORD_RE = re.compile(r"[A-Za-z0-9_.,:/+@%-]+\Z")
+# '#' and '~' for automatic sites (kv_put#3, do_send~2#0): inside a word
+# neither is special to a shell, and a spec comment starts only at a '#'
+# that begins a word
+_WORD_RE = re.compile(r"[A-Za-z0-9_.,:/+@%#~-]+\Z")
 _NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 _KEY_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 

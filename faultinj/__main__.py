@@ -5,7 +5,7 @@ python3 -m faultinj run [--print] [--append TEXT] [--events] [--events-log FILE]
 `sites` lists every fault site compiled into every binary of the OS, read
 from the ELF files alone: the hand-placed ones (section fi_sites: binary,
 site name, kind point/error, source file and line) and the automatic
-basic-block ones (faultinj/autosites.py: binary, `@ADDR`, function, file,
+basic-block ones (faultinj/autosites.py: binary, `FUNC#N` and `@ADDR`, function, file,
 line, and the fault types that apply there with the instruction each acts
 on). A build without fault injection has neither.
 
@@ -90,9 +90,9 @@ def main(argv=None):
         json.dump(sites, sys.stdout, indent=1)
         print()
         return 0
-    print(f"{'binary':<10} {'site':<24} {'kind':<6} {'function':<24} location")
+    print(f"{'binary':<10} {'site':<24} {'kind':<6} {'address':<10} location")
     for s in sites:
-        print(f"{s['binary']:<10} {s['site']:<24} {s['kind']:<6} {s.get('function', ''):<24} "
+        print(f"{s['binary']:<10} {s['site']:<24} {s['kind']:<6} {s.get('marker', ''):<10} "
               f"{s['file']}:{s['line']}" + (f"  [{' '.join(s['faults'])}]" if "faults" in s else ""))
     auto = sum(1 for s in sites if s["kind"] == "auto")
     print(f"{len(sites)} sites ({auto} automatic) in {len({s['binary'] for s in sites})} binaries")

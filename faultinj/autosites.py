@@ -2,8 +2,19 @@
 
 The fi_blocks GCC plugin (os/plugin/fi_blocks.cc) recorded the address of
 the start of every basic block in the non-allocated section .fi_blocks. A
-site is named `@<hex address>` in its binary; its block is the code from
-there to the next site (or the end of the function).
+site's block is the code from there to the next site (or the end of the
+function).
+
+A site is named by its function and the block's index in it, from 0 in
+address order: `kv_put#3` (the binary is the spec line's service, or the
+kernel). An edit elsewhere moves the address but not the name, so an
+experiment keeps its id across builds and two builds' campaigns compare
+experiment by experiment. Where one binary holds several functions of one
+name (static functions of two files, or one file built twice, as the
+kernel's IPC path is: do_send), each is numbered by its place in the link
+order, the same in every build: `do_send~1#0`, `do_send~2#0`; the bare name
+is then refused as ambiguous. `@<hex address>` still names a site of one
+build (the guest's own name for it, in fi_fired events and `service fi`).
 
 For each fault type that acts on an instruction (contract/guest_host.def:
 flip_branch ... stuck_loop) this finds the instruction of the block it acts
@@ -68,9 +79,17 @@ class AutoSite:
     insns: int                                   # instructions in the block
     first: int                                   # the first byte of its first instruction
     targets: Dict[str, Tuple[int, int, int, int]] = field(default_factory=dict)
+    symbol: str = ""                             # function, ~K when the name is shared
+    index: int = 0                               # the block's place in its function
 
     @property
     def name(self) -> str:
+        """The symbolic name a spec uses: function#block."""
+        return f"{self.symbol or self.function}#{self.index}"
+
+    @property
+    def marker(self) -> str:
+        """The address name of this build, as the guest names the site."""
         return f"@{self.addr:x}"
 
     def faults(self) -> List[str]:
@@ -83,14 +102,15 @@ class AutoSite:
         from .bootimage import SYSTEM
         who = proc or self.binary
         running = [m for m in SYSTEM if isinstance(m, str)]
-        line = f"service fi {'' if who in running else '-pending '}{who} {self.name} {fault}"
+        line = f"service fi {'' if who in running else '-pending '}{who} {self.marker} {fault}"
         if fault in self.targets:
             a, n, o, d = self.targets[fault]
             line += f" at={a:#x} len={n} opnd={o:#x} disp={d}"
         return line
 
     def as_dict(self) -> dict:
-        return {"binary": self.binary, "site": self.name, "kind": "auto", "addr": self.addr,
+        return {"binary": self.binary, "site": self.name, "marker": self.marker, "kind": "auto",
+                "addr": self.addr,
                 "function": self.function, "file": self.file, "line": self.line,
                 "insns": self.insns, "faults": self.faults(),
                 "shell": {f: self.shell_command(f) for f in self.faults()},
@@ -217,6 +237,23 @@ def _lines(path: str, addrs: List[int]) -> List[Tuple[str, int]]:
 _cache: Dict[Tuple[str, int, int], List[AutoSite]] = {}
 
 
+def _symbols(funcs: Dict[int, str]) -> Dict[int, str]:
+    """Each function start's symbolic name: its name, or name~K when K-1
+    functions of that name come before it in the ELF. The linker lays
+    objects out in the Makefile's order and each object's functions in
+    its source order, so K does not change with an edit elsewhere."""
+    seen: Dict[str, int] = {}
+    total: Dict[str, int] = {}
+    for name in funcs.values():
+        total[name] = total.get(name, 0) + 1
+    out = {}
+    for a in sorted(funcs):
+        name = funcs[a]
+        seen[name] = seen.get(name, 0) + 1
+        out[a] = f"{name}~{seen[name]}" if total[name] > 1 else name
+    return out
+
+
 def site_addresses(path: str) -> List[int]:
     """The .fi_blocks section's addresses, sorted, without repeats."""
     import struct
@@ -247,6 +284,8 @@ def sites(path: str, root: Optional[str] = None) -> List[AutoSite]:
         addrs = [a for a in addrs if a in where]
         lines = _lines(path, addrs)
         kernel = binary == "kernel"
+        symbol = _symbols(funcs)
+        count: Dict[int, int] = {}                   # blocks seen so far per function
         for k, a in enumerate(addrs):
             nxt = addrs[k + 1] if k + 1 < len(addrs) else 1 << 32
             fidx = bisect.bisect_right(starts, a) - 1
@@ -259,9 +298,13 @@ def sites(path: str, root: Optional[str] = None) -> List[AutoSite]:
             f, ln = lines[k]
             if root and os.path.isabs(f):
                 f = os.path.relpath(f, root)
-            result.append(AutoSite(binary, a, funcs[starts[fidx]] if fidx >= 0 else "?", f, ln,
+            fstart = starts[fidx] if fidx >= 0 else -1
+            index = count.get(fstart, 0)
+            count[fstart] = index + 1
+            result.append(AutoSite(binary, a, funcs[fstart] if fidx >= 0 else "?", f, ln,
                                    len(block), insns[where[a]].raw[0],
-                                   block_targets(block, kernel)))
+                                   block_targets(block, kernel),
+                                   symbol.get(fstart, "?"), index))
     _cache[key] = result
     return result
 
@@ -271,6 +314,11 @@ def site_at(path: str, addr: int, root: Optional[str] = None) -> Optional[AutoSi
         if s.addr == addr:
             return s
     return None
+
+
+# function#block, the function as objdump names it (GCC's clones have dots:
+# translate.part.0, f.cold) with ~K when its name is shared
+SYMBOLIC = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*(?:~[1-9][0-9]*)?)#([0-9]+)$")
 
 
 def parse_name(site: str) -> Optional[int]:
@@ -283,15 +331,48 @@ def parse_name(site: str) -> Optional[int]:
         return None
 
 
-def target(path: str, site: str, fault: str) -> Optional[Tuple[int, int, int, int]]:
-    """What the kernel needs to apply `fault` at `site` of this ELF: the
-    slot's (taddr, tlen, opnd, disp); None for crash and hang.
-    ValueError if the site is not one of the ELF's or the type does not
-    apply there."""
+def is_name(site: Optional[str]) -> bool:
+    """Whether site names an automatic site (function#block or @HEX), not
+    a hand-placed one (kv.put): only those contain # or start with @."""
+    return bool(site) and (site.startswith("@") or "#" in site)
+
+
+def resolve(path: str, site: str) -> AutoSite:
+    """The automatic site of the ELF at path that `site` names
+    (function#block or @HEX); ValueError saying why there is none."""
+    binary = os.path.basename(path)[:-4] if path.endswith(".elf") else os.path.basename(path)
+    all_sites = sites(path)
     addr = parse_name(site)
-    s = site_at(path, addr) if addr is not None else None
-    if s is None:
-        raise ValueError(f"{site} is not an automatic site of {os.path.basename(path)}")
+    if addr is not None:
+        for s in all_sites:
+            if s.addr == addr:
+                return s
+        raise ValueError(f"{site} is not an automatic site of {binary}")
+    m = SYMBOLIC.match(site)
+    if not m:
+        raise ValueError(f"bad automatic site name {site!r} (function#block or @ADDR)")
+    sym, index = m.group(1), int(m.group(2))
+    mine = [s for s in all_sites if s.symbol == sym]
+    if not mine:
+        shared = sorted({s.symbol for s in all_sites if s.symbol.split("~")[0] == sym})
+        if shared:
+            raise ValueError(f"{site}: {binary} has {len(shared)} functions named {sym} "
+                             f"(name one: {', '.join(shared)})")
+        import difflib
+        near = difflib.get_close_matches(sym, sorted({s.symbol for s in all_sites}), 3)
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        raise ValueError(f"{site}: {binary} has no function {sym} with automatic sites{hint}")
+    if index >= len(mine):
+        raise ValueError(f"{site}: {sym} in {binary} has blocks #0 to #{len(mine) - 1}")
+    return mine[index]
+
+
+def target(path: str, site: str, fault: str) -> Optional[Tuple[int, int, int, int]]:
+    """What the kernel needs to apply `fault` at `site` (function#block or
+    @HEX) of this ELF: the slot's (taddr, tlen, opnd, disp); None for crash
+    and hang. ValueError if the site is not one of the ELF's or the type
+    does not apply there."""
+    s = resolve(path, site)
     if fault in INSN_TYPES:
         if fault not in s.targets:
             raise ValueError(f"{fault} does not apply at {site} in {s.function} "

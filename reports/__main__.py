@@ -1,6 +1,7 @@
 """Command line: rebuild a campaign report from its journal.
 
     python3 -m reports OUT_DIR JOURNAL [--name NAME] [--coverage FILE] [--spec FILE]
+                                       [--baseline FILE]
 
 --coverage names a JSON file holding the coverage dict write_report takes;
 --spec keeps only (and orders by) the experiments of that campaign spec,
@@ -9,6 +10,8 @@ and gives the default name. The campaign engine writes its own report by
 running exactly this command (campaigns/engine.py finish), so a report
 rebuilt from a journal with its spec equals the engine's. Without --spec the
 records are shown as journaled: there is no experiment to judge them by.
+--baseline adds a comparison with that campaign (reports/compare.py; by
+default OUT_DIR/baseline.json, when there is one).
 """
 
 import argparse
@@ -31,6 +34,9 @@ def main(argv=None) -> int:
     ap.add_argument("--spec", metavar="FILE",
                     help="campaign spec: report only its experiments, each judged again "
                          "from its trace (as the campaign engine's report is)")
+    ap.add_argument("--baseline", metavar="FILE",
+                    help="compare with this campaign (results.json, report directory or "
+                         "trimmed baseline); default OUT_DIR/baseline.json if present")
     args = ap.parse_args(argv)
 
     if not os.path.exists(args.journal):
@@ -62,7 +68,12 @@ def main(argv=None) -> int:
         except (OSError, ValueError) as e:
             print(f"python3 -m reports: bad coverage file: {e}", file=sys.stderr)
             return 2
-    paths = write_report(results, args.out_dir, name, coverage=coverage)
+    try:
+        paths = write_report(results, args.out_dir, name, coverage=coverage,
+                             baseline=args.baseline)
+    except ValueError as e:              # a baseline that cannot be read
+        print(f"python3 -m reports: baseline: {e}", file=sys.stderr)
+        return 2
     failed = sum(1 for r in results if not result_passed(r))
     print(f"{name}: {len(results)} experiments, {failed} failed; report in {paths['html']}")
     return 0

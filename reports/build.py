@@ -19,6 +19,8 @@ dicts of a campaign (as the campaign journal stores them) and writes
 A failure signature minimised (python3 -m campaigns minimize, minimized.json
 in out_dir) shows its smallest reproducer: the spec line, how far trigger,
 load and steps shrank, and its make gdb command.
+Given a baseline (or with baseline.json in out_dir), index.html has a
+section comparing the campaign with it (reports/compare.py).
 
 results.json's summary holds the survivability analysis too ("survival").
 
@@ -372,7 +374,7 @@ def _ms(us):
 
 
 def render_html(results, campaign_name, summary, plots, coverage, generated,
-                surv=None, timelines=()) -> str:
+                surv=None, timelines=(), comparison=None) -> str:
     import jinja2
     import markupsafe
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -402,15 +404,35 @@ def render_html(results, campaign_name, summary, plots, coverage, generated,
         survival=surv, timelines=list(timelines),
         timeline_of={t["id"]: t for t in timelines},
         fail_stop_faults=sorted(survival.FAIL_STOP_FAULTS),
+        comparison=comparison,
     )
 
 
+# a baseline placed in the report directory is compared with every rebuild
+BASELINE_FILE = "baseline.json"
+
+
+def comparison_with(baseline: Optional[str], out_dir: str, results) -> Optional[Dict[str, Any]]:
+    """The comparison with a baseline (reports/compare.py) for the page:
+    the one named, else out_dir/baseline.json when there is one, else None.
+    {"name", "result"}; ValueError when a named one cannot be read."""
+    from reports import compare
+    path = baseline or os.path.join(out_dir, BASELINE_FILE)
+    if not baseline and not os.path.exists(path):
+        return None
+    _, base = compare.load(path)
+    return {"name": path, "result": compare.compare(base, results)}
+
+
 def write_report(results: Iterable[Mapping[str, Any]], out_dir: str, campaign_name: str,
-                 coverage: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+                 coverage: Optional[Mapping[str, Any]] = None,
+                 baseline: Optional[str] = None) -> Dict[str, Any]:
     """Write results.json, junit.xml, index.html and the plots into out_dir.
 
     `coverage`, when given, is {component: {"lines": pct, "branches": pct},
     ..., "html": "coverage/index.html"} (the link is relative to out_dir).
+    `baseline` names a campaign to compare with (reports/compare.py; by
+    default out_dir/baseline.json if present): a section of the page.
     Returns the paths written: {"json", "junit", "html", "plots": [...],
     "timelines": [...]}.
     """
@@ -433,7 +455,9 @@ def write_report(results: Iterable[Mapping[str, Any]], out_dir: str, campaign_na
     write_junit(rs, paths["junit"], campaign_name)
     faults = _ordered((r["fault"] for r in rs), FAULT_ORDER)
     plots = write_plots(rs, out_dir, faults)
-    html = render_html(rs, campaign_name, summary, plots, cov, generated, surv, timelines)
+    comparison = comparison_with(baseline, out_dir, rs)
+    html = render_html(rs, campaign_name, summary, plots, cov, generated, surv, timelines,
+                       comparison)
     with open(paths["html"], "w", encoding="utf-8") as f:
         f.write(html)
     paths["plots"] = [os.path.join(out_dir, p["file"]) for p in plots if p["file"]]

@@ -27,7 +27,7 @@ def reached(os_built):
 def _site_for(reached, binary, fault, skip=0):
     hits = reached[binary]
     cands = [s for s in autosites.sites(bootimage.program_path(binary))
-             if hits.get(s.name, 0) >= 1 and fault in s.faults()]
+             if hits.get(s.marker, 0) >= 1 and fault in s.faults()]
     assert cands, f"no executed site of {binary} takes {fault}"
     return cands[min(skip, len(cands) - 1)]
 
@@ -53,7 +53,7 @@ def test_fault_type_fires_once_with_its_effect_and_replays(reached, fault):
     a = _run(line)
     assert a["error"] is None, a["error"]
     fired = _kinds(a, "fi_fired")
-    assert len(fired) == 1 and _field(fired[0], "site") == site.name, fired
+    assert len(fired) == 1 and _field(fired[0], "site") == site.marker, fired
     effects = _kinds(a, "fi_effect")
     assert len(effects) == 1, effects
     eff = effects[0]

@@ -152,7 +152,7 @@ def test_edfi_faultload_generates_only_pairs_the_check_accepts(os_built):
     from faultinj import autosites, contract
     from campaigns import faultload
     targets = ("kv", "echo")
-    gold = {b: {s.name: 10 for s in autosites.sites(str(os_built / f"{b}.elf"))} for b in targets}
+    gold = {b: {s.marker: 10 for s in autosites.sites(str(os_built / f"{b}.elf"))} for b in targets}
     text = faultload.generate(gold, 60, seed=3, targets=targets)
     c = spec.parse(text, "edfi.spec")
     assert len(c.experiments) == 60

@@ -281,6 +281,17 @@ static void schedule_restart(struct rproc *rp, const char *cause)
     if (delay == 0) do_restart(rp);      /* first failure of a stage: at once */
 }
 
+/* How a restarted instance is told to start. RS_TEST_FORGET_STATE builds a
+ * deliberately broken RS (only into a build directory of its own, by the
+ * regression gate's test, tests/test_compare_gate.py): every restart is
+ * announced as a fresh start, so no service gets its state back, and the
+ * comparison with a good build must fail naming the services that lost it. */
+#ifdef RS_TEST_FORGET_STATE
+#define INIT_AFTER_FAILURE SEF_INIT_FRESH
+#else
+#define INIT_AFTER_FAILURE SEF_INIT_RESTART
+#endif
+
 void do_restart(struct rproc *rp)
 {
     rp->flags &= ~RP_RESTART_DUE;
@@ -304,7 +315,7 @@ void do_restart(struct rproc *rp)
         if (r == OK) r = sys_exec(old, img, len, cmd);
         if (r == OK) {
             rp->old_ep = old;
-            begin_init(rp, SEF_INIT_RESTART);
+            begin_init(rp, INIT_AFTER_FAILURE);
             r = sys_stop(old, 0);
         } else if (r == EDEADSRCDST || r == ESRCH) {
             /* the old process is gone: nothing to restart in place, so a
@@ -312,12 +323,12 @@ void do_restart(struct rproc *rp)
             event("ev=restart_fresh label=%s old_ep=%d why=%d", rp->pub.label, old, r);
             pm_ended(rp);                /* PM forgets the old process too */
             rp->pub.endpoint = NONE;
-            r = start_instance(rp, SEF_INIT_RESTART);
+            r = start_instance(rp, INIT_AFTER_FAILURE);
             rp->old_ep = old;
         }
     } else {
         rp->pub.endpoint = NONE;
-        r = start_instance(rp, pristine ? SEF_INIT_FRESH : SEF_INIT_RESTART);
+        r = start_instance(rp, pristine ? SEF_INIT_FRESH : INIT_AFTER_FAILURE);
         rp->old_ep = old;
     }
     event("ev=restarted label=%s ep=%d old_ep=%d restarts=%d policy=%s result=%d init=%s",
