@@ -9,6 +9,9 @@
 struct proc proc_table[NR_TASKS + NR_PROCS];
 struct proc *current;
 static struct proc *rdy_head[NR_SCHED_QUEUES], *rdy_tail[NR_SCHED_QUEUES];
+/* the last of the processes at the front of each queue that were made
+ * ready after blocking (proc_ready_front); 0: none */
+static struct proc *rdy_woken[NR_SCHED_QUEUES];
 
 void proc_init(void)
 {
@@ -82,6 +85,7 @@ void proc_unready(struct proc *p)
     if (!*pp) return;
     *pp = p->next_ready;
     if (rdy_tail[q] == p) rdy_tail[q] = prev;
+    if (rdy_woken[q] == p) rdy_woken[q] = prev;     /* the woken are a prefix */
     p->next_ready = 0;
 }
 
@@ -95,18 +99,29 @@ void set_rts(struct proc *p, uint32_t f)
     p->rts |= f;
 }
 
-/* Made ready after blocking with some of its quantum left: first in its
- * queue (as MINIX does), so a process that mostly waits for servers (a
- * client in sendrec) is not queued behind a busy loop's whole quantum at
- * every answer: a user's spin would otherwise slow another user's client
- * by a quantum per request. It goes to the back when its quantum is used
- * up (sched_tick), so it cannot keep the CPU. */
+/* Made ready after blocking with some of its quantum left: ahead of the
+ * processes that used their quantum up, behind those woken before it (as
+ * MINIX puts them first, but in the order they woke, so several woken
+ * clients take turns instead of the latest starving the others). So a
+ * process that mostly waits for servers (a client in sendrec) is not
+ * queued behind a busy loop's whole quantum at every answer: a user's
+ * spin would otherwise slow another user's client by a quantum per
+ * request. It goes to the back when its quantum is used up (sched_tick),
+ * so it cannot keep the CPU. */
 static void proc_ready_front(struct proc *p)
 {
     int q = p->priority;
-    p->next_ready = rdy_head[q];
-    rdy_head[q] = p;
-    if (!rdy_tail[q]) rdy_tail[q] = p;
+    struct proc *after = rdy_woken[q];
+    if (after) {
+        p->next_ready = after->next_ready;
+        after->next_ready = p;
+        if (rdy_tail[q] == after) rdy_tail[q] = p;
+    } else {
+        p->next_ready = rdy_head[q];
+        rdy_head[q] = p;
+        if (!rdy_tail[q]) rdy_tail[q] = p;
+    }
+    rdy_woken[q] = p;
 }
 
 void clear_rts(struct proc *p, uint32_t f)

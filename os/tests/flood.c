@@ -18,7 +18,7 @@
  *   spin      a busy loop (it asks the time once every 100,000 rounds)
  *   echo      an IPC storm: echo requests, each answered
  *   dslookup  an IPC storm on DS: lookups of kv, each answered
- * It ends with one event, `ev=flood_done mode=M n=N ok=K`: N requests
+ * S = 0 sends one request. It ends with one event, `ev=flood_done mode=M n=N ok=K`: N requests
  * sent, K of them answered with the expected result. The host's flood
  * tests check that the servers survived, kept supervising and said
  * little, and that no service looked hung. */
@@ -138,10 +138,10 @@ int main(int argc, char **argv)
     uint32_t hz = t.T_HZ ? t.T_HZ : 100, end = t.T_UPTIME + secs * hz;
     uint32_t n = 0, ok = 0;
     event("ev=flood_start mode=%s secs=%u", mode, secs);
-    while (sys_uptime() < end) {
+    do {                        /* S = 0: one request (a server's next refusal says its count) */
         ok += (uint32_t)request(mode, n);
         n++;
-    }
+    } while (sys_uptime() < end);
     /* printing in a loop spends this second's output budget (8 KB, the
      * kernel's userout.c), which would swallow the result line too: it
      * waits for the next second, whose budget is untouched */

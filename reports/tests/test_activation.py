@@ -39,3 +39,13 @@ def test_a_record_without_evidence_counts_as_not_fired():
     r["evidence"] = None
     (row,) = activation([r])
     assert (row["armed"], row["fired"]) == (1, 0)
+
+
+def test_an_automatic_site_is_shown_by_its_name_not_its_address():
+    r = {"service": "kernel", "site": "kernel_call_trap#0", "site_address": "@114dda",
+         "site_function": "kernel_call_trap",
+         "armed_slots": [{"proc": "kernel", "site": "@114dda", "fault": "crash"}],
+         "evidence": {"fired_sites": [{"proc": "kernel", "site": "@114dda", "fired": 1}]}}
+    rows = activation([r])
+    assert [(x["site"], x["kind"], x["function"], x["armed"], x["fired"]) for x in rows] == [
+        ("kernel_call_trap#0", "auto", "kernel_call_trap", 1, 1)]
