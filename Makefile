@@ -90,7 +90,7 @@ SERVERS  := rs ds vm pm mem tty kv echo
 # later versions of kv (live-update tests): kv's service with their own saved layout
 KV_VERSIONS := kv2 kv3
 COMMANDS := init wl msgfuzz scenario
-TESTPROGS := ktest peer victim lonely hostile forger dshog bomb rude crowd memhog deputy bss1m bss3m bss24m bss2g flood
+TESTPROGS := ktest peer victim lonely hostile forger dshog bomb rude crowd memhog deputy bss1m bss3m bss24m bss2g flood leak
 PROGRAMS := $(SERVERS) $(KV_VERSIONS) $(COMMANDS) $(TESTPROGS)
 $(foreach s,$(SERVERS),$(eval SRCS_$(s) := $(wildcard os/servers/$(s)/*.c)))
 $(foreach v,$(KV_VERSIONS),$(eval SRCS_$(v) := os/servers/kv/main.c os/servers/kv/table.c $(wildcard os/servers/$(v)/*.c)))

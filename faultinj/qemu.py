@@ -210,7 +210,9 @@ class Qemu:
         if self.kvm:
             cmd += ["-accel", "kvm", "-cpu", "host"]
         else:
-            cmd += ["-accel", "tcg"]
+            # umip: the kernel sets CR4.UMIP (os/kernel/protect.c), so a
+            # user program cannot read the kernel's table addresses
+            cmd += ["-accel", "tcg", "-cpu", "qemu32,+umip"]
         if self.gdb:
             cmd += ["-S",
                     "-chardev", f"socket,id=gdb0,path={self.gdb_socket},server=on,wait=off",

@@ -4,6 +4,8 @@ DS or take over a label, exhaust the process table, or make a victim fault
 on request. Every attempt is refused with a clear error and leaves a
 trace; the system keeps running and serving afterwards."""
 
+import pytest
+
 from faultinj import bootimage, errnos
 
 HOSTILE = bootimage.system() + [("hostile", "noexec")]
@@ -97,3 +99,19 @@ def test_fault_requests_still_work_for_the_fault_injection_tool(live_os):
     assert done.int("answered") == 30 and done.int("wrong") == 0
     assert [e for e in con.events("kv_fault", since=mark) if e.get("kind") == "crash"]
     con.wait_event("restarted", since=mark, label="kv")
+
+
+@pytest.mark.parametrize("insn", ["sgdt", "sidt", "sldt", "smsw", "str"])
+def test_descriptor_table_addresses_do_not_leak_to_ring_3(live_os, insn):
+    """sgdt, sidt, sldt, smsw and str are unprivileged on x86 unless
+    CR4.UMIP is set: a user program could read where the kernel keeps its
+    tables. With UMIP (os/kernel/protect.c) each faults: the program is
+    ended with a general protection fault and reads nothing."""
+    con = live_os(bootimage.system() + [("leak", "noexec")])
+    m = con.mark()
+    con.run(f"run leak {insn}")
+    exit_ = con.wait_event("proc_exit", since=m, name="leak", timeout=60)
+    assert not con.events("leak_read", since=m), con.events("leak_read", since=m)[0].raw
+    fault = con.events("fault", since=m, proc="leak")
+    assert fault and fault[0].get("trap") == "13", [e.raw for e in fault]
+    assert exit_.int("status") == 139

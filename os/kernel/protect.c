@@ -71,6 +71,22 @@ static void lapic_virtual_wire(void)
     lapic[0x360 / 4] = 0x400;          /* LINT1: NMI */
 }
 
+/* User-Mode Instruction Prevention: with CR4.UMIP, sgdt, sidt, sldt, smsw
+ * and str fault in ring 3 (#GP) instead of telling any program where the
+ * kernel keeps its descriptor tables. Set where the CPU has it (CPUID
+ * 7.0:ECX bit 2; QEMU's TCG does, with -cpu ...,+umip: faultinj/qemu.py). */
+static void umip_enable(void)
+{
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0));
+    if (a < 7) return;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+    if (!(c & (1u << 2))) return;
+    uint32_t cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4" :: "r"(cr4 | (1u << 11)));
+}
+
 void irq_enable(int irq)
 {
     uint16_t port = irq < 8 ? 0x21 : 0xA1;
@@ -119,5 +135,6 @@ void protect_init(void)
     struct dtr d = { sizeof idt - 1, (uint32_t)idt };
     __asm__ volatile("lidt %0" :: "m"(d));
     lapic_virtual_wire();
+    umip_enable();
     pic_remap();
 }
