@@ -43,6 +43,8 @@ FIELDS: Dict[str, tuple] = {
     "forged": ("runner", "user output lines that looked like events"),
     "forged_lines": ("runner", "the first of them"),
     "malformed": ("runner", "framed lines refused as malformed (the first of them)"),
+    "stream_notes": ("runner", "what the host's event stream did not keep of the run (over its "
+                               "caps, a line cut by the end), in words; empty: all kept"),
     "host": ("runner", "the machine that ran it (its host name)"),
     "coverage": ("runner", "a coverage run: what its counter dumps gave (files, dumps, any "
                            "lost), else None"),

@@ -115,6 +115,7 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
     phases = {"start": None, "restore": None, "arm": None, "run": None, "verdict": None}
     m = None
     harness_error, end, events, run_t0, forged, malformed = None, None, [], t0, [], []
+    notes = []
     try:
         if pooled:
             m = pool.machine(mods, "", host_limit)
@@ -124,7 +125,7 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
                   limit=max(1.0, host_limit - (time.monotonic() - t0)))
         phases.update(r.timing)
         end, harness_error, events, forged = r.end, r.error, r.events, r.forged
-        malformed = r.malformed
+        malformed, notes = r.malformed, r.notes
         result["restored"] = r.restored
     except Exception as e:        # a harness problem: recorded, the campaign goes on
         harness_error = f"{type(e).__name__}: {e}"
@@ -160,7 +161,7 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
         end=end, error=harness_error,
         # user output that looked like an event or a panic: not in events
         forged=len(forged), forged_lines=forged[:FORGED_KEPT],
-        malformed=malformed[:FORGED_KEPT],
+        malformed=malformed[:FORGED_KEPT], stream_notes=notes,
         host_seconds=round(time.monotonic() - t0, 3),
         phases={k: (round(v, 4) if v is not None else None) for k, v in phases.items()},
         virtual_us=events[-1].t if events and events[-1].t is not None else None)
@@ -182,7 +183,7 @@ def harness_failure(exp: Experiment, error: str, *, campaign: Optional[Campaign]
                                   steps=list(plan.steps)))
     result.update(verdict.as_dict())
     result.update(events=[], event_host_t=[], end=None, error=error, forged=0, forged_lines=[],
-                  malformed=[], host_seconds=None, restored=None,
+                  malformed=[], stream_notes=[], host_seconds=None, restored=None,
                   phases={k: None for k in ("start", "restore", "arm", "run", "verdict")},
                   virtual_us=None)
     result_format.judge(result)

@@ -21,7 +21,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 FRAME = "\x1e"             # ASCII RS: starts every line the kernel vouches for
 PREFIX = "#EV "             # an event line after its frame; Event.raw starts so
@@ -438,6 +438,31 @@ class EventStream:
                            f"(kept the last {TEXT_MAX})")
             if self._forged_dropped:
                 out.append(f"dropped {self._forged_dropped} forged lines over {FORGED_MAX}")
+            if self._cut_line:
+                out.append(f"the run ended inside an event line, not taken: {self._cut_line[:200]!r}")
+            return out
+
+    def new_run(self) -> Tuple[Dict[str, int], int, int]:
+        """A new run begins on this stream (a pooled machine restored for
+        its next experiment): the per-kind caps count afresh, so the
+        events of earlier runs never crowd out this one's. Returns a mark
+        for notes_since."""
+        with self._cond:
+            self._per_kind = {}
+            return dict(self._dropped), self._text_dropped, self._forged_dropped
+
+    def notes_since(self, mark: Tuple[Dict[str, int], int, int]) -> List[str]:
+        """What the stream did not keep since new_run() gave mark, in words."""
+        dropped0, text0, forged0 = mark
+        with self._cond:
+            out = [f"dropped {n - dropped0.get(kind, 0)} {kind} events over the cap of "
+                   f"{EVENTS_PER_KIND} a kind" for kind, n in sorted(self._dropped.items())
+                   if n > dropped0.get(kind, 0)]
+            if self._text_dropped > text0:
+                out.append(f"dropped {self._text_dropped - text0} characters of output "
+                           f"(kept the last {TEXT_MAX})")
+            if self._forged_dropped > forged0:
+                out.append(f"dropped {self._forged_dropped - forged0} forged lines over {FORGED_MAX}")
             if self._cut_line:
                 out.append(f"the run ended inside an event line, not taken: {self._cut_line[:200]!r}")
             return out

@@ -60,6 +60,9 @@ class PlannedRun:
     # framed lines of the run refused as malformed (EventStream.malformed):
     # never among events, kept so the verdict can say a report was garbled
     malformed: List[str] = field(default_factory=list)
+    # what the host's event stream did not keep of the run (over its caps,
+    # a line cut by the end): empty when it kept everything
+    notes: List[str] = field(default_factory=list)
 
 
 def _outcome_of_code(code: int) -> str:
@@ -250,6 +253,7 @@ class PlannedMachine:
         since = len(self.q.serial.events)
         forged_since = len(self.q.serial.forged)
         malformed_since = len(self.q.serial.malformed)
+        caps = self.q.serial.new_run()
         timing = self.stage(steps, deadline_ms, arm, writes)
         restored = "restore" in timing
         self.gdb.cont()
@@ -274,7 +278,8 @@ class PlannedMachine:
             self.broken = self.broken or "spent"
         forged = self.prefix_forged + self.q.serial.forged[forged_since:]
         malformed = self.q.serial.malformed[malformed_since:]
-        return PlannedRun(events, end, error, timing, restored, t0, forged, malformed)
+        return PlannedRun(events, end, error, timing, restored, t0, forged, malformed,
+                          self.q.serial.notes_since(caps))
 
     def stage(self, steps: str, deadline_ms: int, arm: Iterable[Mapping] = (),
               writes: Iterable[Tuple[int, bytes]] = ()) -> Dict[str, float]:

@@ -286,3 +286,21 @@ def test_a_line_cut_by_the_end_of_the_run_is_noted_not_malformed():
     t = EventStream()
     t.feed(b"\x1e#EV t=6 who=pm ev=proc_exit pid=9 na\r\n")
     assert t.malformed
+
+
+def test_each_run_on_a_pooled_stream_has_its_own_caps_and_notes(monkeypatch):
+    """A pooled machine's stream outlives its runs: the cap per kind is a
+    run's, so a thousand earlier experiments never make this one's events
+    DROPPED; and what one run lost is said for that run alone."""
+    from faultinj import events as evmod
+    monkeypatch.setattr(evmod, "EVENTS_PER_KIND", 3)
+    s = EventStream()
+    line = b"\x1e#EV t=5 who=rs ev=ready services=9\r\n"
+    s.feed(line * 5)
+    assert [e.kind for e in s.events].count("dropped") == 2
+    mark = s.new_run()
+    s.feed(line * 3)
+    assert all(e.kind == "ready" for e in s.events[5:])
+    assert s.notes_since(mark) == []
+    s.feed(line)
+    assert s.notes_since(mark) == ["dropped 1 ready events over the cap of 3 a kind"]

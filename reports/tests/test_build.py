@@ -273,6 +273,20 @@ def test_forged_lines_are_counted_in_the_summary(tmp_path):
     assert "looked like an event" not in (tmp_path / "b" / "index.html").read_text()
 
 
+def test_runs_with_an_incomplete_trace_are_named(tmp_path):
+    """A run whose trace the host's event stream did not keep whole (its
+    caps) is named in the summary with what was lost; none: no row."""
+    rs = synthetic()
+    rs[0]["stream_notes"] = ["dropped 7 ping events over the cap of 20000 a kind"]
+    write_report(rs, str(tmp_path / "a"), "c")
+    doc = json.loads((tmp_path / "a" / "results.json").read_text())
+    assert doc["summary"]["incomplete"] == [{"id": rs[0]["id"], "notes": rs[0]["stream_notes"]}]
+    html = (tmp_path / "a" / "index.html").read_text()
+    assert "did not keep whole" in html and "dropped 7 ping events" in html
+    write_report(synthetic(), str(tmp_path / "b"), "c")
+    assert "did not keep whole" not in (tmp_path / "b" / "index.html").read_text()
+
+
 def test_partial_timings_plot(tmp_path):
     rs = [_res("kv-crash-nth:1", "kv", "crash", "recovered", detect_host_s=None,
                recover_host_s=None)]
