@@ -120,7 +120,7 @@ endif
 $(BUILD_STAMP):
 	@mkdir -p $(@D) && echo "$(BUILD_FLAGS)" > $@
 
-.PHONY: all run qemu-gdb gdb test bench deps clean campaign coverage edfi help gate baseline
+.PHONY: all run qemu-gdb gdb test bench deps clean campaign coverage edfi help gate baseline minimize
 all: $(ELFS) ## build the kernel and every program (build/, or BUILD=...)
 
 # make help: every target with its `## ` line (targets declared as
@@ -277,6 +277,15 @@ baseline: all ## refresh the EDFI sample and the gate's baselines from this buil
 		$(PYENV) $(PYTHON) -m campaigns compare --trim $(GATE_OUT)/$$s \
 			-o campaigns/baseline/$$s.json || exit 1; \
 	done
+
+# Minimal reproducers (campaigns/minimize_main.py): each failure signature of
+# a campaign's results shrunk to its smallest experiment, replayed three
+# times; the campaign's report then shows them.
+#   make minimize [OUT=reports/out/default] [BUDGET=60]
+OUT ?= reports/out/default
+BUDGET ?= 60
+minimize: all ## shrink each failure signature of a campaign (OUT=its directory) to a minimal reproducer
+	@$(PYENV) $(PYTHON) -m campaigns minimize --all --results '$(OUT)/results.json' --budget $(BUDGET)
 
 # The campaign on the gcov build, with lcov pages of kernel, RS, SEF, servers.
 coverage: ## the campaign on the gcov build, with lcov pages
