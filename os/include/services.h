@@ -30,6 +30,7 @@
 #define   INIT_OLD_EP       m.i[3]
 #define   INIT_LABEL        m.l4.label   /* words 4..7 */
 #define   INIT_PUB_COUNT    m.i[8]       /* reply: entries RS copied into the buffer */
+#define   INIT_PUB_SUM      m.u[9]       /* reply: rspub_sum() of those entries */
 #define RS_INIT_RESULT    (RS_BASE + 1)  /* svc->RS sendrec: i[0] = result */
 #define   INIT_RESULT       m.i[0]
 #define RS_LU_PREPARE     (RS_BASE + 2)  /* RS->svc sendnb */

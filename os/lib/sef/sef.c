@@ -37,6 +37,7 @@ int sef_startup(void)
     strlcpy(info.label, m.INIT_LABEL, sizeof info.label);
     info.pub = pubtab;
     info.nr_pub = m.INIT_PUB_COUNT >= 0 && m.INIT_PUB_COUNT <= NR_SERVICES ? m.INIT_PUB_COUNT : 0;
+    info.pub_sum = m.INIT_PUB_SUM;
 
     /* debug behaviours for tests of the init protocol itself */
     if (info.flags & SEF_DBG_INIT_CRASH) { volatile int *volatile p = 0; *p = 0xdead; }

@@ -36,6 +36,7 @@ struct sef_init_info {
     char label[LABEL_MAX];
     const struct rprocpub *pub;
     int  nr_pub;                  /* entries in pub, free slots included */
+    uint32_t pub_sum;             /* RS's rspub_sum() of pub[0..nr_pub) */
 };
 
 typedef int  (*sef_cb_init_t)(int type, const struct sef_init_info *info);

@@ -88,14 +88,15 @@ static int handle(message *m, struct pmproc *caller)
  * restarts PM again after backoff, when DS may be back. */
 static int init_restore(int type, const struct sef_init_info *info)
 {
-    int n = pm_restore();
+    const char *why;
+    int n = pm_restore(&why);
     if (n == ENOENT) {
         event("ev=pm_restored procs=0 type=%d", type);
         return init_fresh(type, info);
     }
     if (n <= 0) {
         int err = n < 0 ? n : EINVAL;          /* no INIT, no RS: not a tree */
-        event("ev=pm_restore_failed err=%d type=%d", err, type);
+        event("ev=pm_restore_failed err=%d type=%d why=%s", err, type, n == 0 ? "empty" : why);
         return err;
     }
     event("ev=pm_restored procs=%d type=%d", n, type);

@@ -56,5 +56,5 @@ void pm_child_ended(struct pmproc *p, int status);
 void pm_reap_signals(void);
 int  pm_count_user(int tree);    /* a tree's processes, or all user processes if -1 */
 void pm_save(void);
-int  pm_restore(void);           /* entries restored, or an error */
+int  pm_restore(const char **why);   /* entries restored, or an error and its cause */
 #endif

@@ -8,8 +8,9 @@
 static struct rprocpub snap[NR_SERVICES];
 
 /* Entries copied (whole entries only, at most the table), or an error. */
-int pub_copy_out(int ep, uint32_t addr, uint32_t len)
+int pub_copy_out(int ep, uint32_t addr, uint32_t len, uint32_t *sum)
 {
+    *sum = 0;
     uint32_t n = len / sizeof snap[0];
     if (n > NR_SERVICES) n = NR_SERVICES;
     if (n == 0) return 0;
@@ -21,6 +22,7 @@ int pub_copy_out(int ep, uint32_t addr, uint32_t len)
             snap[i].pid = -1;
         }
     }
+    *sum = rspub_sum(snap, (int)n);
     int r = sys_vircopy(SELF, (uint32_t)snap, ep, addr, n * sizeof snap[0]);
     return r == OK ? (int)n : r;
 }

@@ -36,7 +36,8 @@ static void reply(int dst, message *m, int result)
 static void do_hello(struct rproc *rp, message *m)
 {
     if (!rp || !(rp->flags & RP_INITIALIZING)) { reply(m->m_source, m, EPERM); return; }
-    int n = pub_copy_out(m->m_source, m->INIT_PUB_ADDR, m->INIT_PUB_LEN);
+    uint32_t sum;
+    int n = pub_copy_out(m->m_source, m->INIT_PUB_ADDR, m->INIT_PUB_LEN, &sum);
     if (n < 0) {
         event("ev=init_data_failed label=%s ep=%d err=%d", rp->pub.label, m->m_source, n);
         reply(m->m_source, m, EFAULT);
@@ -49,6 +50,7 @@ static void do_hello(struct rproc *rp, message *m)
     m->INIT_OLD_EP = rp->old_ep;
     strlcpy(m->INIT_LABEL, rp->pub.label, LABEL_MAX);
     m->INIT_PUB_COUNT = n;
+    m->INIT_PUB_SUM = sum;
     rp->dbg_flags = 0;           /* debug behaviour is for one init only */
     reply(m->m_source, m, OK);
 }

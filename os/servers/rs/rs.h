@@ -102,7 +102,7 @@ void pm_expect(struct rproc *rp);
 void pid_answer(message *m);
 
 /* pubtab.c: the init data */
-int  pub_copy_out(int ep, uint32_t addr, uint32_t len);
+int  pub_copy_out(int ep, uint32_t addr, uint32_t len, uint32_t *sum);
 
 /* boot.c */
 void boot_services(void);

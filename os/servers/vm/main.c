@@ -1,10 +1,20 @@
 /* main.c - VM: memory information and the VM call mask of every process.
- * There is one mask format for boot and dynamic services alike. VM keeps
- * no state of its own to save: every init (fresh, restart, live update)
- * rebuilds all masks from the init data, RS's public table, where each
- * service's entry carries its mask; RS sends VM_SET_MASK for an instance
- * it starts later. So VM needs DS for nothing, and a VM restart after DS
- * lost everything still knows who may do what. */
+ * There is one mask format for boot and dynamic services alike.
+ *
+ * VM's state is the masks. It keeps no copy of its own across a restart
+ * but rebuilds them on every init (fresh, restart, live update) from RS's
+ * public table (the init data), where each service's entry carries its
+ * mask; RS sends VM_SET_MASK for an instance it starts later. RS's table is
+ * the only source masks ever come from (VM_SET_MASK is RS's alone and
+ * carries the table's value), and RS keeps that table across its own
+ * failures (os/servers/rs/keep.c), so a rebuild cannot disagree with what
+ * VM held, where a kept copy could be stale or half-written by the
+ * instance that died. The rebuild is checked, as DS checks what it kept:
+ * the table must match the checksum RS computed over what it sent
+ * (INIT_PUB_SUM) and name both RS and VM itself, or the init fails naming
+ * the cause (ev=vm_masks_failed) and RS tries again - VM never starts with
+ * no masks, or some, and says OK. So VM needs DS for nothing, and a VM
+ * restart after DS lost everything still knows who may do what. */
 #include "../../include/fi.h"
 #include "../../lib/sef/sef.h"
 #include "../../lib/libc/libc.h"
@@ -66,19 +76,47 @@ static int do_info(message *m)
     return OK;
 }
 
+/* The init data as VM checks and uses it: its own copy, so what is
+ * checked is what is used. */
+static struct rprocpub table[NR_SERVICES];
+
+/* Why RS's table cannot be used, or 0. VM restarts in place (a boot
+ * process keeps its endpoint), so its own entry names VM_PROC_EP. */
+static const char *table_unusable(const struct sef_init_info *info, int n)
+{
+    if (n <= 0) return "empty";
+    if (info->pub_sum == 0 || rspub_sum(table, n) != info->pub_sum) return "checksum";
+    int self = 0, rs = 0;
+    for (int i = 0; i < n; i++) {
+        if (!(table[i].flags & RSF_IN_USE)) continue;
+        rs |= table[i].endpoint == RS_PROC_EP && !strncmp(table[i].label, "rs", LABEL_MAX);
+        self |= table[i].endpoint == VM_PROC_EP && !strncmp(table[i].label, "vm", LABEL_MAX);
+    }
+    return !rs ? "no_rs" : !self ? "no_vm" : 0;
+}
+
 /* Every init type: the masks of every service RS has a process for. */
 static int init_from_rs(int type, const struct sef_init_info *info)
 {
     static const char *types[] = { "fresh", "lu", "restart" };
+    const char *tname = type >= 0 && type <= 2 ? types[type] : "?";
     for (int i = 0; i < NR_PROCS; i++) { masks[i].ep = NONE; masks[i].mask = 0; }
+    int nr = info->nr_pub < NR_SERVICES ? info->nr_pub : NR_SERVICES;
+    memcpy(table, info->pub, (uint32_t)nr * sizeof table[0]);
+    /* injected: the copy VM got went bad, for the checksum to find */
+    if (nr > 0 && FI_ERROR("vm.init.corrupt")) table[nr - 1].vm_calls ^= 0x5a;
+    const char *why = table_unusable(info, nr);
+    if (why) {
+        event("ev=vm_masks_failed why=%s entries=%d type=%s", why, nr, tname);
+        return EIO;
+    }
     int n = 0;
-    for (int i = 0; i < info->nr_pub; i++) {
-        const struct rprocpub *p = &info->pub[i];
+    for (int i = 0; i < nr; i++) {
+        const struct rprocpub *p = &table[i];
         if ((p->flags & RSF_IN_USE) && set_mask(p->endpoint, p->vm_calls) == OK) n++;
     }
-    event("ev=vm_masks masks=%d entries=%d type=%s", n, info->nr_pub,
-          type >= 0 && type <= 2 ? types[type] : "?");
-    return n > 0 ? OK : EINVAL;       /* no table: VM could serve no one */
+    event("ev=vm_masks masks=%d entries=%d type=%s", n, nr, tname);
+    return OK;
 }
 
 int main(void)
