@@ -87,3 +87,21 @@ def test_sendrec_deadline_ends_a_wait_for_a_lost_reply(boot_os):
     assert_passed(r, "timeout")
     lost = events_of(r, "ipc_timeout", proc="ktest", dst="victim", lost="reply")
     assert len(lost) == 1, [e.raw for e in r.events if e.kind == "ipc_timeout"]
+
+
+def test_sender_left_blocked_in_no_queue_is_told_of_its_partners_death(fi_os):
+    # kernel.ipc.sendblock on ktest's second SENDREC (T_GO): the victim
+    # takes it, ktest is left blocked as if still sending, in no queue (a
+    # lost wakeup). The victim then exits: ktest too is told EDEADSRCDST
+    # at once, not at its deadline of 1000 ticks (it used to be skipped,
+    # being in no receiver's queue)
+    s = fi_os(image("deadsrc", victim="muteexit"), wait_ready=False,
+              arm_at_boot=[dict(site="kernel.ipc.sendblock", fault="error", proc="ktest",
+                                trigger="nth", n=2)])
+    done = s.console.wait_event("test_done", timeout=60)
+    fired = [e for e in s.events if e.kind == "fi_fired" and e.get("site") == "kernel.ipc.sendblock"]
+    assert len(fired) == 1 and fired[0].get("proc") == "ktest", [e.raw for e in fired]
+    failed = [f"{e.get('name')}: got {e.get('got')}" for e in s.events
+              if e.kind == "check" and e.get("ok") != "1"]
+    assert not failed and done.int("failures") == 0, failed
+    assert not [e for e in s.events if e.kind == "ipc_timeout"]
