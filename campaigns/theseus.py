@@ -11,6 +11,10 @@ in one of four classes, the question being where the fault was stopped:
              kernel (recovered, torn_down, given_up, recovered_state_lost
              after a detection; and a `benign` verdict too when RS had to
              restart some other service the fault spread to)
+             ; or a `benign` verdict in which the kernel reported a lost
+             request or reply after the fault (ipc_timeout: a SENDREC's
+             deadline passed, os/kernel/ipc_deadline.c) and its client
+             asked again
   lost       a message was lost or garbled and nobody failed in a way that
              could be seen: a client waits for ever (client_hung), got a
              wrong answer (wrong_answers), found state gone without any
@@ -80,6 +84,18 @@ def _rs_acted(events) -> Optional[str]:
     return None
 
 
+def _loss_reported(events) -> Optional[str]:
+    """The kernel reported a lost request or reply after the fault fired
+    (ev=ipc_timeout): who lost what, or None."""
+    fired = False
+    for e in events:
+        if e.kind == "fi_fired":
+            fired = True
+        elif fired and e.kind == "ipc_timeout":
+            return f"{e.get('proc')}'s {e.get('lost')} to {e.get('dst')}"
+    return None
+
+
 def _idle_rs_lost_request(events) -> Optional[str]:
     """At the deadline RS is idle in receive(ANY) and the scenario waits
     on one process: the process it waits on, else None."""
@@ -115,6 +131,9 @@ def classify(result: Mapping) -> Tuple[str, str]:
     if outcome == "benign":
         if acted:
             return "contained", f"benign for its target, but RS saw {acted}"
+        reported = _loss_reported(events)
+        if reported:
+            return "contained", f"benign: the kernel reported {reported} lost, asked again"
         if any(e.kind == "sc_done" for e in events) and \
                 not any(e.kind == "sc_probe" for e in events):
             return "lost", "benign, but the probe could ask no service (RS's table unreadable)"

@@ -67,3 +67,41 @@ def test_random_kernel_calls_and_ipc_never_crash_the_kernel(boot_os, seed):
     # refused, and RS and every process are still there
     assert done.int("live_denied") > 100 and done.int("live_obeyed") == 0
     assert not events_of(r, "exit", why="killed") and not events_of(r, "died")
+
+
+def test_blocked_client_is_told_of_its_servers_death_at_once(boot_os):
+    # issue 22: victim takes the request, works, exits without answering;
+    # the caller, blocked for its reply with a deadline of 1000 ticks, gets
+    # EDEADSRCDST when the victim dies, not at the deadline
+    r = boot_os(image("deadsrc", victim="muteexit"))
+    assert_passed(r, "deadsrc")
+    assert events_of(r, "exit", proc="victim")
+    assert not events_of(r, "ipc_timeout")
+
+
+def test_sendrec_deadline_ends_a_wait_for_a_lost_reply(boot_os):
+    # victim takes the request and never answers (a reply lost inside the
+    # server): the caller's SENDREC ends at its deadline with ETIMEDOUT,
+    # the kernel says which half was lost, and the victim serves on
+    r = boot_os(image("timeout", victim="mute"))
+    assert_passed(r, "timeout")
+    lost = events_of(r, "ipc_timeout", proc="ktest", dst="victim", lost="reply")
+    assert len(lost) == 1, [e.raw for e in r.events if e.kind == "ipc_timeout"]
+
+
+def test_sender_left_blocked_in_no_queue_is_told_of_its_partners_death(fi_os):
+    # kernel.ipc.sendblock on ktest's second SENDREC (T_GO): the victim
+    # takes it, ktest is left blocked as if still sending, in no queue (a
+    # lost wakeup). The victim then exits: ktest too is told EDEADSRCDST
+    # at once, not at its deadline of 1000 ticks (it used to be skipped,
+    # being in no receiver's queue)
+    s = fi_os(image("deadsrc", victim="muteexit"), wait_ready=False,
+              arm_at_boot=[dict(site="kernel.ipc.sendblock", fault="error", proc="ktest",
+                                trigger="nth", n=2)])
+    done = s.console.wait_event("test_done", timeout=60)
+    fired = [e for e in s.events if e.kind == "fi_fired" and e.get("site") == "kernel.ipc.sendblock"]
+    assert len(fired) == 1 and fired[0].get("proc") == "ktest", [e.raw for e in fired]
+    failed = [f"{e.get('name')}: got {e.get('got')}" for e in s.events
+              if e.kind == "check" and e.get("ok") != "1"]
+    assert not failed and done.int("failures") == 0, failed
+    assert not [e for e in s.events if e.kind == "ipc_timeout"]

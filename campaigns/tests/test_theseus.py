@@ -41,6 +41,16 @@ def test_benign_is_benign_unless_rs_had_to_act():
     assert cls == "contained" and "ping_missed echo" in why
 
 
+def test_a_loss_the_kernel_reported_and_the_client_asked_again_is_contained():
+    timeout = "#EV t=300 who=kernel ev=ipc_timeout proc=scenario ep=9 dst=kv dst_ep=7 lost=reply"
+    cls, why = theseus.classify(rec("benign", [FIRED, timeout] + DONE))
+    assert cls == "contained" and "scenario's reply to kv" in why
+    # a timeout before the fault is no report of its loss
+    assert theseus.classify(rec("benign", [timeout, FIRED] + DONE))[0] == "benign"
+    # and a client still hung is lost, whatever was reported
+    assert theseus.classify(rec("client_hung", [FIRED, timeout] + DONE))[0] == "lost"
+
+
 def test_detection_before_the_fault_does_not_count():
     early = ["#EV t=50 who=rs ev=died label=echo ep=8 sigmap=2048", FIRED] + DONE
     assert theseus.classify(rec("benign", early))[0] == "benign"

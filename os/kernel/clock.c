@@ -41,6 +41,7 @@ void clock_tick(void)
     watchdog_tick();
     guardian_tick();
     denials_flush();
+    ipc_deadline_tick();
     if (current && !is_task(current)) {
         current->user_ticks++;
         sched_tick();

@@ -311,12 +311,15 @@ static int do_receive(struct proc *caller, int src_e, uint32_t uaddr)
     return EDONTREPLY;
 }
 
-/* IPC trap: eax = call, ebx = endpoint, ecx = message address. */
+/* IPC trap: eax = call, ebx = endpoint, ecx = message address; for
+ * SENDREC edx = a deadline in ticks (0: none; see ipc_deadline.c). */
 void ipc_trap(struct proc *caller)
 {
     int call = (int)caller->regs.eax, ep = (int)caller->regs.ebx;
-    uint32_t uaddr = caller->regs.ecx;
+    uint32_t uaddr = caller->regs.ecx, timeout = caller->regs.edx;
     int r;
+
+    caller->ipc_deadline = 0;               /* a new call: no earlier deadline holds */
 
     if (call < IPC_SEND || call >= IPC_NR_CALLS) { set_result(caller, EBADCALL); return; }
     if (!caller->priv || !(caller->priv->trap_mask & (1u << call))) {
@@ -362,6 +365,7 @@ void ipc_trap(struct proc *caller)
         } else {
             caller->misc &= ~MF_REPLY_PEND;
         }
+        if (r == EDONTREPLY && timeout) ipc_deadline_set(caller, timeout);
         break;
     default:
         r = EBADCALL;
@@ -369,8 +373,9 @@ void ipc_trap(struct proc *caller)
     if (r != EDONTREPLY) set_result(caller, r);
 }
 
-/* A process died: whoever waits on it specifically gets EDEADSRCDST, and
- * its own pending send is withdrawn from the receiver's queue. */
+/* A process died: whoever waits on it specifically gets EDEADSRCDST (as
+ * MINIX's EDEADSRCDST: at once, not at some deadline), and its own pending
+ * send is withdrawn from the receiver's queue. */
 void ipc_dead_partners(struct proc *dead)
 {
     if (dead->rts & RTS_SENDING) {
@@ -394,6 +399,16 @@ void ipc_dead_partners(struct proc *dead)
     for (int i = 0; i < NR_TASKS + NR_PROCS; i++) {
         struct proc *p = &proc_table[i];
         if (p == dead || (p->rts & RTS_SLOT_FREE)) continue;
+        /* a sender still blocked on the dead one though in no queue (a
+         * lost wakeup of the sender) is told as well */
+        if ((p->rts & RTS_SENDING) && p->sendto_e == dead->endpoint) {
+            p->q_link = 0;
+            p->sendto_e = NONE;
+            p->misc &= ~(MF_SENDREC | MF_REPLY_PEND);
+            set_result(p, EDEADSRCDST);
+            clear_rts(p, RTS_SENDING | RTS_RECEIVING);
+            continue;
+        }
         if ((p->rts & RTS_RECEIVING) && !(p->rts & RTS_SENDING) && p->getfrom_e == dead->endpoint) {
             p->getfrom_e = NONE;
             p->misc &= ~MF_REPLY_PEND;

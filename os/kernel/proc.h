@@ -45,6 +45,7 @@ struct proc {
     message  sendmsg;          /* kernel copy of a blocked send */
     struct proc *caller_q;     /* processes blocked sending to me */
     struct proc *q_link;
+    uint32_t ipc_deadline;     /* tick a timed SENDREC gives up at (ETIMEDOUT), 0 = none */
 
     /* signals */
     uint32_t sig_pending;
@@ -73,6 +74,10 @@ extern struct proc *current;
 #define proc_addr(n) (&proc_table[(n) + NR_TASKS])
 #define isokprocn(n) ((n) >= -NR_TASKS && (n) < NR_PROCS)
 #define is_task(p)   ((p)->nr < 0)
+
+/* ipc_deadline.c */
+void ipc_deadline_set(struct proc *p, uint32_t timeout);
+void ipc_deadline_tick(void);
 
 /* proc.c */
 void proc_init(void);

@@ -80,6 +80,41 @@ static void t_dead(void)
     check("bad_slot", ipc_send(MAKE_EP(0, NR_PROCS + 5), &m), EINVAL);
 }
 
+/* Issue 22: a SENDREC whose server takes the request and then dies is
+ * told at once (EDEADSRCDST), long before its deadline; one whose server
+ * takes it and never answers ends at its deadline (ETIMEDOUT, and the
+ * kernel's ipc_timeout event), and IPC with that server goes on. */
+static void t_deadsrc(void)
+{
+    message m = { .m_type = T_GO };
+    check("victim_alive", ping(victim, 1), 2);
+    uint32_t t0 = sys_uptime();
+    check("told_of_death", ipc_sendrec_timed(victim, &m, 1000), EDEADSRCDST);
+    uint32_t waited = sys_uptime() - t0;
+    check("blocked_while_it_worked", waited >= 1, 1);
+    check("told_before_the_deadline", waited < 1000, 1);
+}
+
+static void t_timeout(void)
+{
+    message m = { .m_type = T_GO };
+    check("victim_alive", ping(victim, 1), 2);
+    uint32_t t0 = sys_uptime();
+    check("reply_timed_out", ipc_sendrec_timed(victim, &m, 50), ETIMEDOUT);
+    uint32_t waited = sys_uptime() - t0;
+    check("waited_the_deadline", waited >= 50 && waited <= 52, 1);
+    /* the server, which never answered, serves the next request */
+    check("asked_again", ping(victim, 5), 6);
+    /* a deadline that is not reached changes nothing */
+    m.m_type = T_PING; m.m.i[0] = 9;
+    check("timed_roundtrip", ipc_sendrec_timed(victim, &m, 50), OK);
+    check("timed_answer", m.m.i[0], 10);
+    /* nor does that call's deadline outlive it: a wait past it (a plain
+     * receive) and an untimed SENDREC after it end as they should */
+    sleep_ticks(60);
+    check("no_stale_deadline", ping(victim, 7), 8);
+}
+
 static void t_deadlock(void)
 {
     message m = { .m_type = T_SEND_BACK };
@@ -401,6 +436,8 @@ int main(int argc, char **argv)
     else if (!strcmp(scen, "notify")) t_notify();
     else if (!strcmp(scen, "dead")) t_dead();
     else if (!strcmp(scen, "deadlock")) t_deadlock();
+    else if (!strcmp(scen, "deadsrc")) t_deadsrc();
+    else if (!strcmp(scen, "timeout")) t_timeout();
     else if (!strcmp(scen, "denied")) t_denied();
     else if (!strcmp(scen, "fault")) t_fault();
     else if (!strcmp(scen, "badptr")) t_badptr();

@@ -1,6 +1,9 @@
 /* victim.c - a process that misbehaves on request: after answering T_GO it
  * dereferences NULL, divides by zero, executes an invalid opcode, exits or
- * spins for ever, as its first argument says. Otherwise it answers pings. */
+ * spins for ever, as its first argument says. Otherwise it answers pings.
+ * Two modes take T_GO without answering it (issue 22: a request lost
+ * inside a server): `mute` serves on as if it never came, `muteexit`
+ * works a while and then exits, its caller still waiting. */
 #include "testproto.h"
 
 static volatile int zero;
@@ -27,6 +30,11 @@ int main(int argc, char **argv)
         message m;
         if (ipc_receive(ANY, &m) != OK || is_notify(&m)) continue;
         int src = m.m_source, type = m.m_type;
+        if (type == T_GO && !strcmp(how, "mute")) continue;
+        if (type == T_GO && !strcmp(how, "muteexit")) {
+            for (volatile uint32_t n = 0; n < 20000000u; n++) ;   /* its caller waits */
+            exit(0);
+        }
         if (type == T_PING) m.m.i[0]++;
         m.m_type = OK;
         ipc_send(src, &m);

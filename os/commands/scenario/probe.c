@@ -11,6 +11,23 @@
 
 #define NR_PUB 24
 #define TRIES  50           /* a service still restarting gets ~half a second */
+/* Each question's deadline (ticks of virtual time): a question or answer
+ * lost on the way (kernel.ipc.* faults, a service's fault) ends in
+ * ETIMEDOUT and is asked again; every question here only reads, so asking
+ * twice is harmless. */
+#define DEADLINE 100
+
+/* A question to RS, asked again while it times out. */
+static int rs_call(message *m)
+{
+    message q = *m;
+    int r = ETIMEDOUT;
+    for (int t = 0; t < TRIES && r == ETIMEDOUT; t++) {
+        *m = q;
+        r = ipc_sendrec_timed(RS_PROC_EP, m, DEADLINE);
+    }
+    return r;
+}
 
 static struct pub { int ep, flags; char label[LABEL_MAX]; } pub[NR_PUB];
 static int nr_pub;
@@ -21,7 +38,7 @@ static int read_table_into(struct pub *out)
     for (int i = 0; i < NR_PUB; i++) {
         message m = { .m_type = RS_GETPUB };
         m.PUB_INDEX = i;
-        if (ipc_sendrec(RS_PROC_EP, &m) != OK || m.m_type != OK) break;
+        if (rs_call(&m) != OK || m.m_type != OK) break;
         if (!(m.PUB_FLAGS & RSF_IN_USE)) continue;
         out[n].ep = m.PUB_ENDPOINT;
         out[n].flags = m.PUB_FLAGS;
@@ -48,7 +65,7 @@ static int current_ep(const char *label)
     for (int i = 0; i < NR_PUB; i++) {
         message m = { .m_type = RS_GETPUB };
         m.PUB_INDEX = i;
-        if (ipc_sendrec(RS_PROC_EP, &m) != OK || m.m_type != OK) break;
+        if (rs_call(&m) != OK || m.m_type != OK) break;
         if ((m.PUB_FLAGS & RSF_IN_USE) && !strncmp(m.PUB_LABEL, label, LABEL_MAX))
             return (m.PUB_FLAGS & RSF_ACTIVE) ? m.PUB_ENDPOINT : NONE;
     }
@@ -64,7 +81,7 @@ static int ask(const char *label, int ep, message *m)
     int r = EDEADSRCDST;
     for (int t = 0; t < TRIES; t++) {
         *m = q;
-        r = ipc_sendrec(ep, m);
+        r = ipc_sendrec_timed(ep, m, DEADLINE);
         if (r == OK) return OK;         /* answered; its result is m_type */
         message c;
         if (sys_setalarm(1, 0) == OK) ipc_receive(CLOCK, &c);

@@ -12,6 +12,12 @@
 #include "client.h"
 
 #define MAX_TRIES 2000      /* per request; each retry waits about a tick */
+/* A request's deadline in virtual time (100 ticks = 1 s): a request or a
+ * reply lost inside the service or by the IPC path ends the sendrec with
+ * ETIMEDOUT, and it is asked again like after the service's death. Long
+ * against a healthy answer (a few ticks, a DS round trip included), short
+ * against the experiment's limit, so a loss costs one second. */
+#define REQ_DEADLINE 100
 #define KV_KEYS   64        /* the key space KV holds */
 #define ECHO_WORDS 13       /* payload words echoed; word 13 is the counter */
 
@@ -104,7 +110,16 @@ int client_bind(void)
 
 /* One request, repeated through DS until it is answered with OK (or with
  * the one error the caller expects as an answer). Returns that result, or
- * the last error once MAX_TRIES are used up. */
+ * the last error once MAX_TRIES are used up.
+ *
+ * Every request this client makes is safe to ask again: a GET and echo's
+ * ECHO change nothing the ledger checks (echo's counter only has to grow,
+ * and a repeat grows it once more); a PUT writes a value that no other
+ * item writes (kv_value), so a repeat of a PUT that had landed answers
+ * that the key already holds this very value, which kv_item recognises
+ * instead of judging it a loss or a corruption. A timed-out request is
+ * thus asked again, whether it was lost before or after the service
+ * applied it. */
 static int call(const message *req, message *rep, int answer_err)
 {
     int r = EDEADSRCDST;
@@ -112,8 +127,9 @@ static int call(const message *req, message *rep, int answer_err)
         if (tries) { wl.retried++; client_pause(); client_rebind(); }
         if (ep == NONE) { r = ESRCH; continue; }
         *rep = *req;
-        r = ipc_sendrec(ep, rep);
-        if (r != OK) continue;              /* EDEADSRCDST, ECALLDENIED, ELOCKED... */
+        r = ipc_sendrec_timed(ep, rep, REQ_DEADLINE);
+        if (r == ETIMEDOUT) wl.timeouts++;  /* lost: the kernel reported it (ipc_timeout) */
+        if (r != OK) continue;              /* EDEADSRCDST, ETIMEDOUT, ECALLDENIED, ELOCKED... */
         r = rep->m_type;
         if (r == OK || (answer_err != OK && r == answer_err)) return r;
     }
@@ -288,6 +304,6 @@ void client_verify(void)
 void client_report_done(void)
 {
     event("ev=wl_done target=%s answered=%d retried=%d wrong=%d stale=%d gone=%d lost=%d"
-          " verified=%d rebinds=%d", wl_label, wl.answered, wl.retried, wl.wrong, wl.stale,
-          wl.gone, wl.lost, wl.verified, wl.rebinds);
+          " verified=%d rebinds=%d timeouts=%d", wl_label, wl.answered, wl.retried, wl.wrong,
+          wl.stale, wl.gone, wl.lost, wl.verified, wl.rebinds, wl.timeouts);
 }

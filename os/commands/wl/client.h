@@ -11,6 +11,7 @@
  * rewritten or read back, or when echo's counter stays back. */
 struct wl_counts {
     int answered, retried, wrong, stale, lost, verified, rebinds, gone;
+    int timeouts;           /* requests whose deadline passed: lost, asked again */
 };
 extern struct wl_counts wl;
 

@@ -16,6 +16,14 @@ static inline int ipc_send(int dst, message *m)    { return ipc_call(IPC_SEND, d
 static inline int ipc_sendnb(int dst, message *m)  { return ipc_call(IPC_SENDNB, dst, m); }
 static inline int ipc_receive(int src, message *m) { return ipc_call(IPC_RECEIVE, src, m); }
 static inline int ipc_sendrec(int dst, message *m) { return ipc_call(IPC_SENDREC, dst, m); }
+/* SENDREC that gives up after ticks of virtual time with ETIMEDOUT (the
+ * request never taken, or its reply never sent: lost), the kernel saying
+ * so in an ev=ipc_timeout event; ticks 0 waits as long as ipc_sendrec */
+int ipc_call_timed(int call, int endpoint, message *m, uint32_t ticks);
+static inline int ipc_sendrec_timed(int dst, message *m, uint32_t ticks)
+{
+    return ipc_call_timed(IPC_SENDREC, dst, m, ticks);
+}
 static inline int ipc_notify(int dst)              { return ipc_call(IPC_NOTIFY, dst, 0); }
 static inline int is_notify(const message *m)      { return m->m_type == NOTIFY_MESSAGE; }
 
