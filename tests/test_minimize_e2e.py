@@ -94,7 +94,7 @@ def test_all_signatures_of_a_campaign_reach_its_report(tmp_path, capsys, os_buil
     sp = tmp_path / "c.spec"
     sp.write_text("campaign mzall\nseed 1\ntimeout 5\n"
                   "kv crash trigger=nth:20\n"
-                  "kv error site=kernel.ipc.dest trigger=nth:3\n")
+                  "kv drop site=kernel.ipc.drop trigger=times:9\n")
     out = tmp_path / "out"
     engine.run_campaign(engine.Settings(spec=str(sp), out=str(out)), jobs=1,
                         progress=lambda r: None)
@@ -106,7 +106,7 @@ def test_all_signatures_of_a_campaign_reach_its_report(tmp_path, capsys, os_buil
     assert rc == 0, text
     entries = json.loads((out / reproducers.JSON_NAME).read_text())["reproducers"]
     # one signature: the hang (the crash at nth:20 is recovered)
-    assert [x["from"]["id"] for x in entries] == ["kv-error-site=kernel.ipc.dest-nth:3"]
+    assert [x["from"]["id"] for x in entries] == ["kv-drop-site=kernel.ipc.drop-times:9"]
     html = (out / "index.html").read_text()
     assert entries[0]["minimal"]["line"] in html and "3 replays, byte-identical traces" in html
     assert "not minimised" not in html
