@@ -33,6 +33,7 @@ RS_REQUESTS = {"rslist": None, "getpub": None, "rs": "rs_refused", "update": "rs
 CRASH_BOUND = 200_000    # usec from kv's crash to its restart: the kernel tells RS at once
 
 
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("mode", sorted(RS_REQUESTS))
 def test_rs_request_flood_neither_hangs_rs_nor_starves_supervision(live_os, mode):
     """30 s of virtual time of one RS request in a loop, from an ordinary
@@ -163,14 +164,16 @@ def test_a_user_program_printing_in_a_loop_is_held(live_os):
     assert len(shown) <= 5 * 8192 // line + 10, len(shown)    # 3 s, the summary's run: 5 periods at most
 
 
+@pytest.mark.timeout(900)
 def test_busy_loop_and_ipc_storms_make_no_service_look_hung(live_os):
     """A user busy loop, an IPC storm on echo and one on DS, together for
-    30 s of virtual time: every service answers its heartbeats (no missed
+    10 s of virtual time (50 heartbeat periods; each second of it costs
+    the host about 4 s): every service answers its heartbeats (no missed
     ping, no restart), and a kv hang in the middle is still found and
     restarted in its normal time."""
     con = live_os(FLOOD)
     mark = con.mark()
-    starts = {mode: flood(con, mode, 30)[1] for mode in ("spin", "echo", "dslookup")}
+    starts = {mode: flood(con, mode, 10)[1] for mode in ("spin", "echo", "dslookup")}
     m = con.mark()
     con.run("run wl kv 30 hang@10", timeout=120)
     hang = con.q.serial.wait_for(lambda e: e.kind == "kv_fault" and e.get("kind") == "hang",
@@ -180,7 +183,7 @@ def test_busy_loop_and_ipc_storms_make_no_service_look_hung(live_os):
     for mode, start in starts.items():
         done = con.wait_event("flood_done", since=mark, mode=mode, timeout=900)
         assert done.int("n") > 100 and done.int("ok") == done.int("n"), done.raw
-        assert done.t - start.t >= 30_000_000 - 10_000
+        assert done.t - start.t >= 10_000_000 - 10_000
     for kind in ("rs_died", "panic", "rs_restarted"):
         assert not con.events(kind, since=mark), con.events(kind, since=mark)[0].raw
     others = [e for e in con.events("restarted", since=mark) + con.events("ping_missed", since=mark)
@@ -209,16 +212,17 @@ def test_printing_through_tty_is_held_on_the_writers_budget(live_os):
         assert not con.events(kind, since=mark), con.events(kind, since=mark)[0].raw
 
 
+@pytest.mark.timeout(900)
 def test_pm_tree_flood_is_printed_on_the_askers_budget(live_os):
-    """PM's tree (`ps`), asked for in a loop by a user program for 5 s:
+    """PM's tree (`ps`), asked for in a loop by a user program for 2 s:
     PM prints it on the asker's output budget, so the flood is held to
     8 KB a second like the program's own output."""
     con = live_os(FLOOD)
-    mark, _ = flood(con, "pmtree", 5)
-    done = con.wait_event("flood_done", since=mark, mode="pmtree", timeout=120)
+    mark, _ = flood(con, "pmtree", 2)
+    done = con.wait_event("flood_done", since=mark, mode="pmtree", timeout=600)
     assert done.int("ok") == done.int("n") > 100, done.raw
     printed = sum(len(charged(e)) for e in con.events("proc", since=mark))
-    assert printed <= 7 * 8192, printed
+    assert printed <= 4 * 8192, printed
     assert con.events("suppressed", since=mark, what="output", proc="flood")
 
 
