@@ -1,5 +1,6 @@
 /* table.c - kv's table in memory, the same in every version. */
 #include "kv.h"
+#include "window.h"
 #include "../../lib/libc/libc.h"
 #include "../../lib/libsys/syslib.h"
 #include "../../lib/sef/sef.h"
@@ -76,7 +77,7 @@ int kv_user_reclaim(void)
         if (!kvu.used[i] || alive(kvu.owner[i])) continue;
         int dead = kvu.owner[i];
         for (int j = i; j < KV_USER_SLOTS; j++)
-            if (kvu.used[j] && kvu.owner[j] == dead) { kvu.used[j] = 0; dropped++; }
+            if (kvu.used[j] && kvu.owner[j] == dead) { kv_set(&kvu.used[j], 0); dropped++; }
     }
     return dropped;
 }

@@ -1,0 +1,125 @@
+/* window.c - kv's recovery window (OSIRIS-style, at request boundaries).
+ * A request changes the table in memory through kv_set, which keeps an
+ * undo log of the old values; at the end of the request the change is
+ * committed - checked and saved in DS, the copy a restart takes back - or
+ * rolled back from the log. So a request abandoned half-way (an error
+ * path, a failed save, a fault caught by the check) leaves no half-applied
+ * change in memory for a later request's save to make durable, and a crash
+ * half-way leaves the saved copy as the last whole request left it. */
+#include "kv.h"
+#include "window.h"
+#include "../../lib/libc/libc.h"
+#include "../../lib/sef/sef.h"
+
+/* The most changes one request makes: a PUT's four fields, plus a
+ * reclaim dropping every user slot. */
+#define LOG_MAX (KV_USER_SLOTS + 8)
+
+static struct { int32_t *field; int32_t old; } undo_log[LOG_MAX];
+static int logged, overflow;
+
+void kv_window_open(void)
+{
+    logged = 0;
+    overflow = 0;
+}
+
+void kv_set(int32_t *field, int32_t val)
+{
+    if (logged == LOG_MAX) { overflow = 1; return; }    /* refused: the request fails */
+    undo_log[logged].field = field;
+    undo_log[logged].old = *field;
+    logged++;
+    *field = val;
+}
+
+/* Newest first, so a field written twice gets its oldest value back. */
+static void roll_back(void)
+{
+    while (logged > 0) {
+        logged--;
+        *undo_log[logged].field = undo_log[logged].old;
+    }
+}
+
+/* Is workload slot i sane: a plain flag, and if used its key held by no
+ * other used slot? A separate loop from kv_slot_of on purpose: a fault in
+ * the look-up that put the key in a second slot must not blind the check. */
+static int workload_slot_sane(int i)
+{
+    if (kvt.used[i] != 0 && kvt.used[i] != 1) return 0;
+    if (!kvt.used[i]) return 1;
+    for (int j = 0; j < KV_KEYS; j++)
+        if (j != i && kvt.used[j] && kvt.key[j] == kvt.key[i]) return 0;
+    return 1;
+}
+
+static int user_slot_sane(int i)
+{
+    if (kvu.used[i] != 0 && kvu.used[i] != 1) return 0;
+    if (!kvu.used[i]) return 1;
+    for (int j = 0; j < KV_USER_SLOTS; j++)
+        if (j != i && kvu.used[j] && kvu.owner[j] == kvu.owner[i] && kvu.key[j] == kvu.key[i])
+            return 0;
+    return 1;
+}
+
+/* The value a field had when the window opened: its oldest logged value,
+ * or what it holds if the request did not change it. */
+static int32_t at_open(int32_t *f)
+{
+    for (int k = 0; k < logged; k++) if (undo_log[k].field == f) return undo_log[k].old;
+    return *f;
+}
+
+/* A workload key is written only into a free slot or over itself, so a
+ * slot that was in use when the request began still holds its key: a
+ * request that replaced another key (a look-up that found the wrong slot)
+ * would lose that key's acknowledged value. */
+static int workload_key_kept(int i)
+{
+    return !at_open(&kvt.used[i]) || at_open(&kvt.key[i]) == kvt.key[i];
+}
+
+/* The slot of a logged field, in whichever table holds it. */
+static int touched_sane(const int32_t *f)
+{
+    if (f >= kvt.used && f < kvt.val + KV_KEYS) {
+        int i = (int)(f - kvt.used) % KV_KEYS;
+        return workload_slot_sane(i) && workload_key_kept(i);
+    }
+    if (f >= kvu.used && f < kvu.val + KV_USER_SLOTS)
+        return user_slot_sane((int)(f - kvu.used) % KV_USER_SLOTS);
+    /* a field outside both tables: a corrupted pointer, never a change
+     * a request may make */
+    return 0;
+}
+
+int kv_window_close(int r, int key)
+{
+    if (overflow) {
+        event("ev=kv_window_undone key=%d why=log_full writes=%d", key, logged);
+        roll_back();
+        return EIO;
+    }
+    if (logged == 0) return r;
+    if (r != OK) {
+        event("ev=kv_window_undone key=%d why=failed err=%d writes=%d", key, r, logged);
+        roll_back();
+        return r;
+    }
+    for (int k = 0; k < logged; k++)
+        if (!touched_sane(undo_log[k].field)) {
+            event("ev=kv_window_undone key=%d why=insane writes=%d", key, logged);
+            roll_back();
+            return EAGAIN;
+        }
+    int s = kv_layout_save();
+    if (s != OK) {
+        event("ev=kv_save_failed key=%d err=%d", key, s);
+        roll_back();
+        return s;
+    }
+    logged = 0;          /* committed: the saved copy is the table now */
+    return OK;
+}

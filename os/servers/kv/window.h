@@ -1,0 +1,20 @@
+/* window.h - kv's recovery window: one request's changes to the table,
+ * logged so they are either all committed (saved in DS) when the request
+ * ends or all undone (window.c). */
+#ifndef KV_WINDOW_H
+#define KV_WINDOW_H
+#include <stdint.h>
+
+/* Open the window at the start of a request: the log is empty. */
+void kv_window_open(void);
+/* Every change a request makes to kvt or kvu goes through here: the old
+ * value is logged before the new one is written. */
+void kv_set(int32_t *field, int32_t val);
+/* Close the window with the request's result r: a request that changed
+ * nothing answers r; one that failed (r != OK) is undone; one that
+ * succeeded is checked (the slots it touched must still be a sane table)
+ * and saved in DS, else undone and answered with the reason. What
+ * survives a restart is therefore always the table as some whole request
+ * left it. */
+int kv_window_close(int r, int key);
+#endif
