@@ -3,7 +3,10 @@ request's changes are committed whole when it ends or undone, so a restart
 never starts from a half-applied change and the workload sees no stale or
 wrong answer. The faults sit half-way through one PUT, between the writes
 of its slot (hand sites kv.put.half and kv.put.half.err), and where EDFI
-found kv answering wrongly (a look-up that put a key in a second slot)."""
+found kv answering wrongly: a look-up that put a key in a second slot
+(undone by the window), or found the wrong slot or none for a GET (caught
+by checking the look-up before answering; kv restarts when the check
+keeps failing)."""
 
 from campaigns import runner, spec
 from faultinj import bootimage
@@ -65,6 +68,9 @@ seed 7
 timeout 2.5
 kv flip_branch site=kv_slot_of#3 trigger=nth:938 workload=kv
 kv corrupt_int site=kv_slot_of#3 trigger=nth:4693 arg=33 workload=kv
+kv flip_branch site=kv_slot_of#3 trigger=nth:491 workload=kv
+kv flip_branch site=kv_slot_of#1 trigger=nth:1499 workload=kv
+kv stuck_loop site=kv_slot_of#3 trigger=nth:1550 workload=kv
 """
 
 
@@ -83,3 +89,39 @@ def test_a_put_into_a_second_slot_is_caught_and_undone(os_built):
         assert r["outcome"] in ("benign", "recovered"), (exp_id, r["outcome"], r["why"])
         c = r["counts"]
         assert c["wrong"] == 0 and c["stale"] == 0 and c["gone"] == 0, (exp_id, c)
+
+
+def _events(r, kind):
+    return [e for e in r["events"] if f" ev={kind} " in e]
+
+
+def _clean(exp_id, r):
+    c = r["counts"]
+    assert c["wrong"] == 0 and c["stale"] == 0 and c["gone"] == 0 and c["lost"] == 0, (exp_id, c)
+
+
+def test_a_lookup_that_does_not_hold_up_is_asked_again(os_built):
+    """A GET whose look-up found another key's slot (a value nobody wrote,
+    nth:491) or no slot for a key kv holds (a stale answer, nth:1499) was
+    answered so before; now the look-up is checked, the GET refused once
+    and asked again, and every answer is right."""
+    for exp_id in ("kv-flip_branch-site=kv_slot_of#3-nth:491-workload=kv",
+                   "kv-flip_branch-site=kv_slot_of#1-nth:1499-workload=kv"):
+        r = _run(exp_id)
+        assert r["activated"], exp_id
+        assert any("op=get" in e for e in _events(r, "kv_lookup_wrong")), exp_id
+        assert not _events(r, "kv_fault"), exp_id            # one doubt: kv stays up
+        assert r["outcome"] == "benign", (exp_id, r["outcome"], r["why"])
+        _clean(exp_id, r)
+
+
+def test_a_lookup_broken_for_good_restarts_kv_from_its_committed_table(os_built):
+    """A look-up stuck for good (its loop patched) made clients wait for
+    good before; now three failed checks in a row mean kv's memory is not
+    to be trusted: kv dies, and RS restarts it from the committed table."""
+    exp_id = "kv-stuck_loop-site=kv_slot_of#3-nth:1550-workload=kv"
+    r = _run(exp_id)
+    assert len(_events(r, "kv_lookup_wrong")) == 3, r["events"]
+    assert any("kind=table_corrupt" in e for e in _events(r, "kv_fault"))
+    assert r["outcome"] == "recovered", (r["outcome"], r["why"])
+    _clean(exp_id, r)

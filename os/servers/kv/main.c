@@ -94,18 +94,24 @@ static int do_put(message *m)
     return who == NONE ? put_workload(m) : put_user(m, who);
 }
 
+/* Where a request's key is, or -1; or -2 when the look-up's answer does
+ * not hold up (a fault in it): the request is then refused before it
+ * reads or changes anything (kv_doubt), and the client asks again. */
+static int find(int who, int key, const char *op)
+{
+    int i = who == NONE ? kv_slot_of(key) : kv_user_slot(who, key);
+    if (kv_found_right(who, key, i)) return i;
+    event("ev=kv_lookup_wrong op=%s key=%d slot=%d", op, key, i);
+    return -2;
+}
+
 static int do_get(message *m)
 {
     int who = namespace_of(m->m_source);
-    if (who != NONE) {
-        int i = kv_user_slot(who, m->m.i[0]);
-        if (i < 0) return ENOENT;
-        m->m.i[1] = kvu.val[i];
-        return OK;
-    }
-    int i = kv_slot_of(m->m.i[0]);
+    int i = find(who, m->m.i[0], "get");
+    if (i == -2) return kv_doubt();
     if (i < 0) return ENOENT;
-    m->m.i[1] = kvt.val[i];
+    m->m.i[1] = who == NONE ? kvt.val[i] : kvu.val[i];
     return OK;
 }
 
@@ -115,7 +121,8 @@ static int do_get(message *m)
 static int do_del(message *m)
 {
     int who = namespace_of(m->m_source), key = m->m.i[0];
-    int i = who == NONE ? kv_slot_of(key) : kv_user_slot(who, key);
+    int i = find(who, key, "del");
+    if (i == -2) return kv_doubt();
     if (i < 0) return ENOENT;
     m->m.i[1] = who == NONE ? kvt.val[i] : kvu.val[i];
     kv_set(who == NONE ? &kvt.used[i] : &kvu.used[i], 0);

@@ -22,6 +22,20 @@ int kv_slot_of(int key)
     return -1;
 }
 
+int kv_found_right(int owner, int key, int i)
+{
+    if (owner == NONE) {
+        if (i >= 0) return i < KV_KEYS && kvt.used[i] && kvt.key[i] == key;
+        for (int j = 0; j < KV_KEYS; j++) if (kvt.used[j] && kvt.key[j] == key) return 0;
+        return 1;
+    }
+    if (i >= 0)
+        return i < KV_USER_SLOTS && kvu.used[i] && kvu.owner[i] == owner && kvu.key[i] == key;
+    for (int j = 0; j < KV_USER_SLOTS; j++)
+        if (kvu.used[j] && kvu.owner[j] == owner && kvu.key[j] == key) return 0;
+    return 1;
+}
+
 void kv_clear(void)
 {
     memset(&kvt, 0, sizeof kvt);

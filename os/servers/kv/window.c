@@ -10,6 +10,7 @@
 #include "window.h"
 #include "../../lib/libc/libc.h"
 #include "../../lib/sef/sef.h"
+#include "../victim.h"
 
 /* The most changes one request makes: a PUT's four fields, plus a
  * reclaim dropping every user slot. */
@@ -17,11 +18,24 @@
 
 static struct { int32_t *field; int32_t old; } undo_log[LOG_MAX];
 static int logged, overflow;
+static int doubted, doubts_in_a_row;
 
 void kv_window_open(void)
 {
     logged = 0;
     overflow = 0;
+    doubted = 0;
+}
+
+int kv_doubt(void)
+{
+    if (!doubted) doubts_in_a_row++;
+    doubted = 1;
+    if (doubts_in_a_row >= DOUBT_MAX) {
+        event("ev=kv_fault kind=table_corrupt");
+        victim_crash();
+    }
+    return EAGAIN;
 }
 
 void kv_set(int32_t *field, int32_t val)
@@ -95,7 +109,16 @@ static int touched_sane(const int32_t *f)
     return 0;
 }
 
+static int close_window(int r, int key);
+
 int kv_window_close(int r, int key)
+{
+    r = close_window(r, key);
+    if (!doubted) doubts_in_a_row = 0;
+    return r;
+}
+
+static int close_window(int r, int key)
 {
     if (overflow) {
         event("ev=kv_window_undone key=%d why=log_full writes=%d", key, logged);
@@ -112,7 +135,7 @@ int kv_window_close(int r, int key)
         if (!touched_sane(undo_log[k].field)) {
             event("ev=kv_window_undone key=%d why=insane writes=%d", key, logged);
             roll_back();
-            return EAGAIN;
+            return kv_doubt();
         }
     int s = kv_layout_save();
     if (s != OK) {

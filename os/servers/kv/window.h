@@ -17,4 +17,11 @@ void kv_set(int32_t *field, int32_t val);
  * survives a restart is therefore always the table as some whole request
  * left it. */
 int kv_window_close(int r, int key);
+/* A check of this request failed (the window's, or a look-up's that did
+ * not hold up): the request is refused with EAGAIN and the client asks
+ * again. A check that fails in DOUBT_MAX requests in a row is no passing
+ * fault but a table corrupted in memory: kv dies then, and RS restarts it
+ * from the copy the last whole request committed. */
+#define DOUBT_MAX 3
+int kv_doubt(void);
 #endif
