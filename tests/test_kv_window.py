@@ -71,6 +71,7 @@ kv corrupt_int site=kv_slot_of#3 trigger=nth:4693 arg=33 workload=kv
 kv flip_branch site=kv_slot_of#3 trigger=nth:491 workload=kv
 kv flip_branch site=kv_slot_of#1 trigger=nth:1499 workload=kv
 kv stuck_loop site=kv_slot_of#3 trigger=nth:1550 workload=kv
+kv corrupt_int site=kv_slot_of#2 trigger=nth:2587 arg=0 workload=kv
 """
 
 
@@ -123,5 +124,21 @@ def test_a_lookup_broken_for_good_restarts_kv_from_its_committed_table(os_built)
     r = _run(exp_id)
     assert len(_events(r, "kv_lookup_wrong")) == 3, r["events"]
     assert any("kind=table_corrupt" in e for e in _events(r, "kv_fault"))
+    assert r["outcome"] == "recovered", (r["outcome"], r["why"])
+    _clean(exp_id, r)
+
+
+def test_a_stray_write_under_a_request_is_not_committed(os_built):
+    """A stray write clears a key's flag in kv's memory (corrupt_int at
+    kv_slot_of#2 writes a used flag) during the PUT that rewrites the key:
+    before, the PUT answered that the key held nothing and the client's
+    ledger counted the acknowledged value gone (state_lost). Now the window
+    sees the request found a field other than the committed copy has it:
+    kv dies before answering, RS restarts it from DS's copy, and the retry
+    is answered right."""
+    exp_id = "kv-corrupt_int-site=kv_slot_of#2-nth:2587-arg=0-workload=kv"
+    r = _run(exp_id)
+    assert any("what=memory" in e for e in _events(r, "fi_effect")), exp_id
+    assert any("kind=table_changed when=request" in e for e in _events(r, "kv_fault")), r["events"]
     assert r["outcome"] == "recovered", (r["outcome"], r["why"])
     _clean(exp_id, r)

@@ -149,6 +149,7 @@ static int init_fresh(int type, const struct sef_init_info *info)
      * a crash before the first PUT does not bring old keys back; the label
      * may not be published yet, which is harmless */
     (void)kv_layout_save();
+    kv_window_committed();
     return OK;
 }
 
@@ -180,6 +181,7 @@ static int init_restore(int type, const struct sef_init_info *info)
         return r;
     }
     kvt.generation++;
+    kv_window_committed();
     event("ev=kv_restored keys=%d type=%d layout=%s user_keys=%d", kv_nr_keys(), type, kv_layout,
           kv_user_keys(NONE));
     return OK;
@@ -190,7 +192,9 @@ static int init_restore(int type, const struct sef_init_info *info)
 static int lu_prepare(int state)
 {
     (void)state;
-    return kv_layout_save() == OK ? OK : EAGAIN;
+    if (kv_layout_save() != OK) return EAGAIN;
+    kv_window_committed();       /* the save named the user table: the same table */
+    return OK;
 }
 
 /* What the update is about to carry over, for whoever debugs it. */

@@ -5,7 +5,10 @@
  * rolled back from the log. So a request abandoned half-way (an error
  * path, a failed save, a fault caught by the check) leaves no half-applied
  * change in memory for a later request's save to make durable, and a crash
- * half-way leaves the saved copy as the last whole request left it. */
+ * half-way leaves the saved copy as the last whole request left it.
+ * kv also keeps the committed copy itself: a table that differs from it
+ * by more than the request's logged changes was corrupted by something
+ * else (a stray write), and saving it whole would make that durable. */
 #include "kv.h"
 #include "window.h"
 #include "../../lib/libc/libc.h"
@@ -19,9 +22,40 @@
 static struct { int32_t *field; int32_t old; } undo_log[LOG_MAX];
 static int logged, overflow;
 static int doubted, doubts_in_a_row;
+static struct kv_table kvt_committed;
+static struct kv_users kvu_committed;
+static int have_committed;
+
+void kv_window_committed(void)
+{
+    kvt_committed = kvt;
+    kvu_committed = kvu;
+    have_committed = 1;
+}
+
+static int same_as_committed(void)
+{
+    return !memcmp(&kvt, &kvt_committed, sizeof kvt) && !memcmp(&kvu, &kvu_committed, sizeof kvu);
+}
+
+static void __attribute__((noreturn)) corrupt(const char *when)
+{
+    event("ev=kv_fault kind=table_changed when=%s", when);
+    victim_crash();
+}
+
+/* The committed copy's field at the same place as f in kvt or kvu. */
+static int32_t *committed_field(int32_t *f)
+{
+    uint8_t *p = (uint8_t *)f;
+    if (p >= (uint8_t *)&kvt && p < (uint8_t *)(&kvt + 1))
+        return (int32_t *)((uint8_t *)&kvt_committed + (p - (uint8_t *)&kvt));
+    return (int32_t *)((uint8_t *)&kvu_committed + (p - (uint8_t *)&kvu));
+}
 
 void kv_window_open(void)
 {
+    if (have_committed && !same_as_committed()) corrupt("between");
     logged = 0;
     overflow = 0;
     doubted = 0;
@@ -137,12 +171,29 @@ static int close_window(int r, int key)
             roll_back();
             return kv_doubt();
         }
+    /* the table must be the committed copy plus this request's changes
+     * (every logged field is in kvt or kvu: touched_sane said so) */
+    if (have_committed) {
+        /* a field's oldest logged value is what the request found there:
+         * if that is not the committed value, something else wrote it
+         * first, and what the request answered from it (a PUT's previous
+         * value) is not to be trusted either */
+        for (int k = 0; k < logged; k++) {
+            int first = 1;
+            for (int j = 0; j < k && first; j++) first = undo_log[j].field != undo_log[k].field;
+            if (first && undo_log[k].old != *committed_field(undo_log[k].field)) corrupt("request");
+        }
+        for (int k = 0; k < logged; k++) *committed_field(undo_log[k].field) = *undo_log[k].field;
+        if (!same_as_committed()) corrupt("request");
+    }
     int s = kv_layout_save();
     if (s != OK) {
         event("ev=kv_save_failed key=%d err=%d", key, s);
         roll_back();
+        if (have_committed) kv_window_committed();     /* back to what DS holds */
         return s;
     }
     logged = 0;          /* committed: the saved copy is the table now */
+    if (have_committed) kv_window_committed();
     return OK;
 }

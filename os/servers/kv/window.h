@@ -5,7 +5,13 @@
 #define KV_WINDOW_H
 #include <stdint.h>
 
-/* Open the window at the start of a request: the log is empty. */
+/* The table in memory is what DS holds now (after init's save or
+ * restore): it becomes the committed copy every request starts from. */
+void kv_window_committed(void);
+/* Open the window at the start of a request: the log is empty, and the
+ * table must still be the committed copy - if it changed between
+ * requests (memory corrupted outside any request), kv dies and restarts
+ * from DS's copy instead of answering from, or saving, a corrupt table. */
 void kv_window_open(void);
 /* Every change a request makes to kvt or kvu goes through here: the old
  * value is logged before the new one is written. */
