@@ -19,7 +19,9 @@
  * reclaim dropping every user slot. */
 #define LOG_MAX (KV_USER_SLOTS + 8)
 
-static struct { int32_t *field; int32_t old; } undo_log[LOG_MAX];
+/* old: what the field held before; now: what the request wrote (a value
+ * in memory that differs from it was written by something else) */
+static struct { int32_t *field; int32_t old, now; } undo_log[LOG_MAX];
 static int logged, overflow;
 static int doubted, doubts_in_a_row;
 static struct kv_table kvt_committed;
@@ -77,6 +79,7 @@ void kv_set(int32_t *field, int32_t val)
     if (logged == LOG_MAX) { overflow = 1; return; }    /* refused: the request fails */
     undo_log[logged].field = field;
     undo_log[logged].old = *field;
+    undo_log[logged].now = val;
     logged++;
     *field = val;
 }
@@ -183,7 +186,7 @@ static int close_window(int r, int key)
             for (int j = 0; j < k && first; j++) first = undo_log[j].field != undo_log[k].field;
             if (first && undo_log[k].old != *committed_field(undo_log[k].field)) corrupt("request");
         }
-        for (int k = 0; k < logged; k++) *committed_field(undo_log[k].field) = *undo_log[k].field;
+        for (int k = 0; k < logged; k++) *committed_field(undo_log[k].field) = undo_log[k].now;
         if (!same_as_committed()) corrupt("request");
     }
     int s = kv_layout_save();
