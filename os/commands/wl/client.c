@@ -223,7 +223,11 @@ static void kv_item(int i)
     if (call(&q, &a, OK) != OK) { wl.lost++; return; }
     /* a PUT answering that the key already held this very value was tried
      * before and landed, its answer lost (a crash or a dropped reply after
-     * the save): what the key held before that try cannot be told */
+     * the commit): what the key held before that try cannot be told. kv
+     * commits a request whole or not at all (os/servers/kv/window.c), so an
+     * unanswered PUT left the key either as it was or holding val, and an
+     * error answer means it was undone: the ledger's expect[] moves only on
+     * an OK, and either outcome of an unanswered try reads back right. */
     if (have[key] && !(a.m.i[2] && a.m.i[3] == val)) {
         int c = kv_judge(key, a.m.i[2], a.m.i[3]);
         if (c == R_STALE) note_gone(key, "rewrite");

@@ -20,6 +20,11 @@ extern struct kv_table kvt;
 int kv_nr_keys(void);
 int kv_slot_of(int key);
 void kv_clear(void);
+/* Is a look-up's answer right: slot i (or -1, "none") is where owner's
+ * key is (owner NONE: the workload's table), a slot in use taken as the
+ * look-up takes it (any non-zero flag)? Checked by a loop of its own, so
+ * a fault in the look-up is caught before it is answered. */
+int kv_found_right(int owner, int key, int i);
 /* A loaded table is only taken if it is sane: no odd flags, no duplicate
  * keys (in the user table either). */
 int kv_table_sane(void);

@@ -1,12 +1,19 @@
 /* main.c - KV, victim service 1: a key-value store of int keys, per owner:
  * the workload's namespace of 64 keys and a small one for every other
  * caller (kv.h).
- * It holds state that must survive faults: after every successful PUT the
- * whole table is saved in DS, and a restarted or updated instance takes it
- * back. The same request loop serves every version of kv; a version's
- * saved layout, and which older layouts it can take over, are in its
- * layout file (layout_v1.c; kv2, kv3). A PUT is answered OK only once it is saved, so a client can trust
- * that an acknowledged value survives a crash. KV_CRASH and KV_HANG are
+ * It holds state that must survive faults. Each request is a recovery
+ * window (window.c): its changes are logged as they are made, and when it
+ * ends they are checked and committed - the whole table saved in DS, the
+ * copy a restarted or updated instance takes back - or undone. The same
+ * request loop serves every version of kv; a version's saved layout, and
+ * which older layouts it can take over, are in its layout file
+ * (layout_v1.c; kv2, kv3).
+ * What a client may rely on: a change answered OK is committed and
+ * survives a crash; a change answered with an error was undone, wholly; a
+ * change never answered (kv died, or the answer was lost) was either
+ * committed whole or not at all, never half - repeating it is safe (a PUT
+ * answers what the key held, so the client can tell its own earlier try
+ * landed, os/commands/wl/client.c). KV_CRASH and KV_HANG are
  * faults on request, for the recovery tests; neither is answered. Module
  * arguments can make its init fail, hang or crash, or make every instance
  * crash right after init, for tests of RS itself. */
@@ -16,6 +23,7 @@
 #include "../../lib/libc/libc.h"
 #include "../../lib/common/format.h"
 #include "kv.h"
+#include "window.h"
 
 SEF_PROVIDES("kv");
 
@@ -28,14 +36,10 @@ static int namespace_of(int src)
     return victim_may_inject(src) ? NONE : src;
 }
 
-/* A change is answered OK only once it is saved. */
-static int save(int key)
-{
-    int r = kv_layout_save();
-    if (r != OK) event("ev=kv_save_failed key=%d err=%d", key, r);
-    return r;
-}
-
+/* A workload PUT writes its slot's three fields. Two hand fault sites lie
+ * half-way, after the flag and key and before the value, for the tests of
+ * the recovery window: kv.put.half (a crash or hang there) and
+ * kv.put.half.err (the request is abandoned there, its error path). */
 static int put_workload(message *m)
 {
     int key = m->m.i[0], val = m->m.i[1];
@@ -43,13 +47,11 @@ static int put_workload(message *m)
     if (i < 0) for (i = 0; i < KV_KEYS && kvt.used[i]; i++) ;
     if (i == KV_KEYS) return ENOSPC;
     int was_used = kvt.used[i], old_key = kvt.key[i], old_val = kvt.val[i];
-    kvt.used[i] = 1; kvt.key[i] = key; kvt.val[i] = val;
-    int r = save(key);
-    if (r != OK) {
-        /* not durable, so not done: undo and let the client retry */
-        kvt.used[i] = was_used; kvt.key[i] = old_key; kvt.val[i] = old_val;
-        return r;
-    }
+    kv_set(&kvt.used[i], 1);
+    kv_set(&kvt.key[i], key);
+    FI_POINT("kv.put.half");
+    if (FI_ERROR("kv.put.half.err")) return FI_ERRNO(EIO);
+    kv_set(&kvt.val[i], val);
     /* what the key held before: the client's ledger checks that every
      * acknowledged write was still there when it rewrites the key, so a
      * loss is seen even when the load overwrites it afterwards */
@@ -77,13 +79,10 @@ static int put_user(message *m, int who)
         }
         if (i < 0) return refuse("put", who, key, "full", ENOSPC);
     }
-    kvu.used[i] = 1; kvu.owner[i] = who; kvu.key[i] = key; kvu.val[i] = val;
-    int r = save(key);
-    if (r != OK) {
-        if (held) kvu.val[i] = old_val;
-        else kvu.used[i] = 0;
-        return r;
-    }
+    kv_set(&kvu.used[i], 1);
+    kv_set(&kvu.owner[i], who);
+    kv_set(&kvu.key[i], key);
+    kv_set(&kvu.val[i], val);
     m->m.i[2] = held;
     m->m.i[3] = old_val;
     return OK;
@@ -95,35 +94,39 @@ static int do_put(message *m)
     return who == NONE ? put_workload(m) : put_user(m, who);
 }
 
+/* Where a request's key is, or -1; or -2 when the look-up's answer does
+ * not hold up (a fault in it): the request is then refused before it
+ * reads or changes anything (kv_doubt), and the client asks again. */
+static int find(int who, int key, const char *op)
+{
+    int i = who == NONE ? kv_slot_of(key) : kv_user_slot(who, key);
+    if (kv_found_right(who, key, i)) return i;
+    event("ev=kv_lookup_wrong op=%s key=%d slot=%d", op, key, i);
+    return -2;
+}
+
 static int do_get(message *m)
 {
     int who = namespace_of(m->m_source);
-    if (who != NONE) {
-        int i = kv_user_slot(who, m->m.i[0]);
-        if (i < 0) return ENOENT;
-        m->m.i[1] = kvu.val[i];
-        return OK;
-    }
-    int i = kv_slot_of(m->m.i[0]);
+    int i = find(who, m->m.i[0], "get");
+    if (i == -2) return kv_doubt();
     if (i < 0) return ENOENT;
-    m->m.i[1] = kvt.val[i];
+    m->m.i[1] = who == NONE ? kvt.val[i] : kvu.val[i];
     return OK;
 }
 
 /* Only the owner deletes: a caller names keys in its own namespace only,
- * so another's key is simply not there (ENOENT). Saved before it is
+ * so another's key is simply not there (ENOENT). Committed before it is
  * answered, like a PUT. */
 static int do_del(message *m)
 {
     int who = namespace_of(m->m_source), key = m->m.i[0];
-    int i = who == NONE ? kv_slot_of(key) : kv_user_slot(who, key);
+    int i = find(who, key, "del");
+    if (i == -2) return kv_doubt();
     if (i < 0) return ENOENT;
-    int32_t *used = who == NONE ? &kvt.used[i] : &kvu.used[i];
     m->m.i[1] = who == NONE ? kvt.val[i] : kvu.val[i];
-    *used = 0;
-    int r = save(key);
-    if (r != OK) *used = 1;
-    return r;
+    kv_set(who == NONE ? &kvt.used[i] : &kvu.used[i], 0);
+    return OK;
 }
 
 static int do_stats(message *m)
@@ -146,6 +149,7 @@ static int init_fresh(int type, const struct sef_init_info *info)
      * a crash before the first PUT does not bring old keys back; the label
      * may not be published yet, which is harmless */
     (void)kv_layout_save();
+    kv_window_committed();
     return OK;
 }
 
@@ -177,6 +181,7 @@ static int init_restore(int type, const struct sef_init_info *info)
         return r;
     }
     kvt.generation++;
+    kv_window_committed();
     event("ev=kv_restored keys=%d type=%d layout=%s user_keys=%d", kv_nr_keys(), type, kv_layout,
           kv_user_keys(NONE));
     return OK;
@@ -187,7 +192,9 @@ static int init_restore(int type, const struct sef_init_info *info)
 static int lu_prepare(int state)
 {
     (void)state;
-    return kv_layout_save() == OK ? OK : EAGAIN;
+    if (kv_layout_save() != OK) return EAGAIN;
+    kv_window_committed();       /* the save named the user table: the same table */
+    return OK;
 }
 
 /* What the update is about to carry over, for whoever debugs it. */
@@ -212,7 +219,8 @@ int main(int argc, char **argv)
         message m;
         if (sef_receive(ANY, &m) != OK) continue;
         if (is_notify(&m)) continue;
-        int r;
+        int r, key = m.m.i[0];
+        kv_window_open();
         switch (m.m_type) {
         case KV_PUT:
             FI_POINT("kv.put");
@@ -245,6 +253,9 @@ int main(int argc, char **argv)
             }
         default:       r = ENOSYS; break;
         }
+        /* the request's changes are committed (checked, saved) or undone
+         * before anything is answered */
+        r = kv_window_close(r, key);
         if (FI_ERROR("kv.reply")) continue;     /* injected: answer lost */
         sef_reply(&m, r);
     }

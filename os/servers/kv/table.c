@@ -1,5 +1,6 @@
 /* table.c - kv's table in memory, the same in every version. */
 #include "kv.h"
+#include "window.h"
 #include "../../lib/libc/libc.h"
 #include "../../lib/libsys/syslib.h"
 #include "../../lib/sef/sef.h"
@@ -19,6 +20,20 @@ int kv_slot_of(int key)
 {
     for (int i = 0; i < KV_KEYS; i++) if (kvt.used[i] && kvt.key[i] == key) return i;
     return -1;
+}
+
+int kv_found_right(int owner, int key, int i)
+{
+    if (owner == NONE) {
+        if (i >= 0) return i < KV_KEYS && kvt.used[i] && kvt.key[i] == key;
+        for (int j = 0; j < KV_KEYS; j++) if (kvt.used[j] && kvt.key[j] == key) return 0;
+        return 1;
+    }
+    if (i >= 0)
+        return i < KV_USER_SLOTS && kvu.used[i] && kvu.owner[i] == owner && kvu.key[i] == key;
+    for (int j = 0; j < KV_USER_SLOTS; j++)
+        if (kvu.used[j] && kvu.owner[j] == owner && kvu.key[j] == key) return 0;
+    return 1;
 }
 
 void kv_clear(void)
@@ -76,7 +91,7 @@ int kv_user_reclaim(void)
         if (!kvu.used[i] || alive(kvu.owner[i])) continue;
         int dead = kvu.owner[i];
         for (int j = i; j < KV_USER_SLOTS; j++)
-            if (kvu.used[j] && kvu.owner[j] == dead) { kvu.used[j] = 0; dropped++; }
+            if (kvu.used[j] && kvu.owner[j] == dead) { kv_set(&kvu.used[j], 0); dropped++; }
     }
     return dropped;
 }
