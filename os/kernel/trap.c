@@ -1,13 +1,15 @@
 /* trap.c - the one entry from every trap: save the interrupted process,
  * handle the event, pick who runs next and return to it. A fault in ring 3
  * stops only that process and informs its signal manager; a fault in the
- * kernel itself is a panic. */
+ * kernel while it serves a process's kernel call or IPC fails that call
+ * (contain.c); any other fault in the kernel itself is a panic. */
 #include "proc.h"
 #include "protect.h"
 #include "memory.h"
 #include "system.h"
 #include "watchdog.h"
 #include "gcov.h"
+#include "contain.h"
 #include "../include/signal.h"
 
 extern char kstack_top[];
@@ -91,6 +93,9 @@ void trap_dispatch(struct trapframe *tf)
         /* only interrupts may arrive in the kernel: the idle loop */
         if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + 16) {
             handle_irq((int)tf->vector - IRQ_BASE);
+            /* a call path never takes interrupts: one that does and stays
+             * (an injected hang) has overrun, and fails */
+            if (tf->vector == IRQ_BASE) contain_tick(tf);
             return;
         }
         /* or the lockup detector's NMI, anywhere in the kernel */
@@ -103,6 +108,8 @@ void trap_dispatch(struct trapframe *tf)
         /* or a fault reading a dying process's coverage counters: that
          * image's dump is abandoned (gcov.c), never the kernel */
         if (gcov_trap_recover()) return;
+        /* or a fault while serving a call: that call fails (no return) */
+        contain_fault(tf, tf->vector < 20 ? exc_names[tf->vector] : "?");
         uint32_t cr2;
         __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
         panic("kernel trap %u (%s) at eip=0x%x err=0x%x cr2=0x%x", tf->vector,
@@ -117,10 +124,17 @@ void trap_dispatch(struct trapframe *tf)
     }
     if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + 16)
         handle_irq((int)tf->vector - IRQ_BASE);
-    else if (tf->vector == IPC_VECTOR)
-        ipc_trap(p);
-    else if (tf->vector == KERNEL_CALL_VECTOR)
-        kernel_call_trap(p);
+    else if (tf->vector == IPC_VECTOR || tf->vector == KERNEL_CALL_VECTOR) {
+        /* the recovery point of a fault in this call's path (contain.c) */
+        if (__builtin_setjmp(contain_ctx) == 0) {
+            contain_arm(p, tf->vector == IPC_VECTOR);
+            if (tf->vector == IPC_VECTOR) ipc_trap(p);
+            else kernel_call_trap(p);
+            contain_disarm();
+        } else {
+            contain_recover();
+        }
+    }
 #if FAULTINJ
     else if (tf->vector == 3 && fi_auto_trap(p, &p->regs))
         resume(p);                /* an automatic site or a planted fault: p goes on */
