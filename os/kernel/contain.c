@@ -18,10 +18,14 @@
  * fate, by what the call may have done before it faulted:
  *  - nothing yet: an IPC that changed no process's state (set_rts and
  *    clear_rts, through which every delivery, queueing and blocking goes,
- *    mark it committed), a kernel call that faulted before its handler,
- *    or one whose handler only reads or copies (GETINFO, TIMES, VIRCOPY,
- *    SETALARM): it is restarted, as Unix restarts an interrupted call (the
- *    caller's int is run again), once; a second fault in a row fails it;
+ *    mark it committed; an interrupt taken inside the call does not), a
+ *    kernel call that faulted before its handler, or one whose handler
+ *    only reads or copies (GETINFO, TIMES, VIRCOPY, SETALARM; DIAGCTL
+ *    before any output went out): it is restarted, as Unix restarts an
+ *    interrupted call (the caller's `int` runs again), once; a second
+ *    fault in a row fails it;
+ *  - a kernel call that faulted writing its answer (it took effect) gets
+ *    that answer written again from the copy kept (contain_reply);
  *  - else a kernel call fails with EFAULT, answered like any refused call;
  *    so does an IPC whose caller is in a clean state (runnable, in no
  *    queue, no half of a sendrec pending);
@@ -54,6 +58,8 @@ static int committed;              /* the IPC changed some process's state */
 static uint32_t saved_misc, saved_eax;
 static int restarted_ep = NONE;    /* restarted once: a second fault fails */
 static uint32_t fault_pc, fault_addr, fault_trap;
+static message reply;              /* a kernel call's answer, once it is being written */
+static int have_reply;
 static const char *fault_what;
 
 void contain_arm(struct proc *caller, int ipc)
@@ -63,6 +69,7 @@ void contain_arm(struct proc *caller, int ipc)
     serving_call = ipc ? (int)caller->regs.eax : -1;
     serving_ticks = 0;
     committed = 0;
+    have_reply = 0;
     saved_misc = caller->misc;
     saved_eax = caller->regs.eax;
 }
@@ -73,7 +80,21 @@ void contain_disarm(void)
     serving = 0;
 }
 
-void contain_commit(void) { committed = 1; }
+/* Inside an interrupt or the fault machinery's own handling (quiet), state
+ * changes and output are not the call's. */
+static int quiet;
+void contain_commit(void) { if (!quiet) committed = 1; }
+void contain_quiet(int on) { quiet += on ? 1 : -1; }
+/* The answer is about to overwrite the request (system.c): from here on
+ * the call has taken effect, and a fault writing it writes it again. */
+void contain_reply(const message *m)
+{
+    reply = *m;
+    have_reply = 1;
+    committed = 1;
+}
+
+
 void contain_note_call(int call) { if (serving && !serving_ipc) serving_call = call; }
 int contain_armed(void) { return serving != 0; }
 
@@ -86,6 +107,7 @@ void contain_fault(const struct trapframe *tf, const char *what)
     fault_addr = cr2;
     fault_trap = tf->vector;
     fault_what = what;
+    quiet = 0;                         /* the frames that were quiet are dropped */
     /* interrupts are off (every kernel entry is an interrupt gate) and
      * stay off until the kernel leaves through trap_return */
     __builtin_longjmp(contain_ctx, 1);
@@ -95,6 +117,32 @@ void contain_tick(const struct trapframe *tf)
 {
     if (serving && ++serving_ticks >= CONTAIN_TICKS)
         contain_fault(tf, "overdue");
+}
+
+/* Copy between the kernel and p's user memory with a page walk of our
+ * own: the recovery must not run the code that just faulted (memory.c is
+ * instrumented, its sites may be the armed ones). Page tables outside RAM
+ * (ram_top) are refused, not read. */
+static int user_copy(struct proc *p, uint32_t va, void *buf, uint32_t n, int write,
+                     uint32_t ram_top)
+{
+    uint8_t *b = buf;
+    while (n) {
+        if (va < USER_BASE || va >= USER_TOP || !p->pdir) return EFAULT;
+        uint32_t pde = p->pdir[va >> 22];
+        if ((pde & (PTE_P | PTE_U)) != (PTE_P | PTE_U) || (pde & ~0xfffu) >= ram_top) return EFAULT;
+        uint32_t pte = ((uint32_t *)(pde & ~0xfffu))[(va >> 12) & 0x3ff];
+        if ((pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) || (write && !(pte & PTE_W)) ||
+            (pte & ~0xfffu) >= ram_top)
+            return EFAULT;
+        uint32_t k = PAGE_SIZE - (va & 0xfff);
+        if (k > n) k = n;
+        uint8_t *pa = (uint8_t *)((pte & ~0xfffu) | (va & 0xfff));
+        if (write) memcpy(pa, b, k);
+        else memcpy(b, pa, k);
+        va += k; b += k; n -= k;
+    }
+    return OK;
 }
 
 /* Clean: runnable, in no one's queue, no sendrec half pending. */
@@ -113,27 +161,29 @@ static int ipc_state_clean(struct proc *p)
  * handler ran, or its handler only reads or copies. */
 static int no_effect_yet(int call)
 {
+    if (committed) return 0;
     return call == -1 || call == SYS_GETINFO || call == SYS_TIMES || call == SYS_VIRCOPY ||
-           call == SYS_SETALARM;
+           call == SYS_SETALARM || call == SYS_DIAGCTL;
 }
 
 /* The caller's eip follows the 2-byte `int $n` that entered the kernel. */
-static int at_trap_insn(struct proc *p)
+static int at_trap_insn(struct proc *p, uint32_t ram_top)
 {
     uint8_t insn[2];
     uint32_t vec = serving_ipc ? IPC_VECTOR : KERNEL_CALL_VECTOR;
-    return copy_from_user(p, p->regs.eip - 2, insn, 2) == OK && insn[0] == 0xcd && insn[1] == vec;
+    return user_copy(p, p->regs.eip - 2, insn, 2, 0, ram_top) == OK && insn[0] == 0xcd &&
+           insn[1] == vec;
 }
 
 /* Answered like any refused call: eax, and for a kernel call the message. */
-static void fail_call(struct proc *p)
+static void fail_call(struct proc *p, uint32_t ram_top)
 {
     if (!serving_ipc) {
         message m;
         memset(&m, 0, sizeof m);
         m.m_type = EFAULT;
         m.m_source = SYSTEM;
-        copy_to_user(p, p->regs.ecx, &m, sizeof m);
+        user_copy(p, p->regs.ecx, &m, sizeof m, 1, ram_top);
     }
     p->regs.eax = (uint32_t)EFAULT;
 }
@@ -152,23 +202,28 @@ void contain_recover(void)
         panic("kernel unsafe after a fault in %s %d of %s at pc=0x%x (%s): %s",
               serving_ipc ? "ipc" : "kernel call", serving_call, p->name, fault_pc,
               fault_what, broken);
+    uint32_t ram_top = mem_bytes();
     const char *fate;
     if (p->rts & RTS_SLOT_FREE) {
         fate = "gone";                /* it ended itself during the call */
+    } else if (!serving_ipc && have_reply &&
+               user_copy(p, p->regs.ecx, &reply, sizeof reply, 1, ram_top) == OK) {
+        fate = "answered";            /* done; only writing its answer faulted */
+        p->regs.eax = (uint32_t)reply.m_type;
     } else if (serving_ipc ? !committed : no_effect_yet(serving_call)) {
         if (serving_ipc) p->misc = saved_misc;    /* a sendrec's flags, as before */
-        if (restarted_ep != p->endpoint && at_trap_insn(p)) {
+        if (restarted_ep != p->endpoint && at_trap_insn(p, ram_top)) {
             fate = "restarted";
             restarted_ep = p->endpoint;
             p->regs.eax = saved_eax;
             p->regs.eip -= 2;
         } else {
             fate = "efault";
-            fail_call(p);
+            fail_call(p, ram_top);
         }
     } else if (!serving_ipc || ipc_state_clean(p)) {
         fate = "efault";
-        fail_call(p);
+        fail_call(p, ram_top);
     } else {
         fate = "ended";
     }

@@ -12,7 +12,9 @@ extern void *contain_ctx[5];
 void contain_arm(struct proc *caller, int ipc);   /* serving caller's call from here */
 void contain_disarm(void);
 void contain_note_call(int call);                /* which kernel call (system.c) */
-void contain_commit(void);                       /* a process's state changed (proc.c) */
+void contain_commit(void);          /* a process's state changed (proc.c) or output went out */
+void contain_reply(const message *m);            /* a kernel call's answer (system.c) */
+void contain_quiet(int on);         /* an interrupt's or the fault machinery's effects are not the call's */
 int  contain_armed(void);
 /* A fault in the kernel (an exception, an injected crash, a call that
  * overran its deadline): back to the recovery point if a call is being

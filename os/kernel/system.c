@@ -101,6 +101,7 @@ void kernel_call_trap(struct proc *caller)
         return;
     m.m_type = r;
     m.m_source = SYSTEM;
+    contain_reply(&m);               /* done: a fault from here is answered again */
     if (copy_to_user(caller, uaddr, &m, sizeof m) != OK)
         r = EFAULT;
     caller->regs.eax = (uint32_t)r;

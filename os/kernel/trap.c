@@ -92,7 +92,9 @@ void trap_dispatch(struct trapframe *tf)
     if (!from_user) {
         /* only interrupts may arrive in the kernel: the idle loop */
         if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + 16) {
+            contain_quiet(1);
             handle_irq((int)tf->vector - IRQ_BASE);
+            contain_quiet(0);
             /* a call path never takes interrupts: one that does and stays
              * (an injected hang) has overrun, and fails */
             if (tf->vector == IRQ_BASE) contain_tick(tf);
@@ -102,8 +104,13 @@ void trap_dispatch(struct trapframe *tf)
         if (tf->vector == 2) { lockup_nmi(tf, 0); return; }
 #if FAULTINJ
         /* or a fault planted at one of the kernel's automatic sites */
-        if (tf->vector == 3 && fi_auto_trap(0, tf)) return;
-        if (tf->vector == 1 && fi_auto_step(0, tf)) return;
+        if (tf->vector == 3 || tf->vector == 1) {
+            /* the fault machinery's own output is not the call's effect */
+            contain_quiet(1);
+            int ours = tf->vector == 3 ? fi_auto_trap(0, tf) : fi_auto_step(0, tf);
+            contain_quiet(0);
+            if (ours) return;
+        }
 #endif
         /* or a fault reading a dying process's coverage counters: that
          * image's dump is abandoned (gcov.c), never the kernel */
