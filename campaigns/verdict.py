@@ -469,7 +469,7 @@ def classify(exp, trace: Trace) -> Verdict:
         # contain.c): a fault that manifested, not a benign one; recovered
         # only because the kernel's check passed and every answer was right
         e = ev[kc]
-        return done("recovered", f"kernel contained a {e.get('what')} in {e.get('call')} of "
-                                 f"{e.get('proc')} (call {e.get('fate')}), its consistency check "
-                                 f"passed; state kept, every answer right")
+        return done("recovered", f"kernel contained a fault ({e.get('what')}) in {e.get('call')} "
+                                 f"of {e.get('proc')} (fate: {e.get('fate')}), its consistency "
+                                 f"check passed; state kept, every answer right")
     return done("benign", "fired; no detection, every answer right, state kept", False)

@@ -2,7 +2,8 @@
 a corrupted pointer there fails that call (restarted once, then EFAULT)
 while the system serves on; a fault that also corrupted the kernel's own
 data is caught by the consistency check (kcheck.c) and still panics; a
-call that hangs in the kernel is abandoned at its deadline."""
+call that hangs in the kernel is abandoned at its deadline; a fault in the
+scheduler's pick is undone by picking again."""
 
 import re
 
@@ -64,5 +65,15 @@ def test_a_call_that_hangs_in_the_kernel_is_abandoned_at_its_deadline(os_built):
     kc = _events(r, "kcall_contained")
     assert len(kc) == 1 and _field(kc[0], "what") == "overdue", kc
     assert _field(kc[0], "fate") == "restarted"
+    assert not _events(r, "panic")
+    assert r["outcome"] == "recovered", r["why"]
+
+
+def test_a_hang_in_the_scheduler_is_undone_by_picking_again(os_built):
+    r = _run("kernel hang site=pick_proc#3 trigger=nth:166 workload=kv")
+    assert r["error"] is None, r["error"]
+    kc = _events(r, "kcall_contained")
+    assert len(kc) == 1, kc
+    assert _field(kc[0], "call") == "sched:0" and _field(kc[0], "fate") == "retried"
     assert not _events(r, "panic")
     assert r["outcome"] == "recovered", r["why"]

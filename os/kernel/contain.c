@@ -34,6 +34,9 @@
  *    user process), as if it had faulted itself.
  * Each containment is an event (kcall_contained) naming the fate.
  *
+ * The scheduler's pick is contained the same way (contain_sched_recover):
+ * it changes nothing but which process runs, so it is simply run again.
+ *
  * Also contained: an injected crash at a kernel site in a call's path
  * (fi_auto.c) and a call that overran its deadline (still in the kernel
  * after CONTAIN_TICKS clock interrupts, or spinning with interrupts off
@@ -53,6 +56,7 @@
 
 void *contain_ctx[5];
 static struct proc *serving;       /* whose call is being served, 0: none */
+static int scheduling, sched_retries;   /* in run_next, picking whom to run */
 static int serving_ipc, serving_call, serving_ticks;
 static int committed;              /* the IPC changed some process's state */
 static uint32_t saved_misc, saved_eax;
@@ -100,7 +104,7 @@ int contain_armed(void) { return serving != 0; }
 
 void contain_fault(const struct trapframe *tf, const char *what)
 {
-    if (!serving) return;
+    if (!serving && !scheduling) return;
     uint32_t cr2 = 0;
     if (tf->vector == 14) __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
     fault_pc = tf->eip;
@@ -115,7 +119,7 @@ void contain_fault(const struct trapframe *tf, const char *what)
 
 void contain_tick(const struct trapframe *tf)
 {
-    if (serving && ++serving_ticks >= CONTAIN_TICKS)
+    if ((serving || scheduling) && ++serving_ticks >= CONTAIN_TICKS)
         contain_fault(tf, "overdue");
 }
 
@@ -143,6 +147,42 @@ static int user_copy(struct proc *p, uint32_t va, void *buf, uint32_t n, int wri
         va += k; b += k; n -= k;
     }
     return OK;
+}
+
+/* The scheduler (trap.c: run_next) is a recovery window too: it only
+ * picks a ready process and loads its directory, so a fault there is
+ * undone by picking again, from the same recovery point, after the check;
+ * more than SCHED_RETRIES in a row (the fault stays) is a panic. */
+#define SCHED_RETRIES 2
+
+void contain_sched(int on)
+{
+    scheduling = on;
+    serving_ticks = 0;
+}
+
+void contain_sched_done(void)
+{
+    scheduling = 0;
+    sched_retries = 0;
+}
+
+void contain_sched_recover(void)
+{
+    scheduling = 0;
+#if FAULTINJ
+    struct trapframe none = { 0 };
+    fi_auto_step(0, &none);
+#endif
+    const char *broken = kernel_check();
+    if (broken)
+        panic("kernel unsafe after a fault in the scheduler at pc=0x%x (%s): %s", fault_pc,
+              fault_what, broken);
+    if (++sched_retries > SCHED_RETRIES)
+        panic("the scheduler faulted %d times in a row (pc=0x%x, %s)", sched_retries, fault_pc,
+              fault_what);
+    kevent("ev=kcall_contained proc=kernel ep=-1 call=sched:0 trap=%u what=\"%s\" pc=0x%x "
+           "addr=0x%x fate=retried", fault_trap, fault_what, fault_pc, fault_addr);
 }
 
 /* Clean: runnable, in no one's queue, no sendrec half pending. */

@@ -24,6 +24,11 @@ void contain_tick(const struct trapframe *tf);  /* a clock interrupt taken in th
 /* After landing at the recovery point: check the kernel, then fail the
  * call with EFAULT or end its caller; panics if the kernel is unsafe. */
 void contain_recover(void);
+/* The scheduler's window (trap.c: run_next): on while it picks, off while
+ * it idles; done once a process is chosen; recover after a fault there. */
+void contain_sched(int on);
+void contain_sched_done(void);
+void contain_sched_recover(void);
 /* The kernel's own consistency (kcheck.c): 0 if sound, else what is broken. */
 const char *kernel_check(void);
 

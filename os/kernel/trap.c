@@ -75,14 +75,21 @@ static void __attribute__((noreturn)) resume(struct proc *p)
 static void __attribute__((noreturn)) run_next(void)
 {
     struct proc *p;
+    /* a fault while picking is undone by picking again (contain.c) */
+    if (__builtin_setjmp(contain_ctx) != 0)
+        contain_sched_recover();
+    contain_sched(1);
     while (!(p = pick_proc())) {
         current = proc_addr(IDLE);
+        contain_sched(0);                /* idling is not picking */
         __asm__ volatile("sti; hlt; cli");
+        contain_sched(1);
     }
     if (p != current || p->dispatches == 0)
         p->dispatches++;
     current = p;
     pdir_activate(p->pdir);
+    contain_sched_done();
     resume(p);
 }
 
