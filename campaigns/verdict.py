@@ -11,8 +11,10 @@ manifested; campaigns/SPEC_FORMAT.md defines each for users):
 
   not_activated         the armed fault never fired, nothing went wrong
   benign                it fired and nothing visible followed
-  recovered             RS detected it, and afterwards every answer was
-                        right and all state was kept
+  recovered             RS detected it (or the kernel contained it in a
+                        kernel call's path: kcall_contained), and
+                        afterwards every answer was right and all state
+                        was kept
   rolled_back           an update was refused or failed and was undone:
                         the old version serves with every acknowledged
                         write, and RS answered the update with an error
@@ -461,4 +463,13 @@ def classify(exp, trace: Trace) -> Verdict:
     if det is not None:
         e = ev[det]
         return done("recovered", f"{e.kind}, back in service, state kept, every answer right")
+    kc = _find(ev, "kcall_contained", start or 0)
+    if kc is not None:
+        # the kernel took a fault serving a call and contained it (os/kernel/
+        # contain.c): a fault that manifested, not a benign one; recovered
+        # only because the kernel's check passed and every answer was right
+        e = ev[kc]
+        return done("recovered", f"kernel contained a fault ({e.get('what')}) in {e.get('call')} "
+                                 f"of {e.get('proc')} (fate: {e.get('fate')}), its consistency "
+                                 f"check passed; state kept, every answer right")
     return done("benign", "fired; no detection, every answer right, state kept", False)

@@ -73,6 +73,31 @@ def kernel_panic(site="@c0104a2f", fault="corrupt_ptr", t0=30000) -> List[str]:
     ]
 
 
+def kernel_contained(fate="efault", t0=30000, wrong=0) -> List[str]:
+    """A corrupted pointer in a kernel call's path: the kernel faults, fails
+    that call (os/kernel/contain.c) and serves on."""
+    return _head(t0) + [
+        fired(t0, "kernel", "corrupt_ptr", "user_range_ok#2"),
+        ev(t0 + 1, "kernel", "fi_effect", slot=0, type="corrupt_ptr", proc="kernel",
+           pc="0x105066", what="pointer", before="0x1015cadc", after="0x1015cadc"),
+        ev(t0 + 3, "kernel", "kcall_contained", proc="kv", ep=7, call="kcall:-1", trap=14,
+           what='"page fault"', pc="0x105066", addr="0x1015cadc", fate=fate),
+        ev(t0 + 9000, "scenario", "wl_done", target="kv", answered=100, retried=0, wrong=wrong,
+           stale=0, lost=0, verified=0, rebinds=0),
+    ] + _tail(t0 + 700000)
+
+
+def kernel_unsafe(t0=30000) -> List[str]:
+    """The same fault, but the kernel's consistency check finds it broken."""
+    return _head(t0) + [
+        fired(t0, "kernel", "corrupt_ptr", "user_range_ok#2"),
+        ev(t0 + 9, "kernel", "panic", reason='"kernel unsafe after a fault in kernel call -1 '
+                                             'of kv at pc=0x105066 (page fault): run queue tail"'),
+        ev(t0 + 12, "kernel", "shutdown", how="panic", by="kernel"),
+        ev(t0 + 15, "kernel", "off", code="0x11"),
+    ]
+
+
 def hung(svc="echo", fault="null_ptr", site="@804b010", t0=20500) -> List[str]:
     """The service dies, comes back, but the client waits on it for ever."""
     return _head(t0) + [

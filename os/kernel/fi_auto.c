@@ -26,6 +26,7 @@
 #include "proc.h"
 #include "memory.h"
 #include "system.h"
+#include "contain.h"
 #include "../include/fi.h"
 #include "../include/fi_trigger.h"
 
@@ -379,6 +380,9 @@ static void fire_at_site(int i, struct proc *p, struct trapframe *tf, uint32_t a
         /* the kernel hangs with its clock running: the watchdog ends the
          * run at its virtual-time limit */
         if (s->type == FI_HANG) { effect(i, p, at, "spin", at, at); for (;;) __asm__ volatile("sti; hlt; cli"); }
+        /* crash: the kernel takes a fatal exception here; in a call's path
+         * that call fails (contain.c), anywhere else it is a panic */
+        contain_fault(tf, "crash");
         panic("fault injected at kernel site %s", s->site);
     }
     if (s->type == FI_HANG) {

@@ -26,6 +26,7 @@
 #include "proc.h"
 #include "memory.h"
 #include "watchdog.h"
+#include "contain.h"
 
 #define HPET_BASE        0xFED00000u
 #define HPET_CAP         0x000
@@ -92,9 +93,14 @@ void lockup_nmi(const struct trapframe *tf, int from_user)
     if (!armed) return;
     int in_kernel_masked = !from_user && !(tf->eflags & 0x200);
     if (in_kernel_masked && kernel_exits == last_exits) {
-        if (++stuck >= LOCKUP_NMIS)
+        if (++stuck >= LOCKUP_NMIS) {
+            /* stuck serving a call: that call fails (contain.c; NMIs stay
+             * blocked until the kernel's next iret, on its way out) */
+            stuck = 0;
+            contain_fault(tf, "locked_up");
             panic("kernel locked up: in ring 0 with interrupts off at eip=0x%x for %u ms "
                   "without leaving the kernel", tf->eip, LOCKUP_NMIS * LOCKUP_PERIOD_US / 1000);
+        }
     } else {
         stuck = 0;
     }

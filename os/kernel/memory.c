@@ -50,6 +50,15 @@ void mem_init(uint32_t ram_end, uint32_t free_start)
 }
 
 uint32_t mem_bytes(void) { return nr_frames * PAGE_SIZE; }
+
+/* The allocator's counts agree (kcheck.c, after a contained fault): 0 if
+ * so, else what is wrong. */
+const char *mem_check(void)
+{
+    if (fresh_frame > nr_frames || free_top > nr_frames) return "frame allocator bounds";
+    if (free_count != (nr_frames - fresh_frame) + free_top) return "free frame count";
+    return 0;
+}
 uint32_t frames_free(void) { return free_count; }
 
 /* Word-wide: zeroing is most of an allocation's cost, and a byte loop

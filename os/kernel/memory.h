@@ -8,6 +8,8 @@
 #define PTE_P    0x001
 #define PTE_W    0x002
 #define PTE_U    0x004
+#define PTE_A    0x020   /* set by the CPU on use */
+#define PTE_D    0x040   /* set by the CPU on a write */
 #define PTE_PS   0x080
 #define PTE_SHARED 0x200   /* available bit: frame not owned, never freed */
 
@@ -17,6 +19,7 @@ uint32_t  frame_alloc(void);          /* zeroed frame, 0 when out of memory */
 void      frame_free(uint32_t pa);
 uint32_t  frames_free(void);
 uint32_t  mem_bytes(void);
+const char *mem_check(void);
 uint32_t *pdir_new(void);
 void      pdir_free(uint32_t *pd);
 int       pdir_map(uint32_t *pd, uint32_t va, uint32_t pa, uint32_t flags);

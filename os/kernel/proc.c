@@ -5,10 +5,12 @@
 #include "memory.h"
 #include "protect.h"
 #include "gcov.h"
+#include "contain.h"
 
 struct proc proc_table[NR_TASKS + NR_PROCS];
 struct proc *current;
-static struct proc *rdy_head[NR_SCHED_QUEUES], *rdy_tail[NR_SCHED_QUEUES];
+/* not static: the consistency check after a contained fault walks them (kcheck.c) */
+struct proc *rdy_head[NR_SCHED_QUEUES], *rdy_tail[NR_SCHED_QUEUES];
 /* the last of the processes at the front of each queue that were made
  * ready after blocking (proc_ready_front); 0: none */
 static struct proc *rdy_woken[NR_SCHED_QUEUES];
@@ -91,6 +93,7 @@ void proc_unready(struct proc *p)
 
 void set_rts(struct proc *p, uint32_t f)
 {
+    contain_commit();                    /* an IPC in progress took effect */
     if (p->rts == 0 && f) {
         proc_unready(p);
         /* RS's progress, for its guardian: it blocked, so it is not hung */
@@ -126,6 +129,7 @@ static void proc_ready_front(struct proc *p)
 
 void clear_rts(struct proc *p, uint32_t f)
 {
+    contain_commit();
     uint32_t was = p->rts;
     p->rts &= ~f;
     if (was && p->rts == 0) {

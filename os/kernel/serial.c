@@ -1,4 +1,5 @@
 /* serial.c - polled output on COM1, the kernel's console. */
+#include "contain.h"
 #include "kernel.h"
 
 #define COM1 0x3f8
@@ -56,6 +57,7 @@ void serial_newline_if_needed(void)
 
 void serial_putc(char c)
 {
+    contain_commit();            /* output is an effect: a call that printed is not restarted */
     last_out = c == '\r' ? last_out : c;
     while ((inb(COM1 + 5) & 0x20) == 0)
         ;

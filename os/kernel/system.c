@@ -3,6 +3,7 @@
 #include "system.h"
 #include "guardian.h"
 #include "memory.h"
+#include "contain.h"
 #include "../include/signal.h"
 #include "../include/fi.h"
 #include "../lib/common/evlimit.h"
@@ -87,6 +88,7 @@ void kernel_call_trap(struct proc *caller)
         return;
     }
     int call = m.m_type, r;
+    contain_note_call(call);         /* named if a fault in it is contained */
     if (call < 0 || call >= NR_SYS_CALLS || !handlers[call])
         r = EBADREQUEST;
     else if (!caller->priv || !(caller->priv->k_calls & KC_BIT(call)))
@@ -99,6 +101,7 @@ void kernel_call_trap(struct proc *caller)
         return;
     m.m_type = r;
     m.m_source = SYSTEM;
+    contain_reply(&m);               /* done: a fault from here is answered again */
     if (copy_to_user(caller, uaddr, &m, sizeof m) != OK)
         r = EFAULT;
     caller->regs.eax = (uint32_t)r;

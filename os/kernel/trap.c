@@ -1,13 +1,15 @@
 /* trap.c - the one entry from every trap: save the interrupted process,
  * handle the event, pick who runs next and return to it. A fault in ring 3
  * stops only that process and informs its signal manager; a fault in the
- * kernel itself is a panic. */
+ * kernel while it serves a process's kernel call or IPC fails that call
+ * (contain.c); any other fault in the kernel itself is a panic. */
 #include "proc.h"
 #include "protect.h"
 #include "memory.h"
 #include "system.h"
 #include "watchdog.h"
 #include "gcov.h"
+#include "contain.h"
 #include "../include/signal.h"
 
 extern char kstack_top[];
@@ -73,14 +75,21 @@ static void __attribute__((noreturn)) resume(struct proc *p)
 static void __attribute__((noreturn)) run_next(void)
 {
     struct proc *p;
+    /* a fault while picking is undone by picking again (contain.c) */
+    if (__builtin_setjmp(contain_ctx) != 0)
+        contain_sched_recover();
+    contain_sched(1);
     while (!(p = pick_proc())) {
         current = proc_addr(IDLE);
+        contain_sched(0);                /* idling is not picking */
         __asm__ volatile("sti; hlt; cli");
+        contain_sched(1);
     }
     if (p != current || p->dispatches == 0)
         p->dispatches++;
     current = p;
     pdir_activate(p->pdir);
+    contain_sched_done();
     resume(p);
 }
 
@@ -90,19 +99,31 @@ void trap_dispatch(struct trapframe *tf)
     if (!from_user) {
         /* only interrupts may arrive in the kernel: the idle loop */
         if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + 16) {
+            contain_quiet(1);
             handle_irq((int)tf->vector - IRQ_BASE);
+            contain_quiet(0);
+            /* a call path never takes interrupts: one that does and stays
+             * (an injected hang) has overrun, and fails */
+            if (tf->vector == IRQ_BASE) contain_tick(tf);
             return;
         }
         /* or the lockup detector's NMI, anywhere in the kernel */
         if (tf->vector == 2) { lockup_nmi(tf, 0); return; }
 #if FAULTINJ
         /* or a fault planted at one of the kernel's automatic sites */
-        if (tf->vector == 3 && fi_auto_trap(0, tf)) return;
-        if (tf->vector == 1 && fi_auto_step(0, tf)) return;
+        if (tf->vector == 3 || tf->vector == 1) {
+            /* the fault machinery's own output is not the call's effect */
+            contain_quiet(1);
+            int ours = tf->vector == 3 ? fi_auto_trap(0, tf) : fi_auto_step(0, tf);
+            contain_quiet(0);
+            if (ours) return;
+        }
 #endif
         /* or a fault reading a dying process's coverage counters: that
          * image's dump is abandoned (gcov.c), never the kernel */
         if (gcov_trap_recover()) return;
+        /* or a fault while serving a call: that call fails (no return) */
+        contain_fault(tf, tf->vector < 20 ? exc_names[tf->vector] : "?");
         uint32_t cr2;
         __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
         panic("kernel trap %u (%s) at eip=0x%x err=0x%x cr2=0x%x", tf->vector,
@@ -117,10 +138,17 @@ void trap_dispatch(struct trapframe *tf)
     }
     if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + 16)
         handle_irq((int)tf->vector - IRQ_BASE);
-    else if (tf->vector == IPC_VECTOR)
-        ipc_trap(p);
-    else if (tf->vector == KERNEL_CALL_VECTOR)
-        kernel_call_trap(p);
+    else if (tf->vector == IPC_VECTOR || tf->vector == KERNEL_CALL_VECTOR) {
+        /* the recovery point of a fault in this call's path (contain.c) */
+        if (__builtin_setjmp(contain_ctx) == 0) {
+            contain_arm(p, tf->vector == IPC_VECTOR);
+            if (tf->vector == IPC_VECTOR) ipc_trap(p);
+            else kernel_call_trap(p);
+            contain_disarm();
+        } else {
+            contain_recover();
+        }
+    }
 #if FAULTINJ
     else if (tf->vector == 3 && fi_auto_trap(p, &p->regs))
         resume(p);                /* an automatic site or a planted fault: p goes on */

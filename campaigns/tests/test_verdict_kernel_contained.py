@@ -1,0 +1,34 @@
+"""The verdict of a fault the kernel contained in a kernel call's path
+(os/kernel/contain.c, event kcall_contained): it manifested, so it is never
+benign; recovered only when every answer was right afterwards; a kernel
+whose consistency check failed is a kernel panic."""
+
+from campaigns import spec, verdict
+from campaigns.tests import synthetic as S
+from campaigns.verdict import Trace
+
+
+def _classify(lines, end="halt"):
+    exp = spec.parse("campaign t\nkernel corrupt_ptr site=user_range_ok#2 trigger=nth:1 "
+                     "workload=kv arg=3\n").experiments[0]
+    t = Trace.from_lines(lines)
+    return verdict.classify(exp, Trace(t.events, end=end, armed=1))
+
+
+def test_contained_call_is_recovered_and_manifested():
+    for fate in ("efault", "restarted", "answered", "ended"):
+        v = _classify(S.kernel_contained(fate=fate))
+        assert v.outcome == "recovered", v.why
+        assert v.manifested and v.activated
+        assert "kernel contained a fault (page fault) in kcall:-1 of kv" in v.why
+        assert f"fate: {fate}" in v.why
+
+
+def test_contained_call_with_wrong_answers_is_not_recovered():
+    v = _classify(S.kernel_contained(wrong=2))
+    assert v.outcome == "wrong_answers", v.why
+
+
+def test_kernel_found_unsafe_is_a_panic():
+    v = _classify(S.kernel_unsafe(), end="panic")
+    assert v.outcome == "kernel_panic" and "kernel unsafe" in v.why, v.why
