@@ -143,7 +143,7 @@ def test_campaign_coverage_counts_every_instance(tmp_path):
     assert fired == {("kv", by_fault["crash"]["armed_slots"][0]["site"]), ("kv", "kv.get"),
                      ("kv", "sef.init"), ("kernel", site)}, fired
     ksite = act["kernel"]["sites"][0]
-    assert (ksite["kind"], ksite["function"]) == ("auto", "kernel_call_trap")
+    assert (ksite["kind"], ksite["function"]) == ("auto", "clock_tick")
     html = (out / "index.html").read_text()
     assert 'href="coverage/html/index.html"' in html
     sec = html[html.index('id="activation"'):html.index('id="all"')]
