@@ -97,7 +97,14 @@ def session_status(gdb_status: int, q: Qemu) -> int:
     itself. gdb then loses its stub ("Remote connection closed"), which a
     batch gdb counts as a failed command (status 1), though the session
     ended as it should: 0, and how the guest ended is said."""
-    if gdb_status == 0 or q.proc is None or q.alive():
+    if gdb_status == 0 or q.proc is None:
+        return gdb_status
+    # gdb sees the stub's socket close a moment before QEMU's process has
+    # exited: give it a few seconds to be seen gone (CI saw it still alive)
+    deadline = time.monotonic() + 5.0
+    while q.alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if q.alive():
         return gdb_status
     r = q.result or q.wait(5)
     if r.outcome not in GUEST_ENDS:
