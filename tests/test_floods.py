@@ -18,6 +18,17 @@ def charged(ev):
     return ev.raw[ev.raw.index("ev="):]
 
 
+def kv_restarted_in_time(con, fault, kind, bound):
+    """`run wl kv 30 FAULT`: kv's fault of this kind is followed by its
+    restart within bound usec of virtual time."""
+    m = con.mark()
+    con.run(f"run wl kv 30 {fault}", timeout=120)
+    hit = con.q.serial.wait_for(lambda e: e.kind == "kv_fault" and e.get("kind") == kind,
+                                120, since=m)
+    back = con.wait_event("restarted", since=m, label="kv", timeout=120)
+    assert back.t - hit.t <= bound, (hit.raw, back.raw)
+
+
 def flood(con, mode, args):
     """Start the flood; return the mark before it and its start event."""
     m = con.mark()
@@ -42,18 +53,8 @@ def test_rs_request_flood_neither_hangs_rs_nor_starves_supervision(live_os, mode
     is answered as a user's, and RS says fewer than 1,000 lines of it."""
     con = live_os(FLOOD)
     mark, start = flood(con, mode, 30)
-    m = con.mark()
-    con.run("run wl kv 30 crash@5", timeout=120)
-    crash = con.q.serial.wait_for(lambda e: e.kind == "kv_fault" and e.get("kind") == "crash",
-                                  120, since=m)
-    back = con.wait_event("restarted", since=m, label="kv", timeout=120)
-    assert back.t - crash.t <= CRASH_BOUND, (crash.raw, back.raw)
-    m = con.mark()
-    con.run("run wl kv 30 hang@10", timeout=120)
-    hang = con.q.serial.wait_for(lambda e: e.kind == "kv_fault" and e.get("kind") == "hang",
-                                 120, since=m)
-    back = con.wait_event("restarted", since=m, label="kv", timeout=120)
-    assert back.t - hang.t <= HANG_BOUND, (hang.raw, back.raw)
+    kv_restarted_in_time(con, "crash@5", "crash", CRASH_BOUND)
+    kv_restarted_in_time(con, "hang@10", "hang", HANG_BOUND)
     done = con.wait_event("flood_done", since=mark, mode=mode, timeout=900)
     assert done.int("n") > 100 and done.int("ok") == done.int("n"), done.raw
     assert done.t - start.t >= 30_000_000 - 10_000     # the start event falls inside a tick
@@ -174,12 +175,7 @@ def test_busy_loop_and_ipc_storms_make_no_service_look_hung(live_os):
     con = live_os(FLOOD)
     mark = con.mark()
     starts = {mode: flood(con, mode, 10)[1] for mode in ("spin", "echo", "dslookup")}
-    m = con.mark()
-    con.run("run wl kv 30 hang@10", timeout=120)
-    hang = con.q.serial.wait_for(lambda e: e.kind == "kv_fault" and e.get("kind") == "hang",
-                                 120, since=m)
-    back = con.wait_event("restarted", since=m, label="kv", timeout=120)
-    assert back.t - hang.t <= HANG_BOUND, (hang.raw, back.raw)
+    kv_restarted_in_time(con, "hang@10", "hang", HANG_BOUND)
     for mode, start in starts.items():
         done = con.wait_event("flood_done", since=mark, mode=mode, timeout=900)
         assert done.int("n") > 100 and done.int("ok") == done.int("n"), done.raw

@@ -167,14 +167,22 @@ void contain_sched_done(void)
     sched_retries = 0;
 }
 
-void contain_sched_recover(void)
+/* After a fault, before anything is trusted: a site the kernel was
+ * stepping over gets its int3 back, then the consistency check (kcheck.c)
+ * says what is broken, 0 if nothing. */
+static const char *check_after_fault(void)
 {
-    scheduling = 0;
 #if FAULTINJ
     struct trapframe none = { 0 };
     fi_auto_step(0, &none);
 #endif
-    const char *broken = kernel_check();
+    return kernel_check();
+}
+
+void contain_sched_recover(void)
+{
+    scheduling = 0;
+    const char *broken = check_after_fault();
     if (broken)
         panic("kernel unsafe after a fault in the scheduler at pc=0x%x (%s): %s", fault_pc,
               fault_what, broken);
@@ -232,12 +240,7 @@ void contain_recover(void)
 {
     struct proc *p = serving;
     serving = 0;                      /* a fault from here on is a panic */
-#if FAULTINJ
-    /* the kernel may have been stepping over a site: its int3 goes back */
-    struct trapframe none = { 0 };
-    fi_auto_step(0, &none);
-#endif
-    const char *broken = kernel_check();
+    const char *broken = check_after_fault();
     if (broken)
         panic("kernel unsafe after a fault in %s %d of %s at pc=0x%x (%s): %s",
               serving_ipc ? "ipc" : "kernel call", serving_call, p->name, fault_pc,
