@@ -39,7 +39,7 @@ ifeq ($(COVERAGE),1)
 CFLAGS_COMMON += -O0
 COV_CFLAGS := --coverage -fprofile-info-section -fprofile-update=single
 LIBGCOV := $(shell $(CC) -m32 -print-file-name=libgcov.a)
-NO_COV := os/lib/gcov/gcov_dump.c os/kernel/gcov.c
+NO_COV := os/lib/gcov/gcov_dump.c os/kernel/gcov.c os/kernel/warm.c
 cov_flags = $(if $(filter $(NO_COV),$(1)),,$(COV_CFLAGS))
 else
 CFLAGS_COMMON += -O2
@@ -59,7 +59,7 @@ AUTO_CFLAGS := -fplugin=$(PLUGIN)
 AUTO_DEP := $(PLUGIN)
 AUTO_KERNEL_SKIP := os/kernel/fi.c os/kernel/fi_auto.c os/kernel/gcov.c os/kernel/kprintf.c \
 	os/kernel/serial.c os/kernel/event.c os/kernel/evcheck.c os/kernel/trap.c os/kernel/lockup.c \
-	os/kernel/contain.c os/kernel/kcheck.c os/kernel/main.c os/lib/common/format.c os/lib/libc/string.c os/lib/gcov/gcov_dump.c
+	os/kernel/contain.c os/kernel/kcheck.c os/kernel/main.c os/kernel/warm.c os/lib/common/format.c os/lib/libc/string.c os/lib/gcov/gcov_dump.c
 auto_kflags = $(if $(filter $(AUTO_KERNEL_SKIP),$(1)),,$(AUTO_CFLAGS))
 auto_uflags = $(if $(filter os/lib/libsys/% os/lib/sef/% os/servers/%,$(1)),$(AUTO_CFLAGS))
 else
@@ -81,7 +81,7 @@ UCFLAGS := $(CFLAGS_COMMON) $(DEPFLAGS)
 ASFLAGS := -m32 -g $(DEPFLAGS)
 
 KERNEL_SRCS := $(wildcard os/kernel/*.c) os/lib/common/format.c os/lib/libc/string.c os/lib/gcov/gcov_dump.c
-KERNEL_ASM  := os/kernel/boot.S os/kernel/trap.S
+KERNEL_ASM  := os/kernel/boot.S os/kernel/trap.S os/kernel/warm_switch.S
 LIB_SRCS    := $(wildcard os/lib/libc/*.c os/lib/libsys/*.c os/lib/sef/*.c os/lib/fi/*.c os/lib/gcov/*.c) os/lib/common/format.c
 LIB_ASM     := os/lib/libc/crt0.S os/lib/libsys/ipc.S
 

@@ -34,11 +34,20 @@ from .qemu import Qemu
 from .session import kernel_image
 
 SNAPSHOT = "plan"
-# Guest RAM of a campaign machine: what the system needs with room to spare
-# (it boots with ~7,000 free frames of 8,192), and small, because savevm and
-# loadvm cost grows with it (FAIL*'s advice; 32 MB restores in ~8 ms here,
-# 128 MB in ~13 ms, and boots slower)
-MEMORY_MB = 32
+# Guest RAM of a campaign machine. The OS gets 32 MB: what the system needs
+# with room to spare (it boots with ~7,000 free frames of 8,192), and small,
+# because every reset's cost grows with it (FAIL*'s advice). The kernel
+# keeps the rest for its in-guest reset (os/kernel/warm.c: one megabyte of
+# bookkeeping and a copy of the OS's 32 MB), on every campaign machine
+# whichever way it comes back to the plan point, so a run is the same run
+# after a boot, a loadvm or a warm reset.
+MEMORY_MB = 66
+# How a machine comes back to the plan point for the next experiment:
+#   warm   - the kernel copies back what the run changed (os/kernel/warm.c);
+#            TCG keeps its translated code
+#   loadvm - QEMU's loadvm of a snapshot taken there (flushes TCG's cache)
+RESETS = ("warm", "loadvm")
+WARM_LIMIT_S = 30.0   # host seconds for a warm reset to reach the plan point
 DRAIN_S = 10.0        # host seconds for the serial reader to catch up at a stop
 
 
@@ -134,14 +143,26 @@ class PlannedMachine:
 
     def __init__(self, modules: Sequence, *, append: str = "", snapshot: bool = False,
                  boot_arm: Iterable[Mapping] = (), limit: float = 120.0, memory_mb: int = MEMORY_MB,
-                 stop_at: str = "plan"):
+                 stop_at: str = "plan", reset: str = "warm", warm: Optional[str] = None):
+        """snapshot: come back to the plan point for more runs, by `reset`
+        (RESETS). warm: the kernel's warm= argument: warm=1 on a machine
+        that resets warm, warm=layout (the same memory, no copy) on the
+        others; "warm=verify" also counts what a reset missed."""
+        if reset not in RESETS:
+            raise ValueError(f"reset must be one of {', '.join(RESETS)}, not {reset!r}")
         self.kernel = kernel_image()
         self.snapshot = snapshot
+        self.reset = reset if snapshot else None
         self.limit = limit
         self._img = None
+        if warm is None:
+            warm = "warm=1" if self.reset == "warm" else "warm=layout"
+        append = " ".join(a for a in (append, warm) if a)
         self.q = Qemu(bootimage.kernel_path(), bootimage.modules(modules), gdb=True,
                       timeout=limit, append=append, memory_mb=memory_mb)
-        if snapshot:
+        self.at_exit = False               # stopped at machine_off_point after a run
+        self.warm_resets = 0
+        if snapshot and reset == "loadvm":
             # internal snapshots live in a qcow2 image; the guest never sees it
             self._img = os.path.join(self.q.tmpdir, "snap.qcow2")
             self._mon_path = os.path.join(self.q.tmpdir, "mon.sock")
@@ -165,6 +186,7 @@ class PlannedMachine:
         k = self.kernel
         self.plan_at = k.address("plan_point")
         self.exit_at = k.address("machine_off_point")
+        self.warm_go_at = k.address("warm_go")
         try:
             if self._img:
                 subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", self._img, "1M"],
@@ -188,12 +210,15 @@ class PlannedMachine:
             self.gdb.cont()
             where, end = self._wait_stop(self.limit, since=0)
             if where == "plan":
+                # a stub does not step over a breakpoint where it stopped:
+                # a warm reset sets it again before it comes back here
                 self.gdb.remove_breakpoint(self.plan_at, hw=True)
                 self.prefix = self._through("plan_point", since=0)
                 self.prefix_forged = self.q.serial.forged
-                if self.snapshot:
+                if self.reset == "loadvm":
                     self.mon = _Monitor(self._mon_path)
                     self.mon.command(f"savevm {SNAPSHOT}")
+                if self.snapshot:
                     self.saved = True
                 self.at_plan = True
             else:
@@ -250,11 +275,11 @@ class PlannedMachine:
             self.broken = "the run ended while booting"
             return self.boot_end
         t0 = time.monotonic()
+        timing = self.stage(steps, deadline_ms, arm, writes)
         since = len(self.q.serial.events)
         forged_since = len(self.q.serial.forged)
         malformed_since = len(self.q.serial.malformed)
         caps = self.q.serial.new_run()
-        timing = self.stage(steps, deadline_ms, arm, writes)
         restored = "restore" in timing
         self.gdb.cont()
         t2 = time.monotonic()
@@ -265,6 +290,8 @@ class PlannedMachine:
                 raise PlanError("the plan point was reached twice in one run")
             if where == "gone":
                 self.broken = f"QEMU ended ({end})"      # nothing left to restore
+            elif where == "exit":
+                self.at_exit = True
         except GdbTimeout:
             error = (f"host limit of {limit or self.limit:.0f} s passed before the guest "
                      f"ended (virtual limit {deadline_ms} ms): harness fault")
@@ -291,7 +318,10 @@ class PlannedMachine:
         if not self.at_plan:
             if not self.saved:
                 raise PlanError("machine already used and not saved")
-            self.mon.command(f"loadvm {SNAPSHOT}")
+            if self.reset == "warm":
+                self._warm_reset()
+            else:
+                self.mon.command(f"loadvm {SNAPSHOT}")
             self.at_plan = True
             timing["restore"] = time.monotonic() - t0
         else:
@@ -306,6 +336,36 @@ class PlannedMachine:
         self.runs += 1
         timing["arm"] = time.monotonic() - t1
         return timing
+
+    def _warm_reset(self):
+        """Ask the kernel, stopped at machine_off_point, to copy back what the
+        run changed and come back to the plan point (os/kernel/warm.c). A
+        run that did not end there (QEMU gone, a harness fault) cannot be
+        reset so: the machine is broken and the pool boots another."""
+        if not self.at_exit:
+            self.broken = "the run did not end at machine_off_point: no warm reset"
+            raise PlanError(self.broken)
+        self.at_exit = False
+        self.gdb.write_memory(self.warm_go_at, struct.pack("<I", 1))
+        self.gdb.set_breakpoint(self.plan_at, hw=True)
+        self.gdb.step()                  # off the breakpoint it stopped at
+        self.gdb.cont()
+        try:
+            where, _ = self._wait_stop(WARM_LIMIT_S, len(self.q.serial.events))
+        except (GdbTimeout, PlanError, TimeoutError) as e:
+            where = f"{type(e).__name__}: {e}"
+        if where != "plan":
+            self.broken = f"warm reset did not come back to the plan point ({where})"
+            raise PlanError(self.broken)
+        self.gdb.remove_breakpoint(self.plan_at, hw=True)
+        self.warm_resets += 1
+
+    def warm_stats(self) -> Dict[str, int]:
+        """What the kernel's last warm reset did: frames copied back, and
+        with warm=verify the frames it would have missed."""
+        raw = self.gdb.read_memory(self.kernel.address("warm_stats"), 12)
+        resets, frames, missed = struct.unpack("<3I", raw)
+        return {"resets": resets, "frames": frames, "missed": missed}
 
     def hand_over(self) -> str:
         """Leave the stub, and the machine stopped where it is, to another

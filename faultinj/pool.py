@@ -1,6 +1,7 @@
 """The machines one process keeps booted at the plan point, one per boot
-configuration (modules and command line), each saved there once and
-restored for every experiment that shares its configuration.
+configuration (modules and command line), each brought back there for
+every experiment that shares its configuration: by the kernel's warm
+reset (os/kernel/warm.c), or with CAMPAIGN_RESET=loadvm by QEMU's loadvm.
 
 A machine that failed in any way (host limit, QEMU gone, a stop we did
 not expect) is closed and dropped; the next experiment boots a new one.
@@ -10,9 +11,14 @@ import atexit
 from collections import OrderedDict
 from typing import Sequence, Tuple
 
-from .planned import PlannedMachine
+import os
+
+from .planned import RESETS, PlannedMachine
 
 MAX_MACHINES = 3            # boot configurations kept at once, per process
+RESET = os.environ.get("CAMPAIGN_RESET", "warm")
+if RESET not in RESETS:
+    raise SystemExit(f"CAMPAIGN_RESET must be one of {', '.join(RESETS)}, not {RESET!r}")
 
 _machines: "OrderedDict[Tuple, PlannedMachine]" = OrderedDict()
 
@@ -32,7 +38,7 @@ def machine(modules: Sequence, append: str = "", limit: float = 120.0) -> Planne
         while len(_machines) >= MAX_MACHINES:
             _, old = _machines.popitem(last=False)
             old.close()
-        m = PlannedMachine(modules, append=append, snapshot=True, limit=limit)
+        m = PlannedMachine(modules, append=append, snapshot=True, limit=limit, reset=RESET)
         _machines[key] = m
     else:
         _machines.move_to_end(key)

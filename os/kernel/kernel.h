@@ -22,6 +22,8 @@ void serial_init(void);
 void serial_putc(char c);
 void serial_write(const char *s, size_t n);
 void serial_enable_rx(void);
+void serial_regs_get(uint8_t r[3]);          /* warm.c */
+void serial_settle(const uint8_t r[3]);
 void serial_newline_if_needed(void);
 int  serial_rx_irq(void);
 size_t serial_read(char *buf, size_t max);
@@ -64,6 +66,7 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
 /* clock.c */
 extern volatile uint32_t ticks;
 void     clock_init(void);
+void     clock_settle(void);     /* warm.c: the PIT starts a period afresh */
 uint64_t uptime_usec(void);
 void     clock_tick(void);
 

@@ -48,6 +48,8 @@
 extern volatile uint32_t kernel_exits;
 static uint32_t last_exits, stuck, last_ticks, still;
 static int armed;
+static uint64_t hpet_ticks;          /* the period in HPET ticks, 0 = detector off */
+static void hpet_program(void);
 
 static volatile uint32_t *reg(uint32_t off) { return (volatile uint32_t *)(HPET_BASE + off); }
 
@@ -63,7 +65,15 @@ void lockup_init(void)
         kevent("ev=lockup_detector state=off why=no_hpet_fsb");
         return;
     }
-    uint64_t ticks = (uint64_t)LOCKUP_PERIOD_US * 1000000000ull / period_fs;
+    hpet_ticks = (uint64_t)LOCKUP_PERIOD_US * 1000000000ull / period_fs;
+    hpet_program();
+    armed = 1;
+    kevent("ev=lockup_detector state=on period_us=%u nmis=%u", LOCKUP_PERIOD_US, LOCKUP_NMIS);
+}
+
+static void hpet_program(void)
+{
+    uint64_t ticks = hpet_ticks;
     *reg(HPET_CONFIG) = 0;                               /* stopped while set up */
     *reg(HPET_T0_FSB) = MSI_NMI;                         /* data */
     *reg(HPET_T0_FSB + 4) = MSI_ADDR;                    /* address */
@@ -74,8 +84,43 @@ void lockup_init(void)
     *reg(0xF0) = 0;                                      /* main counter from 0 */
     *reg(0xF4) = 0;
     *reg(HPET_CONFIG) = 1;                               /* ENABLE_CNF */
+}
+
+/* The in-guest reset (warm.c): no NMI while the kernel copies memory with
+ * paging off, and none left over from the run. */
+/* The HPET is mapped in the kernel's directory only (lockup_init), and the
+ * reset runs under whichever process made the call: borrow the kernel's. */
+static uint32_t kpdir_borrow(void)
+{
+    uint32_t old;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(old));
+    __asm__ volatile("mov %0, %%cr3" :: "r"(kernel_pdir) : "memory");
+    return old;
+}
+
+static void kpdir_return(uint32_t old)
+{
+    __asm__ volatile("mov %0, %%cr3" :: "r"(old) : "memory");
+}
+
+void lockup_pause(void)
+{
+    if (!armed) return;
+    uint32_t old = kpdir_borrow();
+    *reg(HPET_CONFIG) = 0;
+    kpdir_return(old);
+    armed = 0;
+}
+
+/* At the plan point: the HPET counts from 0 again, so the detector's NMIs
+ * come at the same instructions after a boot or a reset. */
+void lockup_settle(void)
+{
+    if (!hpet_ticks) return;
+    uint32_t old = kpdir_borrow();
+    hpet_program();
+    kpdir_return(old);
     armed = 1;
-    kevent("ev=lockup_detector state=on period_us=%u nmis=%u", LOCKUP_PERIOD_US, LOCKUP_NMIS);
 }
 
 /* The coverage dump at an instance's or the machine's end (gcov.c) runs

@@ -3,6 +3,7 @@
  * Only the kernel tasks and RS, the root system process, get privileges
  * here; every other boot process waits under RTS_NO_PRIV until RS sets
  * its privileges. The order of the modules carries no meaning. */
+#include "warm.h"
 #include "proc.h"
 #include "watchdog.h"
 #include "gcov.h"
@@ -161,6 +162,7 @@ void kmain(uint32_t magic, struct mb_info *mbi)
     }
     if ((uint32_t)mods + 16 * (uint32_t)nr_boot_modules > free_start)
         free_start = (uint32_t)mods + 16 * (uint32_t)nr_boot_modules;
+    ram_end = warm_reserve((mbi->flags & 4) ? (const char *)mbi->cmdline : 0, ram_end);
     mem_init(ram_end, free_start);
 
     proc_init();
@@ -201,6 +203,7 @@ void kmain(uint32_t magic, struct mb_info *mbi)
     gcov_init((mbi->flags & 4) ? (const char *)mbi->cmdline : 0);
     clock_init();
     lockup_init();
+    warm_init();
     kevent("ev=boot modules=%d mem_kb=%u free_frames=%u", nr_boot_modules,
            mem_bytes() / 1024, frames_free());
     start_scheduling();

@@ -34,12 +34,20 @@ void mem_init(uint32_t ram_end, uint32_t free_start)
     fresh_frame = first_free_frame;
     free_top = 0;
 
-    /* Kernel page directory: identity map of RAM with 4 MiB pages,
-     * supervisor-only, shared by every address space. */
+    /* Kernel page directory: identity map of RAM, supervisor-only, shared
+     * by every address space. With 4 KiB pages, not 4 MiB ones: the dirty
+     * bit the CPU sets in each page's entry then records every kernel
+     * write, which is how the in-guest reset (warm.c) knows the frames an
+     * experiment changed. The page tables are shared by every directory. */
     kernel_pdir = (uint32_t *)frame_alloc();
     KASSERT(kernel_pdir);
-    for (uint32_t va = 0; va < ram_end; va += 0x400000)
-        kernel_pdir[va >> 22] = va | PTE_P | PTE_W | PTE_PS;
+    for (uint32_t va = 0; va < ram_end; va += 0x400000) {
+        uint32_t *pt = (uint32_t *)frame_alloc();
+        KASSERT(pt);
+        for (uint32_t j = 0; j < 1024 && va + j * PAGE_SIZE < ram_end; j++)
+            pt[j] = (va + j * PAGE_SIZE) | PTE_P | PTE_W;
+        kernel_pdir[va >> 22] = (uint32_t)pt | PTE_P | PTE_W;
+    }
     uint32_t cr4;
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
     __asm__ volatile("mov %0, %%cr4" :: "r"(cr4 | 0x10));      /* PSE */

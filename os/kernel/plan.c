@@ -11,6 +11,7 @@
  * from a snapshot taken at this very stop (the host's machine pool does
  * that), and the same on every host. Without a host, the plan is empty. */
 #include "plan.h"
+#include "warm.h"
 #include "memory.h"
 #include "watchdog.h"
 #include "system.h"
@@ -30,6 +31,7 @@ int plan_take(struct proc *caller, uint32_t uaddr, uint32_t len)
     if (len < FI_PLAN_MAX) return EINVAL;
     /* the last line before the stop: the host knows it has the output */
     kevent("ev=plan_point by=%s", caller->name);
+    warm_point();                    /* saved here; a reset comes back here */
     plan_point();
     FI_AUTO_SYNC();                  /* the host may have armed automatic sites */
     plan_steps[FI_PLAN_MAX - 1] = 0;

@@ -87,6 +87,22 @@ static void umip_enable(void)
     __asm__ volatile("mov %0, %%cr4" :: "r"(cr4 | (1u << 11)));
 }
 
+/* The in-guest reset (warm.c) puts the 8259s back as they were at the
+ * plan point: initialising them again forgets every request and
+ * in-service bit a run left, then the masks are set as they were. */
+void pic_masks_get(uint8_t m[2])
+{
+    m[0] = inb(0x21);
+    m[1] = inb(0xA1);
+}
+
+void pic_settle(const uint8_t m[2])
+{
+    pic_remap();
+    outb(0x21, m[0]);
+    outb(0xA1, m[1]);
+}
+
 void irq_enable(int irq)
 {
     uint16_t port = irq < 8 ? 0x21 : 0xA1;

@@ -10,4 +10,7 @@
 void protect_init(void);
 void irq_enable(int irq);
 void irq_eoi(int irq);
+#include <stdint.h>
+void pic_masks_get(uint8_t m[2]);
+void pic_settle(const uint8_t m[2]);     /* warm.c: re-initialised, masks as given */
 #endif

@@ -22,6 +22,28 @@ void serial_init(void)
 static char rx_ring[RX_SIZE];
 static unsigned rx_head, rx_tail;
 
+/* The UART's programmable registers as the plan point had them (warm.c):
+ * interrupt enable, line and modem control. */
+void serial_regs_get(uint8_t r[3])
+{
+    r[0] = inb(COM1 + 1);
+    r[1] = inb(COM1 + 3);
+    r[2] = inb(COM1 + 4);
+}
+
+/* Set them again, the FIFOs cleared, and read the status registers so no
+ * condition a run left stays pending. */
+void serial_settle(const uint8_t r[3])
+{
+    outb(COM1 + 3, r[1] & 0x7f);
+    outb(COM1 + 2, 0xC7);
+    outb(COM1 + 1, r[0]);
+    outb(COM1 + 4, r[2]);
+    (void)inb(COM1 + 5);
+    (void)inb(COM1 + 6);
+    (void)inb(COM1 + 2);
+}
+
 void serial_enable_rx(void)
 {
     outb(COM1 + 1, 0x01);   /* interrupt on received data */

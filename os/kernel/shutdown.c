@@ -2,10 +2,12 @@
  * clean halt, panic or test failure; hlt forever if the device is absent. */
 #include "kernel.h"
 #include "gcov.h"
+#include "warm.h"
 
 /* Every end of a run passes here, after its last line (`ev=off`): the
- * host's machine pool holds a breakpoint on it and restores the machine
- * instead of letting QEMU exit. */
+ * host's machine pool holds a breakpoint on it and, instead of letting
+ * QEMU exit, either restores the machine (loadvm) or sets warm_go for the
+ * kernel to reset itself to the plan point (warm.c). */
 void __attribute__((noinline, used)) machine_off_point(int guest_code)
 {
     __asm__ volatile("" :: "r"(guest_code) : "memory");
@@ -17,6 +19,7 @@ void machine_exit(int guest_code)
     gcov_machine_end();           /* every instance's counters, before the host stops us */
     kevent("ev=off code=0x%x", (unsigned)guest_code);
     machine_off_point(guest_code);
+    if (warm_go) warm_restore();  /* back to the plan point if there is one: no return */
     outl(DEBUG_EXIT_PORT, (uint32_t)guest_code);
     for (;;)
         __asm__ volatile("hlt");

@@ -7,6 +7,8 @@ void watchdog_tick(void);
 /* lockup.c: the HPET's periodic NMI, for a kernel stuck with interrupts off */
 struct trapframe;
 void lockup_init(void);
+void lockup_pause(void);      /* warm.c: no NMI until lockup_settle */
+void lockup_settle(void);     /* warm.c: the HPET counts from 0 again */
 void lockup_nmi(const struct trapframe *tf, int from_user);
 /* a long kernel path known to end (the coverage dump) is still going */
 void lockup_progress(void);

@@ -1,0 +1,255 @@
+/* warm.c - the in-guest reset: the kernel brings the machine back to the
+ * plan point itself, so a campaign machine runs experiment after
+ * experiment without QEMU's loadvm, which throws away every block TCG has
+ * translated (issue 23).
+ *
+ * With "warm=1" on the command line the kernel keeps the upper part of
+ * RAM for itself: a header (bookkeeping, the stack the copies run on) and
+ * a copy of all the RAM the OS uses. At the plan point (plan.c) it
+ * copies the OS's RAM there, with paging off, the kernel's registers kept
+ * on its own stack (warm_switch.S). At the end of a run, if the host
+ * asks (warm_go, written at machine_off_point), it copies back every frame
+ * the run may have changed and returns, through the saved stack, to the
+ * plan point as if the save had just finished. The reserved part is never
+ * mapped, so nothing the OS does, however faulty, can reach it.
+ *
+ * Which frames a run changed, without comparing all of RAM:
+ *  - every kernel write goes through the kernel's identity map, whose
+ *    page entries get their dirty bit from the CPU (memory.c maps RAM
+ *    with 4 KiB pages for this); frames handed out during the run are
+ *    zeroed through it, so they are dirty too;
+ *  - user writes go through the processes' page tables: every frame
+ *    mapped writable at the save, and every page directory and table (the
+ *    CPU sets accessed and dirty bits in them), is copied back each time,
+ *    and the dirty bits of those tables name any other frame written;
+ *  - the host writes through the debugger, which sets no dirty bit: the
+ *    kernel's data and bss, where it writes, are copied back each time.
+ * "warm=layout" keeps the same memory without the copy (a machine that
+ * boots for each run: its runs are those of a machine that resets).
+ * "warm=verify" also compares every other frame with the copy after a
+ * reset and counts those that differ (warm_stats.missed), for the tests.
+ *
+ * The devices: a reset leaves the PIC, the PIT, the HPET and the UART as
+ * the run left them, and the virtual clock has gone on. At the plan point,
+ * after a boot and after a reset alike, the kernel initialises the PIC
+ * again with the masks it had, starts the PIT and the HPET afresh and sets
+ * the UART's registers (settle()), on the same code path, so everything
+ * after it happens at the same instruction counts: a run after a reset
+ * gives the trace of a run after a boot (tests/test_determinism.py). */
+#include "warm.h"
+#include "memory.h"
+#include "proc.h"
+#include "protect.h"
+#include "watchdog.h"
+#include "../include/layout.h"
+
+#define WARM_MAGIC  0x4d524157u                /* "WARM" */
+#define MAX_FRAMES  (USER_BASE / PAGE_SIZE)
+#define BITMAP_WORDS (MAX_FRAMES / 32)
+
+struct warm_area {
+    uint32_t magic;
+    uint32_t esp;                  /* WARM_OFF_ESP: the kernel stack at the save */
+    uint32_t cr3;                  /* WARM_OFF_CR3 */
+    uint32_t os_end;               /* bytes of RAM the OS uses */
+    uint32_t copy;                 /* where the copy of them begins */
+    uint32_t verify;
+    uint32_t copy_on;              /* 0: warm=layout, the same memory but no copy */
+    uint32_t always[BITMAP_WORDS]; /* frames copied back every time */
+    uint32_t tables[BITMAP_WORDS]; /* user page tables at the save: their dirty bits */
+    uint32_t dirty[BITMAP_WORDS];
+};
+_Static_assert(__builtin_offsetof(struct warm_area, esp) == WARM_OFF_ESP, "asm offset");
+_Static_assert(__builtin_offsetof(struct warm_area, cr3) == WARM_OFF_CR3, "asm offset");
+_Static_assert(sizeof(struct warm_area) + 16384 <= WARM_HDR, "header and its stack");
+
+static struct warm_area *area;       /* 0: no reset here */
+/* the kernel's own copy of the area's settings: with paging on the area
+ * cannot be read */
+static uint32_t os_kb, copy_on, verify, saved;
+volatile uint32_t warm_go;
+
+/* What the last reset did, for the host (read through the debugger). It
+ * is written after the copy back, so it is the one word of RAM a reset
+ * leaves different from a boot's; no code of the OS reads it. */
+struct { uint32_t resets, frames, missed; } warm_stats;
+
+/* The devices' state at the plan point; kept in RAM, so a reset gets the
+ * values the save saw with the rest of memory. */
+static struct { uint8_t pic[2], uart[3]; } dev;
+
+extern char __kernel_text_end[], __bss_end[];
+
+static inline void bit_set(uint32_t *bm, uint32_t f) { bm[f / 32] |= 1u << (f % 32); }
+
+static void words_copy(void *dst, const void *src, uint32_t words)
+{
+    __asm__ volatile("rep movsl" : "+D"(dst), "+S"(src), "+c"(words) :: "memory");
+}
+
+static void words_zero(uint32_t *bm, uint32_t words)
+{
+    __asm__ volatile("rep stosl" : "+D"(bm), "+c"(words) : "a"(0) : "memory");
+}
+
+static int frame_differs(uint32_t f, const struct warm_area *a)
+{
+    const void *p = (const void *)(f * PAGE_SIZE), *q = (const void *)(a->copy + f * PAGE_SIZE);
+    uint32_t words = PAGE_SIZE / 4;
+    uint8_t ne;
+    __asm__ volatile("repe cmpsl; setne %0" : "=q"(ne), "+D"(p), "+S"(q), "+c"(words) :: "memory", "cc");
+    return ne;
+}
+
+uint32_t warm_reserve(const char *cmdline, uint32_t ram_end)
+{
+    const char *p = cmdline ? strstr(cmdline, "warm=") : 0;
+    if (!p || p[5] == '0' || ram_end < WARM_HDR + (32u << 20)) return ram_end;
+    /* the OS gets the lower half (whole 4 MiB), the copy the upper */
+    uint32_t os_end = ((ram_end - WARM_HDR) / 2) & ~0x3fffffu;
+    if (os_end > USER_BASE) os_end = USER_BASE;
+    area = (struct warm_area *)os_end;
+    area->magic = 0;
+    area->os_end = os_end;
+    area->copy = os_end + WARM_HDR;
+    area->verify = p[5] == 'v';
+    area->copy_on = p[5] != 'l';
+    os_kb = os_end / 1024;
+    copy_on = area->copy_on;
+    verify = area->verify;
+    return os_end;
+}
+
+void warm_init(void)
+{
+    if (area)
+        /* the same line whether this machine copies or not: a run's
+         * trace does not depend on how its machine came to the plan point */
+        kevent("ev=warm os_kb=%u", os_kb);
+}
+
+/* Paging is off from here to resume (warm_switch.S). */
+
+/* Frames the save marks to copy back every time: the kernel's data and
+ * bss, and every page directory, page table and writable user frame. */
+static void mark_always(struct warm_area *a)
+{
+    uint32_t nf = a->os_end / PAGE_SIZE;
+    words_zero(a->always, BITMAP_WORDS);
+    words_zero(a->tables, BITMAP_WORDS);
+    for (uint32_t pa = (uint32_t)__kernel_text_end & ~0xfffu; pa < (uint32_t)__bss_end; pa += PAGE_SIZE)
+        bit_set(a->always, pa / PAGE_SIZE);
+    bit_set(a->always, (uint32_t)kernel_pdir / PAGE_SIZE);
+    for (uint32_t i = 0; i < a->os_end >> 22; i++)
+        bit_set(a->always, (kernel_pdir[i] & ~0xfffu) / PAGE_SIZE);
+    for (int n = 0; n < NR_TASKS + NR_PROCS; n++) {
+        uint32_t *pd = proc_table[n].pdir;
+        if (!pd || pd == kernel_pdir || (uint32_t)pd / PAGE_SIZE >= nf) continue;
+        bit_set(a->always, (uint32_t)pd / PAGE_SIZE);
+        for (uint32_t i = USER_BASE >> 22; i < USER_TOP >> 22; i++) {
+            if (!(pd[i] & PTE_P) || (pd[i] & PTE_PS)) continue;
+            uint32_t *pt = (uint32_t *)(pd[i] & ~0xfffu);
+            if ((uint32_t)pt / PAGE_SIZE >= nf) continue;
+            bit_set(a->always, (uint32_t)pt / PAGE_SIZE);
+            bit_set(a->tables, (uint32_t)pt / PAGE_SIZE);
+            for (int j = 0; j < 1024; j++) {
+                uint32_t e = pt[j];
+                if (!(e & PTE_P)) continue;
+                e &= ~PTE_D;              /* from here, a user write marks its frame */
+                pt[j] = e;
+                if ((e & PTE_W) && (e >> 12) < nf) bit_set(a->always, e >> 12);
+            }
+        }
+    }
+}
+
+static void save_work(struct warm_area *a)
+{
+    mark_always(a);
+    for (uint32_t i = 0; i < a->os_end >> 22; i++) {
+        uint32_t *pt = (uint32_t *)(kernel_pdir[i] & ~0xfffu);
+        for (uint32_t j = 0; j < 1024; j++)
+            pt[j] &= ~PTE_D;          /* from here, a kernel write marks its frame */
+    }
+    if (!a->copy_on) return;
+    words_copy((void *)a->copy, (const void *)0, a->os_end / 4);
+    a->magic = WARM_MAGIC;
+}
+
+static void restore_work(struct warm_area *a)
+{
+    uint32_t nf = a->os_end / PAGE_SIZE;
+    /* the run's page tables, read before anything is copied back: kernel
+     * tables from the copy's directory, never from a directory the run
+     * may have damaged */
+    const uint32_t *kpd = (const uint32_t *)(a->copy + (uint32_t)kernel_pdir);
+    words_copy(a->dirty, a->always, BITMAP_WORDS);
+    for (uint32_t i = 0; i < a->os_end >> 22; i++) {
+        const uint32_t *pt = (const uint32_t *)(kpd[i] & ~0xfffu);
+        for (uint32_t j = 0; j < 1024; j++)
+            if (pt[j] & PTE_D) bit_set(a->dirty, i * 1024 + j);
+    }
+    for (uint32_t w = 0; w < BITMAP_WORDS && w * 32 < nf; w++) {
+        for (uint32_t b = 0; b < 32 && (a->tables[w] >> b); b++) {
+            if (!(a->tables[w] & (1u << b))) continue;
+            const uint32_t *pt = (const uint32_t *)((w * 32 + b) * PAGE_SIZE);
+            for (int j = 0; j < 1024; j++)
+                if ((pt[j] & (PTE_P | PTE_D)) == (PTE_P | PTE_D) && (pt[j] >> 12) < nf)
+                    bit_set(a->dirty, pt[j] >> 12);
+        }
+    }
+    uint32_t frames = 0, missed = 0;
+    for (uint32_t f = 0; f < nf; f++) {
+        if (a->dirty[f / 32] & (1u << (f % 32))) {
+            words_copy((void *)(f * PAGE_SIZE), (const void *)(a->copy + f * PAGE_SIZE), PAGE_SIZE / 4);
+            frames++;
+        } else if (a->verify && frame_differs(f, a)) {
+            words_copy((void *)(f * PAGE_SIZE), (const void *)(a->copy + f * PAGE_SIZE), PAGE_SIZE / 4);
+            missed++;
+        }
+    }
+    warm_stats.resets++;
+    warm_stats.frames = frames;
+    warm_stats.missed = missed;
+}
+
+/* The common path after a save and after a reset, from resume on: the
+ * devices as the plan point had them. */
+static void settle(void)
+{
+    pic_settle(dev.pic);
+    clock_settle();
+    serial_settle(dev.uart);
+    lockup_settle();
+}
+
+void warm_point(void)
+{
+    uint32_t fl;
+    __asm__ volatile("pushf; pop %0; cli" : "=r"(fl));
+    lockup_pause();
+    pic_masks_get(dev.pic);
+    serial_regs_get(dev.uart);
+    if (area) {
+        warm_switch(area, save_work);
+        saved = copy_on;
+    } else {
+        uint32_t cr3;
+        __asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) :: "memory");
+    }
+    settle();
+    __asm__ volatile("push %0; popf" :: "r"(fl) : "memory", "cc");
+}
+
+void warm_restore(void)
+{
+    warm_go = 0;
+    if (!area || !saved) return;
+    __asm__ volatile("cli");
+    lockup_pause();
+    /* an NMI taken before stays blocked until an iret: unblock it here, so
+     * the next run starts with NMIs open as after a boot (the HPET is
+     * stopped, so none is pending but one latched already) */
+    __asm__ volatile("pushf; push %%cs; push $1f; iret; 1:" ::: "memory");
+    warm_enter(area, restore_work);
+}
