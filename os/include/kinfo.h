@@ -48,6 +48,11 @@ struct proc_info {
     int32_t  priority;
     uint32_t dispatches;    /* times scheduled */
     uint32_t user_ticks;
+    /* its last timed SENDREC whose reply never came: to whom (NONE: none
+     * yet), at which tick, after how many ticks of waiting */
+    int32_t  lost_reply_ep;
+    uint32_t lost_reply_at;
+    uint32_t lost_reply_waited;
     char     name[PROC_NAME_LEN];
 };
 

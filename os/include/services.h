@@ -54,6 +54,15 @@
 #define   PUB_PID           m.i[6]
 #define   PUB_VM_CALLS      m.u[7]
 #define   PUB_LABEL         m.l8.label   /* words 8..11 */
+/* A client with a privilege of its own whose timed request to a service
+ * got no reply (the service took it and went on without answering, while
+ * it may still answer RS's pings): RS treats it as a missed heartbeat if
+ * the kernel saw the client wait at least the service's hang threshold
+ * for that reply (os/servers/rs/complain.c). Reply: OK (acted on), or why
+ * not: EPERM (not a process RS runs), ESRCH (no such service), EINVAL
+ * (no such wait), EAGAIN (rate limit, or the target is in a restart). */
+#define RS_COMPLAIN       (RS_BASE + 8)  /* svc->RS sendrec */
+#define   COMPLAIN_EP       m.i[0]       /*   the endpoint that did not answer */
 
 /* ---- `service` requests to RS ------------------------------------------ */
 #define RS_UP             (RS_BASE + 0x10)

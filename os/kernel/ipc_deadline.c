@@ -22,6 +22,7 @@ void ipc_deadline_set(struct proc *p, uint32_t timeout)
     /* at least one whole tick; a huge value must not wrap to "at once" */
     if (timeout > 0x7fffffffu - ticks) timeout = 0x7fffffffu - ticks;
     p->ipc_deadline = ticks + timeout + 1;
+    p->ipc_since = ticks;
 }
 
 /* Take p off whichever receiver's queue it waits in (none for a sender
@@ -45,6 +46,13 @@ static void expire(struct proc *p)
     p->misc &= ~(MF_SENDREC | MF_REPLY_PEND);
     p->ipc_deadline = 0;
     p->regs.eax = (uint32_t)ETIMEDOUT;
+    if (!sending) {
+        /* kept for RS: a complaint that partner drops requests is acted on
+         * only if the kernel saw this caller wait that long for its reply */
+        p->lost_reply_ep = partner;
+        p->lost_reply_at = ticks;
+        p->lost_reply_waited = ticks - p->ipc_since;
+    }
     /* lost: the request (never taken) or the reply (taken, never answered) */
     kevent("ev=ipc_timeout proc=%s ep=%d dst=%s dst_ep=%d lost=%s", p->name, p->endpoint,
            q ? q->name : "none", partner, sending ? "request" : "reply");

@@ -26,6 +26,7 @@ void proc_init(void)
         p->boot_module = -1;
     p->creator = NONE;
         p->sendto_e = p->getfrom_e = NONE;
+        p->lost_reply_ep = NONE;
     }
 }
 
@@ -65,6 +66,7 @@ struct proc *proc_alloc(int slot)
     p->rts = 0;
     p->boot_module = -1;
     p->sendto_e = p->getfrom_e = NONE;
+    p->lost_reply_ep = NONE;
     p->priority = USER_Q;
     p->quantum = p->ticks_left = 8;
     return p;

@@ -46,6 +46,12 @@ struct proc {
     struct proc *caller_q;     /* processes blocked sending to me */
     struct proc *q_link;
     uint32_t ipc_deadline;     /* tick a timed SENDREC gives up at (ETIMEDOUT), 0 = none */
+    uint32_t ipc_since;        /* tick that timed SENDREC began */
+    /* the last timed SENDREC whose reply never came (the partner took the
+     * request and did not answer): the kernel's record, which RS checks
+     * before it acts on a complaint (RS_COMPLAIN, os/servers/rs/complain.c) */
+    int      lost_reply_ep;    /* NONE: none yet */
+    uint32_t lost_reply_at, lost_reply_waited;
 
     /* signals */
     uint32_t sig_pending;

@@ -147,6 +147,9 @@ int do_getinfo(struct proc *caller, message *m)
             t->priority = p->priority;
             t->dispatches = p->dispatches;
             t->user_ticks = p->user_ticks;
+            t->lost_reply_ep = p->lost_reply_ep;
+            t->lost_reply_at = p->lost_reply_at;
+            t->lost_reply_waited = p->lost_reply_waited;
             strlcpy(t->name, p->name, sizeof t->name);
         }
         return copy_records(caller, m, tab, NR_TASKS + NR_PROCS, sizeof tab[0]);

@@ -97,6 +97,7 @@ int do_exec(struct proc *caller, message *m)
     p->rts &= ~(RTS_SENDING | RTS_RECEIVING);
     p->misc = 0;
     p->sendto_e = p->getfrom_e = NONE;
+    p->lost_reply_ep = NONE;          /* the new image has waited on nobody */
     uint32_t was_rts = p->rts;
     if (was_rts == 0) proc_unready(p);
     pdir_activate(caller->pdir);

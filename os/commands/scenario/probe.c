@@ -83,6 +83,10 @@ static int ask(const char *label, int ep, message *m)
         *m = q;
         r = ipc_sendrec_timed(ep, m, DEADLINE);
         if (r == OK) return OK;         /* answered; its result is m_type */
+        /* no answer in a second: a service that took the question and went
+         * on without answering may still answer RS's pings; RS restarts it
+         * if the kernel saw the reply not come (os/servers/rs/complain.c) */
+        if (r == ETIMEDOUT) (void)rs_complain(ep);
         message c;
         if (sys_setalarm(1, 0) == OK) ipc_receive(CLOCK, &c);
         int now_ep = current_ep(label);

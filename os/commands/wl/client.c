@@ -128,7 +128,14 @@ static int call(const message *req, message *rep, int answer_err)
         if (ep == NONE) { r = ESRCH; continue; }
         *rep = *req;
         r = ipc_sendrec_timed(ep, rep, REQ_DEADLINE);
-        if (r == ETIMEDOUT) wl.timeouts++;  /* lost: the kernel reported it (ipc_timeout) */
+        if (r == ETIMEDOUT) {
+            wl.timeouts++;                  /* lost: the kernel reported it (ipc_timeout) */
+            /* a victim that took the request and goes on without answering
+             * may still answer RS's pings: tell RS, which acts if the kernel
+             * saw the reply not come and the client may complain (the
+             * scenario may; a user program is refused) */
+            (void)rs_complain(ep);
+        }
         if (r != OK) continue;              /* EDEADSRCDST, ETIMEDOUT, ECALLDENIED, ELOCKED... */
         r = rep->m_type;
         if (r == OK || (answer_err != OK && r == answer_err)) return r;

@@ -64,13 +64,41 @@ int sef_cb_lu_state_isvalid_standard(int state)
     return state >= SEF_LU_STATE_WORK_FREE && state <= SEF_LU_STATE_PROTOCOL_FREE;
 }
 
-/* DS helpers: state survives restarts and updates in DS, keyed by label. */
+/* DS helpers: state survives restarts and updates in DS, keyed by label.
+ *
+ * Every call has a deadline in virtual time and is asked again, as the
+ * workload client does (os/commands/wl/client.c): DS restarted under the
+ * call (EDEADSRCDST: its fixed endpoint serves again once its new instance
+ * is up), or a reply that does not come (ETIMEDOUT). A DS that took the
+ * request and went on without answering may still answer RS's pings, so
+ * the service tells RS (rs_complain; RS checks the kernel's record of the
+ * wait). Meanwhile RS does not count the service's silence against it: it
+ * waits on DS (os/servers/rs/excuse.c). Every DS request here is safe to
+ * ask twice: a store writes the same bytes again, a retrieve and a lookup
+ * read. */
+#define DS_DEADLINE 50   /* ticks: past DS's hang threshold (two 20-tick periods) */
+#define DS_TRIES    8
+
+static int ds_call(message *m)
+{
+    message q = *m;
+    int r = OK;
+    for (int t = 0; t < DS_TRIES; t++) {
+        *m = q;
+        r = ipc_sendrec_timed(DS_PROC_EP, m, DS_DEADLINE);
+        if (r == OK) return OK;
+        if (r == ETIMEDOUT) (void)rs_complain(DS_PROC_EP);
+        else if (r != EDEADSRCDST) return r;
+    }
+    return r;
+}
+
 int sef_state_save(const void *buf, uint32_t len)
 {
     message m = { .m_type = DS_STORE };
     m.DS_ADDR = (uint32_t)buf;
     m.DS_LEN = len;
-    int r = ipc_sendrec(DS_PROC_EP, &m);
+    int r = ds_call(&m);
     return r != OK ? r : m.m_type;
 }
 
@@ -79,7 +107,7 @@ int sef_state_restore(void *buf, uint32_t len)
     message m = { .m_type = DS_RETRIEVE };
     m.DS_ADDR = (uint32_t)buf;
     m.DS_LEN = len;
-    int r = ipc_sendrec(DS_PROC_EP, &m);
+    int r = ds_call(&m);
     if (r != OK) return r;
     return m.m_type != OK ? m.m_type : (int)m.DS_LEN;
 }
@@ -88,7 +116,7 @@ int sef_lookup(const char *label)
 {
     message m = { .m_type = DS_LOOKUP };
     strlcpy(m.DS_LABEL, label, LABEL_MAX);
-    int r = ipc_sendrec(DS_PROC_EP, &m);
+    int r = ds_call(&m);
     if (r != OK) return r;
     return m.m_type != OK ? m.m_type : m.DS_ENDPT;
 }

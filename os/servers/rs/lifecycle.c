@@ -368,10 +368,17 @@ void service_hung(struct rproc *rp)
 {
     event("ev=ping_missed label=%s ep=%d since=%u", rp->pub.label, rp->pub.endpoint,
           now - rp->ping_sent);
+    service_unresponsive(rp, "hang");
+}
+
+/* It does not answer: a missed heartbeat, or a request it took and never
+ * answered (complain.c). */
+void service_unresponsive(struct rproc *rp, const char *cause)
+{
     if (rp->pub.policy == RS_POLICY_RESTART) sys_stop(rp->pub.endpoint, 1);
     event("ev=killed label=%s ep=%d", rp->pub.label, rp->pub.endpoint);
-    if (lu_failed_while_preparing(rp, "hang")) return;
-    schedule_restart(rp, "hang");
+    if (lu_failed_while_preparing(rp, cause)) return;
+    schedule_restart(rp, cause);
 }
 
 void init_done(struct rproc *rp, int result, const char *why)

@@ -36,10 +36,12 @@ void do_period(void)
         if (rp->flags & RP_PINGED) {
             /* one ping at a time: a late answer is only a warning (ping.c),
              * no answer by the second threshold is a hang */
-            if (ping_overdue(rp)) service_hung(rp);
+            if (!ping_overdue(rp)) excuse_baseline(rp);
+            else if (!ping_excused(rp)) service_hung(rp);
             continue;
         }
         rp->flags |= RP_PINGED;
+        rp->cpu_seen = 0;
         rp->ping_sent = now;
         rp->next_ping = now + (uint32_t)rp->pub.period;
         ipc_notify(rp->pub.endpoint);

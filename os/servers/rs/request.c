@@ -288,6 +288,7 @@ void do_request(message *m)
         lu_ready(rp, m);
         return;
     case RS_GETPUB: do_getpub(m); return;
+    case RS_COMPLAIN: reply(src, m, do_complain(rp, m)); return;
     case RS_SRV_PID: pid_answer(m); return;
     case RS_GCOV: {
         if (!may_command(rp, m)) {

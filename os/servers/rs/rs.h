@@ -54,6 +54,11 @@ struct rproc {
     int      pid_ep;             /* the instance PM knows (and tells the pid of), or NONE */
     int      caller;             /* who waits for a reply (service up/update/restart/refresh) */
     int      caller_req;
+    /* excuse.c: its CPU when a ping was first seen unanswered */
+    uint32_t cpu_disp, cpu_ticks;
+    int      cpu_seen;
+    uint32_t complained_at;      /* complain.c: its last complaint RS acted on */
+    int      complained;
 };
 
 extern struct rproc rproc[NR_SERVICES];
@@ -83,6 +88,7 @@ int  rp_spec(struct rproc *rp, priv_spec_t *s, int static_id);
 int  start_instance(struct rproc *rp, int type);
 void service_died(struct rproc *rp, uint32_t sigmap);
 void service_hung(struct rproc *rp);
+void service_unresponsive(struct rproc *rp, const char *cause);  /* stop it, restart per policy */
 void bring_down(struct rproc *rp, const char *why, int result);
 void end_instance(struct rproc *rp);      /* its process and PM's entry */
 void pm_forget(int ep);                   /* PM_SRV_EXIT: ep left the tree */
@@ -117,6 +123,16 @@ void rs_refusals_flush(void);   /* the summary of a flood of refusals, once a se
 
 /* request.c */
 void do_request(message *m);
+
+/* excuse.c: a ping unanswered at the hang threshold that is not the
+ * service's silence (it waits on another service, or has not run) */
+struct proc_info;
+const struct proc_info *excuse_proc(int ep, int fresh);   /* the kernel's entry, or 0 */
+void excuse_baseline(struct rproc *rp);
+int  ping_excused(struct rproc *rp);     /* 1: excused, pinged afresh */
+
+/* complain.c: RS_COMPLAIN, a client's timed request not answered */
+int  do_complain(struct rproc *caller, message *m);
 
 /* selfupdate.c: `service update rs` */
 int  self_update_request(struct rproc *rp, message *m);
