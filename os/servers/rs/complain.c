@@ -40,8 +40,8 @@ static uint32_t hang_ticks(const struct rproc *t)
 int do_complain(struct rproc *caller, message *m)
 {
     int src = m->m_source, ep = m->COMPLAIN_EP;
-    if (!caller || (caller->tab->sys_flags & (SF_USER | SF_SELF))) return refuse(caller, src, 0, EPERM);
     struct rproc *t = rp_by_ep(ep);
+    if (!caller || (caller->tab->sys_flags & (SF_USER | SF_SELF))) return refuse(caller, src, t, EPERM);
     if (!t || t == caller || (t->tab->sys_flags & SF_SELF)) return refuse(caller, src, t, ESRCH);
     if (!(t->pub.flags & RSF_ACTIVE) || (t->flags & (RP_INITIALIZING | RP_RESTART_DUE | RP_STOPPED |
                                                      RP_LU_PREPARE | RP_LU_DELIVER | RP_LU_INIT)))
