@@ -9,6 +9,7 @@
  *  - it is ready to run and has not had the CPU since it was pinged: a
  *    process above it in the scheduler's queues (a service spinning in a
  *    hang at a higher priority) starves it, and misses its own pings.
+ *    Once: the starving one is found within one threshold.
  * An excused service is pinged afresh, and an event says why. A chain of
  * waits that comes back on itself (a deadlock) or ends at something RS
  * does not watch excuses nothing. */
@@ -89,8 +90,13 @@ int ping_excused(struct rproc *rp)
     struct rproc *on = waits_on(rp, p);
     if (on) why = "waits";
     else if (p->rts_flags == 0 && rp->cpu_seen && p->dispatches == rp->cpu_disp &&
-             p->user_ticks == rp->cpu_ticks)
+             p->user_ticks == rp->cpu_ticks && !rp->not_run_excused)
         why = "not-run";
+    /* not run twice in a row is no starvation: whatever starves it misses
+     * its own pings within one threshold. A process the scheduler lost (a
+     * kernel fault left it runnable outside every queue) never runs again,
+     * and only a restart brings it back. */
+    rp->not_run_excused = why && !on;
     if (!why) return 0;
     event("ev=ping_excused label=%s ep=%d since=%u why=%s on=%s", rp->pub.label, rp->pub.endpoint,
           now - rp->ping_sent, why, on ? on->pub.label : "-");

@@ -14,6 +14,7 @@ void ping_answered(struct rproc *rp)
 {
     if (!(rp->flags & RP_PINGED)) return;
     rp->flags &= ~RP_PINGED;
+    rp->not_run_excused = 0;
     uint32_t since = now - rp->ping_sent, late = ticks(rp, rp->sup.ping_late);
     if (rp->pub.period > 0 && since > late)
         event("ev=ping_late label=%s ep=%d since=%u late_by=%u hang_after=%u", rp->pub.label,

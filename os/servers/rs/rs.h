@@ -57,6 +57,7 @@ struct rproc {
     /* excuse.c: its CPU when a ping was first seen unanswered */
     uint32_t cpu_disp, cpu_ticks;
     int      cpu_seen;
+    int      not_run_excused;    /* the last excuse was "not run": not twice in a row */
     uint32_t complained_at;      /* complain.c: its last complaint RS acted on */
     int      complained;
 };
