@@ -80,6 +80,16 @@ static void t_fastipc(void)
     int same = m.m.i[0] == 8;
     for (int i = 1; i < MSG_PAYLOAD_WORDS; i++) same &= m.m.i[i] == 1000 * i + 7;
     check("fast_payload_intact", same, 1);
+    /* SEND, then RECEIVE into a fresh buffer: every word comes back */
+    message r;
+    memset(&r, 0, sizeof r);
+    m.m_type = T_PING;
+    m.m.i[0] = 7;
+    check("fast_send", ipc_send(peer, &m), OK);
+    check("fast_receive", ipc_receive(peer, &r), OK);
+    same = r.m_source == peer && r.m_type == OK && r.m.i[0] == 8;
+    for (int i = 1; i < MSG_PAYLOAD_WORDS; i++) same &= r.m.i[i] == 1000 * i + 7;
+    check("fast_reply_whole", same, 1);
     /* lonely may not send to peer, which waits for anyone: refused */
     m.m_type = T_GO;
     check("lonely_result", ipc_sendrec(lonely, &m), OK);
