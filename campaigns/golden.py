@@ -17,10 +17,11 @@ It counts two ways:
     the kernel keeps an int3 at each and counts its hits, single-stepping
     over the real instruction (kernel/fi_auto.c). These are the hits a
     fault armed from step 1, as every generated one is, sees;
-  - hand-placed sites: a hook costs nothing while the fault table is empty
-    and passes through it (counting the hit in its site's descriptor) as
-    soon as one slot is armed, so the host arms one slot that matches no
-    site. These count from boot.
+  - hand-placed sites: a hook costs nothing while its own site is not
+    armed and passes through the table (counting the hit in its site's
+    descriptor) once it is; a slot at site "*" marks every site armed
+    (contract/guest_host.def) and matches none, so the host arms one such
+    slot. These count from the plan point.
 At the end, stopped at machine_off_point, the host reads the counters
 through the GDB stub: the kernel's table, and each program's descriptors
 from its own address space.
@@ -41,9 +42,9 @@ from . import runner, scenario, spec
 PROFILES = {"kv": "kv crash workload=kv", "echo": "echo crash workload=echo",
             "ds": "ds crash workload=kv"}
 WORKLOADS = tuple(PROFILES)
-# a slot no site matches: it makes every hand hook count, and fires nowhere
-COUNTER = dict(site="golden.count", fault="crash", proc="nobody", trigger="times", k=1,
-               from_step=1)
+# a slot no site matches and that marks every site armed: every hand hook
+# counts, none fires
+COUNTER = dict(site="*", fault="crash", proc="nobody", trigger="times", k=1, from_step=1)
 SITE = contract.struct_format("fi_golden_site")     # addr orig bin hits
 MAX, BINS, NAME = (contract.CONSTS[k] for k in ("FI_GOLDEN_MAX", "FI_GOLDEN_BINS", "FI_GOLDEN_NAME"))
 
