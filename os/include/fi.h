@@ -104,9 +104,12 @@ extern struct fi_table fi_table;
 #else
 #define FI_SITES_ (((volatile struct fi_table *)FI_TABLE_ADDR)->sites)
 #endif
-/* Is site nm (a string literal) armed, as far as its bit says? */
-#define FI_SITE_ARMED(nm) \
-    __builtin_expect((FI_SITES_[FI_SITE_BIT(nm) / 8] >> (FI_SITE_BIT(nm) % 8)) & 1u, 0)
+/* Is site nm (a string literal) armed, as far as its bit says? The bit is
+ * a static const so that it is computed at compile time whatever the
+ * optimization (-O0 in the coverage build): -O2 makes it an immediate. */
+#define FI_SITE_ARMED(nm) __extension__ ({ \
+        static const uint32_t fi_bit_ = FI_SITE_BIT(nm); \
+        __builtin_expect((FI_SITES_[fi_bit_ / 8] >> (fi_bit_ % 8)) & 1u, 0); })
 /* "" nm "": the name must be a string literal (its bit is folded from it)
  * and fit a slot's site field */
 #define FI_SITE_DECL(nm, kd) \
