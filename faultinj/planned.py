@@ -194,6 +194,7 @@ class PlannedMachine:
         t0 = time.monotonic()
         k = self.kernel
         self.plan_at = k.address("plan_point")
+        self.plan_mark = k.address("plan_mark")
         self.exit_at = k.address("machine_off_point")
         self.warm_go_at = k.address("warm_go")
         try:
@@ -208,20 +209,25 @@ class PlannedMachine:
             self.gdb.wait_stop(60)
             self.gdb.remove_breakpoint(hook, hw=True)
             self.table = FaultTable(self.gdb, k)
-            for spec in boot_arm:
-                self.table.arm(**spec)
+            if boot_arm:
+                self.table.arm_many(list(boot_arm))
             if stop_at == "boot_hook":
                 self.at_boot_hook = True
                 self.boot_s = time.monotonic() - t0
                 return
-            self.gdb.set_breakpoint(self.plan_at, hw=True)
+            if self.reset == "warm":
+                # the kernel ends each run by coming back to the plan point
+                # itself (warm_go): no stop at a run's end, and the stop at
+                # the plan point a watchpoint on plan_mark, which the guest
+                # goes on from without a step (os/kernel/plan.c says why)
+                self.gdb.set_watchpoint(self.plan_mark, 4, "w")
+            else:
+                self.gdb.set_breakpoint(self.plan_at, hw=True)
             self.gdb.set_breakpoint(self.exit_at, hw=True)
             self.gdb.cont()
             where, end = self._wait_stop(self.limit, since=0)
             if where == "plan":
                 if self.reset == "warm":
-                    # the kernel ends each run by coming back here itself
-                    # (warm_go): no stop at its end, one at the plan point
                     self.gdb.remove_breakpoint(self.exit_at, hw=True)
                 else:
                     self.gdb.remove_breakpoint(self.plan_at, hw=True)
@@ -266,6 +272,8 @@ class PlannedMachine:
         if reply.startswith(("W", "X")):
             r = self.q.wait(10)
             return "gone", r.outcome
+        if "watch:" in reply:            # only plan_mark is watched
+            return "plan", None
         eip = self.gdb.read_registers().get("eip")
         if eip == self.plan_at:
             return "plan", None
@@ -294,8 +302,6 @@ class PlannedMachine:
         malformed_since = len(self.q.serial.malformed)
         caps = self.q.serial.new_run()
         restored = "restore" in timing or (self.reset == "warm" and self.runs > 1)
-        if self.reset == "warm":
-            self.gdb.step()              # off the plan point's breakpoint
         self.gdb.cont()
         t2 = time.monotonic()
         end, error = None, None
@@ -349,8 +355,9 @@ class PlannedMachine:
         for addr, data in list(plan_writes(self.kernel, steps, deadline_ms)) + list(writes):
             self.gdb.write_memory(addr, data)
         self.table = FaultTable(self.gdb, self.kernel)
-        for spec in arm:
-            self.table.arm(**spec)
+        arm = list(arm)
+        if arm:
+            self.table.arm_many(arm)
         self.at_plan = False
         self.runs += 1
         timing["arm"] = time.monotonic() - t1

@@ -49,9 +49,9 @@
 
 /* This file is compiled twice (Makefile): as itself, the IPC path with its
  * fault sites (ipc_*_fi), and with IPC_NOFI, the same path with every site
- * compiled out (ipc_*_nofi). ipc_entry.c takes the second while no fault is
- * armed, so a disarmed message pays for one look at the table, not for one
- * per site on its way. */
+ * compiled out (ipc_*_nofi). ipc_entry.c takes the second while no
+ * kernel.ipc.* site is armed, so such a message pays for one look at the
+ * table, not for one per site on its way. */
 #ifdef IPC_NOFI
 #undef FI_ERROR
 #undef FI_ERROR_FOR
