@@ -257,6 +257,14 @@ class PlannedMachine:
         evs = self.q.serial.events
         return evs[since:evs.index(ev, since) + 1]
 
+    def _ended(self, since: int) -> Optional[Event]:
+        """The kernel's `off` line of the run begun at event `since`, if it
+        came: the run ended, whatever happened after."""
+        for ev in self.q.serial.events[since:]:
+            if ev.kind == "off" and ev.get("who") == "kernel":
+                return ev
+        return None
+
     def _wait_stop(self, limit: float, since: int):
         """Run until a breakpoint or QEMU's exit: ("plan"|"exit"|"gone", outcome).
         The guest ends every run itself: at its virtual-time limit
@@ -320,10 +328,21 @@ class PlannedMachine:
                 raise PlanError("the plan point was reached twice in one run")
             if where == "gone":
                 self.broken = f"QEMU ended ({end})"      # nothing left to restore
+                off = self._ended(since)
+                if self.reset == "warm" and off is not None:
+                    # the run ended (its last line came) and the reset after
+                    # it failed: the run's end is its own, not the reset's
+                    end = _outcome_of_code(off.int("code"))
+                    self.broken = "warm reset failed: QEMU ended after the run"
         except GdbTimeout:
-            error = (f"host limit of {limit or self.limit:.0f} s passed before the guest "
-                     f"ended (virtual limit {deadline_ms} ms): harness fault")
-            self.broken = error
+            off = self._ended(since) if self.reset == "warm" else None
+            if off is not None:
+                end = _outcome_of_code(off.int("code"))
+                self.broken = "warm reset failed: no stop at the plan point after the run"
+            else:
+                error = (f"host limit of {limit or self.limit:.0f} s passed before the guest "
+                         f"ended (virtual limit {deadline_ms} ms): harness fault")
+                self.broken = error
         except (PlanError, TimeoutError) as e:
             error = f"{type(e).__name__}: {e}"
             self.broken = error

@@ -87,3 +87,22 @@ def test_a_machine_resets_warm_without_loadvm(os_built):
         assert [ev.raw for ev in a.events] == [ev.raw for ev in b.events]
     finally:
         m.close()
+
+
+def test_a_failed_warm_reset_keeps_the_runs_own_end(os_built):
+    """A run that ended but whose machine could not reset (here the kernel's
+    record of its save is wiped at the plan point, so it ends the machine
+    instead) is judged by its own last line, not by QEMU's exit; the machine
+    is dropped, and the next run boots anew."""
+    c = spec.parse("campaign w\nseed 1\ntimeout 30\nkv crash trigger=nth:20\n", "w.spec")
+    e = c.experiments[0]
+    plan = scenario.plan(e, c)
+    mods, _, _, plan_arm = runner.boot_config(plan)
+    m = PlannedMachine(mods, snapshot=True, reset="warm")
+    try:
+        m.gdb.write_memory(m.kernel.address("warm_saved"), b"\0\0\0\0")
+        r = m.run(plan.scenario_args, plan.deadline_ms, plan_arm)
+        assert r.end == "halt" and r.error is None
+        assert m.broken and "warm reset failed" in m.broken
+    finally:
+        m.close()

@@ -75,7 +75,7 @@ _Static_assert(sizeof(struct warm_area) + 16384 <= WARM_HDR, "header and its sta
 static struct warm_area *area;       /* 0: no reset here */
 /* the kernel's own copy of the area's settings: with paging on the area
  * cannot be read */
-static uint32_t os_kb, copy_on, verify, saved;
+static uint32_t os_kb, copy_on, verify, warm_saved;
 volatile uint32_t warm_go;
 
 /* What the last reset did, for the host (read through the debugger). It
@@ -288,7 +288,7 @@ void warm_point(void)
     serial_regs_get(dev.uart);
     if (area) {
         warm_switch(area, save_work);
-        saved = copy_on;
+        warm_saved = copy_on;
     } else {
         uint32_t cr3;
         __asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) :: "memory");
@@ -300,7 +300,10 @@ void warm_point(void)
 void warm_restore(void)
 {
     warm_go = 0;
-    if (!area || !saved) return;
+    /* a run may have written anywhere: reset only from a save that still
+     * looks like the one made at the plan point */
+    if (!area || !warm_saved || (uint32_t)area != os_kb * 1024 || ((uint32_t)area & 0x3fffffu))
+        return;
     __asm__ volatile("cli");
     lockup_pause();
     /* an NMI taken before stays blocked until an iret: unblock it here, so
