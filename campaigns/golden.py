@@ -17,10 +17,16 @@ It counts two ways:
     the kernel keeps an int3 at each and counts its hits, single-stepping
     over the real instruction (kernel/fi_auto.c). These are the hits a
     fault armed from step 1, as every generated one is, sees;
-  - hand-placed sites: a hook costs nothing while the fault table is empty
-    and passes through it (counting the hit in its site's descriptor) as
-    soon as one slot is armed, so the host arms one slot that matches no
-    site. These count from boot.
+    Nothing else is armed in these runs, as nothing but the automatic
+    site is in an experiment on one: a hand hook whose site is not armed
+    skips its slow path, and the kernel's IPC path runs its plain copy,
+    not the instrumented one (per-site arming), so the blocks counted are
+    the blocks an experiment runs;
+  - hand-placed sites, in a run of their own: a hook costs nothing while
+    its own site is not armed and passes through the table (counting the
+    hit in its site's descriptor) once it is; a slot at site "*" marks
+    every site armed (contract/guest_host.def) and matches none, so the
+    host arms one such slot. These count from the plan point.
 At the end, stopped at machine_off_point, the host reads the counters
 through the GDB stub: the kernel's table, and each program's descriptors
 from its own address space.
@@ -41,9 +47,9 @@ from . import runner, scenario, spec
 PROFILES = {"kv": "kv crash workload=kv", "echo": "echo crash workload=echo",
             "ds": "ds crash workload=kv"}
 WORKLOADS = tuple(PROFILES)
-# a slot no site matches: it makes every hand hook count, and fires nowhere
-COUNTER = dict(site="golden.count", fault="crash", proc="nobody", trigger="times", k=1,
-               from_step=1)
+# a slot no site matches and that marks every site armed: every hand hook
+# counts, none fires
+COUNTER = dict(site="*", fault="crash", proc="nobody", trigger="times", k=1, from_step=1)
 SITE = contract.struct_format("fi_golden_site")     # addr orig bin hits
 MAX, BINS, NAME = (contract.CONSTS[k] for k in ("FI_GOLDEN_MAX", "FI_GOLDEN_BINS", "FI_GOLDEN_NAME"))
 
@@ -89,13 +95,15 @@ def table_writes(kernel, bins, entries):
 
 def run_one(workload: str, deadline_ms: int = 60_000) -> Dict[str, Dict[str, int]]:
     """{binary: {site: hits}} of the fault-free runs with this client: one
-    counting the kernel's automatic sites, one the programs'. Counting both
-    in one run would trap in the kernel's sites on the way through every
-    trap of a program's site, many times over."""
+    counting the kernel's automatic sites, one the programs', one the hand
+    sites. Counting the first two in one run would trap in the kernel's
+    sites on the way through every trap of a program's site, many times
+    over; the hand sites' counter would change the blocks that run."""
     programs = [m if isinstance(m, str) else m[0] for m in bootimage.SYSTEM]
     kernel = _run_counting(workload, ["kernel"], deadline_ms)
     users = _run_counting(workload, programs, deadline_ms)
-    out = {b: {s: n for s, n in c.items() if not s.startswith("@")} for b, c in kernel.items()}
+    hand = _run_counting(workload, [], deadline_ms, arm=[COUNTER])
+    out = {b: {s: n for s, n in c.items() if not s.startswith("@")} for b, c in hand.items()}
     for b, c in users.items():
         out.setdefault(b, {}).update({s: n for s, n in c.items() if s.startswith("@")})
     for s, n in kernel["kernel"].items():
@@ -104,8 +112,8 @@ def run_one(workload: str, deadline_ms: int = 60_000) -> Dict[str, Dict[str, int
     return out
 
 
-def _run_counting(workload: str, names, deadline_ms: int) -> Dict[str, Dict[str, int]]:
-    plan = scenario.Plan(steps(workload), [COUNTER], scenario.DEFAULT_PERIOD, deadline_ms)
+def _run_counting(workload: str, names, deadline_ms: int, arm=()) -> Dict[str, Dict[str, int]]:
+    plan = scenario.Plan(steps(workload), list(arm), scenario.DEFAULT_PERIOD, deadline_ms)
     mods, append, boot_arm, plan_arm = runner.boot_config(plan)
     bins, entries = site_table(names)
     m = PlannedMachine(mods, append=append, boot_arm=boot_arm, limit=300)

@@ -5,6 +5,13 @@ The table (`struct fi_table` in os/include/fi.h, kernel symbol `fi_table`)
 is identity-mapped in the kernel and read-only in every process, so one
 memory write from the host arms a fault everywhere. The CPU is stopped
 while the stub writes, so a hook never sees half a slot.
+
+A hook tests only its own site's bit in the table's map of armed sites
+(contract/guest_host.def, FI_SITE_BITS): arming sets the bits of the
+slot's site as the kernel does when it arms (os/kernel/fi.c), so a fault
+armed at one site leaves every other hook on its fast path. Arming reads
+the table once and writes it back whole, header, map and slots, in one
+memory write.
 """
 
 import struct
@@ -20,9 +27,14 @@ FI_MAGIC = contract.CONSTS["FI_MAGIC"]
 FI_SLOTS = contract.CONSTS["FI_SLOTS"]
 NAME_MAX = contract.CONSTS["FI_NAME_MAX"]
 PROC_MAX = contract.CONSTS["FI_PROC_MAX"]
-HEADER = contract.struct_format("fi_table", upto="slot")   # magic armed generation step
+HEADER = contract.struct_format("fi_table", upto="slot")   # magic armed generation step sites
 assert HEADER.size == contract.offset("fi_table", "slot")
+assert contract.field_names("fi_table")[:5] == ["magic", "armed", "generation", "step", "sites"]
 SLOT = contract.struct_format("fi_slot")
+TABLE_SIZE = contract.size("fi_table")
+SITE_BITS = contract.CONSTS["FI_SITE_BITS"]
+HASH_BASIS = contract.CONSTS["FI_SITE_HASH_BASIS"]
+HASH_PRIME = contract.CONSTS["FI_SITE_HASH_PRIME"]
 assert contract.field_names("fi_slot")[:2] == ["active", "type"]
 TYPES = contract.FAULT_TYPES
 TRIGGERS = contract.TRIGGERS
@@ -31,6 +43,45 @@ ERROR_TYPES = frozenset(contract.types_at("error"))      # what FI_ERROR sites t
 
 class ArmError(ValueError):
     pass
+
+
+def site_bit(name: str) -> int:
+    """A site name's bit in the map of armed sites: the contract's FNV-1a
+    over the name's FI_NAME_MAX bytes, NUL-padded (fi.h FI_SITE_BIT)."""
+    h = HASH_BASIS
+    for c in name.encode()[:NAME_MAX].ljust(NAME_MAX, b"\0"):
+        h = ((h ^ c) * HASH_PRIME) & 0xFFFFFFFF
+    return h % SITE_BITS
+
+
+def site_group(name: str) -> Optional[str]:
+    """The group pattern a hand site's arming also marks: "a.b.*" for
+    "a.b.c" (None without a dot, or when the pattern outgrows a name)."""
+    dot = name.rfind(".")
+    if dot < 0 or dot + 2 >= NAME_MAX:
+        return None
+    return name[:dot + 1] + "*"
+
+
+def slot_bits(site: str) -> List[int]:
+    """The bits an armed slot at this site sets (the contract's rule):
+    its own and its group's for a hand site, every one for "*", none for
+    an automatic site "@ADDR"."""
+    if site.startswith("@"):
+        return []
+    if site == "*":
+        return list(range(SITE_BITS))
+    group = site_group(site)
+    return [site_bit(site)] + ([site_bit(group)] if group else [])
+
+
+def site_map(sites) -> bytes:
+    """fi_table.sites for these armed sites."""
+    m = bytearray(SITE_BITS // 8)
+    for site in sites:
+        for b in slot_bits(site):
+            m[b // 8] |= 1 << (b % 8)
+    return bytes(m)
 
 
 @dataclass
@@ -92,7 +143,9 @@ def unpack_slot(index: int, data: bytes) -> Slot:
 
 
 class FaultTable:
-    """The guest's fault control table, reached through a GdbClient."""
+    """The guest's fault control table, reached through a GdbClient with
+    the guest stopped. Every change is one read of the whole table and one
+    write of it back: two stub round trips, however many faults."""
 
     def __init__(self, gdb: GdbClient, kernel: ElfImage):
         self.gdb = gdb
@@ -101,32 +154,60 @@ class FaultTable:
     def _slot_addr(self, i: int) -> int:
         return self.base + HEADER.size + i * SLOT.size
 
+    def _read(self):
+        """(header fields, [raw slot bytes]) of the table as it is now."""
+        raw = self.gdb.read_memory(self.base, TABLE_SIZE)
+        head = list(HEADER.unpack_from(raw))
+        slots = [raw[HEADER.size + i * SLOT.size:HEADER.size + (i + 1) * SLOT.size]
+                 for i in range(FI_SLOTS)]
+        if head[0] != FI_MAGIC:
+            raise ArmError(f"fault table not initialized (magic {head[0]:#x}): is the kernel up?")
+        return head, slots
+
+    def _write(self, head, slots):
+        """Write the table back whole: the count, the generation and the map
+        of armed sites follow the slots, as the kernel's recount does."""
+        live = [unpack_slot(i, s) for i, s in enumerate(slots)]
+        magic, _, gen, step, _ = head
+        data = HEADER.pack(magic, sum(s.active for s in live), (gen + 1) & 0xFFFFFFFF, step,
+                           site_map(s.site for s in live if s.active)) + b"".join(slots)
+        assert len(data) == TABLE_SIZE
+        self.gdb.write_memory(self.base, data)
+
     def header(self):
-        magic, armed, gen, _ = HEADER.unpack(self.gdb.read_memory(self.base, HEADER.size))
+        magic, armed, gen, _, _ = HEADER.unpack(self.gdb.read_memory(self.base, HEADER.size))
         return magic, armed, gen
+
+    def sites(self) -> bytes:
+        """The map of armed sites as the guest has it."""
+        return HEADER.unpack(self.gdb.read_memory(self.base, HEADER.size))[4]
 
     def slots(self) -> List[Slot]:
         raw = self.gdb.read_memory(self._slot_addr(0), SLOT.size * FI_SLOTS)
         return [unpack_slot(i, raw[i * SLOT.size:(i + 1) * SLOT.size]) for i in range(FI_SLOTS)]
 
-    def _commit(self):
-        magic, _, gen = self.header()
-        if magic != FI_MAGIC:
-            raise ArmError(f"fault table not initialized (magic {magic:#x}): is the kernel up?")
-        armed = sum(1 for s in self.slots() if s.active)
-        self.gdb.write_memory(self.base + 4, struct.pack("<II", armed, gen + 1))
-
     def arm(self, site: str, fault: str, **kw) -> int:
-        data = pack_slot(site, fault, **kw)
-        for s in self.slots():
-            if not s.active:
-                self.gdb.write_memory(self._slot_addr(s.index), data)
-                self._commit()
-                return s.index
-        raise ArmError("all fault slots are in use")
+        return self.arm_many([dict(site=site, fault=fault, **kw)])[0]
+
+    def arm_many(self, specs) -> List[int]:
+        """Arm several faults (FaultTable.arm keyword sets) at once: one read,
+        one write. Returns their slot numbers; nothing is written if any is
+        refused or they do not all fit."""
+        packed = [pack_slot(**spec) for spec in specs]
+        head, slots = self._read()
+        free = [i for i, s in enumerate(slots) if not SLOT.unpack(s)[0]]
+        if len(packed) > len(free):
+            raise ArmError(f"all fault slots are in use ({len(free)} free, "
+                           f"{len(packed)} to arm)")
+        for i, data in zip(free, packed):
+            slots[i] = data
+        if packed:
+            self._write(head, slots)
+        return free[:len(packed)]
 
     def disarm(self, index: Optional[int] = None):
-        for s in self.slots():
-            if index is None or s.index == index:
-                self.gdb.write_u32(self._slot_addr(s.index), 0)
-        self._commit()
+        head, slots = self._read()
+        for i in range(FI_SLOTS):
+            if index is None or i == index:
+                slots[i] = struct.pack("<I", 0) + slots[i][4:]
+        self._write(head, slots)

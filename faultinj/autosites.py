@@ -309,11 +309,25 @@ def sites(path: str, root: Optional[str] = None) -> List[AutoSite]:
     return result
 
 
+# per sites() list: its sites by address and by function symbol, so that
+# naming a site costs a look-up, not a scan of thousands (every experiment
+# names its site two or three times)
+_index: Dict[int, Tuple[Dict[int, AutoSite], Dict[str, List[AutoSite]]]] = {}
+
+
+def _indexed(all_sites: List[AutoSite]):
+    ix = _index.get(id(all_sites))      # the lists live on in _cache: ids stay theirs
+    if ix is None:
+        by_sym: Dict[str, List[AutoSite]] = {}
+        for s in all_sites:
+            by_sym.setdefault(s.symbol, []).append(s)
+        ix = ({s.addr: s for s in all_sites}, by_sym)
+        _index[id(all_sites)] = ix
+    return ix
+
+
 def site_at(path: str, addr: int, root: Optional[str] = None) -> Optional[AutoSite]:
-    for s in sites(path, root):
-        if s.addr == addr:
-            return s
-    return None
+    return _indexed(sites(path, root))[0].get(addr)
 
 
 # function#block, the function as objdump names it (GCC's clones have dots:
@@ -342,17 +356,17 @@ def resolve(path: str, site: str) -> AutoSite:
     (function#block or @HEX); ValueError saying why there is none."""
     binary = os.path.basename(path)[:-4] if path.endswith(".elf") else os.path.basename(path)
     all_sites = sites(path)
+    by_addr, by_sym = _indexed(all_sites)
     addr = parse_name(site)
     if addr is not None:
-        for s in all_sites:
-            if s.addr == addr:
-                return s
+        if addr in by_addr:
+            return by_addr[addr]
         raise ValueError(f"{site} is not an automatic site of {binary}")
     m = SYMBOLIC.match(site)
     if not m:
         raise ValueError(f"bad automatic site name {site!r} (function#block or @ADDR)")
     sym, index = m.group(1), int(m.group(2))
-    mine = [s for s in all_sites if s.symbol == sym]
+    mine = by_sym.get(sym, [])
     if not mine:
         shared = sorted({s.symbol for s in all_sites if s.symbol.split("~")[0] == sym})
         if shared:

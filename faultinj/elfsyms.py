@@ -56,6 +56,7 @@ class FaultSite:
     line: int
     kind: int
     addr: int  # vaddr of the descriptor; its hit counter is at addr + 12
+    bit: int = 0  # its bit in the map of armed sites, as the compiler folded it
 
     @property
     def hits_addr(self) -> int:
@@ -225,12 +226,12 @@ class ElfImage:
                 f"{len(data) - len(data) % SITE_SIZE:#x})")
         sites = []
         for off in range(0, len(data), SITE_SIZE):
-            name_ptr, file_ptr, line, _hits, kind, _res = struct.unpack_from(
+            name_ptr, file_ptr, line, _hits, kind, bit = struct.unpack_from(
                 SITE_FORMAT, data, off)
             name = self._site_string(off, name_ptr, "name")
             file = self._site_string(off + 4, file_ptr, "file")
             sites.append(FaultSite(binary=self.path, name=name, file=file,
-                                   line=line, kind=kind, addr=sec.addr + off))
+                                   line=line, kind=kind, addr=sec.addr + off, bit=bit))
         return sites
 
     def _site_string(self, field_off: int, ptr: int, what: str) -> str:

@@ -9,13 +9,20 @@ of a run passes (a second breakpoint, on machine_off_point, right after the
 run's last line `ev=off`). Both stops are at
 instructions the guest chose, so nothing depends on host timing.
 
-With snapshot=True the machine is saved (QEMU `savevm`, an internal qcow2
-snapshot) at its first stop on the plan point, and every later experiment
-starts with `loadvm` instead of a new QEMU and a new boot. A restored run
-gives the same trace as a fresh one (tests/test_determinism.py): the saved
-state includes the virtual clock and the instruction counter. The trace of
-a restored run is the boot prefix recorded once, up to the plan point, plus
-what the guest printed after the restore.
+With snapshot=True the machine comes back to the plan point for the next
+experiment instead of a new QEMU and a new boot:
+  - reset="warm" (the default): the kernel saved its RAM at the plan point
+    (os/kernel/warm.c) and, at the end of each run, copies back what the
+    run changed and stops at the plan point again by itself; the host has
+    no stop at the run's end, and QEMU keeps the code it translated;
+  - reset="loadvm": QEMU saves the machine there (`savevm`, an internal
+    qcow2 snapshot) and every later experiment starts with `loadvm`, which
+    throws away every translated block.
+Either way a run gives the same trace as on a freshly booted machine
+(tests/test_determinism.py): the kernel settles its devices at the plan
+point on the same path after a boot and a reset. The trace of a run on a
+machine brought back is the boot prefix recorded once, up to the plan
+point, plus what the guest printed after it.
 """
 
 import os
@@ -47,7 +54,6 @@ MEMORY_MB = 66
 #            TCG keeps its translated code
 #   loadvm - QEMU's loadvm of a snapshot taken there (flushes TCG's cache)
 RESETS = ("warm", "loadvm")
-WARM_LIMIT_S = 30.0   # host seconds for a warm reset to reach the plan point
 DRAIN_S = 10.0        # host seconds for the serial reader to catch up at a stop
 
 
@@ -126,14 +132,18 @@ class _Monitor:
 
 def plan_writes(kernel, steps: str, deadline_ms: int) -> List[Tuple[int, bytes]]:
     """The guest memory writes that give the kernel its plan at plan_point:
-    (address, bytes) of the steps (NUL-terminated) and of the time limit.
+    (address, bytes) of the steps (NUL-terminated), of the time limit and
+    of warm_go: at the run's end the kernel resets itself to the plan point
+    if it saved it there (warm=1), else ends the machine as always. Every
+    machine gets the same writes, so every run starts from the same memory.
     The harness makes them through its stub; a gdb replay makes the same."""
     addr, size = kernel.symbol("plan_steps")
     data = steps.encode()
     if len(data) >= size:
         raise PlanError(f"plan of {len(data)} bytes does not fit plan_steps[{size}]")
     return [(addr, data + b"\0"),
-            (kernel.address("plan_deadline_ms"), struct.pack("<I", deadline_ms))]
+            (kernel.address("plan_deadline_ms"), struct.pack("<I", deadline_ms)),
+            (kernel.address("warm_go"), struct.pack("<I", 1))]
 
 
 class PlannedMachine:
@@ -160,7 +170,6 @@ class PlannedMachine:
         append = " ".join(a for a in (append, warm) if a)
         self.q = Qemu(bootimage.kernel_path(), bootimage.modules(modules), gdb=True,
                       timeout=limit, append=append, memory_mb=memory_mb)
-        self.at_exit = False               # stopped at machine_off_point after a run
         self.warm_resets = 0
         if snapshot and reset == "loadvm":
             # internal snapshots live in a qcow2 image; the guest never sees it
@@ -185,6 +194,7 @@ class PlannedMachine:
         t0 = time.monotonic()
         k = self.kernel
         self.plan_at = k.address("plan_point")
+        self.plan_mark = k.address("plan_mark")
         self.exit_at = k.address("machine_off_point")
         self.warm_go_at = k.address("warm_go")
         try:
@@ -199,20 +209,28 @@ class PlannedMachine:
             self.gdb.wait_stop(60)
             self.gdb.remove_breakpoint(hook, hw=True)
             self.table = FaultTable(self.gdb, k)
-            for spec in boot_arm:
-                self.table.arm(**spec)
+            if boot_arm:
+                self.table.arm_many(list(boot_arm))
             if stop_at == "boot_hook":
                 self.at_boot_hook = True
                 self.boot_s = time.monotonic() - t0
                 return
-            self.gdb.set_breakpoint(self.plan_at, hw=True)
+            if self.reset == "warm":
+                # the kernel ends each run by coming back to the plan point
+                # itself (warm_go): no stop at a run's end, and the stop at
+                # the plan point a watchpoint on plan_mark, which the guest
+                # goes on from without a step (os/kernel/plan.c says why)
+                self.gdb.set_watchpoint(self.plan_mark, 4, "w")
+            else:
+                self.gdb.set_breakpoint(self.plan_at, hw=True)
             self.gdb.set_breakpoint(self.exit_at, hw=True)
             self.gdb.cont()
             where, end = self._wait_stop(self.limit, since=0)
             if where == "plan":
-                # a stub does not step over a breakpoint where it stopped:
-                # a warm reset sets it again before it comes back here
-                self.gdb.remove_breakpoint(self.plan_at, hw=True)
+                if self.reset == "warm":
+                    self.gdb.remove_breakpoint(self.exit_at, hw=True)
+                else:
+                    self.gdb.remove_breakpoint(self.plan_at, hw=True)
                 self.prefix = self._through("plan_point", since=0)
                 self.prefix_forged = self.q.serial.forged
                 if self.reset == "loadvm":
@@ -239,6 +257,14 @@ class PlannedMachine:
         evs = self.q.serial.events
         return evs[since:evs.index(ev, since) + 1]
 
+    def _ended(self, since: int) -> Optional[Event]:
+        """The kernel's `off` line of the run begun at event `since`, if it
+        came: the run ended, whatever happened after."""
+        for ev in self.q.serial.events[since:]:
+            if ev.kind == "off" and ev.get("who") == "kernel":
+                return ev
+        return None
+
     def _wait_stop(self, limit: float, since: int):
         """Run until a breakpoint or QEMU's exit: ("plan"|"exit"|"gone", outcome).
         The guest ends every run itself: at its virtual-time limit
@@ -254,6 +280,8 @@ class PlannedMachine:
         if reply.startswith(("W", "X")):
             r = self.q.wait(10)
             return "gone", r.outcome
+        if "watch:" in reply:            # only plan_mark is watched
+            return "plan", None
         eip = self.gdb.read_registers().get("eip")
         if eip == self.plan_at:
             return "plan", None
@@ -266,7 +294,8 @@ class PlannedMachine:
     def run(self, steps: str, deadline_ms: int, arm: Iterable[Mapping] = (),
             limit: Optional[float] = None, writes: Iterable[Tuple[int, bytes]] = ()) -> PlannedRun:
         """One experiment from the plan point; the machine is then spent
-        unless it was saved there (the next run restores it). writes: more
+        unless it comes back there (a warm machine already has when this
+        returns; a loadvm one restores at the next run). writes: more
         (address, bytes) to put in guest memory at the plan point (the
         golden run's site table)."""
         if self.broken:
@@ -280,26 +309,44 @@ class PlannedMachine:
         forged_since = len(self.q.serial.forged)
         malformed_since = len(self.q.serial.malformed)
         caps = self.q.serial.new_run()
-        restored = "restore" in timing
+        restored = "restore" in timing or (self.reset == "warm" and self.runs > 1)
         self.gdb.cont()
         t2 = time.monotonic()
         end, error = None, None
         try:
             where, end = self._wait_stop(limit or self.limit, since)
-            if where == "plan":
+            if where == "plan" and self.reset == "warm":
+                # the run ended and the kernel reset itself: the run's end is
+                # its last line, the rest was the reset
+                off = self._through("off", since)[-1]
+                end = _outcome_of_code(off.int("code"))
+                if off.host_t:
+                    timing["restore"] = max(0.0, time.monotonic() - off.host_t)
+                self.at_plan = True
+                self.warm_resets += 1
+            elif where == "plan":
                 raise PlanError("the plan point was reached twice in one run")
             if where == "gone":
                 self.broken = f"QEMU ended ({end})"      # nothing left to restore
-            elif where == "exit":
-                self.at_exit = True
+                off = self._ended(since)
+                if self.reset == "warm" and off is not None:
+                    # the run ended (its last line came) and the reset after
+                    # it failed: the run's end is its own, not the reset's
+                    end = _outcome_of_code(off.int("code"))
+                    self.broken = "warm reset failed: QEMU ended after the run"
         except GdbTimeout:
-            error = (f"host limit of {limit or self.limit:.0f} s passed before the guest "
-                     f"ended (virtual limit {deadline_ms} ms): harness fault")
-            self.broken = error
+            off = self._ended(since) if self.reset == "warm" else None
+            if off is not None:
+                end = _outcome_of_code(off.int("code"))
+                self.broken = "warm reset failed: no stop at the plan point after the run"
+            else:
+                error = (f"host limit of {limit or self.limit:.0f} s passed before the guest "
+                         f"ended (virtual limit {deadline_ms} ms): harness fault")
+                self.broken = error
         except (PlanError, TimeoutError) as e:
             error = f"{type(e).__name__}: {e}"
             self.broken = error
-        timing["run"] = time.monotonic() - t2
+        timing["run"] = time.monotonic() - t2 - timing.get("restore", 0.0)
         events = list(self.prefix) + self.q.serial.events[since:]
         if not self.saved:
             self.broken = self.broken or "spent"
@@ -316,49 +363,24 @@ class PlannedMachine:
         t0 = time.monotonic()
         timing: Dict[str, float] = {}
         if not self.at_plan:
-            if not self.saved:
+            if not self.saved or self.reset != "loadvm":
                 raise PlanError("machine already used and not saved")
-            if self.reset == "warm":
-                self._warm_reset()
-            else:
-                self.mon.command(f"loadvm {SNAPSHOT}")
+            self.mon.command(f"loadvm {SNAPSHOT}")
             self.at_plan = True
             timing["restore"] = time.monotonic() - t0
-        else:
+        elif self.runs == 0:
             timing["start"] = self.boot_s
         t1 = time.monotonic()
         for addr, data in list(plan_writes(self.kernel, steps, deadline_ms)) + list(writes):
             self.gdb.write_memory(addr, data)
         self.table = FaultTable(self.gdb, self.kernel)
-        for spec in arm:
-            self.table.arm(**spec)
+        arm = list(arm)
+        if arm:
+            self.table.arm_many(arm)
         self.at_plan = False
         self.runs += 1
         timing["arm"] = time.monotonic() - t1
         return timing
-
-    def _warm_reset(self):
-        """Ask the kernel, stopped at machine_off_point, to copy back what the
-        run changed and come back to the plan point (os/kernel/warm.c). A
-        run that did not end there (QEMU gone, a harness fault) cannot be
-        reset so: the machine is broken and the pool boots another."""
-        if not self.at_exit:
-            self.broken = "the run did not end at machine_off_point: no warm reset"
-            raise PlanError(self.broken)
-        self.at_exit = False
-        self.gdb.write_memory(self.warm_go_at, struct.pack("<I", 1))
-        self.gdb.set_breakpoint(self.plan_at, hw=True)
-        self.gdb.step()                  # off the breakpoint it stopped at
-        self.gdb.cont()
-        try:
-            where, _ = self._wait_stop(WARM_LIMIT_S, len(self.q.serial.events))
-        except (GdbTimeout, PlanError, TimeoutError) as e:
-            where = f"{type(e).__name__}: {e}"
-        if where != "plan":
-            self.broken = f"warm reset did not come back to the plan point ({where})"
-            raise PlanError(self.broken)
-        self.gdb.remove_breakpoint(self.plan_at, hw=True)
-        self.warm_resets += 1
 
     def warm_stats(self) -> Dict[str, int]:
         """What the kernel's last warm reset did: frames copied back, and

@@ -24,7 +24,7 @@ _machines: "OrderedDict[Tuple, PlannedMachine]" = OrderedDict()
 
 
 def _key(modules: Sequence, append: str) -> Tuple:
-    return (tuple(m if isinstance(m, str) else tuple(m) for m in modules), append)
+    return (tuple(m if isinstance(m, str) else tuple(m) for m in modules), append, RESET)
 
 
 def machine(modules: Sequence, append: str = "", limit: float = 120.0) -> PlannedMachine:

@@ -50,8 +50,7 @@ class Session:
             self.gdb.remove_breakpoint(hook, hw=True)
             t1 = time.monotonic()
             self.table = FaultTable(self.gdb, self.kernel)
-            for spec in arm_at_boot:
-                self.armed.append(self.table.arm(**spec))
+            self.armed += self.table.arm_many(list(arm_at_boot))
             self.gdb.cont()
             self.timing.update(start=t1 - t0, arm=time.monotonic() - t1)
             if wait_ready:

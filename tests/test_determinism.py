@@ -1,7 +1,8 @@
 """One experiment is one deterministic guest run: run on a freshly booted
-machine, on a machine restored from its snapshot at the plan point, and
-restored again under a loaded host, it leaves byte-identical event traces,
-virtual times included, and the same verdict. Also: a state loss is never
+machine, on a machine brought back to the plan point (by the kernel's warm
+reset, os/kernel/warm.c, or by QEMU's loadvm), and brought back again under
+a loaded host, it leaves byte-identical event traces, virtual times
+included, and the same verdict. Also: a state loss is never
 scored as recovered."""
 
 import multiprocessing
@@ -10,6 +11,7 @@ import os
 import pytest
 
 from campaigns import runner, spec
+from faultinj import pool
 
 SPEC = """campaign determinism
 seed 3
@@ -37,11 +39,13 @@ def _burn(stop):
         pass
 
 
+@pytest.mark.parametrize("reset", ["warm", "loadvm"])
 @pytest.mark.parametrize("exp_id", ["kv-hang-site=kv.get-nth:10-period=5", "kv-lu_ok-nth:1",
                                     "echo-init_fail-nth:1-mode=dynamic",
                                     "kv-crash-prob:0.05",
                                     "kv-hang-site=sef.init.cb-nth:1-mode=update"])
-def test_same_trace_fresh_restored_and_under_load(os_built, exp_id):
+def test_same_trace_fresh_restored_and_under_load(os_built, exp_id, reset, monkeypatch):
+    monkeypatch.setattr(pool, "RESET", reset)
     a = _run(exp_id, reuse=False)        # a QEMU of its own, booted for it
     b = _run(exp_id)                     # the worker's saved machine (booted if new)
     # a second run with every core of the host kept busy

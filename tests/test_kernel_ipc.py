@@ -105,3 +105,18 @@ def test_sender_left_blocked_in_no_queue_is_told_of_its_partners_death(fi_os):
               if e.kind == "check" and e.get("ok") != "1"]
     assert not failed and done.int("failures") == 0, failed
     assert not [e for e in s.events if e.kind == "ipc_timeout"]
+
+
+def test_fast_path_is_taken_and_keeps_semantics(boot_os):
+    # issue 23: a round trip with peer waiting goes through the kernel's
+    # IPC fast path (its counter, in GET_KINFO, grows by our SENDREC,
+    # peer's reply and peer's RECEIVE at least), and the fast-path cases
+    # end as before: the whole reply, a refused sender, a dead partner
+    r = boot_os(image("fastipc", victim="muteexit"))
+    assert_passed(r, "fastipc")
+    c = checks(r)
+    assert c["fast_path_taken"].int("got") == 1
+    assert c["lonely_send_denied"].int("got") == -104         # ECALLDENIED
+    assert c["told_of_death"].int("got") == -106              # EDEADSRCDST
+    assert events_of(r, "exit", proc="victim")
+    assert not events_of(r, "ipc_timeout")

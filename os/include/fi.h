@@ -11,8 +11,12 @@
  * The control table is one page the kernel owns. Every system process sees
  * it read-only at FI_TABLE_ADDR; the host writes it through the GDB stub
  * (kernel symbol fi_table), or a process with the SYS_FI call arms it
- * (`service fi`). A disarmed hook costs one load and one branch. Built with
- * FAULTINJ=0 every hook compiles to nothing and the section is absent. */
+ * (`service fi`). Arming a slot also sets its site's bit in the table's
+ * map of armed sites (contract/guest_host.def, FI_SITE_BITS), and a hook
+ * tests only its own bit, a constant the compiler folds from the name: a
+ * hook costs one load and one branch unless its own site is armed, however
+ * many faults are armed elsewhere. Built with FAULTINJ=0 every hook
+ * compiles to nothing and the section is absent. */
 #ifndef OS_FI_H
 #define OS_FI_H
 #include <stdint.h>
@@ -48,9 +52,12 @@ struct fi_slot {
 
 struct fi_table {
     uint32_t magic;             /* FI_MAGIC once the kernel set it up */
-    uint32_t armed;             /* number of active slots: the fast path */
+    uint32_t armed;             /* number of active slots */
     uint32_t generation;        /* bumped on every change */
     uint32_t step;              /* scenario step reached (SYS_FI_CTL FI_OP_STEP) */
+    /* bit FI_SITE_BIT(name) set while a slot names the site (or its group
+     * "a.b.*", or "*"): what the hooks test, see the contract */
+    uint8_t  sites[FI_SITE_BITS / 8];
     struct fi_slot slot[FI_SLOTS];
 };
 
@@ -72,34 +79,58 @@ struct fi_site {
     uint32_t    line;
     uint32_t    hits;
     uint32_t    kind;           /* 0 = point, 1 = error */
-    uint32_t    reserved;
+    uint32_t    bit;            /* FI_SITE_BIT(name): the host checks its hash against it */
 };
+
+/* A site name's bit in fi_table.sites (the contract's FNV-1a over the
+ * name's FI_NAME_MAX bytes, NUL-padded), written out so that the compiler
+ * folds it to a constant for a string literal: a hook's test is one
+ * `testb $mask, addr`. The kernel computes the same at run time when it
+ * arms (kernel/fi.c fi_site_bit), the host in faultinj/arming.py. */
+#define FI_CH_(s, i) ((i) < sizeof(s) ? (uint32_t)(unsigned char)(s)[(i) < sizeof(s) ? (i) : 0] : 0u)
+#define FI_H1_(s, i, h) ((((uint32_t)(h)) ^ FI_CH_(s, i)) * (uint32_t)FI_SITE_HASH_PRIME)
+#define FI_H4_(s, i, h) FI_H1_(s, (i) + 3, FI_H1_(s, (i) + 2, FI_H1_(s, (i) + 1, FI_H1_(s, i, h))))
+#define FI_H16_(s, i, h) FI_H4_(s, (i) + 12, FI_H4_(s, (i) + 8, FI_H4_(s, (i) + 4, FI_H4_(s, i, h))))
+#define FI_SITE_HASH(s) FI_H16_(s, 16, FI_H16_(s, 0, FI_SITE_HASH_BASIS))
+#define FI_SITE_BIT(s) (FI_SITE_HASH(s) % (uint32_t)FI_SITE_BITS)
+_Static_assert(FI_NAME_MAX == 32, "FI_SITE_HASH is written out for 32-byte names");
 
 #if FAULTINJ
 int fi_hit_point(struct fi_site *s);
 int fi_hit_error(struct fi_site *s);
 #ifdef __KERNEL_BUILD__
 extern struct fi_table fi_table;
-#define FI_ARMED() (fi_table.armed)
+#define FI_SITES_ (fi_table.sites)
 #else
-#define FI_ARMED() (((volatile struct fi_table *)FI_TABLE_ADDR)->armed)
+#define FI_SITES_ (((volatile struct fi_table *)FI_TABLE_ADDR)->sites)
 #endif
+/* Is site nm (a string literal) armed, as far as its bit says? The bit is
+ * a static const so that it is computed at compile time whatever the
+ * optimization (-O0 in the coverage build): -O2 makes it an immediate. */
+#define FI_SITE_ARMED(nm) __extension__ ({ \
+        static const uint32_t fi_bit_ = FI_SITE_BIT(nm); \
+        __builtin_expect((FI_SITES_[fi_bit_ / 8] >> (fi_bit_ % 8)) & 1u, 0); })
+/* "" nm "": the name must be a string literal (its bit is folded from it)
+ * and fit a slot's site field */
 #define FI_SITE_DECL(nm, kd) \
+    _Static_assert(sizeof(nm) <= FI_NAME_MAX, "fault site name too long: " nm); \
     static struct fi_site __attribute__((section("fi_sites"), used, aligned(4))) \
-        _fi_site_##kd = { nm, __FILE__, __LINE__, 0, kd, 0 }
+        _fi_site_##kd = { "" nm "", __FILE__, __LINE__, 0, kd, FI_SITE_BIT(nm) }
 #define FI_POINT(nm) do { FI_SITE_DECL(nm, 0); \
-        if (__builtin_expect(FI_ARMED() != 0, 0)) fi_hit_point(&_fi_site_0); } while (0)
+        if (FI_SITE_ARMED(nm)) fi_hit_point(&_fi_site_0); } while (0)
 #define FI_ERROR(nm) __extension__ ({ FI_SITE_DECL(nm, 1); \
-        __builtin_expect(FI_ARMED() != 0, 0) ? fi_hit_error(&_fi_site_1) : 0; })
+        FI_SITE_ARMED(nm) ? fi_hit_error(&_fi_site_1) : 0; })
 #ifdef __KERNEL_BUILD__
 /* Kernel only: an FI_ERROR site armed for process p rather than for the
  * current one (the IPC path's receive side acts for the receiver). */
 struct proc;
 int fi_hit_error_for(struct fi_site *s, struct proc *p);
-/* Is any fault armed at all? A path with several sites looks once. */
-#define FI_ANY_ARMED() __builtin_expect(FI_ARMED() != 0, 0)
+/* Is any site of the kernel's IPC path (group "kernel.ipc.*") armed?
+ * ipc_entry.c runs the instrumented copy of ipc.c only then, and there a
+ * group of sites looks once before each tests its own bit. */
+#define FI_ANY_ARMED() FI_SITE_ARMED("kernel.ipc.*")
 #define FI_ERROR_FOR(nm, p) __extension__ ({ FI_SITE_DECL(nm, 1); \
-        __builtin_expect(FI_ARMED() != 0, 0) ? fi_hit_error_for(&_fi_site_1, (p)) : 0; })
+        FI_SITE_ARMED(nm) ? fi_hit_error_for(&_fi_site_1, (p)) : 0; })
 #endif
 /* The error an FI_ERROR site that just fired returns: the slot's arg when
  * it gives one (a negative error number, as the spec's arg= says), else the

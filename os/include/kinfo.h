@@ -63,6 +63,7 @@ struct kinfo {
     uint32_t nr_procs;
     uint32_t nr_boot;
     uint32_t nr_modules;
+    uint32_t ipc_fast;          /* IPC calls done by the kernel's fast path (ipc_fast.c) */
 };
 
 #endif

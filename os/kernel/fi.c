@@ -37,10 +37,59 @@ int fi_map(uint32_t *pd)
     return pdir_map(pd, FI_TABLE_ADDR, (uint32_t)&fi_table, PTE_U | PTE_SHARED);
 }
 
+/* A site name's bit in fi_table.sites: the contract's hash, as fi.h's
+ * FI_SITE_BIT folds it for a literal (over all FI_NAME_MAX bytes, padded
+ * with NULs after the name). */
+static uint32_t fi_site_bit(const char *name)
+{
+    uint32_t h = FI_SITE_HASH_BASIS;
+    int end = 0;
+    for (int i = 0; i < FI_NAME_MAX; i++) {
+        uint32_t c = end ? 0 : (unsigned char)name[i];
+        if (!c) end = 1;
+        h = (h ^ c) * FI_SITE_HASH_PRIME;
+    }
+    return h % FI_SITE_BITS;
+}
+
+static void set_site_bit(const char *name)
+{
+    uint32_t b = fi_site_bit(name);
+    fi_table.sites[b / 8] |= (uint8_t)(1u << (b % 8));
+}
+
+/* The bits a slot's site sets (the contract's rule): its own and its
+ * group's "a.b.*" for a hand site, all of them for "*", none for an
+ * automatic site "@ADDR" (an int3 does its work, no hook looks). */
+static void set_slot_bits(const struct fi_slot *s)
+{
+    if (s->site[0] == '@') return;
+    if (!strcmp(s->site, "*")) {
+        memset(fi_table.sites, 0xff, sizeof fi_table.sites);
+        return;
+    }
+    set_site_bit(s->site);
+    size_t n = 0;                      /* the group's length before its '*' */
+    for (size_t i = 0; s->site[i]; i++) if (s->site[i] == '.') n = i + 1;
+    if (!n) return;
+    char group[FI_NAME_MAX + 1];       /* "a.b." + "*": one byte past a name */
+    memcpy(group, s->site, n);
+    group[n] = '*';
+    group[n + 1] = 0;
+    if (n + 1 < FI_NAME_MAX) set_site_bit(group);
+}
+
+/* After any change of the slots: the count, the map of armed sites the
+ * hooks test, and the generation. */
 static void recount(void)
 {
     uint32_t n = 0;
-    for (int i = 0; i < FI_SLOTS; i++) if (fi_table.slot[i].active) n++;
+    memset(fi_table.sites, 0, sizeof fi_table.sites);
+    for (int i = 0; i < FI_SLOTS; i++) {
+        if (!fi_table.slot[i].active) continue;
+        n++;
+        set_slot_bits(&fi_table.slot[i]);
+    }
     fi_table.armed = n;
     fi_table.generation++;
 }

@@ -49,9 +49,9 @@
 
 /* This file is compiled twice (Makefile): as itself, the IPC path with its
  * fault sites (ipc_*_fi), and with IPC_NOFI, the same path with every site
- * compiled out (ipc_*_nofi). ipc_entry.c takes the second while no fault is
- * armed, so a disarmed message pays for one look at the table, not for one
- * per site on its way. */
+ * compiled out (ipc_*_nofi). ipc_entry.c takes the second while no
+ * kernel.ipc.* site is armed, so such a message pays for one look at the
+ * table, not for one per site on its way. */
 #ifdef IPC_NOFI
 #undef FI_ERROR
 #undef FI_ERROR_FOR
@@ -92,11 +92,7 @@ static int deadlock(struct proc *caller, struct proc *dst)
     return 1;
 }
 
-static int receiving_from(struct proc *dst, struct proc *src)
-{
-    if (!(dst->rts & RTS_RECEIVING) || (dst->rts & RTS_SENDING)) return 0;
-    return dst->getfrom_e == ANY || dst->getfrom_e == src->endpoint;
-}
+#define receiving_from ipc_receiving_from
 
 /* Copy m into receiver p's buffer at uaddr: every message and notification
  * a process receives comes through here. OK or EFAULT. */
@@ -319,6 +315,11 @@ void ipc_trap(struct proc *caller)
     uint32_t uaddr = caller->regs.ecx, timeout = caller->regs.edx;
     int r;
 
+#ifdef IPC_NOFI
+    /* the common case, partner waiting, without the general path below
+     * (ipc_fast.c); never with the hand fault sites compiled in */
+    if (ipc_fast(caller)) return;
+#endif
     caller->ipc_deadline = 0;               /* a new call: no earlier deadline holds */
 
     if (call < IPC_SEND || call >= IPC_NR_CALLS) { set_result(caller, EBADCALL); return; }

@@ -106,6 +106,17 @@ void priv_set_sendto(struct priv *a, struct priv *b, int allow);
 struct proc *priv_owner(int id);
 int  may_send_to(struct proc *from, struct proc *to);
 
+/* Is dst waiting for a message from src? (ipc.c, ipc_fast.c) */
+static inline int ipc_receiving_from(const struct proc *dst, const struct proc *src)
+{
+    if (!(dst->rts & RTS_RECEIVING) || (dst->rts & RTS_SENDING)) return 0;
+    return dst->getfrom_e == ANY || dst->getfrom_e == src->endpoint;
+}
+
+/* ipc_fast.c: 1 if it did the call, 0 if the general path must */
+int  ipc_fast(struct proc *caller);
+extern int ipc_fast_calls;
+
 /* ipc.c */
 void ipc_trap(struct proc *caller);
 int  ipc_notify_from(struct proc *sender, struct proc *dst);

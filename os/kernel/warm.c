@@ -18,12 +18,19 @@
  *    page entries get their dirty bit from the CPU (memory.c maps RAM
  *    with 4 KiB pages for this); frames handed out during the run are
  *    zeroed through it, so they are dirty too;
- *  - user writes go through the processes' page tables: every frame
- *    mapped writable at the save, and every page directory and table (the
- *    CPU sets accessed and dirty bits in them), is copied back each time,
- *    and the dirty bits of those tables name any other frame written;
+ *  - user writes go through the processes' page tables, whose dirty bits
+ *    name the frames written. A table the kernel did not write during the
+ *    run (its own frame is clean in the kernel's map) still holds every
+ *    mapping it had at the save, with the CPU's dirty bits; a table the
+ *    kernel changed (a mapping removed or moved, or the frame freed and
+ *    handed out again) may have lost them, so every frame its saved copy
+ *    mapped writable is copied back. The tables themselves, the page
+ *    directories and the kernel's page tables are copied back every time:
+ *    the CPU sets accessed bits in them without a dirty bit anywhere;
  *  - the host writes through the debugger, which sets no dirty bit: the
- *    kernel's data and bss, where it writes, are copied back each time.
+ *    frames of what it writes (the plan, the fault table, the golden
+ *    run's site table, warm_go) are compared and copied back if they
+ *    differ.
  * "warm=layout" keeps the same memory without the copy (a machine that
  * boots for each run: its runs are those of a machine that resets).
  * "warm=verify" also compares every other frame with the copy after a
@@ -42,6 +49,7 @@
 #include "protect.h"
 #include "watchdog.h"
 #include "../include/layout.h"
+#include "../include/fi.h"
 
 #define WARM_MAGIC  0x4d524157u                /* "WARM" */
 #define MAX_FRAMES  (USER_BASE / PAGE_SIZE)
@@ -57,6 +65,7 @@ struct warm_area {
     uint32_t copy_on;              /* 0: warm=layout, the same memory but no copy */
     uint32_t always[BITMAP_WORDS]; /* frames copied back every time */
     uint32_t tables[BITMAP_WORDS]; /* user page tables at the save: their dirty bits */
+    uint32_t check[BITMAP_WORDS];  /* frames the host writes: copied back if they differ */
     uint32_t dirty[BITMAP_WORDS];
 };
 _Static_assert(__builtin_offsetof(struct warm_area, esp) == WARM_OFF_ESP, "asm offset");
@@ -66,7 +75,7 @@ _Static_assert(sizeof(struct warm_area) + 16384 <= WARM_HDR, "header and its sta
 static struct warm_area *area;       /* 0: no reset here */
 /* the kernel's own copy of the area's settings: with paging on the area
  * cannot be read */
-static uint32_t os_kb, copy_on, verify, saved;
+static uint32_t os_kb, copy_on, verify, warm_saved;
 volatile uint32_t warm_go;
 
 /* What the last reset did, for the host (read through the debugger). It
@@ -78,7 +87,14 @@ struct { uint32_t resets, frames, missed; } warm_stats;
  * values the save saw with the rest of memory. */
 static struct { uint8_t pic[2], uart[3]; } dev;
 
-extern char __kernel_text_end[], __bss_end[];
+extern char plan_steps[];
+extern volatile uint32_t plan_mark[];
+extern volatile uint32_t plan_deadline_ms;
+#if FAULTINJ
+extern struct fi_golden_site fi_golden_sites[FI_GOLDEN_MAX];
+extern uint32_t fi_golden_nr;
+extern char fi_golden_bins[FI_GOLDEN_BINS][FI_GOLDEN_NAME];
+#endif
 
 static inline void bit_set(uint32_t *bm, uint32_t f) { bm[f / 32] |= 1u << (f % 32); }
 
@@ -130,15 +146,37 @@ void warm_init(void)
 
 /* Paging is off from here to resume (warm_switch.S). */
 
-/* Frames the save marks to copy back every time: the kernel's data and
- * bss, and every page directory, page table and writable user frame. */
+static void mark_range(uint32_t *bm, const volatile void *p, uint32_t len)
+{
+    for (uint32_t pa = (uint32_t)p & ~0xfffu; pa < (uint32_t)p + len; pa += PAGE_SIZE)
+        bit_set(bm, pa / PAGE_SIZE);
+}
+
+/* What the host writes at the plan point (faultinj/planned.py, arming.py,
+ * campaigns/golden.py) */
+static void mark_host_writes(uint32_t *bm)
+{
+    mark_range(bm, plan_steps, FI_PLAN_MAX);
+    mark_range(bm, &plan_deadline_ms, sizeof plan_deadline_ms);
+    mark_range(bm, &warm_go, sizeof warm_go);
+#if FAULTINJ
+    mark_range(bm, &fi_table, sizeof fi_table);
+    mark_range(bm, fi_golden_sites, sizeof fi_golden_sites);
+    mark_range(bm, &fi_golden_nr, sizeof fi_golden_nr);
+    mark_range(bm, fi_golden_bins, sizeof fi_golden_bins);
+#endif
+}
+
+/* At the save: the frames copied back every time (the directories and
+ * the kernel's page tables), the user page tables, the host's frames; and
+ * no dirty bit left in any user page table. */
 static void mark_always(struct warm_area *a)
 {
     uint32_t nf = a->os_end / PAGE_SIZE;
     words_zero(a->always, BITMAP_WORDS);
     words_zero(a->tables, BITMAP_WORDS);
-    for (uint32_t pa = (uint32_t)__kernel_text_end & ~0xfffu; pa < (uint32_t)__bss_end; pa += PAGE_SIZE)
-        bit_set(a->always, pa / PAGE_SIZE);
+    words_zero(a->check, BITMAP_WORDS);
+    mark_host_writes(a->check);
     bit_set(a->always, (uint32_t)kernel_pdir / PAGE_SIZE);
     for (uint32_t i = 0; i < a->os_end >> 22; i++)
         bit_set(a->always, (kernel_pdir[i] & ~0xfffu) / PAGE_SIZE);
@@ -152,13 +190,8 @@ static void mark_always(struct warm_area *a)
             if ((uint32_t)pt / PAGE_SIZE >= nf) continue;
             bit_set(a->always, (uint32_t)pt / PAGE_SIZE);
             bit_set(a->tables, (uint32_t)pt / PAGE_SIZE);
-            for (int j = 0; j < 1024; j++) {
-                uint32_t e = pt[j];
-                if (!(e & PTE_P)) continue;
-                e &= ~PTE_D;              /* from here, a user write marks its frame */
-                pt[j] = e;
-                if ((e & PTE_W) && (e >> 12) < nf) bit_set(a->always, e >> 12);
-            }
+            for (int j = 0; j < 1024; j++)
+                pt[j] &= ~PTE_D;          /* from here, a user write marks its frame */
         }
     }
 }
@@ -183,7 +216,7 @@ static void restore_work(struct warm_area *a)
      * tables from the copy's directory, never from a directory the run
      * may have damaged */
     const uint32_t *kpd = (const uint32_t *)(a->copy + (uint32_t)kernel_pdir);
-    words_copy(a->dirty, a->always, BITMAP_WORDS);
+    words_zero(a->dirty, BITMAP_WORDS);
     for (uint32_t i = 0; i < a->os_end >> 22; i++) {
         const uint32_t *pt = (const uint32_t *)(kpd[i] & ~0xfffu);
         for (uint32_t j = 0; j < 1024; j++)
@@ -192,18 +225,41 @@ static void restore_work(struct warm_area *a)
     for (uint32_t w = 0; w < BITMAP_WORDS && w * 32 < nf; w++) {
         for (uint32_t b = 0; b < 32 && (a->tables[w] >> b); b++) {
             if (!(a->tables[w] & (1u << b))) continue;
-            const uint32_t *pt = (const uint32_t *)((w * 32 + b) * PAGE_SIZE);
-            for (int j = 0; j < 1024; j++)
-                if ((pt[j] & (PTE_P | PTE_D)) == (PTE_P | PTE_D) && (pt[j] >> 12) < nf)
-                    bit_set(a->dirty, pt[j] >> 12);
+            uint32_t t = w * 32 + b;
+            if (a->dirty[w] & (1u << b)) {
+                /* the kernel changed this table: what it mapped writable at
+                 * the save, from the saved copy */
+                const uint32_t *old = (const uint32_t *)(a->copy + t * PAGE_SIZE);
+                for (int j = 0; j < 1024; j++)
+                    if ((old[j] & (PTE_P | PTE_W)) == (PTE_P | PTE_W) && (old[j] >> 12) < nf)
+                        bit_set(a->dirty, old[j] >> 12);
+            } else {
+                const uint32_t *pt = (const uint32_t *)(t * PAGE_SIZE);
+                for (int j = 0; j < 1024; j++)
+                    if ((pt[j] & (PTE_P | PTE_D)) == (PTE_P | PTE_D) && (pt[j] >> 12) < nf)
+                        bit_set(a->dirty, pt[j] >> 12);
+            }
         }
     }
+    for (uint32_t w = 0; w < BITMAP_WORDS; w++)
+        a->dirty[w] |= a->always[w];
+    /* plan_mark's page is the host's watchpoint (plan.c): a write there
+     * would stop the machine in the middle of the copy. It holds nothing
+     * but the word plan_point writes before anything reads it. */
+    uint32_t mark = (uint32_t)plan_mark / PAGE_SIZE;
+    a->dirty[mark / 32] &= ~(1u << (mark % 32));
+    a->check[mark / 32] &= ~(1u << (mark % 32));
     uint32_t frames = 0, missed = 0;
     for (uint32_t f = 0; f < nf; f++) {
-        if (a->dirty[f / 32] & (1u << (f % 32))) {
+        if ((a->check[f / 32] & (1u << (f % 32))) && !(a->dirty[f / 32] & (1u << (f % 32)))) {
+            if (frame_differs(f, a)) {
+                words_copy((void *)(f * PAGE_SIZE), (const void *)(a->copy + f * PAGE_SIZE), PAGE_SIZE / 4);
+                frames++;
+            }
+        } else if (a->dirty[f / 32] & (1u << (f % 32))) {
             words_copy((void *)(f * PAGE_SIZE), (const void *)(a->copy + f * PAGE_SIZE), PAGE_SIZE / 4);
             frames++;
-        } else if (a->verify && frame_differs(f, a)) {
+        } else if (a->verify && f != mark && frame_differs(f, a)) {
             words_copy((void *)(f * PAGE_SIZE), (const void *)(a->copy + f * PAGE_SIZE), PAGE_SIZE / 4);
             missed++;
         }
@@ -232,7 +288,7 @@ void warm_point(void)
     serial_regs_get(dev.uart);
     if (area) {
         warm_switch(area, save_work);
-        saved = copy_on;
+        warm_saved = copy_on;
     } else {
         uint32_t cr3;
         __asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) :: "memory");
@@ -244,7 +300,10 @@ void warm_point(void)
 void warm_restore(void)
 {
     warm_go = 0;
-    if (!area || !saved) return;
+    /* a run may have written anywhere: reset only from a save that still
+     * looks like the one made at the plan point */
+    if (!area || !warm_saved || (uint32_t)area != os_kb * 1024 || ((uint32_t)area & 0x3fffffu))
+        return;
     __asm__ volatile("cli");
     lockup_pause();
     /* an NMI taken before stays blocked until an iret: unblock it here, so

@@ -53,6 +53,60 @@ static void t_ipc(void)
     check("reply_source", m.m_source, peer);
 }
 
+/* IPC calls the kernel's fast path has done so far (ipc_fast.c) */
+static int fast_calls(void)
+{
+    struct kinfo k;
+    int n = 0;
+    return sys_getinfo(GET_KINFO, &k, sizeof k, 0, &n) == OK && n == 1 ? (int)k.ipc_fast : -1;
+}
+
+/* Issue 23: the cases the IPC fast path takes (partner waiting) are taken
+ * by it, and end as the general path ends them: the reply with every
+ * payload word, a refusal for a sender without the right, EDEADSRCDST for
+ * a dead partner and for a partner that dies before it answers. Run with
+ * victim muteexit. */
+static void t_fastipc(void)
+{
+    int f0 = fast_calls();
+    message m = { .m_type = T_PING };
+    for (int i = 0; i < MSG_PAYLOAD_WORDS; i++) m.m.i[i] = 1000 * i + 7;
+    check("fast_roundtrip", ipc_sendrec(peer, &m), OK);
+    int f1 = fast_calls();
+    /* our SENDREC, peer's reply and peer's next RECEIVE */
+    check("fast_path_taken", f0 >= 0 && f1 - f0 >= 3, 1);
+    check("fast_reply_source", m.m_source, peer);
+    check("fast_reply_type", m.m_type, OK);
+    int same = m.m.i[0] == 8;
+    for (int i = 1; i < MSG_PAYLOAD_WORDS; i++) same &= m.m.i[i] == 1000 * i + 7;
+    check("fast_payload_intact", same, 1);
+    /* SEND, then RECEIVE into a fresh buffer: every word comes back */
+    message r;
+    memset(&r, 0, sizeof r);
+    m.m_type = T_PING;
+    m.m.i[0] = 7;
+    check("fast_send", ipc_send(peer, &m), OK);
+    check("fast_receive", ipc_receive(peer, &r), OK);
+    same = r.m_source == peer && r.m_type == OK && r.m.i[0] == 8;
+    for (int i = 1; i < MSG_PAYLOAD_WORDS; i++) same &= r.m.i[i] == 1000 * i + 7;
+    check("fast_reply_whole", same, 1);
+    /* lonely may not send to peer, which waits for anyone: refused */
+    m.m_type = T_GO;
+    check("lonely_result", ipc_sendrec(lonely, &m), OK);
+    check("lonely_send_denied", m.m.i[0], ECALLDENIED);
+    m.m_type = T_COUNT_FROM;
+    m.m.i[0] = lonely;
+    check("peer_saw_nothing_from_lonely", ipc_sendrec(peer, &m) == OK ? m.m.i[0] : -1, 0);
+    /* victim takes our request and exits without answering: told at once */
+    int old = victim;
+    check("victim_alive", ping(victim, 1), 2);
+    m.m_type = T_GO;
+    check("told_of_death", ipc_sendrec_timed(victim, &m, 1000), EDEADSRCDST);
+    m.m_type = T_PING;
+    check("sendrec_to_dead", ipc_sendrec(old, &m), EDEADSRCDST);
+    check("roundtrip_after", ping(peer, 1), 2);
+}
+
 static void t_notify(void)
 {
     message m = { .m_type = T_NOTIFY_THRICE };
@@ -433,6 +487,7 @@ int main(int argc, char **argv)
     lonely = boot_ep("lonely");
     event("ev=test_start name=%s", scen);
     if (!strcmp(scen, "ipc")) t_ipc();
+    else if (!strcmp(scen, "fastipc")) t_fastipc();
     else if (!strcmp(scen, "notify")) t_notify();
     else if (!strcmp(scen, "dead")) t_dead();
     else if (!strcmp(scen, "deadlock")) t_deadlock();
