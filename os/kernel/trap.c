@@ -12,7 +12,7 @@
 #include "contain.h"
 #include "../include/signal.h"
 
-extern char kstack_top[];
+extern uint32_t *const tss_esp0;       /* protect.c */
 void enter_frame(struct trapframe *tf) __attribute__((noreturn));
 static const char *exc_names[20] = { "divide error", "debug", "NMI", "breakpoint",
     "overflow", "bounds", "invalid opcode", "no coprocessor", "double fault",
@@ -61,12 +61,12 @@ static void user_exception(struct proc *p, struct trapframe *tf)
 /* Back into p with its saved registers, its directory loaded. Taken
  * directly, without a scheduling decision, by a process that trapped and
  * goes on (an automatic fault site, the lockup detector's NMI): a hot
- * armed site traps thousands of times. */
+ * armed site traps thousands of times. Its next trap saves its registers
+ * in place (trap.S): esp0 just past them. */
 static void __attribute__((noreturn)) resume(struct proc *p)
 {
-    struct trapframe *tf = (struct trapframe *)((uintptr_t)kstack_top - sizeof(struct trapframe));
-    *tf = p->regs;
-    enter_frame(tf);
+    *tss_esp0 = (uint32_t)(&p->regs + 1);
+    enter_frame(&p->regs);
 }
 
 /* Run the chosen process: never returns. Idles with interrupts on when
@@ -130,8 +130,8 @@ void trap_dispatch(struct trapframe *tf)
               tf->vector < 20 ? exc_names[tf->vector] : "?", tf->eip, tf->err, cr2);
     }
     struct proc *p = current;
-    KASSERT(p && !is_task(p));
-    p->regs = *tf;
+    /* trap.S saved the registers in place */
+    KASSERT(p && !is_task(p) && tf == &p->regs);
     if (tf->vector == 2) {
         lockup_nmi(tf, 1);
         resume(p);
