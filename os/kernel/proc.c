@@ -146,7 +146,7 @@ void clear_rts(struct proc *p, uint32_t f)
 /* The head of the first non-empty queue. */
 struct proc *pick_proc(void)
 {
-    return rdy_mask ? rdy_head[__builtin_ctz(rdy_mask)] : 0;
+    return pick_proc_inline();
 }
 
 /* Quantum used up: go to the back of the queue, so equals take turns. */

@@ -51,7 +51,6 @@ TRAP_ERR   17
 TRAP_NOERR 18
 TRAP_NOERR 19
 TRAP_NOERR 32
-TRAP_NOERR 33
 TRAP_NOERR 48
 TRAP_NOERR 49
 TRAP_NOERR 50
@@ -69,7 +68,7 @@ TRAP_NOERR 61
 TRAP_NOERR 62
 TRAP_NOERR 63
 
-trap_common:
+.macro SAVE_REGS
     pusha
     push %ds
     push %es
@@ -81,13 +80,31 @@ trap_common:
     mov %ax, %fs
     mov %ax, %gs
     cld
+.endm
+
+/* IPC: its own entry, to trap.c's ipc_dispatch without the vector tests */
+    .globl trap_33
+trap_33:
+    pushl $0
+    pushl $33
+    SAVE_REGS
+    testl $3, 0x3c(%esp)
+    jz kernel_frame
+    mov %esp, %eax                /* &current->regs */
+    mov $kstack_top, %esp
+    push %eax
+    call ipc_dispatch             /* never returns */
+
+trap_common:
+    SAVE_REGS
     testl $3, 0x3c(%esp)          /* the frame's cs: from ring 3? */
-    jz 1f
+    jz kernel_frame
     mov %esp, %eax                /* &current->regs */
     mov $kstack_top, %esp
     push %eax
     call trap_dispatch            /* never returns for a ring-3 frame */
-1:  cmp $kstack_top, %esp
+kernel_frame:
+    cmp $kstack_top, %esp
     jae nmi_off
     cmp $kstack_bottom, %esp
     jb nmi_off

@@ -11,6 +11,7 @@
 #include "gcov.h"
 #include "contain.h"
 #include "../include/signal.h"
+#include "../include/fi.h"
 
 extern uint32_t *const tss_esp0;       /* protect.c */
 void enter_frame(struct trapframe *tf) __attribute__((noreturn));
@@ -79,7 +80,7 @@ static void __attribute__((noreturn)) run_next(void)
     if (__builtin_setjmp(contain_ctx) != 0)
         contain_sched_recover();
     contain_sched(1);
-    while (!(p = pick_proc())) {
+    while (!(p = pick_proc_inline())) {
         current = proc_addr(IDLE);
         contain_sched(0);                /* idling is not picking */
         __asm__ volatile("sti; hlt; cli");
@@ -157,6 +158,26 @@ void trap_dispatch(struct trapframe *tf)
 #endif
     else
         user_exception(p, tf);
+    run_next();
+}
+
+/* An IPC trap from ring 3 (trap.S: its own entry), its registers saved in
+ * current's regs. As trap_dispatch's IPC case: the call inside its
+ * recovery point, then the scheduler. The fast path (ipc_fast.c) first
+ * while no fault is armed: armed hand sites are on the general path only
+ * (ipc_entry.c picks the copy with them), which also does whatever the
+ * fast path leaves to it, from the call's start. */
+void __attribute__((noreturn)) ipc_dispatch(struct trapframe *tf)
+{
+    struct proc *p = current;
+    KASSERT(p && !is_task(p) && tf == &p->regs);
+    if (__builtin_setjmp(contain_ctx) == 0) {
+        contain_arm(p, 1);
+        if (FI_ANY_ARMED() || !ipc_fast(p)) ipc_trap(p);
+        contain_disarm();
+    } else {
+        contain_recover();
+    }
     run_next();
 }
 
