@@ -13,7 +13,6 @@
 #define NSLOTS (NR_TASKS + NR_PROCS)
 
 extern struct proc *rdy_head[NR_SCHED_QUEUES], *rdy_tail[NR_SCHED_QUEUES];
-extern uint32_t rdy_mask;
 
 static int in_table(const struct proc *p)
 {
@@ -57,10 +56,7 @@ static const char *check_queues(void)
             last = p;
         }
         if (rdy_tail[q] != last) return "run queue tail";
-        /* the pick (proc.c) looks at the bit only */
-        if (!(rdy_mask & (1u << q)) != !rdy_head[q]) return "run queue mask";
     }
-    if (rdy_mask >> NR_SCHED_QUEUES) return "run queue mask";
     /* every runnable process is in its queue */
     for (int i = NR_TASKS; i < NSLOTS; i++) {
         struct proc *p = &proc_table[i], *r;

@@ -11,8 +11,6 @@ struct proc proc_table[NR_TASKS + NR_PROCS];
 struct proc *current;
 /* not static: the consistency check after a contained fault walks them (kcheck.c) */
 struct proc *rdy_head[NR_SCHED_QUEUES], *rdy_tail[NR_SCHED_QUEUES];
-/* bit q set when queue q is not empty: the pick is one bit scan */
-uint32_t rdy_mask;
 /* the last of the processes at the front of each queue that were made
  * ready after blocking (proc_ready_front); 0: none */
 static struct proc *rdy_woken[NR_SCHED_QUEUES];
@@ -79,7 +77,6 @@ void proc_ready(struct proc *p)
     if (!rdy_head[q]) rdy_head[q] = p;
     else rdy_tail[q]->next_ready = p;
     rdy_tail[q] = p;
-    rdy_mask |= 1u << q;
 }
 
 void proc_unready(struct proc *p)
@@ -92,7 +89,6 @@ void proc_unready(struct proc *p)
     if (rdy_tail[q] == p) rdy_tail[q] = prev;
     if (rdy_woken[q] == p) rdy_woken[q] = prev;     /* the woken are a prefix */
     p->next_ready = 0;
-    if (!rdy_head[q]) rdy_mask &= ~(1u << q);
 }
 
 void set_rts(struct proc *p, uint32_t f)
@@ -129,7 +125,6 @@ static void proc_ready_front(struct proc *p)
         if (!rdy_tail[q]) rdy_tail[q] = p;
     }
     rdy_woken[q] = p;
-    rdy_mask |= 1u << q;
 }
 
 void clear_rts(struct proc *p, uint32_t f)
@@ -143,10 +138,11 @@ void clear_rts(struct proc *p, uint32_t f)
     }
 }
 
-/* The head of the first non-empty queue. */
 struct proc *pick_proc(void)
 {
-    return pick_proc_inline();
+    for (int q = 0; q < NR_SCHED_QUEUES; q++)
+        if (rdy_head[q]) return rdy_head[q];
+    return 0;
 }
 
 /* Quantum used up: go to the back of the queue, so equals take turns. */

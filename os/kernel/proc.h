@@ -95,14 +95,6 @@ void set_rts(struct proc *p, uint32_t f);
 void clear_rts(struct proc *p, uint32_t f);
 void proc_cleanup(struct proc *p);            /* exit: free everything */
 struct proc *pick_proc(void);
-/* the pick, for the scheduler's own path (trap.c): the head of the first
- * non-empty queue, one bit scan */
-extern struct proc *rdy_head[NR_SCHED_QUEUES];
-extern uint32_t rdy_mask;
-static inline struct proc *pick_proc_inline(void)
-{
-    return rdy_mask ? rdy_head[__builtin_ctz(rdy_mask)] : 0;
-}
 void sched_tick(void);
 
 /* priv.c */

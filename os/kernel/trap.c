@@ -80,7 +80,7 @@ static void __attribute__((noreturn)) run_next(void)
     if (__builtin_setjmp(contain_ctx) != 0)
         contain_sched_recover();
     contain_sched(1);
-    while (!(p = pick_proc_inline())) {
+    while (!(p = pick_proc())) {
         current = proc_addr(IDLE);
         contain_sched(0);                /* idling is not picking */
         __asm__ volatile("sti; hlt; cli");
