@@ -315,11 +315,6 @@ void ipc_trap(struct proc *caller)
     uint32_t uaddr = caller->regs.ecx, timeout = caller->regs.edx;
     int r;
 
-#ifdef IPC_NOFI
-    /* the common case, partner waiting, without the general path below
-     * (ipc_fast.c); never with the hand fault sites compiled in */
-    if (ipc_fast(caller)) return;
-#endif
     caller->ipc_deadline = 0;               /* a new call: no earlier deadline holds */
 
     if (call < IPC_SEND || call >= IPC_NR_CALLS) { set_result(caller, EBADCALL); return; }

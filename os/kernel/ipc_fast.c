@@ -7,10 +7,10 @@
  * notifications, SELF) changes nothing here and is left to the general
  * path, which then does the call from its start.
  *
- * Only the copy of ipc.c without its hand fault sites calls it (ipc.c,
- * IPC_NOFI), so an armed kernel.ipc.* site always takes the general path.
- * It runs inside the call's containment (trap.c) like the general path,
- * and the scheduling decision after it is trap.c's, unchanged. */
+ * trap.c's ipc_dispatch calls it only while no fault is armed, so an
+ * armed kernel.ipc.* site always takes the general path. It runs inside
+ * the call's containment (trap.c) like the general path, and the
+ * scheduling decision after it is trap.c's, unchanged. */
 #include "proc.h"
 #include "user_page.h"
 

@@ -69,6 +69,10 @@ const char *mem_check(void)
 }
 uint32_t frames_free(void) { return free_count; }
 
+/* The end of the frames ever handed out: the ones above have never been
+ * used since boot (warm.c saves only those below). */
+uint32_t mem_watermark(void) { return fresh_frame * PAGE_SIZE; }
+
 /* Word-wide: zeroing is most of an allocation's cost, and a byte loop
  * takes four times the instructions the lockup detector counts. */
 static void page_zero(uint32_t pa)

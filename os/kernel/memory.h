@@ -18,6 +18,7 @@ void      mem_init(uint32_t ram_end, uint32_t free_start);
 uint32_t  frame_alloc(void);          /* zeroed frame, 0 when out of memory */
 void      frame_free(uint32_t pa);
 uint32_t  frames_free(void);
+uint32_t  mem_watermark(void);       /* bytes below the never-used frames */
 uint32_t  mem_bytes(void);
 const char *mem_check(void);
 uint32_t *pdir_new(void);

@@ -28,6 +28,11 @@ struct priv {
 };
 
 struct proc {
+    /* Room for an NMI's frame pushed while esp is in regs (trap.S,
+     * nmi_off): the CPU and the stub push at most 17 words below it. */
+    uint32_t trap_slack[17];
+    /* Saved user context: a trap from ring 3 pushes it here directly
+     * (the TSS's esp0 points just past it while the process runs). */
     struct trapframe regs;
     int      nr;               /* slot, negative for tasks */
     int      endpoint;

@@ -18,6 +18,9 @@ static struct gdt_entry gdt[6];
 static struct idt_entry idt[256];
 static struct tss tss;
 extern char kstack_top[];
+/* where a trap from ring 3 saves the registers: trap.c points it just past
+ * the running process's regs (trap.S) */
+uint32_t *const tss_esp0 = (uint32_t *)(void *)&tss + 1;   /* esp0: after link */
 
 static void set_gdt(int i, uint32_t base, uint32_t limit, uint8_t access, uint8_t gran)
 {

@@ -1,7 +1,18 @@
 /* trap.S - entry stubs for exceptions, hardware interrupts and the two
- * system-call vectors. Every entry builds a struct trapframe on the single
- * kernel stack and calls trap_dispatch(); leaving the kernel always goes
- * through trap_return with the frame of the process chosen to run. */
+ * system-call vectors. Every entry builds a struct trapframe and calls
+ * trap_dispatch(); leaving the kernel always goes through trap_return with
+ * the frame of the process chosen to run.
+ *
+ * Where the frame is built: a trap from ring 3 switches to the TSS's esp0,
+ * which points just past the running process's saved registers
+ * (proc.regs), so the CPU and the stub push the frame straight into the
+ * process table, as MINIX does: no copy in, none out (trap_return pops the
+ * chosen process's regs in place). trap_common then moves to the kernel
+ * stack. A trap from ring 0 (the idle loop's interrupts, the fault
+ * machinery, a kernel fault, the lockup detector's NMI) stays on the kernel
+ * stack. Only an NMI can arrive while esp is in the process table (inside
+ * these stubs, on the way in or out): its frame lands in the slack below
+ * the regs (proc.trap_slack) and is handled on the kernel stack (nmi_off). */
 #define KDATA_SEL 0x10
 
 .macro TRAP_NOERR n
@@ -40,7 +51,6 @@ TRAP_ERR   17
 TRAP_NOERR 18
 TRAP_NOERR 19
 TRAP_NOERR 32
-TRAP_NOERR 33
 TRAP_NOERR 48
 TRAP_NOERR 49
 TRAP_NOERR 50
@@ -58,7 +68,7 @@ TRAP_NOERR 61
 TRAP_NOERR 62
 TRAP_NOERR 63
 
-trap_common:
+.macro SAVE_REGS
     pusha
     push %ds
     push %es
@@ -70,6 +80,34 @@ trap_common:
     mov %ax, %fs
     mov %ax, %gs
     cld
+.endm
+
+/* IPC: its own entry, to trap.c's ipc_dispatch without the vector tests */
+    .globl trap_33
+trap_33:
+    pushl $0
+    pushl $33
+    SAVE_REGS
+    testl $3, 0x3c(%esp)
+    jz kernel_frame
+    mov %esp, %eax                /* &current->regs */
+    mov $kstack_top, %esp
+    push %eax
+    call ipc_dispatch             /* never returns */
+
+trap_common:
+    SAVE_REGS
+    testl $3, 0x3c(%esp)          /* the frame's cs: from ring 3? */
+    jz kernel_frame
+    mov %esp, %eax                /* &current->regs */
+    mov $kstack_top, %esp
+    push %eax
+    call trap_dispatch            /* never returns for a ring-3 frame */
+kernel_frame:
+    cmp $kstack_top, %esp
+    jae nmi_off
+    cmp $kstack_bottom, %esp
+    jb nmi_off
     push %esp
     call trap_dispatch
     add $4, %esp
@@ -85,6 +123,33 @@ trap_return:
     popa
     add $8, %esp
     iret
+
+/* An NMI taken with esp in the process table: its frame (17 words: no
+ * esp/ss from ring 0) is in the slack below some process's regs. Handled on
+ * the kernel stack (free: nothing of the kernel's is on it while esp is
+ * elsewhere; NMIs do not nest), then put back where it was and left from
+ * there, so the interrupted stub goes on with its own esp. */
+nmi_off:
+    mov %esp, nmi_frame
+    mov %esp, %esi
+    mov $kstack_top - 68, %edi
+    mov $17, %ecx
+    rep movsl
+    mov $kstack_top - 68, %esp
+    push %esp
+    call trap_dispatch
+    add $4, %esp
+    mov %esp, %esi
+    mov nmi_frame, %edi
+    mov $17, %ecx
+    rep movsl
+    mov nmi_frame, %esp
+    jmp trap_return
+
+    .data
+    .align 4
+nmi_frame: .long 0
+    .text
 
 /* enter_frame(frame): switch to a prepared frame and leave the kernel. */
     .globl enter_frame

@@ -11,8 +11,9 @@
 #include "gcov.h"
 #include "contain.h"
 #include "../include/signal.h"
+#include "../include/fi.h"
 
-extern char kstack_top[];
+extern uint32_t *const tss_esp0;       /* protect.c */
 void enter_frame(struct trapframe *tf) __attribute__((noreturn));
 static const char *exc_names[20] = { "divide error", "debug", "NMI", "breakpoint",
     "overflow", "bounds", "invalid opcode", "no coprocessor", "double fault",
@@ -61,12 +62,12 @@ static void user_exception(struct proc *p, struct trapframe *tf)
 /* Back into p with its saved registers, its directory loaded. Taken
  * directly, without a scheduling decision, by a process that trapped and
  * goes on (an automatic fault site, the lockup detector's NMI): a hot
- * armed site traps thousands of times. */
+ * armed site traps thousands of times. Its next trap saves its registers
+ * in place (trap.S): esp0 just past them. */
 static void __attribute__((noreturn)) resume(struct proc *p)
 {
-    struct trapframe *tf = (struct trapframe *)((uintptr_t)kstack_top - sizeof(struct trapframe));
-    *tf = p->regs;
-    enter_frame(tf);
+    *tss_esp0 = (uint32_t)(&p->regs + 1);
+    enter_frame(&p->regs);
 }
 
 /* Run the chosen process: never returns. Idles with interrupts on when
@@ -130,8 +131,8 @@ void trap_dispatch(struct trapframe *tf)
               tf->vector < 20 ? exc_names[tf->vector] : "?", tf->eip, tf->err, cr2);
     }
     struct proc *p = current;
-    KASSERT(p && !is_task(p));
-    p->regs = *tf;
+    /* trap.S saved the registers in place */
+    KASSERT(p && !is_task(p) && tf == &p->regs);
     if (tf->vector == 2) {
         lockup_nmi(tf, 1);
         resume(p);
@@ -157,6 +158,26 @@ void trap_dispatch(struct trapframe *tf)
 #endif
     else
         user_exception(p, tf);
+    run_next();
+}
+
+/* An IPC trap from ring 3 (trap.S: its own entry), its registers saved in
+ * current's regs. As trap_dispatch's IPC case: the call inside its
+ * recovery point, then the scheduler. The fast path (ipc_fast.c) first
+ * while no fault is armed: armed hand sites are on the general path only
+ * (ipc_entry.c picks the copy with them), which also does whatever the
+ * fast path leaves to it, from the call's start. */
+void __attribute__((noreturn)) ipc_dispatch(struct trapframe *tf)
+{
+    struct proc *p = current;
+    KASSERT(p && !is_task(p) && tf == &p->regs);
+    if (__builtin_setjmp(contain_ctx) == 0) {
+        contain_arm(p, 1);
+        if (FI_ANY_ARMED() || !ipc_fast(p)) ipc_trap(p);
+        contain_disarm();
+    } else {
+        contain_recover();
+    }
     run_next();
 }
 

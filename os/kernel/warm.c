@@ -40,7 +40,7 @@
  * the run left them, and the virtual clock has gone on. At the plan point,
  * after a boot and after a reset alike, the kernel initialises the PIC
  * again with the masks it had, starts the PIT and the HPET afresh and sets
- * the UART's registers (settle()), on the same code path, so everything
+ * the UART's registers (warm_settle()), on the same code path, so everything
  * after it happens at the same instruction counts: a run after a reset
  * gives the trace of a run after a boot (tests/test_determinism.py). */
 #include "warm.h"
@@ -63,6 +63,7 @@ struct warm_area {
     uint32_t copy;                 /* where the copy of them begins */
     uint32_t verify;
     uint32_t copy_on;              /* 0: warm=layout, the same memory but no copy */
+    uint32_t used;                 /* bytes copied: frames above were never used */
     uint32_t always[BITMAP_WORDS]; /* frames copied back every time */
     uint32_t tables[BITMAP_WORDS]; /* user page tables at the save: their dirty bits */
     uint32_t check[BITMAP_WORDS];  /* frames the host writes: copied back if they differ */
@@ -110,11 +111,25 @@ static void words_zero(uint32_t *bm, uint32_t words)
 
 static int frame_differs(uint32_t f, const struct warm_area *a)
 {
-    const void *p = (const void *)(f * PAGE_SIZE), *q = (const void *)(a->copy + f * PAGE_SIZE);
     uint32_t words = PAGE_SIZE / 4;
     uint8_t ne;
+    if (f * PAGE_SIZE >= a->used) {              /* saved as zeros */
+        const void *p = (const void *)(f * PAGE_SIZE);
+        __asm__ volatile("repe scasl; setne %0" : "=q"(ne), "+D"(p), "+c"(words) : "a"(0) : "memory", "cc");
+        return ne;
+    }
+    const void *p = (const void *)(f * PAGE_SIZE), *q = (const void *)(a->copy + f * PAGE_SIZE);
     __asm__ volatile("repe cmpsl; setne %0" : "=q"(ne), "+D"(p), "+S"(q), "+c"(words) :: "memory", "cc");
     return ne;
+}
+
+/* Frame f as the save had it. */
+static void frame_back(uint32_t f, const struct warm_area *a)
+{
+    if (f * PAGE_SIZE >= a->used)
+        words_zero((uint32_t *)(f * PAGE_SIZE), PAGE_SIZE / 4);
+    else
+        words_copy((void *)(f * PAGE_SIZE), (const void *)(a->copy + f * PAGE_SIZE), PAGE_SIZE / 4);
 }
 
 uint32_t warm_reserve(const char *cmdline, uint32_t ram_end)
@@ -205,7 +220,10 @@ static void save_work(struct warm_area *a)
             pt[j] &= ~PTE_D;          /* from here, a kernel write marks its frame */
     }
     if (!a->copy_on) return;
-    words_copy((void *)a->copy, (const void *)0, a->os_end / 4);
+    /* frames never handed out hold the zeros QEMU started with: only
+     * those below are copied (a fifth of the OS's RAM at the plan point) */
+    a->used = mem_watermark();
+    words_copy((void *)a->copy, (const void *)0, a->used / 4);
     a->magic = WARM_MAGIC;
 }
 
@@ -253,14 +271,14 @@ static void restore_work(struct warm_area *a)
     for (uint32_t f = 0; f < nf; f++) {
         if ((a->check[f / 32] & (1u << (f % 32))) && !(a->dirty[f / 32] & (1u << (f % 32)))) {
             if (frame_differs(f, a)) {
-                words_copy((void *)(f * PAGE_SIZE), (const void *)(a->copy + f * PAGE_SIZE), PAGE_SIZE / 4);
+                frame_back(f, a);
                 frames++;
             }
         } else if (a->dirty[f / 32] & (1u << (f % 32))) {
-            words_copy((void *)(f * PAGE_SIZE), (const void *)(a->copy + f * PAGE_SIZE), PAGE_SIZE / 4);
+            frame_back(f, a);
             frames++;
         } else if (a->verify && f != mark && frame_differs(f, a)) {
-            words_copy((void *)(f * PAGE_SIZE), (const void *)(a->copy + f * PAGE_SIZE), PAGE_SIZE / 4);
+            frame_back(f, a);
             missed++;
         }
     }
@@ -269,9 +287,12 @@ static void restore_work(struct warm_area *a)
     warm_stats.missed = missed;
 }
 
-/* The common path after a save and after a reset, from resume on: the
- * devices as the plan point had them. */
-static void settle(void)
+/* After the host's stop at the plan point (plan.c), on the path every run
+ * takes from there, whether its machine booted or reset: the devices as
+ * the plan point had them. After the stop, not before: how the host
+ * stopped the machine (a breakpoint, a watchpoint, a loadvm) then cannot
+ * shift the timers against the instructions that follow. */
+void warm_settle(void)
 {
     pic_settle(dev.pic);
     clock_settle();
@@ -293,7 +314,6 @@ void warm_point(void)
         uint32_t cr3;
         __asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) :: "memory");
     }
-    settle();
     __asm__ volatile("push %0; popf" :: "r"(fl) : "memory", "cc");
 }
 
