@@ -40,7 +40,7 @@
  * the run left them, and the virtual clock has gone on. At the plan point,
  * after a boot and after a reset alike, the kernel initialises the PIC
  * again with the masks it had, starts the PIT and the HPET afresh and sets
- * the UART's registers (warm_settle()), on the same code path, so everything
+ * the UART's registers (settle()), on the same code path, so everything
  * after it happens at the same instruction counts: a run after a reset
  * gives the trace of a run after a boot (tests/test_determinism.py). */
 #include "warm.h"
@@ -287,12 +287,9 @@ static void restore_work(struct warm_area *a)
     warm_stats.missed = missed;
 }
 
-/* After the host's stop at the plan point (plan.c), on the path every run
- * takes from there, whether its machine booted or reset: the devices as
- * the plan point had them. After the stop, not before: how the host
- * stopped the machine (a breakpoint, a watchpoint, a loadvm) then cannot
- * shift the timers against the instructions that follow. */
-void warm_settle(void)
+/* The common path after a save and after a reset, from resume on: the
+ * devices as the plan point had them. */
+static void settle(void)
 {
     pic_settle(dev.pic);
     clock_settle();
@@ -314,6 +311,7 @@ void warm_point(void)
         uint32_t cr3;
         __asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) :: "memory");
     }
+    settle();
     __asm__ volatile("push %0; popf" :: "r"(fl) : "memory", "cc");
 }
 

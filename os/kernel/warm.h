@@ -17,7 +17,6 @@ struct warm_area;
 uint32_t warm_reserve(const char *cmdline, uint32_t ram_end);
 void     warm_init(void);            /* says at boot whether it is on */
 void     warm_point(void);           /* at the plan point: save, or come back here */
-void     warm_settle(void);          /* after the host's stop: the devices as saved */
 void     warm_restore(void);         /* at the run's end, if the host asked: no return */
 extern volatile uint32_t warm_go;    /* the host's ask, written at machine_off_point */
 /* warm_switch.S: run work(area) on the area's stack with paging off, the
