@@ -215,22 +215,22 @@ class PlannedMachine:
                 self.at_boot_hook = True
                 self.boot_s = time.monotonic() - t0
                 return
-            if self.reset == "warm":
-                # the kernel ends each run by coming back to the plan point
-                # itself (warm_go): no stop at a run's end, and the stop at
-                # the plan point a watchpoint on plan_mark, which the guest
-                # goes on from without a step (os/kernel/plan.c says why)
-                self.gdb.set_watchpoint(self.plan_mark, 4, "w")
-            else:
-                self.gdb.set_breakpoint(self.plan_at, hw=True)
+            # the stop at the plan point is a write watchpoint on plan_mark,
+            # on every machine: a warm one goes on from it without a step
+            # (os/kernel/plan.c says why), and a stop by breakpoint is one
+            # instruction off in QEMU's instruction count, which shifted an
+            # event by 1 us against a warm machine's run
+            self.gdb.set_watchpoint(self.plan_mark, 4, "w")
             self.gdb.set_breakpoint(self.exit_at, hw=True)
             self.gdb.cont()
             where, end = self._wait_stop(self.limit, since=0)
             if where == "plan":
                 if self.reset == "warm":
+                    # the kernel ends each run by coming back here itself
+                    # (warm_go): no stop at a run's end
                     self.gdb.remove_breakpoint(self.exit_at, hw=True)
                 else:
-                    self.gdb.remove_breakpoint(self.plan_at, hw=True)
+                    self.gdb.remove_watchpoint(self.plan_mark, 4, "w")
                 self.prefix = self._through("plan_point", since=0)
                 self.prefix_forged = self.q.serial.forged
                 if self.reset == "loadvm":
@@ -400,6 +400,10 @@ class PlannedMachine:
                 self.gdb.remove_breakpoint(addr, hw=True)
             except GdbError:
                 pass                     # was not set (stopped at the boot hook)
+        try:
+            self.gdb.remove_watchpoint(self.plan_mark, 4, "w")
+        except GdbError:
+            pass                         # was not set or is gone already
         self.gdb.close()
         self.gdb = None
         self.broken = "handed over to another debugger"
