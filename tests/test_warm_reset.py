@@ -71,14 +71,18 @@ def test_a_warm_reset_misses_no_frame_a_run_changed(os_built):
     assert not [g for g in gone if "warm reset" in g[1]], gone
 
 
+def _kv_crash_machine():
+    """A warm machine for one kv crash experiment, with its plan and faults."""
+    c = spec.parse("campaign w\nseed 1\ntimeout 30\nkv crash trigger=nth:20\n", "w.spec")
+    plan = scenario.plan(c.experiments[0], c)
+    mods, _, _, plan_arm = runner.boot_config(plan)
+    return PlannedMachine(mods, snapshot=True, reset="warm"), plan, plan_arm
+
+
 def test_a_machine_resets_warm_without_loadvm(os_built):
     """The pool's machine comes back by the kernel's reset: no monitor, no
     snapshot image, and the next run's trace is the first run's."""
-    c = spec.parse("campaign w\nseed 1\ntimeout 30\nkv crash trigger=nth:20\n", "w.spec")
-    e = c.experiments[0]
-    plan = scenario.plan(e, c)
-    mods, _, _, plan_arm = runner.boot_config(plan)
-    m = PlannedMachine(mods, snapshot=True, reset="warm")
+    m, plan, plan_arm = _kv_crash_machine()
     try:
         assert m.mon is None and m._img is None
         a = m.run(plan.scenario_args, plan.deadline_ms, plan_arm)
@@ -94,11 +98,7 @@ def test_a_failed_warm_reset_keeps_the_runs_own_end(os_built):
     record of its save is wiped at the plan point, so it ends the machine
     instead) is judged by its own last line, not by QEMU's exit; the machine
     is dropped, and the next run boots anew."""
-    c = spec.parse("campaign w\nseed 1\ntimeout 30\nkv crash trigger=nth:20\n", "w.spec")
-    e = c.experiments[0]
-    plan = scenario.plan(e, c)
-    mods, _, _, plan_arm = runner.boot_config(plan)
-    m = PlannedMachine(mods, snapshot=True, reset="warm")
+    m, plan, plan_arm = _kv_crash_machine()
     try:
         m.gdb.write_memory(m.kernel.address("warm_saved"), b"\0\0\0\0")
         r = m.run(plan.scenario_args, plan.deadline_ms, plan_arm)
