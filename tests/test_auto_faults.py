@@ -5,14 +5,14 @@ running the experiment again gives the same trace. Also: a flipped branch
 in the kernel, arming from the shell, and the sites a build lists."""
 
 import json
-import re
 import subprocess
 import sys
 
 import pytest
 
-from campaigns import golden, runner, spec
+from campaigns import golden
 from faultinj import autosites, bootimage
+from tests.one_experiment import events as _kinds, run
 
 TYPES = ("flip_branch", "corrupt_int", "null_ptr", "corrupt_ptr", "skip_insn", "no_store",
          "stuck_loop", "crash", "hang")
@@ -33,17 +33,7 @@ def _site_for(reached, binary, fault, skip=0):
 
 
 def _run(line):
-    c = spec.parse(f"campaign auto\ntimeout 30\n{line}\n", "auto.spec")
-    return runner.run(c.experiments[0], campaign=c)
-
-
-def _kinds(r, kind):
-    return [e for e in r["events"] if f" ev={kind} " in f" {e} "]
-
-
-def _field(line, name):
-    m = re.search(rf"\b{name}=(\S+)", line)
-    return m.group(1) if m else None
+    return run(line, timeout=30, name="auto")
 
 
 @pytest.mark.parametrize("fault", TYPES)
@@ -53,13 +43,13 @@ def test_fault_type_fires_once_with_its_effect_and_replays(reached, fault):
     a = _run(line)
     assert a["error"] is None, a["error"]
     fired = _kinds(a, "fi_fired")
-    assert len(fired) == 1 and _field(fired[0], "site") == site.marker, fired
+    assert len(fired) == 1 and fired[0].get("site") == site.marker, fired
     effects = _kinds(a, "fi_effect")
     assert len(effects) == 1, effects
     eff = effects[0]
-    what, before, after = _field(eff, "what"), int(_field(eff, "before"), 16), int(_field(eff, "after"), 16)
+    what, before, after = eff.get("what"), int(eff.get("before"), 16), int(eff.get("after"), 16)
     target = site.targets.get(fault, (site.addr,))[0]
-    assert int(_field(eff, "pc"), 16) == target
+    assert int(eff.get("pc"), 16) == target
     if fault == "flip_branch":
         assert what in ("taken_to_fallthrough", "fallthrough_to_taken") and before != after
     elif fault == "corrupt_int":
@@ -92,8 +82,8 @@ def test_kernel_branch_flipped_at_an_automatic_site(reached):
     assert r["error"] is None, r["error"]
     assert len(_kinds(r, "fi_fired")) == 1
     eff = _kinds(r, "fi_effect")
-    assert len(eff) == 1 and _field(eff[0], "proc") == "kernel", eff
-    assert _field(eff[0], "what") in ("taken_to_fallthrough", "fallthrough_to_taken")
+    assert len(eff) == 1 and eff[0].get("proc") == "kernel", eff
+    assert eff[0].get("what") in ("taken_to_fallthrough", "fallthrough_to_taken")
 
 
 def test_sites_are_listed_with_function_line_and_address(os_built):

@@ -5,23 +5,11 @@ data is caught by the consistency check (kcheck.c) and still panics; a
 call that hangs in the kernel is abandoned at its deadline; a fault in the
 scheduler's pick is undone by picking again."""
 
-import re
-
-from campaigns import runner, spec
+from tests.one_experiment import events as _events, run
 
 
 def _run(line):
-    c = spec.parse(f"campaign contain\ntimeout 5\n{line}\n", "contain.spec")
-    return runner.run(c.experiments[0], campaign=c)
-
-
-def _events(r, kind):
-    return [e for e in r["events"] if f" ev={kind} " in f" {e} "]
-
-
-def _field(line, name):
-    m = re.search(rf'\b{name}=("[^"]*"|\S+)', line)
-    return m.group(1).strip('"') if m else None
+    return run(line, timeout=5, name="contain")
 
 
 def test_corrupted_pointer_fails_the_call_with_efault_and_the_system_serves_on(os_built):
@@ -30,11 +18,11 @@ def test_corrupted_pointer_fails_the_call_with_efault_and_the_system_serves_on(o
     r = _run("kernel corrupt_ptr site=do_vircopy#0 trigger=times:2 workload=kv arg=28")
     assert r["error"] is None, r["error"]
     kc = _events(r, "kcall_contained")
-    assert [_field(e, "fate") for e in kc] == ["restarted", "efault"], kc
+    assert [e.get("fate") for e in kc] == ["restarted", "efault"], kc
     for e in kc:
-        assert _field(e, "call") == "kcall:4" and _field(e, "what") == "page fault"
-        assert _field(e, "trap") == "14"
-        assert _field(kc[0], "proc") == _field(e, "proc")
+        assert e.get("call") == "kcall:4" and e.get("what") == "page fault"
+        assert e.get("trap") == "14"
+        assert kc[0].get("proc") == e.get("proc")
     assert not _events(r, "panic")
     # the workload ran to its end with every answer right
     assert _events(r, "sc_done")
@@ -49,11 +37,11 @@ def test_kernel_data_corrupted_by_the_fault_is_caught_and_panics(os_built):
     r = _run("kernel corrupt_int site=kernel_call_trap#6 trigger=nth:300 workload=kv arg=28")
     assert r["error"] is None, r["error"]
     eff = _events(r, "fi_effect")
-    assert eff and _field(eff[0], "what") == "memory", eff
+    assert eff and eff[0].get("what") == "memory", eff
     assert not _events(r, "kcall_contained")
     panic = _events(r, "panic")
     assert panic, r["events"][-5:]
-    reason = _field(panic[0], "reason")
+    reason = panic[0].get("reason")
     assert reason.startswith("kernel unsafe after a fault in kernel call"), reason
     assert reason.endswith(": privilege pointer"), reason
     assert r["outcome"] == "kernel_panic"
@@ -63,8 +51,8 @@ def test_a_call_that_hangs_in_the_kernel_is_abandoned_at_its_deadline(os_built):
     r = _run("kernel hang site=copy_chunks#1 trigger=nth:508 workload=kv")
     assert r["error"] is None, r["error"]
     kc = _events(r, "kcall_contained")
-    assert len(kc) == 1 and _field(kc[0], "what") == "overdue", kc
-    assert _field(kc[0], "fate") == "restarted"
+    assert len(kc) == 1 and kc[0].get("what") == "overdue", kc
+    assert kc[0].get("fate") == "restarted"
     assert not _events(r, "panic")
     assert r["outcome"] == "recovered", r["why"]
 
@@ -74,6 +62,6 @@ def test_a_hang_in_the_scheduler_is_undone_by_picking_again(os_built):
     assert r["error"] is None, r["error"]
     kc = _events(r, "kcall_contained")
     assert len(kc) == 1, kc
-    assert _field(kc[0], "call") == "sched:0" and _field(kc[0], "fate") == "retried"
+    assert kc[0].get("call") == "sched:0" and kc[0].get("fate") == "retried"
     assert not _events(r, "panic")
     assert r["outcome"] == "recovered", r["why"]

@@ -6,22 +6,12 @@ waiting. Each runs one campaign experiment (campaigns/runner.py)."""
 
 import pytest
 
-from campaigns import runner, spec, theseus
-from faultinj.events import parse_recorded
+from campaigns import theseus
+from tests.one_experiment import events, run as run_line
 
 
 def run(line, timeout=30):
-    c = spec.parse(f"campaign kipc-test\nseed 1\ntimeout {timeout}\n{line}\n")
-    return runner.run(c.experiments[0], campaign=c)
-
-
-def events(r, kind, **fields):
-    out = []
-    for raw in r["events"]:
-        e = parse_recorded(raw)
-        if e is not None and e.kind == kind and all(e.get(k) == str(v) for k, v in fields.items()):
-            out.append(e)
-    return out
+    return run_line(line, timeout=timeout, seed=1, name="kipc-test")
 
 
 def fired_once(r, site, proc):
