@@ -4,7 +4,6 @@
  * so copies walk the target's page tables and never trust a user pointer. */
 #include "memory.h"
 #include "proc.h"
-#include "user_page.h"
 
 #define MAX_FRAMES (USER_BASE / PAGE_SIZE)     /* RAM must lie below USER_BASE */
 static uint32_t frame_bitmap[MAX_FRAMES / 32]; /* 1 = used */
@@ -258,12 +257,16 @@ uint32_t *pdir_clone(uint32_t *src)
     return pd;
 }
 
-/* Physical address of a user byte, or 0 if the page may not be used
- * (user_page.h; ignore_w: a write the image loader makes to a read-only
- * page). */
+/* Physical address of a user byte, or 0 if the page may not be used. */
 static uint32_t translate(uint32_t *pd, uint32_t va, int write, int ignore_w)
 {
-    return user_page_pa(pd, va, write && !ignore_w);
+    if (va < USER_BASE || va >= USER_TOP || !pd) return 0;
+    uint32_t pde = pd[va >> 22];
+    if ((pde & (PTE_P | PTE_U)) != (PTE_P | PTE_U)) return 0;
+    uint32_t pte = ((uint32_t *)(pde & ~0xfffu))[(va >> 12) & 0x3ff];
+    if ((pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U)) return 0;
+    if (write && !ignore_w && !(pte & PTE_W)) return 0;
+    return (pte & ~0xfffu) | (va & 0xfff);
 }
 
 int user_range_ok(struct proc *p, uint32_t uaddr, uint32_t len, int write)

@@ -1,8 +1,8 @@
 /* user_page.h - which user byte the kernel may touch, as one inline page
  * walk: the IPC fast path (ipc_fast.c) looks up a message's page with it
- * instead of the general copy routines, and memory.c's translate() under
- * every checked copy. The rule: inside [USER_BASE, USER_TOP), present and
- * user at both levels, writable when written. */
+ * instead of the general copy routines. The rule is memory.c's translate():
+ * inside [USER_BASE, USER_TOP), present and user at both levels, writable
+ * when written. (memory.c keeps its own copy for now; it should call this.) */
 #ifndef USER_PAGE_H
 #define USER_PAGE_H
 
