@@ -193,7 +193,6 @@ class PlannedMachine:
     def _boot(self, boot_arm: List[Mapping], stop_at: str):
         t0 = time.monotonic()
         k = self.kernel
-        self.plan_at = k.address("plan_point")
         self.plan_mark = k.address("plan_mark")
         self.exit_at = k.address("machine_off_point")
         self.warm_go_at = k.address("warm_go")
@@ -283,8 +282,6 @@ class PlannedMachine:
         if "watch:" in reply:            # only plan_mark is watched
             return "plan", None
         eip = self.gdb.read_registers().get("eip")
-        if eip == self.plan_at:
-            return "plan", None
         if eip == self.exit_at:
             off = self._through("off", since)[-1]
             return "exit", _outcome_of_code(off.int("code"))
@@ -391,15 +388,14 @@ class PlannedMachine:
 
     def hand_over(self) -> str:
         """Leave the stub, and the machine stopped where it is, to another
-        debugger: our breakpoints go, and the connection closes without a
+        debugger: our breakpoint and watchpoint go, and the connection closes without a
         detach (a detach would resume the guest; a plain close leaves it
         stopped, and QEMU stops it again for the next client anyway).
         Returns the stub's socket path; this machine runs no more here."""
-        for addr in (self.plan_at, self.exit_at):
-            try:
-                self.gdb.remove_breakpoint(addr, hw=True)
-            except GdbError:
-                pass                     # was not set (stopped at the boot hook)
+        try:
+            self.gdb.remove_breakpoint(self.exit_at, hw=True)
+        except GdbError:
+            pass                         # was not set (stopped at the boot hook)
         try:
             self.gdb.remove_watchpoint(self.plan_mark, 4, "w")
         except GdbError:
