@@ -144,8 +144,12 @@ int main(int argc, char **argv)
     } while (sys_uptime() < end);
     /* printing in a loop spends this second's output budget (8 KB, the
      * kernel's userout.c), which would swallow the result line too: it
-     * waits for the next second, whose budget is untouched */
-    if (!strcmp(mode, "out") || !strcmp(mode, "tty"))
+     * waits for the next second, whose budget is untouched. PM's tree and
+     * RS's list are printed on the asker's budget too (sys_info.c), so
+     * they wait as well; without it the result line was lost whenever
+     * the flood happened to start late in a budget second */
+    if (!strcmp(mode, "out") || !strcmp(mode, "tty") || !strcmp(mode, "pmtree")
+        || !strcmp(mode, "rslist"))
         while (sys_uptime() < end + hz) {}
     event("ev=flood_done mode=%s n=%u ok=%u", mode, n, ok);
     return 0;
