@@ -10,8 +10,9 @@ campaign (seed 1) that ended client_hung before:
   has not run since it was pinged (os/servers/rs/excuse.c), SEF's DS calls
   have a deadline and are asked again (os/lib/sef/sef_callbacks.c), and
   only DS is restarted.
-- VM's loop stuck so it goes back to receive without answering, while SEF
-  still answers RS's pings: RS never noticed, the probe waited on VM for
+- VM's loop going back to receive without answering (then a stuck loop;
+  now the branch that takes a request for a notification, flipped), while
+  SEF still answers RS's pings: RS never noticed, the probe waited on VM for
   good. Now the client whose timed request got no reply complains to RS
   (RS_COMPLAIN), which restarts VM once the kernel confirms the wait
   (os/servers/rs/complain.c)."""
@@ -23,8 +24,8 @@ seed 1
 timeout 2.5
 ds hang site=entry_sum#0 trigger=nth:40 workload=kv
 ds hang site=entry_sum#3 trigger=nth:3203 workload=kv
-vm stuck_loop site=main#3 trigger=nth:3 workload=kv
-vm stuck_loop site=main#4 trigger=nth:4 workload=kv
+vm flip_branch site=main#1 trigger=nth:3 workload=kv
+vm flip_branch site=main#1 trigger=nth:4 workload=kv
 """
 
 SERVICES = ("pm", "vm", "mem", "tty", "kv", "echo")
@@ -94,8 +95,8 @@ def test_a_vm_that_drops_requests_but_answers_pings_is_restarted_on_complaint():
     answers the pings: no heartbeat is missed. The probe's timed question
     gets no reply, it complains, the kernel's record shows the wait, and RS
     restarts VM; the probe asks again and VM answers with its masks."""
-    for exp_id in ("vm-stuck_loop-site=main#3-nth:3-workload=kv",
-                   "vm-stuck_loop-site=main#4-nth:4-workload=kv"):
+    for exp_id in ("vm-flip_branch-site=main#1-nth:3-workload=kv",
+                   "vm-flip_branch-site=main#1-nth:4-workload=kv"):
         r = _run(exp_id)
         assert r["activated"], exp_id
         assert r["outcome"] == "recovered", (exp_id, r["outcome"], r["why"])

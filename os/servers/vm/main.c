@@ -119,6 +119,41 @@ static int init_from_rs(int type, const struct sef_init_info *info)
     return OK;
 }
 
+/* One request, answered in m; returns its result. */
+static int handle(message *m)
+{
+    switch (m->m_type) {
+    case VM_INFO:     return do_info(m);
+    case VM_SET_MASK: return do_set_mask(m);
+    case VM_GET_MASK: return do_get_mask(m);
+    default:          return ENOSYS;
+    }
+}
+
+/* VM's answer about a mask (its state, as the probe and every client see
+ * it) is computed twice, each time from its own copy of the request taken
+ * as it arrived, and sent only if both agree: duplicated execution, as
+ * SWIFT and EDDI do per instruction, here per request. Why: a transient
+ * fault on the way from request to answer (a skipped store, a flipped
+ * branch in the dispatch, a corrupted register or request word) otherwise
+ * gives its client a wrong answer while VM looks healthy to RS. VM cannot
+ * tell which of two disagreeing answers is right, and a fault that struck
+ * once may have struck elsewhere too, so it trusts neither: it stops at
+ * once (a trap), RS restarts it, the masks are rebuilt from RS's checked
+ * table (init_from_rs), and the client, told of VM's death (EDEADSRCDST),
+ * asks again. Only VM_GET_MASK is doubled: it reads VM's state alone.
+ * VM_INFO reads the kernel's free-frame count, which may change between
+ * two asks, and VM_SET_MASK changes the state the check would compare. */
+static void check_twice(const message *req, const message *answered, int r)
+{
+    if (req->m_type != VM_GET_MASK) return;
+    message again = *req;
+    int r2 = handle(&again);
+    if (r2 == r && !memcmp(&again, answered, sizeof again)) return;
+    event("ev=vm_disagree type=0x%x first=%d second=%d", req->m_type, r, r2);
+    __builtin_trap();
+}
+
 int main(void)
 {
     /* nothing to carry over an update or restart: prepare is always ready */
@@ -128,15 +163,11 @@ int main(void)
     for (;;) {
         message m;
         if (sef_receive(ANY, &m) != OK) continue;
+        message req = m;            /* as it arrived, before anything reads it */
         if (is_notify(&m)) continue;
-        int r;
         FI_POINT("vm.request");
-        switch (m.m_type) {
-        case VM_INFO:     r = do_info(&m); break;
-        case VM_SET_MASK: r = do_set_mask(&m); break;
-        case VM_GET_MASK: r = do_get_mask(&m); break;
-        default:          r = ENOSYS; break;
-        }
+        int r = handle(&m);
+        check_twice(&req, &m, r);
         sef_reply(&m, r);
     }
 }
