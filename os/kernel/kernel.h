@@ -46,6 +46,9 @@ struct proc;
 int userout_allowed(struct proc *p, uint32_t n);
 void userout_flush(struct proc *p);      /* its count of lost output, if any */
 char event_text_byte(char c);
+/* n bytes of s made event text into out (out != s), checked (userout.c) */
+void event_text_clean(char *out, const char *s, size_t n);
+extern uint32_t event_text_redone;
 
 /* evcheck.c: OK if a process's event text sets no t=/who= and parses;
  * kind (ksize bytes) gets its ev= value as the host will read it, or ""

@@ -78,10 +78,10 @@ int do_diagctl(struct proc *caller, message *m)
     }
     while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
         len--;
-    for (uint32_t i = 0; i < len; i++)
-        buf[i] = event_text_byte(buf[i]);
+    char text[DIAG_MAX];
+    event_text_clean(text, buf, len);
     char kind[32];
-    int r = event_text_check(buf, len, kind, sizeof kind);
+    int r = event_text_check(text, len, kind, sizeof kind);
     if (r != OK) return r;
     if (event_producer_check(caller, kind) != OK) {
         /* counted; the first few reported, so a forger cannot flood the
@@ -94,7 +94,7 @@ int do_diagctl(struct proc *caller, message *m)
     /* only what is printed counts against the process's output budget: a
      * refused line costs the console nothing */
     if (!userout_allowed(payer, len)) return OK;        /* counted, said later */
-    kevent_raw(caller->name, buf, len);
+    kevent_raw(caller->name, text, len);
     return OK;
 }
 
