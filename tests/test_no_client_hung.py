@@ -106,3 +106,19 @@ def test_a_vm_that_drops_requests_but_answers_pings_is_restarted_on_complaint():
         assert _events(r, "restart_scheduled", label="vm", cause="complaint"), exp_id
         probe = _events(r, "sc_probe", label="vm")
         assert probe and " result=0 " in probe[-1] and " state=ok " in probe[-1], (exp_id, probe)
+
+
+def test_a_sender_whose_delivery_the_kernel_lost_is_not_excused():
+    """kipc.spec's sendblock: DS's send to echo is delivered but DS stays
+    blocked, in no queue, while echo serves on in its receive. RS used to
+    excuse DS's missed pings as "waits on echo" for the whole experiment,
+    and PM, waiting on DS, with it. A send that the receiver's receive
+    would have taken excuses nothing (os/servers/rs/excuse.c would_take):
+    DS misses its heartbeat and is restarted, and PM is answered."""
+    from tests.one_experiment import run
+    r = run("ds error site=kernel.ipc.sendblock trigger=nth:2", timeout=2.5, name="no_client_hung")
+    assert r["activated"], r["id"]
+    assert not _events(r, "ping_excused", label="ds", on="echo"), r["events"]
+    assert _events(r, "ping_missed", label="ds"), r["events"]
+    assert _events(r, "restarted", label="ds"), r["events"]
+    assert r["outcome"] == "recovered", (r["outcome"], r["why"])

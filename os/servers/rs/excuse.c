@@ -46,6 +46,18 @@ static int partner(const struct proc_info *p)
     return NONE;
 }
 
+/* p blocked sending to q while q waits in a receive that would take p's
+ * message: the kernel lost the delivery (an IPC-path fault, kipc.spec's
+ * sendblock), and q, which serves on, will never see it. That wait is no
+ * one's silence but p's own, so it excuses nothing: excused, DS stayed
+ * blocked on an idle echo until the experiment's end. */
+static int would_take(const struct proc_info *p, const struct proc_info *q)
+{
+    if (!q || !(p->rts_flags & RTS_SENDING) || !(q->rts_flags & RTS_RECEIVING)) return 0;
+    if (q->rts_flags & RTS_SENDING) return 0;             /* q's own sendrec is pending */
+    return q->getfrom == ANY || q->getfrom == p->endpoint;
+}
+
 /* Does RS judge q itself: by its heartbeat, or is it restarting? */
 static int watched(const struct rproc *q)
 {
@@ -64,8 +76,10 @@ static struct rproc *waits_on(const struct rproc *rp, const struct proc_info *p)
         if (ep == rp->pub.endpoint) return 0;            /* back to rp: a deadlock */
         struct rproc *q = rp_by_ep(ep);
         if (!q) return 0;                                 /* a task, a user: not judged */
+        const struct proc_info *qp = find(ep);
+        if (would_take(p, qp)) return 0;                  /* a delivery lost, no wait */
         end = q;
-        p = find(ep);
+        p = qp;
     }
     return 0;                                             /* a cycle further on */
 }
