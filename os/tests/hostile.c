@@ -101,7 +101,7 @@ int main(int argc, char **argv)
     report("rs_update_pm_hostile", rs_order(RS_UPDATE, "pm", "hostile"));
     /* 3b: telling RS that VM does not answer, which gets a service that
      * passes the checks restarted: not a user's word (issue 22) */
-    report("rs_complain_vm", rs_complain(VM_PROC_EP));
+    report("rs_complain_vm", rs_complain(VM_PROC_EP, COMPLAIN_LOST_REPLY));
     /* the victims' faults on request */
     report("kv_crash", fault_request("kv", KV_CRASH));
     report("kv_hang", fault_request("kv", KV_HANG));
