@@ -66,6 +66,8 @@ static int fast_calls(void)
  * payload word, a refusal for a sender without the right, EDEADSRCDST for
  * a dead partner and for a partner that dies before it answers. Run with
  * victim muteexit. */
+static void fast_refusals(void);
+
 static void t_fastipc(void)
 {
     int f0 = fast_calls();
@@ -105,6 +107,7 @@ static void t_fastipc(void)
     m.m_type = T_PING;
     check("sendrec_to_dead", ipc_sendrec(old, &m), EDEADSRCDST);
     check("roundtrip_after", ping(peer, 1), 2);
+    fast_refusals();
 }
 
 static void t_notify(void)
@@ -182,6 +185,22 @@ static int refusals(int *from, int *type)
             return (int)tab[i].refused_n;
         }
     return -1;
+}
+
+static int ask(int ep, int type);
+
+/* peer's replies take the fast path: its refusals are counted there too,
+ * and its next answer ends the streak */
+static void fast_refusals(void)
+{
+    int from = NONE, type = 0, f0 = fast_calls();
+    check("fast_refused", ask(peer, T_REFUSE), ENOSYS);
+    check("fast_refused_again", ask(peer, T_REFUSE), ENOSYS);
+    check("fast_path_refusals", fast_calls() - f0 >= 4, 1);
+    check("fast_counted", refusals(&from, &type), 2);
+    check("fast_counted_from_peer", from, peer);
+    check("fast_counted_type", type, T_REFUSE);
+    check("fast_answer_ends_streak", ping(peer, 1) == 2 && refusals(&from, &type) == 0, 1);
 }
 
 static int ask(int ep, int type)
