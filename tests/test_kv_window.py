@@ -142,3 +142,24 @@ def test_a_stray_write_under_a_request_is_not_committed(os_built):
     assert any("kind=table_changed when=request" in e for e in _events(r, "kv_fault")), r["events"]
     assert r["outcome"] == "recovered", (r["outcome"], r["why"])
     _clean(exp_id, r)
+
+
+def test_a_put_whose_look_up_misses_in_a_full_table_is_doubted_not_refused(os_built):
+    """kv_slot_of's loop stuck past the key's slot for good (campaign seed 1):
+    with all 64 workload keys held, a rewrite's look-up finds nothing and
+    there is no free slot, so kv answered ENOSPC to every retry, wrote
+    nothing for the window to check, answered RS's pings, and the client
+    waited until the end (client_hung). Now the PUT checks a miss in a
+    full table as GET and DEL check theirs: doubted (EAGAIN), and after
+    DOUBT_MAX doubts kv dies and RS restarts it from the committed copy."""
+    from tests import one_experiment
+    r = one_experiment.run("kv stuck_loop site=kv_slot_of#3 trigger=nth:5721 workload=kv",
+                           timeout=2.5, seed=1)
+    assert r["activated"], r["id"]
+    assert r["outcome"] == "recovered", (r["outcome"], r["why"])
+    ev = one_experiment.events
+    assert ev(r, "kv_lookup_wrong", op="put", slot=-1)
+    assert [e for e in ev(r, "kv_fault") if e.get("kind") == "table_corrupt"]
+    assert ev(r, "restarted", label="kv")
+    c = r["counts"]
+    assert c["wrong"] == 0 and c["stale"] == 0 and c["gone"] == 0 and c["lost"] == 0, c

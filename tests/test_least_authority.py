@@ -11,6 +11,7 @@ from faultinj import bootimage, errnos
 HOSTILE = bootimage.system() + [("hostile", "noexec")]
 ATTACKS = {"exit_rs", "exit_tty", "exit_kv", "rs_restart_echo", "rs_refresh_ds", "rs_down_echo",
            "rs_update_kv", "rs_up_kv", "rs_gcov", "rs_update_pm_hostile", "rs_complain_vm",
+           "rs_complain_echo_refused",
            "kv_crash", "kv_hang", "echo_crash", "echo_hang",
            "event_claims_kernel", "kcall_readonly_message", "ds_subscribe_25", "ds_publish_echo",
            "fork_bomb", "kill_others"}
@@ -53,7 +54,7 @@ def test_hostile_user_program_is_refused_everything(live_os):
     assert all(e.get("by") == "hostile" for e in denied)
     refused = {(e.get("req"), e.get("label")) for e in con.events("rs_refused", since=mark)}
     assert {("restart", "echo"), ("refresh", "ds"), ("down", "echo"), ("update", "kv"),
-            ("up", "kv"), ("update", "pm"), ("complain", "vm")} <= refused
+            ("up", "kv"), ("update", "pm"), ("complain", "vm"), ("complain", "echo")} <= refused
     assert con.events("kv_fault_refused", since=mark) and con.events("echo_fault_refused", since=mark)
     # nothing was hurt: no death, no restart, no update, no panic
     for kind in ("died", "exit", "restarted", "down", "update_prepared", "kv_fault", "echo_fault",

@@ -53,6 +53,14 @@ struct proc_info {
     int32_t  lost_reply_ep;
     uint32_t lost_reply_at;
     uint32_t lost_reply_waited;
+    /* its latest streak of SENDREC replies refused with ENOSYS by one
+     * partner to one request type: by whom (NONE: no streak), the
+     * request type, how many in a row, the ticks of the first and last */
+    int32_t  refused_ep;
+    int32_t  refused_type;
+    uint32_t refused_n;
+    uint32_t refused_since;
+    uint32_t refused_at;
     char     name[PROC_NAME_LEN];
 };
 

@@ -54,15 +54,29 @@
 #define   PUB_PID           m.i[6]
 #define   PUB_VM_CALLS      m.u[7]
 #define   PUB_LABEL         m.l8.label   /* words 8..11 */
-/* A client with a privilege of its own whose timed request to a service
- * got no reply (the service took it and went on without answering, while
- * it may still answer RS's pings): RS treats it as a missed heartbeat if
- * the kernel saw the client wait at least the service's hang threshold
- * for that reply (os/servers/rs/complain.c). Reply: OK (acted on), or why
- * not: EPERM (not a process RS runs), ESRCH (no such service), EINVAL
- * (no such wait), EAGAIN (rate limit, or the target is in a restart). */
+/* A client with a privilege of its own says a service violates its
+ * protocol while it may still answer RS's pings (os/servers/rs/complain.c);
+ * RS treats it as a missed heartbeat if the kernel's record bears it out:
+ *  - COMPLAIN_LOST_REPLY: the service took the client's timed request and
+ *    never answered; the kernel saw the client wait at least the
+ *    service's hang threshold for that reply;
+ *  - COMPLAIN_REFUSED: the service answered at least COMPLAIN_REFUSALS
+ *    requests in a row ENOSYS ("no such call"), all of one type that its
+ *    protocol serves (X_BASE..X_LAST below), as the kernel counted them.
+ * Reply: OK (acted on), or why not: EPERM (not a process RS runs), ESRCH
+ * (no such service), EINVAL (no such wait or streak, or an unknown
+ * reason), EAGAIN (rate limit, or the target is in a restart). */
 #define RS_COMPLAIN       (RS_BASE + 8)  /* svc->RS sendrec */
-#define   COMPLAIN_EP       m.i[0]       /*   the endpoint that did not answer */
+#define   COMPLAIN_EP       m.i[0]       /*   the endpoint that broke its protocol */
+#define   COMPLAIN_WHY      m.i[1]       /*   COMPLAIN_* */
+#define     COMPLAIN_LOST_REPLY 0
+#define     COMPLAIN_REFUSED    1
+/* Refusals in a row that make a complaint: one is what a single wrong
+ * answer (a flipped bit in a reply, a path taken once by mistake) gives,
+ * and the client's retry a tick later gets the right answer; three in a
+ * row, a tick apart, with nothing else answered between, is a service
+ * that stays wrong. The client complains at this count, RS needs it. */
+#define COMPLAIN_REFUSALS 3
 
 /* ---- `service` requests to RS ------------------------------------------ */
 #define RS_UP             (RS_BASE + 0x10)
@@ -163,6 +177,7 @@
 #define KV_HANG           (KV_BASE + 3)  /* test: loop forever */
 #define KV_STATS          (KV_BASE + 4)  /* -> i[0] keys held, i[1] generation seen */
 #define KV_DEL            (KV_BASE + 5)  /* i[0] key -> i[1] value it held; ENOENT */
+#define KV_LAST           KV_DEL         /* every type KV_BASE..KV_LAST is served: never ENOSYS */
 /* kv's keys are per owner: the holders of the fault-injection right (the
  * workload: wl run by the shell, the scenario driver) share one namespace
  * of KV_KEYS keys; every other caller has its own of at most KV_USER_QUOTA
@@ -172,4 +187,5 @@
 #define ECHO_ECHO         (ECHO_BASE + 0) /* payload echoed; i[13] = counter */
 #define ECHO_CRASH        (ECHO_BASE + 1)
 #define ECHO_HANG         (ECHO_BASE + 2)
+#define ECHO_LAST         ECHO_HANG      /* every type ECHO_BASE..ECHO_LAST is served */
 #endif

@@ -45,6 +45,7 @@
  * when it or its partner dies. */
 #include "proc.h"
 #include "memory.h"
+#include "ipc_refusal.h"
 #include "../include/fi.h"
 
 /* This file is compiled twice (Makefile): as itself, the IPC path with its
@@ -143,6 +144,16 @@ static enum take take_fault(struct proc *dst, int can_dup)
 /* Hand a message to a receiver that is waiting for it. */
 static void deliver(struct proc *dst, const message *m)
 {
+    /* a reply: the kernel's record of refused answers (ipc_refusal.h);
+     * on a refusal the request's type is still in dst's buffer */
+    if (dst->misc & MF_REPLY_PEND) {
+        int32_t req = 0;
+        if (m->m_type != ENOSYS)
+            ipc_answered(dst, m->m_source);
+        else if (copy_from_user(dst, dst->msg_uaddr + offsetof(message, m_type), &req,
+                                sizeof req) == OK)
+            ipc_refusal(dst, m->m_source, req);
+    }
     /* the receiver's buffer was checked when it called receive, and its
      * address space cannot shrink while it is blocked */
     if (copy_in(dst, dst->msg_uaddr, m) != OK)

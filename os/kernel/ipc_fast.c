@@ -13,6 +13,7 @@
  * scheduling decision after it is trap.c's, unchanged. */
 #include "proc.h"
 #include "user_page.h"
+#include "ipc_refusal.h"
 
 #define MSG_WORDS (sizeof(message) / sizeof(uint32_t))
 /* a message at uaddr lies in one page: one lookup covers it */
@@ -32,6 +33,14 @@ static int deliver_fast(struct proc *caller, uint32_t src_pa, struct proc *dst)
     /* the general path copies through a kernel buffer: overlapping
      * buffers (a shared page) would differ, so they take it */
     if (dst_pa + sizeof(message) > src_pa && src_pa + sizeof(message) > dst_pa) return 0;
+    /* a reply: the kernel's record of refused answers (ipc_refusal.h);
+     * on a refusal the request's type is still in dst's buffer */
+    if (dst->misc & MF_REPLY_PEND) {
+        if (((const message *)src_pa)->m_type == ENOSYS)
+            ipc_refusal(dst, caller->endpoint, ((const message *)dst_pa)->m_type);
+        else
+            ipc_answered(dst, caller->endpoint);
+    }
     /* word by word: m_source as stamped, the rest as sent */
     *(uint32_t *)dst_pa = (uint32_t)caller->endpoint;
     uint32_t *d = (uint32_t *)dst_pa + 1;

@@ -57,6 +57,13 @@ struct proc {
      * before it acts on a complaint (RS_COMPLAIN, os/servers/rs/complain.c) */
     int      lost_reply_ep;    /* NONE: none yet */
     uint32_t lost_reply_at, lost_reply_waited;
+    /* consecutive SENDREC replies refused (ENOSYS) by one partner to one
+     * request type (ipc_refusal.c), checked by RS before it acts on a
+     * refused-answers complaint; refused_n 0: no streak (a fresh slot is
+     * zeroed) */
+    int      refused_ep;
+    int32_t  refused_type;
+    uint32_t refused_n, refused_since, refused_at;
 
     /* signals */
     uint32_t sig_pending;

@@ -150,6 +150,11 @@ int do_getinfo(struct proc *caller, message *m)
             t->lost_reply_ep = p->lost_reply_ep;
             t->lost_reply_at = p->lost_reply_at;
             t->lost_reply_waited = p->lost_reply_waited;
+            t->refused_ep = p->refused_n ? p->refused_ep : NONE;
+            t->refused_type = p->refused_type;
+            t->refused_n = p->refused_n;
+            t->refused_since = p->refused_since;
+            t->refused_at = p->refused_at;
             strlcpy(t->name, p->name, sizeof t->name);
         }
         return copy_records(caller, m, tab, NR_TASKS + NR_PROCS, sizeof tab[0]);

@@ -98,6 +98,7 @@ int do_exec(struct proc *caller, message *m)
     p->misc = 0;
     p->sendto_e = p->getfrom_e = NONE;
     p->lost_reply_ep = NONE;          /* the new image has waited on nobody */
+    p->refused_n = 0;                 /* nor been refused by anybody */
     uint32_t was_rts = p->rts;
     if (was_rts == 0) proc_unready(p);
     pdir_activate(caller->pdir);

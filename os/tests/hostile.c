@@ -101,7 +101,12 @@ int main(int argc, char **argv)
     report("rs_update_pm_hostile", rs_order(RS_UPDATE, "pm", "hostile"));
     /* 3b: telling RS that VM does not answer, which gets a service that
      * passes the checks restarted: not a user's word (issue 22) */
-    report("rs_complain_vm", rs_complain(VM_PROC_EP));
+    report("rs_complain_vm", rs_complain(VM_PROC_EP, COMPLAIN_LOST_REPLY));
+    /* 3c: telling RS that echo refuses its requests, after the kernel
+     * counted echo's refusals of this program's requests (of a type echo
+     * does not have): a user's complaint is refused before any evidence */
+    for (int i = 0; i < COMPLAIN_REFUSALS; i++) (void)fault_request("echo", ECHO_LAST + 0x40);
+    report("rs_complain_echo_refused", rs_complain(lookup("echo"), COMPLAIN_REFUSED));
     /* the victims' faults on request */
     report("kv_crash", fault_request("kv", KV_CRASH));
     report("kv_hang", fault_request("kv", KV_HANG));

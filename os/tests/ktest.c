@@ -66,6 +66,8 @@ static int fast_calls(void)
  * payload word, a refusal for a sender without the right, EDEADSRCDST for
  * a dead partner and for a partner that dies before it answers. Run with
  * victim muteexit. */
+static void fast_refusals(void);
+
 static void t_fastipc(void)
 {
     int f0 = fast_calls();
@@ -105,6 +107,7 @@ static void t_fastipc(void)
     m.m_type = T_PING;
     check("sendrec_to_dead", ipc_sendrec(old, &m), EDEADSRCDST);
     check("roundtrip_after", ping(peer, 1), 2);
+    fast_refusals();
 }
 
 static void t_notify(void)
@@ -167,6 +170,68 @@ static void t_timeout(void)
      * receive) and an untimed SENDREC after it end as they should */
     sleep_ticks(60);
     check("no_stale_deadline", ping(victim, 7), 8);
+}
+
+/* This process's record of refused answers as the kernel keeps it */
+static int refusals(int *from, int *type)
+{
+    static struct proc_info tab[NR_TASKS + NR_PROCS];
+    int n = 0, self = boot_ep("ktest");
+    if (sys_getinfo(GET_PROCTAB, tab, sizeof tab, 0, &n) != OK) return -1;
+    for (int i = 0; i < n; i++)
+        if (tab[i].endpoint == self) {
+            *from = tab[i].refused_ep;
+            *type = tab[i].refused_type;
+            return (int)tab[i].refused_n;
+        }
+    return -1;
+}
+
+static int ask(int ep, int type);
+
+/* peer's replies take the fast path: its refusals are counted there too,
+ * and its next answer ends the streak */
+static void fast_refusals(void)
+{
+    int from = NONE, type = 0, f0 = fast_calls();
+    check("fast_refused", ask(peer, T_REFUSE), ENOSYS);
+    check("fast_refused_again", ask(peer, T_REFUSE), ENOSYS);
+    check("fast_path_refusals", fast_calls() - f0 >= 4, 1);
+    check("fast_counted", refusals(&from, &type), 2);
+    check("fast_counted_from_peer", from, peer);
+    check("fast_counted_type", type, T_REFUSE);
+    check("fast_answer_ends_streak", ping(peer, 1) == 2 && refusals(&from, &type) == 0, 1);
+}
+
+static int ask(int ep, int type)
+{
+    message m = { .m_type = type };
+    int r = ipc_sendrec_timed(ep, &m, 500);
+    return r != OK ? r : m.m_type;
+}
+
+/* Refused answers (issue 22), in the whole system: the kernel counts
+ * echo's ENOSYS answers in a row, and RS acts on a complaint of refused
+ * answers only when that count is there and the refused request is one
+ * echo's protocol serves; here echo refuses, rightly, a type it does not
+ * have, so every complaint is refused and echo serves on. */
+static void t_refused(void)
+{
+    int echo = boot_ep("echo"), from = NONE, type = 0;
+    check("echo_serves", ask(echo, ECHO_ECHO), OK);
+    check("no_streak", refusals(&from, &type), 0);
+    check("no_evidence_refused", rs_complain(echo, COMPLAIN_REFUSED), EINVAL);
+    for (int i = 0; i < COMPLAIN_REFUSALS; i++)
+        check("not_echos_call", ask(echo, ECHO_LAST + 0x40), ENOSYS);
+    check("kernel_counted", refusals(&from, &type), COMPLAIN_REFUSALS);
+    check("counted_from_echo", from, echo);
+    check("counted_type", type, ECHO_LAST + 0x40);
+    check("unserved_call_refused", rs_complain(echo, COMPLAIN_REFUSED), EINVAL);
+    check("unknown_reason_refused", rs_complain(echo, 7), EINVAL);
+    check("lost_reply_refused", rs_complain(echo, COMPLAIN_LOST_REPLY), EINVAL);
+    /* any other answer from echo ends the streak */
+    check("echo_still_serves", ask(echo, ECHO_ECHO), OK);
+    check("answer_ends_streak", refusals(&from, &type), 0);
 }
 
 static void t_deadlock(void)
@@ -491,6 +556,7 @@ int main(int argc, char **argv)
     else if (!strcmp(scen, "notify")) t_notify();
     else if (!strcmp(scen, "dead")) t_dead();
     else if (!strcmp(scen, "deadlock")) t_deadlock();
+    else if (!strcmp(scen, "refused")) t_refused();
     else if (!strcmp(scen, "deadsrc")) t_deadsrc();
     else if (!strcmp(scen, "timeout")) t_timeout();
     else if (!strcmp(scen, "denied")) t_denied();

@@ -29,7 +29,7 @@ int main(void)
         case T_PING: m.m.i[0]++; break;
         case T_COUNT_FROM: m.m.i[0] = seen_from(m.m.i[0]); break;
         }
-        m.m_type = OK;
+        m.m_type = type == T_REFUSE ? ENOSYS : OK;
         ipc_send(src, &m);
         if (type == T_NOTIFY_THRICE) {
             for (int i = 0; i < 3; i++) ipc_notify(src);

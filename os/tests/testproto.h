@@ -10,6 +10,7 @@
 #define T_COUNT_FROM    0x103   /* reply number of messages seen from i[0] */
 #define T_GO            0x104   /* victim: reply, then do its fault */
 #define T_RESULT        0x105   /* lonely -> ktest: its results */
+#define T_REFUSE        0x106   /* peer: answer ENOSYS, as to a call it lacks */
 
 /* endpoint of a boot process by name, or NONE */
 static inline int boot_ep(const char *name)

@@ -86,7 +86,7 @@ static int ask(const char *label, int ep, message *m)
         /* no answer in a second: a service that took the question and went
          * on without answering may still answer RS's pings; RS restarts it
          * if the kernel saw the reply not come (os/servers/rs/complain.c) */
-        if (r == ETIMEDOUT) (void)rs_complain(ep);
+        if (r == ETIMEDOUT) (void)rs_complain(ep, COMPLAIN_LOST_REPLY);
         message c;
         if (sys_setalarm(1, 0) == OK) ipc_receive(CLOCK, &c);
         int now_ep = current_ep(label);

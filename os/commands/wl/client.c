@@ -122,7 +122,7 @@ int client_bind(void)
  * applied it. */
 static int call(const message *req, message *rep, int answer_err)
 {
-    int r = EDEADSRCDST;
+    int r = EDEADSRCDST, refused = 0;
     for (int tries = 0; tries < MAX_TRIES; tries++) {
         if (tries) { wl.retried++; client_pause(); client_rebind(); }
         if (ep == NONE) { r = ESRCH; continue; }
@@ -134,11 +134,19 @@ static int call(const message *req, message *rep, int answer_err)
              * may still answer RS's pings: tell RS, which acts if the kernel
              * saw the reply not come and the client may complain (the
              * scenario may; a user program is refused) */
-            (void)rs_complain(ep);
+            (void)rs_complain(ep, COMPLAIN_LOST_REPLY);
         }
         if (r != OK) continue;              /* EDEADSRCDST, ETIMEDOUT, ECALLDENIED, ELOCKED... */
         r = rep->m_type;
         if (r == OK || (answer_err != OK && r == answer_err)) return r;
+        /* ENOSYS to a request of the victim's own protocol: it broke the
+         * protocol, and may go on doing so while it answers RS's pings.
+         * At every COMPLAIN_REFUSALS in a row (services.h: why that many)
+         * tell RS, which acts if the kernel counted them too; asked again
+         * if RS could not act yet (the victim in a restart). Any other
+         * answer ends the streak, as it does in the kernel's count. */
+        refused = r == ENOSYS ? refused + 1 : 0;
+        if (refused && refused % COMPLAIN_REFUSALS == 0) (void)rs_complain(ep, COMPLAIN_REFUSED);
     }
     return r;
 }

@@ -24,9 +24,10 @@ static inline int ipc_sendrec_timed(int dst, message *m, uint32_t ticks)
 {
     return ipc_call_timed(IPC_SENDREC, dst, m, ticks);
 }
-/* RS: the service at ep took this process's timed request and did not
- * answer it (after an ETIMEDOUT; os/lib/libsys/complain.c) */
-int rs_complain(int ep);
+/* RS: the service at ep breaks its protocol with this process: it took a
+ * timed request and did not answer it (COMPLAIN_LOST_REPLY, after an
+ * ETIMEDOUT) or keeps answering ENOSYS (COMPLAIN_REFUSED); complain.c */
+int rs_complain(int ep, int why);   /* why: COMPLAIN_* (services.h) */
 static inline int ipc_notify(int dst)              { return ipc_call(IPC_NOTIFY, dst, 0); }
 static inline int is_notify(const message *m)      { return m->m_type == NOTIFY_MESSAGE; }
 

@@ -87,7 +87,7 @@ static int ds_call(message *m)
         *m = q;
         r = ipc_sendrec_timed(DS_PROC_EP, m, DS_DEADLINE);
         if (r == OK) return OK;
-        if (r == ETIMEDOUT) (void)rs_complain(DS_PROC_EP);
+        if (r == ETIMEDOUT) (void)rs_complain(DS_PROC_EP, COMPLAIN_LOST_REPLY);
         else if (r != EDEADSRCDST) return r;
     }
     return r;
