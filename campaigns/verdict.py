@@ -12,7 +12,8 @@ manifested; campaigns/SPEC_FORMAT.md defines each for users):
   not_activated         the armed fault never fired, nothing went wrong
   benign                it fired and nothing visible followed
   recovered             RS detected it (or the kernel contained it in a
-                        kernel call's path: kcall_contained), and
+                        kernel call's path: kcall_contained, or repaired
+                        its run queues: kernel_repaired), and
                         afterwards every answer was right and all state
                         was kept
   rolled_back           an update was refused or failed and was undone:
@@ -472,4 +473,14 @@ def classify(exp, trace: Trace) -> Verdict:
         return done("recovered", f"kernel contained a fault ({e.get('what')}) in {e.get('call')} "
                                  f"of {e.get('proc')} (fate: {e.get('fate')}), its consistency "
                                  f"check passed; state kept, every answer right")
+    kr = _find(ev, "kernel_repaired", start or 0)
+    if kr is not None:
+        # the kernel found its run queues disagreeing with the process table
+        # (or its scheduler picking a bad process) and rebuilt them from the
+        # table (os/kernel/sched_repair.c): the fault manifested and was
+        # detected by the kernel's own audit, not benign
+        e = ev[kr]
+        return done("recovered", f"kernel repaired {e.get('what')} (found by {e.get('by')}: "
+                                 f"{e.get('missing')} runnable missing, {e.get('stray')} stray, "
+                                 f"{e.get('links')} bad links); state kept, every answer right")
     return done("benign", "fired; no detection, every answer right, state kept", False)

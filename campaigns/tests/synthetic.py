@@ -87,6 +87,21 @@ def kernel_contained(fate="efault", t0=30000, wrong=0) -> List[str]:
     ] + _tail(t0 + 700000)
 
 
+def kernel_repaired(by="audit", t0=30000, wrong=0) -> List[str]:
+    """A skipped instruction in the scheduler's bookkeeping left a runnable
+    process in no run queue; the kernel's audit rebuilt the queues from the
+    process table (os/kernel/sched_repair.c) and the system serves on."""
+    return _head(t0) + [
+        fired(t0, "kernel", "skip_insn", "clear_rts#3"),
+        ev(t0 + 1, "kernel", "fi_effect", slot=0, type="skip_insn", proc="kernel",
+           pc="0x107060", what="skipped", before="0x107060", after="0x107067"),
+        ev(t0 + 5000, "kernel", "kernel_repaired", what="run_queues", by=by, missing=1, stray=0,
+           links=0, tails=0, woken=0),
+        ev(t0 + 9000, "scenario", "wl_done", target="kv", answered=100, retried=0, wrong=wrong,
+           stale=0, lost=0, verified=0, rebinds=0),
+    ] + _tail(t0 + 700000)
+
+
 def kernel_unsafe(t0=30000) -> List[str]:
     """The same fault, but the kernel's consistency check finds it broken."""
     return _head(t0) + [

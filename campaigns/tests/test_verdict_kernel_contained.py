@@ -1,7 +1,9 @@
 """The verdict of a fault the kernel contained in a kernel call's path
 (os/kernel/contain.c, event kcall_contained): it manifested, so it is never
 benign; recovered only when every answer was right afterwards; a kernel
-whose consistency check failed is a kernel panic."""
+whose consistency check failed is a kernel panic. The same for the run
+queues the kernel rebuilt from its process table (sched_repair.c, event
+kernel_repaired)."""
 
 from campaigns import spec, verdict
 from campaigns.tests import synthetic as S
@@ -32,3 +34,16 @@ def test_contained_call_with_wrong_answers_is_not_recovered():
 def test_kernel_found_unsafe_is_a_panic():
     v = _classify(S.kernel_unsafe(), end="panic")
     assert v.outcome == "kernel_panic" and "kernel unsafe" in v.why, v.why
+
+
+def test_run_queues_repaired_is_recovered_and_manifested():
+    for by in ("audit", "ipc", "sched"):
+        v = _classify(S.kernel_repaired(by=by))
+        assert v.outcome == "recovered", v.why
+        assert v.manifested and v.activated
+        assert f"kernel repaired run_queues (found by {by}: 1 runnable missing" in v.why, v.why
+
+
+def test_run_queues_repaired_with_wrong_answers_is_not_recovered():
+    v = _classify(S.kernel_repaired(wrong=2))
+    assert v.outcome == "wrong_answers", v.why

@@ -14,7 +14,9 @@
  * What is not undone is whatever the call changed before it faulted. So a
  * containment is trusted only after a consistency check of the kernel's
  * own structures (kcheck.c) passes; a broken invariant is a panic (a
- * corrupted kernel must never be trusted silently). Then the caller's
+ * corrupted kernel must never be trusted silently), but for the run
+ * queues, which are rebuilt from the process table and checked again
+ * (check_after_fault), with an event saying so. Then the caller's
  * fate, by what the call may have done before it faulted:
  *  - nothing yet: an IPC that changed no process's state (set_rts and
  *    clear_rts, through which every delivery, queueing and blocking goes,
@@ -48,6 +50,7 @@
  * handling, where no int3 may be hit. */
 #include "contain.h"
 #include "memory.h"
+#include "sched_repair.h"
 #include "system.h"
 #include "../include/signal.h"
 #include "../include/kcall.h"
@@ -169,20 +172,30 @@ void contain_sched_done(void)
 
 /* After a fault, before anything is trusted: a site the kernel was
  * stepping over gets its int3 back, then the consistency check (kcheck.c)
- * says what is broken, 0 if nothing. */
-static const char *check_after_fault(void)
+ * says what is broken, 0 if nothing. If its complaint is about the run
+ * queues, they are rebuilt from the process table (sched_repair.c: they
+ * only restate the table's RTS flags, so nothing is lost but the order
+ * among equals) and the whole check runs again: whatever it finds then
+ * (something else broken, or the queues still wrong) is a panic as
+ * before. `by` names the path for the repair's event. */
+static const char *check_after_fault(const char *by)
 {
 #if FAULTINJ
     struct trapframe none = { 0 };
     fi_auto_step(0, &none);
 #endif
-    return kernel_check();
+    const char *broken = kernel_check();
+    if (broken && sched_queues_complaint(broken)) {
+        sched_repair(by);
+        broken = kernel_check();
+    }
+    return broken;
 }
 
 void contain_sched_recover(void)
 {
     scheduling = 0;
-    const char *broken = check_after_fault();
+    const char *broken = check_after_fault("sched");
     if (broken)
         panic("kernel unsafe after a fault in the scheduler at pc=0x%x (%s): %s", fault_pc,
               fault_what, broken);
@@ -240,7 +253,7 @@ void contain_recover(void)
 {
     struct proc *p = serving;
     serving = 0;                      /* a fault from here on is a panic */
-    const char *broken = check_after_fault();
+    const char *broken = check_after_fault(serving_ipc ? "ipc" : "kcall");
     if (broken)
         panic("kernel unsafe after a fault in %s %d of %s at pc=0x%x (%s): %s",
               serving_ipc ? "ipc" : "kernel call", serving_call, p->name, fault_pc,

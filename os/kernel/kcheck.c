@@ -3,16 +3,16 @@
  * structures half-way or been sent astray by corrupted data, and the
  * kernel goes on only if what everything else relies on still holds:
  * the process table (slots, endpoints, privileges, page directories with
- * the kernel's own mapping intact), the run queues, the IPC send queues
+ * the kernel's own mapping intact), the run queues (sched_repair.c's
+ * check, which the containment repairs), the IPC send queues
  * and the frame allocator's counts. Every walk is bounded, so a cycle a
  * fault made is found, not followed for good. Not instrumented (Makefile:
  * AUTO_KERNEL_SKIP), like contain.c. */
 #include "contain.h"
 #include "memory.h"
+#include "sched_repair.h"
 
 #define NSLOTS (NR_TASKS + NR_PROCS)
-
-extern struct proc *rdy_head[NR_SCHED_QUEUES], *rdy_tail[NR_SCHED_QUEUES];
 
 static int in_table(const struct proc *p)
 {
@@ -45,28 +45,6 @@ static const char *check_slot(struct proc *p, int i)
     return 0;
 }
 
-static const char *check_queues(void)
-{
-    int queued = 0;
-    for (int q = 0; q < NR_SCHED_QUEUES; q++) {
-        struct proc *last = 0;
-        for (struct proc *p = rdy_head[q]; p; p = p->next_ready) {
-            if (!in_table(p) || ++queued > NSLOTS) return "run queue link";
-            if (p->rts || p->priority != q) return "run queue member not runnable";
-            last = p;
-        }
-        if (rdy_tail[q] != last) return "run queue tail";
-    }
-    /* every runnable process is in its queue */
-    for (int i = NR_TASKS; i < NSLOTS; i++) {
-        struct proc *p = &proc_table[i], *r;
-        if (p->rts) continue;
-        for (r = rdy_head[p->priority]; r && r != p; r = r->next_ready) ;
-        if (!r) return "runnable process in no run queue";
-    }
-    return 0;
-}
-
 const char *kernel_check(void)
 {
     if (current && !in_table(current)) return "current process";
@@ -74,7 +52,9 @@ const char *kernel_check(void)
         const char *bad = check_slot(&proc_table[i], i);
         if (bad) return bad;
     }
-    const char *bad = check_queues();
+    /* the run queues: the one definition of sound queues is the audit's
+     * (sched_repair.c), whose complaints contain.c repairs */
+    const char *bad = sched_queues_check();
     if (bad) return bad;
     return mem_check();
 }

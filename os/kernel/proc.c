@@ -12,8 +12,9 @@ struct proc *current;
 /* not static: the consistency check after a contained fault walks them (kcheck.c) */
 struct proc *rdy_head[NR_SCHED_QUEUES], *rdy_tail[NR_SCHED_QUEUES];
 /* the last of the processes at the front of each queue that were made
- * ready after blocking (proc_ready_front); 0: none */
-static struct proc *rdy_woken[NR_SCHED_QUEUES];
+ * ready after blocking (proc_ready_front); 0: none. Not static: the run
+ * queues' repair rebuilds it with them (sched_repair.c). */
+struct proc *rdy_woken[NR_SCHED_QUEUES];
 
 void proc_init(void)
 {

@@ -10,6 +10,7 @@
 #include "watchdog.h"
 #include "gcov.h"
 #include "contain.h"
+#include "sched_repair.h"
 #include "../include/signal.h"
 #include "../include/fi.h"
 
@@ -35,11 +36,29 @@ static int exc_signal(int vec)
 int serial_reader_ep = NONE;     /* who SYS_SERIAL(REGISTER) named */
 volatile uint32_t kernel_exits;  /* trap.S counts every return from the kernel */
 
-static void handle_irq(int irq)
+/* In run_next's hlt: the kernel has nothing half-done (see handle_irq). */
+static volatile int idling;
+
+/* `quiescent`: the interrupt came from user mode or from the idle loop's
+ * hlt. Every other kernel entry is an interrupt gate and no kernel path
+ * enables interrupts but the idle loop, so there the kernel's structures
+ * are between two entries, not half-changed by one. (The one other `sti`
+ * in the kernel is an injected hang, fi_auto.c, which spins with
+ * interrupts on wherever its site is, in the middle of a call or of this
+ * very tick; hence the idle flag rather than "any tick taken while not
+ * serving a call".) Only then does the tick audit the run queues against
+ * the process table (sched_repair.c): a fault that did not trap may have
+ * left a runnable process in no queue, which would never run again.
+ * Before clock_tick, whose quantum accounting moves current within its
+ * queue and whose alarms queue processes: they would build on a bad
+ * queue. */
+static void handle_irq(int irq, int quiescent)
 {
     irq_eoi(irq);
-    if (irq == 0)
+    if (irq == 0) {
+        if (quiescent) sched_audit();
         clock_tick();
+    }
     else if (irq == 4 && serial_rx_irq() && serial_reader_ep != NONE) {
         int err;
         struct proc *p = ep_to_proc(serial_reader_ep, &err);
@@ -80,16 +99,29 @@ static void __attribute__((noreturn)) run_next(void)
     if (__builtin_setjmp(contain_ctx) != 0)
         contain_sched_recover();
     contain_sched(1);
-    while (!(p = pick_proc())) {
+    for (;;) {
+        p = pick_proc();
+        /* what was picked is switched to: its directory loaded, its
+         * registers entered. A wild pointer there (a fault in the pick, a
+         * corrupted queue head) is a triple fault, past any containment;
+         * checked first, cheaply, it is a pick to make again */
+        if (p && !sched_pick_sound(p)) {
+            sched_pick_refused(p);
+            continue;
+        }
+        if (p) break;
         current = proc_addr(IDLE);
         contain_sched(0);                /* idling is not picking */
-        __asm__ volatile("sti; hlt; cli");
+        idling = 1;
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+        idling = 0;
         contain_sched(1);
     }
     if (p != current || p->dispatches == 0)
         p->dispatches++;
     current = p;
     pdir_activate(p->pdir);
+    sched_pick_taken();
     contain_sched_done();
     resume(p);
 }
@@ -101,7 +133,7 @@ void trap_dispatch(struct trapframe *tf)
         /* only interrupts may arrive in the kernel: the idle loop */
         if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + 16) {
             contain_quiet(1);
-            handle_irq((int)tf->vector - IRQ_BASE);
+            handle_irq((int)tf->vector - IRQ_BASE, idling);
             contain_quiet(0);
             /* a call path never takes interrupts: one that does and stays
              * (an injected hang) has overrun, and fails */
@@ -138,7 +170,7 @@ void trap_dispatch(struct trapframe *tf)
         resume(p);
     }
     if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + 16)
-        handle_irq((int)tf->vector - IRQ_BASE);
+        handle_irq((int)tf->vector - IRQ_BASE, 1);
     else if (tf->vector == IPC_VECTOR || tf->vector == KERNEL_CALL_VECTOR) {
         /* the recovery point of a fault in this call's path (contain.c) */
         if (__builtin_setjmp(contain_ctx) == 0) {
