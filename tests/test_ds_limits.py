@@ -33,7 +33,12 @@ def test_hostile_subscriber_cannot_crowd_out_or_impersonate_services(live_os):
     con = booted(live_os(system_with("dshog")))
     # echo's label is kept only by its saved state now: a full table would
     # give that entry to the next subscription, and echo could not come back
+    m0 = con.mark()
     con.run("service down echo")
+    # DS drops echo's entry after the shell has its answer: waited for here,
+    # or under load the line arrived after the mark below and was taken
+    # for a deletion a hog made
+    con.wait_event("ds_delete", since=m0, label="echo")
     mark = con.mark()
     hogs = []
     for _ in range(3):
