@@ -14,7 +14,10 @@ in one of four classes, the question being where the fault was stopped:
              ; or a `benign` verdict in which the kernel reported a lost
              request or reply after the fault (ipc_timeout: a SENDREC's
              deadline passed, os/kernel/ipc_deadline.c) and its client
-             asked again
+             asked again; or one in which a receiver's libsys found a
+             message garbled on the way (ipc_garbled: its end-to-end
+             check failed, os/lib/libsys/ipc.S), did not take it, and its
+             sender asked again
   lost       a message was lost or garbled and nobody failed in a way that
              could be seen: a client waits for ever (client_hung), got a
              wrong answer (wrong_answers), found state gone without any
@@ -96,6 +99,18 @@ def _loss_reported(events) -> Optional[str]:
     return None
 
 
+def _garble_reported(events) -> Optional[str]:
+    """A receiver's libsys reported a message the kernel garbled, after the
+    fault fired (ev=ipc_garbled): who refused whose message, or None."""
+    fired = False
+    for e in events:
+        if e.kind == "fi_fired":
+            fired = True
+        elif fired and e.kind == "ipc_garbled":
+            return f"{e.get('who')} refused a garbled {e.get('sent')} from {e.get('from')}"
+    return None
+
+
 def _idle_rs_lost_request(events) -> Optional[str]:
     """At the deadline RS is idle in receive(ANY) and the scenario waits
     on one process: the process it waits on, else None."""
@@ -134,6 +149,9 @@ def classify(result: Mapping) -> Tuple[str, str]:
         reported = _loss_reported(events)
         if reported:
             return "contained", f"benign: the kernel reported {reported} lost, asked again"
+        garbled = _garble_reported(events)
+        if garbled:
+            return "contained", f"benign: {garbled} (its check failed), asked again"
         if any(e.kind == "sc_done" for e in events) and \
                 not any(e.kind == "sc_probe" for e in events):
             return "lost", "benign, but the probe could ask no service (RS's table unreadable)"

@@ -7,6 +7,7 @@ waiting. Each runs one campaign experiment (campaigns/runner.py)."""
 import pytest
 
 from campaigns import theseus
+from faultinj import errnos
 from tests.one_experiment import events, run as run_line
 
 
@@ -39,15 +40,8 @@ def restarted_on_complaint(r, label, by, f):
     assert not events(r, "died") and not events(r, "ping_missed")
 
 
-def test_corrupt_payload_is_a_wrong_answer(os_built):
-    # kv's third send after the fault goes live is a GET's reply: bit 5 of
-    # its value word flips in the kernel's copy, the client catches it
-    r = run("kv error site=kernel.ipc.payload trigger=nth:3")
-    f = fired_once(r, "kernel.ipc.payload", "kv")
-    wrong = events(r, "wl_wrong", target="kv")
-    assert len(wrong) == 1 and wrong[0].t > f.t
-    assert r["outcome"] == "wrong_answers" and r["counts"]["wrong"] == 1
-    assert theseus.classify(r)[0] == "lost"
+# a flipped payload bit and a corrupted m_type are caught end to end:
+# tests/test_kernel_ipc_garbled.py
 
 
 def test_corrupt_destination_is_refused_and_the_lost_reply_asked_again(os_built):
@@ -89,31 +83,38 @@ def ds_restarted_for_kv(r, f):
     assert theseus.classify(r)[0] == "contained"
 
 
-def test_wrong_source_sends_the_answer_astray(os_built):
-    # kv's save to DS carries a wrong m_source: DS answers a dead endpoint.
-    # kv used to wait for that answer for good, miss its pings and be
-    # restarted; now its DS call has a deadline (sef_callbacks.c): the
-    # kernel reports the lost reply, kv complains (RS excuses its late
-    # pong meanwhile: it waits on DS), RS restarts DS on the kernel's
-    # record, kv saves again and serves on with every answer right
+def test_wrong_source_is_refused_to_the_true_sender(os_built):
+    # kv's save to DS carries a wrong m_source. DS used to answer that dead
+    # endpoint, leaving kv to its deadline and DS to a restart; now DS's
+    # libsys sees m_source differ from the sender the kernel names (edi,
+    # os/lib/libsys/ipc.S) and refuses the save to kv itself at once with
+    # EGARBLED: kv's save fails, its client asks again, nobody restarted
     r = run("kv error site=kernel.ipc.source trigger=nth:1")
     f = fired_once(r, "kernel.ipc.source", "kv")
-    refused = events(r, "ds_refused", op="store")
-    assert refused and refused[0].get("src") != "7"            # not kv's endpoint
-    ds_restarted_for_kv(r, f)
+    g = events(r, "ipc_garbled", who="ds")
+    assert len(g) == 1 and g[0].t > f.t and g[0].get("from") == f.get("ep"), r["why"]
+    assert g[0].get("call") == "receive" and g[0].int("answer") == 0, g[0].raw
+    failed = events(r, "kv_save_failed")
+    assert len(failed) == 1 and failed[0].int("err") == errnos.EGARBLED
+    assert not events(r, "ipc_timeout") and not events(r, "restarted"), r["why"]
+    assert r["outcome"] == "benign" and r["counts"]["wrong"] == 0
+    assert theseus.classify(r)[0] == "contained"
 
 
 def test_skipped_copy_leaves_a_stale_buffer(os_built):
-    # DS's reply to kv's save is not copied: kv finds its own request in
-    # the buffer, takes its type (DS_STORE) for the result, reports the
-    # save failed and serves on
+    # DS's reply to kv's save is not copied: kv's buffer still holds its
+    # own request, which used to pass for the reply (its type, DS_STORE,
+    # taken for the result). Now kv's libsys finds the buffer is not what
+    # DS sent: the save fails with EGARBLED, reported, and kv serves on
     r = run("kv error site=kernel.ipc.nocopy trigger=nth:2")
     f = fired_once(r, "kernel.ipc.nocopy", "kv")
+    g = events(r, "ipc_garbled", who="kv")
+    assert len(g) == 1 and g[0].t > f.t and g[0].get("call") == "sendrec", r["why"]
     failed = events(r, "kv_save_failed")
     assert failed and failed[0].t > f.t
-    assert failed[0].int("err") == 0x304                  # DS_STORE, not an errno
+    assert failed[0].int("err") == errnos.EGARBLED
     assert r["outcome"] == "benign"
-    assert theseus.classify(r)[0] == "benign"
+    assert theseus.classify(r)[0] == "contained"
 
 
 def test_dropped_reply_from_ds_no_longer_hangs_kv(os_built):

@@ -51,6 +51,16 @@ def test_a_loss_the_kernel_reported_and_the_client_asked_again_is_contained():
     assert theseus.classify(rec("client_hung", [FIRED, timeout] + DONE))[0] == "lost"
 
 
+def test_a_garble_a_receiver_reported_and_its_sender_asked_again_is_contained():
+    garbled = "#EV t=300 who=scenario ev=ipc_garbled call=sendrec from=7 sent=sendnb"
+    cls, why = theseus.classify(rec("benign", [FIRED, garbled] + DONE))
+    assert cls == "contained" and "scenario refused a garbled sendnb from 7" in why
+    # a garble reported before the fault is no report of its effect
+    assert theseus.classify(rec("benign", [garbled, FIRED] + DONE))[0] == "benign"
+    # and wrong answers are lost, whatever was reported
+    assert theseus.classify(rec("wrong_answers", [FIRED, garbled] + DONE))[0] == "lost"
+
+
 def test_detection_before_the_fault_does_not_count():
     early = ["#EV t=50 who=rs ev=died label=echo ep=8 sigmap=2048", FIRED] + DONE
     assert theseus.classify(rec("benign", early))[0] == "benign"

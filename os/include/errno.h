@@ -29,6 +29,8 @@
 #define EDEADSRCDST  (-106)  /* source or destination is dead */
 #define ENOTREADY    (-109)  /* non-blocking send: destination not waiting */
 #define EBADREQUEST  (-110)  /* unknown kernel call */
+#define EGARBLED     (-111)  /* a message arrived not as its sender sent it: its
+                              * end-to-end check failed (os/lib/libsys/ipc.S) */
 #define EDONTREPLY   (-201)  /* internal to servers: do not reply */
 #define ERESTART     (-202)  /* init: restart me with a fresh endpoint */
 

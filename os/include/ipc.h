@@ -4,7 +4,11 @@
 #ifndef OS_IPC_H
 #define OS_IPC_H
 
+/* its numbers are also for assembly (os/lib/libsys/ipc.S): C only below
+ * under !__ASSEMBLER__ */
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 
 /* Trap vectors: kernel calls and IPC, as in MINIX on i386. */
 #define KERNEL_CALL_VECTOR 32
@@ -19,6 +23,22 @@
 #define IPC_NR_CALLS 6
 #define IPC_ALL_TRAPS  ((1u << IPC_SEND) | (1u << IPC_RECEIVE) | \
     (1u << IPC_SENDREC) | (1u << IPC_NOTIFY) | (1u << IPC_SENDNB))
+
+/* The IPC trap's registers.
+ *   in:  eax the call, ebx the endpoint, ecx the message's address, edx a
+ *        SENDREC's deadline in ticks (0: none), esi the sender's check of
+ *        the message it sends (end to end: computed by the sender's libsys
+ *        before the kernel copies anything, os/lib/libsys/ipc.S).
+ *   out: eax the result. When a message was received (RECEIVE, or
+ *        SENDREC's reply; result OK) also: esi its sender's check, carried
+ *        unchanged by the kernel; edi the sender's endpoint, from the
+ *        kernel's own record of who sent (not the message's m_source);
+ *        ebp how it was sent (IPC_SEND, IPC_SENDREC, IPC_SENDNB), or
+ *        IPC_BY_KERNEL for a message the kernel made itself (a
+ *        notification), which carries no check.
+ * The receiver's libsys checks the message against esi and edi, so a
+ * message the kernel garbled in its copy is reported, not taken. */
+#define IPC_BY_KERNEL 0
 
 /* Process numbers: kernel tasks are negative. */
 #define NR_TASKS   4
@@ -59,6 +79,7 @@
 
 /* A message: source, type and a 56-byte payload. */
 #define MSG_PAYLOAD_WORDS 14
+#ifndef __ASSEMBLER__
 typedef struct {
     int32_t m_source;
     int32_t m_type;
@@ -74,6 +95,7 @@ typedef struct {
     } m;
 } message;
 _Static_assert(sizeof(message) == 64, "message must be 64 bytes");
+#endif
 
 /* Type of a notification message; payload words below. */
 #define NOTIFY_MESSAGE    0x1000

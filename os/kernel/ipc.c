@@ -46,6 +46,7 @@
 #include "proc.h"
 #include "memory.h"
 #include "ipc_refusal.h"
+#include "ipc_check.h"
 #include "../include/fi.h"
 
 /* This file is compiled twice (Makefile): as itself, the IPC path with its
@@ -141,8 +142,9 @@ static enum take take_fault(struct proc *dst, int can_dup)
     return TAKE_OK;
 }
 
-/* Hand a message to a receiver that is waiting for it. */
-static void deliver(struct proc *dst, const message *m)
+/* Hand a message to a receiver that is waiting for it: from sent it, or
+ * the kernel made it (from 0, a notification). */
+static void deliver(struct proc *dst, const message *m, const struct proc *from)
 {
     /* a reply: the kernel's record of refused answers (ipc_refusal.h);
      * on a refusal the request's type is still in dst's buffer */
@@ -156,10 +158,13 @@ static void deliver(struct proc *dst, const message *m)
     }
     /* the receiver's buffer was checked when it called receive, and its
      * address space cannot shrink while it is blocked */
-    if (copy_in(dst, dst->msg_uaddr, m) != OK)
+    if (copy_in(dst, dst->msg_uaddr, m) != OK) {
         set_result(dst, EFAULT);
-    else
+    } else {
         set_result(dst, OK);
+        if (from) ipc_hand_check(dst, from);
+        else ipc_hand_kernel_made(dst, m->m_source);
+    }
     dst->getfrom_e = NONE;
     dst->misc &= ~MF_REPLY_PEND;
     clear_rts(dst, RTS_RECEIVING);
@@ -195,7 +200,7 @@ int ipc_notify_from(struct proc *src, struct proc *dst)
     if (receiving_from(dst, src) && !(dst->misc & MF_REPLY_PEND)) {
         message m;
         build_notify(&m, src, dst);
-        deliver(dst, &m);
+        deliver(dst, &m, 0);
     } else {
         /* pending notifications from one source coalesce into one bit */
         dst->priv->notify_pending |= 1ull << src->priv->id;
@@ -228,12 +233,12 @@ static int do_send(struct proc *caller, struct proc *dst, uint32_t uaddr, int fl
             (void)copy_in(dst, dst->msg_uaddr, &m);   /* dst sleeps on: overwritten next */
             return OK;
         case TAKE_TWICE:
-            deliver(dst, &m);
+            deliver(dst, &m, caller);
             return enqueue(caller, dst, &m);  /* taken again at dst's next receive */
         case TAKE_OK:
             break;
         }
-        deliver(dst, &m);
+        deliver(dst, &m, caller);
         int r = sender_fault(caller);
         if (r != SENDER_STUCK) return r;
         /* blocked as if still sending to dst, but in no queue */
@@ -290,6 +295,7 @@ static int do_receive(struct proc *caller, int src_e, uint32_t uaddr)
             message m;
             build_notify(&m, n, caller);
             if (copy_in(caller, uaddr, &m) != OK) return EFAULT;
+            ipc_hand_kernel_made(caller, n->endpoint);
             return OK;
         }
     }
@@ -305,6 +311,7 @@ static int do_receive(struct proc *caller, int src_e, uint32_t uaddr)
             continue;
         }
         if (copy_in(caller, uaddr, &s->sendmsg) != OK) return EFAULT;
+        ipc_hand_check(caller, s);          /* before release_sender sets s's result */
         if (t == TAKE_TWICE) return OK;     /* s stays queued: taken again next time */
         *pp = s->q_link;
         release_sender(s, caller);
@@ -319,7 +326,9 @@ static int do_receive(struct proc *caller, int src_e, uint32_t uaddr)
 }
 
 /* IPC trap: eax = call, ebx = endpoint, ecx = message address; for
- * SENDREC edx = a deadline in ticks (0: none; see ipc_deadline.c). */
+ * SENDREC edx = a deadline in ticks (0: none; see ipc_deadline.c); esi =
+ * the sender's check of its message, which goes with the message to its
+ * receiver (ipc_check.h). */
 void ipc_trap(struct proc *caller)
 {
     int call = (int)caller->regs.eax, ep = (int)caller->regs.ebx;

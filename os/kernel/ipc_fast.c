@@ -14,6 +14,7 @@
 #include "proc.h"
 #include "user_page.h"
 #include "ipc_refusal.h"
+#include "ipc_check.h"
 
 #define MSG_WORDS (sizeof(message) / sizeof(uint32_t))
 /* a message at uaddr lies in one page: one lookup covers it */
@@ -22,7 +23,8 @@
 int ipc_fast_calls;     /* calls the fast path completed (ktest checks it is taken) */
 
 /* The message at caller's src_pa goes to dst's waiting buffer, stamped
- * with its source; dst is woken with OK, as ipc.c's deliver(). 0 if the
+ * with its source and its check (ipc_check.h); dst is woken with OK, as
+ * ipc.c's deliver(). 0 if the
  * receiver's buffer is not usable as is (the general path decides). */
 static int deliver_fast(struct proc *caller, uint32_t src_pa, struct proc *dst)
 {
@@ -48,6 +50,7 @@ static int deliver_fast(struct proc *caller, uint32_t src_pa, struct proc *dst)
     uint32_t n = MSG_WORDS - 1;
     __asm__ volatile("rep movsl" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
     dst->regs.eax = OK;
+    ipc_hand_check(dst, caller);
     dst->getfrom_e = NONE;
     dst->misc &= ~MF_REPLY_PEND;
     clear_rts(dst, RTS_RECEIVING);

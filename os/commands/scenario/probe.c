@@ -13,16 +13,17 @@
 #define TRIES  50           /* a service still restarting gets ~half a second */
 /* Each question's deadline (ticks of virtual time): a question or answer
  * lost on the way (kernel.ipc.* faults, a service's fault) ends in
- * ETIMEDOUT and is asked again; every question here only reads, so asking
- * twice is harmless. */
+ * ETIMEDOUT, one garbled on the way in EGARBLED (libsys's end-to-end
+ * check, os/lib/libsys/ipc.S), and is asked again; every question here
+ * only reads, so asking twice is harmless. */
 #define DEADLINE 100
 
-/* A question to RS, asked again while it times out. */
+/* A question to RS, asked again while it is lost or garbled. */
 static int rs_call(message *m)
 {
     message q = *m;
     int r = ETIMEDOUT;
-    for (int t = 0; t < TRIES && r == ETIMEDOUT; t++) {
+    for (int t = 0; t < TRIES && (r == ETIMEDOUT || r == EGARBLED); t++) {
         *m = q;
         r = ipc_sendrec_timed(RS_PROC_EP, m, DEADLINE);
     }

@@ -9,21 +9,23 @@
 #include "../../include/kinfo.h"
 #include "../../include/signal.h"
 
+/* Every message sent carries its sender's end-to-end check, and every one
+ * received is checked (ipc.S): one the kernel garbled on the way returns
+ * EGARBLED, reported and not to be acted on (ipc_garbled.c). */
 int ipc_call(int call, int endpoint, message *m);
 int kernel_call(message *m);
+/* The bare IPC trap: no end-to-end check sent or made (ipc.S). Only for
+ * tests of the kernel's own checks of the trap's arguments. */
+int ipc_trap_unchecked(int call, int endpoint, message *m);
 
-static inline int ipc_send(int dst, message *m)    { return ipc_call(IPC_SEND, dst, m); }
-static inline int ipc_sendnb(int dst, message *m)  { return ipc_call(IPC_SENDNB, dst, m); }
-static inline int ipc_receive(int src, message *m) { return ipc_call(IPC_RECEIVE, src, m); }
-static inline int ipc_sendrec(int dst, message *m) { return ipc_call(IPC_SENDREC, dst, m); }
+int ipc_send(int dst, message *m);
+int ipc_sendnb(int dst, message *m);
+int ipc_receive(int src, message *m);
+int ipc_sendrec(int dst, message *m);
 /* SENDREC that gives up after ticks of virtual time with ETIMEDOUT (the
  * request never taken, or its reply never sent: lost), the kernel saying
  * so in an ev=ipc_timeout event; ticks 0 waits as long as ipc_sendrec */
-int ipc_call_timed(int call, int endpoint, message *m, uint32_t ticks);
-static inline int ipc_sendrec_timed(int dst, message *m, uint32_t ticks)
-{
-    return ipc_call_timed(IPC_SENDREC, dst, m, ticks);
-}
+int ipc_sendrec_timed(int dst, message *m, uint32_t ticks);
 /* RS: the service at ep breaks its protocol with this process: it took a
  * timed request and did not answer it (COMPLAIN_LOST_REPLY, after an
  * ETIMEDOUT) or keeps answering ENOSYS (COMPLAIN_REFUSED); complain.c */
