@@ -1,0 +1,65 @@
+"""The clock tick's audits of the kernel's own data beyond the run queues
+(os/kernel/priv_audit.c, alarm_audit.c, and sched_repair.c's lost IPC
+block): each is a fault of the 2,000-experiment EDFI campaign (seed 1)
+that did not trap and left the system hung for good until its audit was
+added (client_hung); now each ends with the workload's every answer right
+and an event naming the repair."""
+
+from tests.one_experiment import events as _events, run
+
+
+def _run(line):
+    r = run(line, timeout=2.5, seed=1, name="kaudit")
+    assert r["error"] is None, r["error"]
+    return r
+
+
+def _served_on(r):
+    assert not _events(r, "panic"), _events(r, "panic")
+    assert _events(r, "sc_done"), r["events"][-5:]
+    assert r["outcome"] == "recovered", (r["outcome"], r["why"])
+    assert r["manifested"]
+
+
+def test_alarms_the_clock_lets_pass_are_delivered_by_the_audit(os_built):
+    # clock_tick's alarm loop: the branch that skips a free privilege is
+    # rewritten into a jump, so the loop skips every privilege from then
+    # on and no alarm fires again; RS's heartbeat and the scenario's sleep
+    # come from the audit, one tick late
+    r = _run("kernel stuck_loop site=clock_tick#4 trigger=nth:2703 workload=kv")
+    rep = _events(r, "kernel_repaired")
+    assert rep and all(e.get("what") == "alarm" and e.get("by") == "audit" for e in rep), rep
+    assert {e.get("proc") for e in rep} >= {"rs", "scenario"}, rep
+    assert all(e.get("late") == "1" for e in rep), rep
+    assert not _events(r, "rs_died"), _events(r, "rs_died")
+    _served_on(r)
+
+
+def test_a_corrupted_privilege_pointer_is_set_again_from_the_table(os_built):
+    # a bit flipped in kv's privilege pointer (the word may_send_to loads):
+    # it points past the privilege table; repaired from the entry that
+    # names kv as its owner, so kv's restart finds its id free again
+    r = _run("kernel corrupt_int site=may_send_to#0 trigger=nth:496 arg=21 workload=kv")
+    rep = _events(r, "kernel_repaired")
+    assert len(rep) == 1, rep
+    e = rep[0]
+    assert (e.get("what"), e.get("by"), e.get("proc"), e.get("fix")) == \
+        ("priv", "audit", "kv", "pointer"), e
+    assert int(e.get("was"), 16) ^ int(e.get("now"), 16) == 1 << 21, e
+    assert not _events(r, "restart_scheduled", cause="restart-failed")
+    _served_on(r)
+
+
+def test_a_process_that_lost_its_block_is_blocked_again_not_requeued(os_built):
+    # set_rts writes the scenario's RECEIVING flag (the reply half of its
+    # SENDREC to kv) through a corrupted pointer: it is out of its queue
+    # but runnable; its IPC fields say it waits for kv's reply, so the
+    # audit blocks it again instead of running it with no answer
+    r = _run("kernel corrupt_ptr site=set_rts#1 trigger=nth:121 arg=21 workload=kv")
+    rep = _events(r, "kernel_repaired")
+    assert len(rep) == 1, rep
+    e = rep[0]
+    assert (e.get("what"), e.get("by"), e.get("proc"), e.get("rts")) == \
+        ("ipc_block", "audit", "scenario", "0x4"), e
+    assert e.get("getfrom") == "7", e
+    _served_on(r)
