@@ -12,14 +12,19 @@
  * the service then finds its static id taken and is killed at once.
  *
  * Which side is right when they disagree: the one that is sound on its
- * own. A pointer that is not at an entry's exact start, or at a free
- * entry, is wrong whatever the table says (no sound pointer looks like
- * that); then the table is primary, and the pointer is set again to the
- * one entry in use that names this process as its owner. A pointer at an
- * in-use entry (not a shared user one) whose owner is another slot is
- * sound if that slot points there too: a process that is no system
- * process forks children that share its privilege (sys_mem.c, do_fork).
- * If nothing else claims the entry (the slot it names is free or points
+ * own. A pointer that is not at an entry's exact start is wrong whatever
+ * the table says (no sound pointer looks like that); so is one at a free
+ * entry that does not name the process (a freed entry names no one). Then
+ * the table is primary, and the pointer is set again to the one entry in
+ * use that names this process as its owner. (A free entry that names it,
+ * or a shared one, lost its in_use word instead, which is set back.)
+ * A pointer at an in-use entry (not a shared user one) whose owner is
+ * another slot is wrong on one side. Only shared user privileges are ever shared (a fork
+ * shares its parent's only when the parent is no system process, and
+ * every unshared entry is a system process's: sys_priv.c, apply_spec), so
+ * if the slot it names points there too, the entry is that slot's and
+ * this pointer is the wrong one: set again from the table as above. If
+ * nothing else claims the entry (the slot it names is free or points
  * elsewhere) and no entry names this process, the pointer is the only
  * link left and the owner field is the corrupted word: it is set back.
  * A process that points at a shared user privilege (INIT's, the tools')
@@ -90,14 +95,29 @@ void priv_audit(void)
         struct proc *p = &proc_table[i];
         struct priv *pv = p->priv, *mine;
         if (!pv || !live(p)) continue;
-        if (!entry_at(pv) || !pv->in_use) { repoint(p); continue; }
+        if (!entry_at(pv)) { repoint(p); continue; }
         int id = (int)(pv - priv_table);
+        if (!pv->in_use) {
+            /* a freed entry names no one (priv_free), and the shared ones
+             * are never freed: one that still names p, or is shared, lost
+             * its in_use word; else p's pointer is the wrong word */
+            if (is_user_priv_id(id) || pv->proc_nr == p->nr) {
+                pv->in_use = 1;
+                report(p, "in_use", 0, 1);
+            } else {
+                repoint(p);
+            }
+            continue;
+        }
         if (is_user_priv_id(id) || pv->proc_nr == p->nr) continue;
-        /* an in-use entry that names another slot: shared with it (a
-         * fork), or the owner field is what a fault changed */
+        /* an in-use entry that names another slot: this pointer or that
+         * owner field is what a fault changed */
         int o = pv->proc_nr;
-        if (isokprocn(o) && live(proc_addr(o)) && proc_addr(o)->priv == pv) continue;
-        if (owned_by(p->nr, &mine) != 0) continue;    /* not clear which is wrong */
+        if ((isokprocn(o) && live(proc_addr(o)) && proc_addr(o)->priv == pv) ||
+            owned_by(p->nr, &mine) != 0) {
+            repoint(p);              /* the entry is another's; p's, if any, named p */
+            continue;
+        }
         pv->proc_nr = p->nr;
         report(p, "owner", (uint32_t)o, (uint32_t)p->nr);
     }
