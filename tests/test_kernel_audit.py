@@ -5,6 +5,7 @@ that did not trap and left the system hung for good until its audit was
 added (client_hung); now each ends with the workload's every answer right
 and an event naming the repair."""
 
+from tests.kernel_image import assert_passed, events_of, image
 from tests.one_experiment import events as _events, run
 
 
@@ -33,6 +34,15 @@ def test_alarms_the_clock_lets_pass_are_delivered_by_the_audit(os_built):
     assert all(2 <= int(e.get("late")) <= 3 for e in rep), rep
     assert not _events(r, "rs_died"), _events(r, "rs_died")
     _served_on(r)
+
+
+def test_an_alarm_due_at_once_is_the_clocks_not_a_repair(boot_os):
+    # SYS_SETALARM with ticks that wrap sets an alarm at or before the
+    # current tick: sound, the next tick's clock fires it; the audit, which
+    # runs before that clock_tick, must leave it to the clock
+    r = boot_os(image("alarmwrap"))
+    assert_passed(r, "alarmwrap")
+    assert not events_of(r, "kernel_repaired"), events_of(r, "kernel_repaired")
 
 
 def test_a_corrupted_privilege_pointer_is_set_again_from_the_table(os_built):
