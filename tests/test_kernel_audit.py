@@ -5,6 +5,11 @@ that did not trap and left the system hung for good until its audit was
 added (client_hung); now each ends with the workload's every answer right
 and an event naming the repair."""
 
+import os
+import subprocess
+
+from faultinj import bootimage
+from faultinj.events import parse_text
 from tests.kernel_image import assert_passed, events_of, image
 from tests.one_experiment import events as _events, run
 
@@ -73,3 +78,63 @@ def test_a_process_that_lost_its_block_is_blocked_again_not_requeued(os_built):
         ("ipc_block", "audit", "scenario", "0x4"), e
     assert e.get("getfrom") == "7", e
     _served_on(r)
+
+
+# The other sides of the privilege link, broken by hand: the experiment
+# below arms a fault that never fires (its n is never reached), stops at
+# the kernel's plan point under gdb (make gdb EXP=...), has one word of the
+# kernel's data written there and runs on to the end.
+_QUIET = "kernel crash site=clock_tick#0 trigger=nth:99999999 workload=kv"
+
+
+def _run_with(tmp_path, build, gdb_set):
+    from campaigns import spec
+    sp = tmp_path / "one.spec"
+    sp.write_text(f"campaign kaudit\nseed 1\ntimeout 2.5\n{_QUIET}\n")
+    exp = spec.load(str(sp)).experiments[0]
+    log = tmp_path / "console.log"
+    env = dict(os.environ)
+    env.pop("MAKEFLAGS", None)
+    r = subprocess.run(["make", "-s", "-C", str(bootimage.ROOT), f"BUILD={build}", "gdb", f"EXP={exp.id}",
+                        f"SPEC={sp}", f"CONSOLE={log}",
+                        f"GDBARGS=-nx -batch -ex 'set var {gdb_set}' -ex continue"],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "the guest ended the run (halt" in r.stderr, r.stdout + r.stderr
+    evs = parse_text(log.read_text())
+    assert [e for e in evs if e.kind == "sc_done"], [e.raw for e in evs][-5:]
+    assert not [e for e in evs if e.kind in ("panic", "fi_fired")]
+    return [e for e in evs if e.kind == "kernel_repaired"]
+
+
+def _kv_priv():
+    # kv's privilege: the static id of its boot slot 7, 11 (the trace's
+    # priv_set proc=kv ep=7 priv=11)
+    return "priv_table[11]"
+
+
+def test_an_owner_field_only_the_process_claims_is_set_back(tmp_path, os_built):
+    # kv's entry names mem's slot (5), but mem points at its own entry and
+    # nothing else claims kv's: the owner field is the corrupted word
+    rep = _run_with(tmp_path, os_built, f"{_kv_priv()}.proc_nr = 5")
+    assert [(e.get("what"), e.get("fix"), e.get("proc"), e.get("was"), e.get("now"))
+            for e in rep] == [("priv", "owner", "kv", "0x5", "0x7")], rep
+
+
+def test_a_lost_in_use_word_is_set_back_not_the_pointer_dropped(tmp_path, os_built):
+    rep = _run_with(tmp_path, os_built, f"{_kv_priv()}.in_use = 0")
+    assert [(e.get("what"), e.get("fix"), e.get("proc")) for e in rep] == \
+        [("priv", "in_use", "kv")], rep
+
+
+def test_a_pointer_at_another_process_entry_is_set_again_from_the_table(tmp_path, os_built):
+    # kv's pointer at mem's entry (id 9), which names mem and mem points at:
+    # the entry is mem's, and kv's own (id 11) names kv
+    # (kv's slot 7 is proc_table's entry 7 + NR_TASKS, 4)
+    rep = _run_with(tmp_path, os_built, "proc_table[4 + 7].priv = &priv_table[9]")
+    assert [(e.get("what"), e.get("fix"), e.get("proc")) for e in rep] == \
+        [("priv", "pointer", "kv")], rep
+    from faultinj.session import kernel_image
+    start, size = kernel_image().symbol("priv_table")
+    entry = size // 64                                     # NR_PRIV_IDS entries
+    assert (int(rep[0].get("was"), 16), int(rep[0].get("now"), 16)) == \
+        (start + 9 * entry, start + 11 * entry), rep
