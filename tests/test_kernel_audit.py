@@ -87,7 +87,7 @@ def test_a_process_that_lost_its_block_is_blocked_again_not_requeued(os_built):
 _QUIET = "kernel crash site=clock_tick#0 trigger=nth:99999999 workload=kv"
 
 
-def _run_with(tmp_path, build, gdb_set):
+def _run_with(tmp_path, build, *gdb_set):
     from campaigns import spec
     sp = tmp_path / "one.spec"
     sp.write_text(f"campaign kaudit\nseed 1\ntimeout 2.5\n{_QUIET}\n")
@@ -97,7 +97,8 @@ def _run_with(tmp_path, build, gdb_set):
     env.pop("MAKEFLAGS", None)
     r = subprocess.run(["make", "-s", "-C", str(bootimage.ROOT), f"BUILD={build}", "gdb", f"EXP={exp.id}",
                         f"SPEC={sp}", f"CONSOLE={log}",
-                        f"GDBARGS=-nx -batch -ex 'set var {gdb_set}' -ex continue"],
+                        "GDBARGS=-nx -batch " + "".join(f"-ex 'set var {w}' " for w in gdb_set) +
+                        "-ex continue"],
                        env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and "the guest ended the run (halt" in r.stderr, r.stdout + r.stderr
     evs = parse_text(log.read_text())
@@ -138,3 +139,16 @@ def test_a_pointer_at_another_process_entry_is_set_again_from_the_table(tmp_path
     entry = size // 64                                     # NR_PRIV_IDS entries
     assert (int(rep[0].get("was"), 16), int(rep[0].get("now"), 16)) == \
         (start + 9 * entry, start + 11 * entry), rep
+
+
+def test_a_sender_that_lost_its_block_is_blocked_sending_again(tmp_path, os_built):
+    # echo (slot 8) made a sender to kv (slot 7) that lost its block: in
+    # kv's queue of senders, sendto_e kv, but runnable and in no run queue
+    echo, kv = "proc_table[4 + 8]", "proc_table[4 + 7]"
+    # (getfrom_e takes sendto_e's NONE first: a sender waits for no one)
+    rep = _run_with(tmp_path, os_built, f"{echo}.getfrom_e = {echo}.sendto_e",
+                    f"{echo}.sendto_e = {kv}.endpoint", f"{echo}.q_link = 0",
+                    f"{echo}.sendmsg.m_source = {echo}.endpoint", f"{kv}.caller_q = &{echo}",
+                    f"{echo}.rts = 0")
+    assert [(e.get("what"), e.get("proc"), e.get("rts"), e.get("sendto")) for e in rep] == \
+        [("ipc_block", "echo", "0x2", "7")], rep
