@@ -152,3 +152,16 @@ def test_a_sender_that_lost_its_block_is_blocked_sending_again(tmp_path, os_buil
                     f"{echo}.rts = 0")
     assert [(e.get("what"), e.get("proc"), e.get("rts"), e.get("sendto")) for e in rep] == \
         [("ipc_block", "echo", "0x2", "7")], rep
+
+
+def test_a_receiver_that_lost_its_block_is_blocked_again_unless_something_waits(tmp_path, os_built):
+    # echo (slot 8) blocked receiving from anyone, its flag lost: blocked
+    # again; but with a notification pending that it would take, whether
+    # its wakeup was lost cannot be told, and it is requeued as before
+    echo = "proc_table[4 + 8]"
+    rep = _run_with(tmp_path, os_built, f"{echo}.rts = 0")
+    assert [(e.get("what"), e.get("proc"), e.get("rts")) for e in rep] == \
+        [("ipc_block", "echo", "0x4")], rep
+    rep = _run_with(tmp_path, os_built, f"{echo}.priv->notify_pending = 1 << 11",
+                    f"{echo}.rts = 0")
+    assert [(e.get("what"), e.get("missing")) for e in rep] == [("run_queues", "1")], rep
