@@ -95,8 +95,8 @@ def _run_with(tmp_path, build, *gdb_set):
     log = tmp_path / "console.log"
     env = dict(os.environ)
     env.pop("MAKEFLAGS", None)
-    r = subprocess.run(["make", "-s", "-C", str(bootimage.ROOT), f"BUILD={build}", "gdb", f"EXP={exp.id}",
-                        f"SPEC={sp}", f"CONSOLE={log}",
+    r = subprocess.run(["make", "-s", "-C", str(bootimage.ROOT), f"BUILD={build}", "gdb",
+                        f"EXP={exp.id}", f"SPEC={sp}", f"CONSOLE={log}",
                         "GDBARGS=-nx -batch " + "".join(f"-ex 'set var {w}' " for w in gdb_set) +
                         "-ex continue"],
                        env=env, capture_output=True, text=True, timeout=300)

@@ -53,7 +53,8 @@ void alarm_audit(void)
         if (p) ipc_notify_from(proc_addr(CLOCK), p);
         repaired++;
         if (repaired <= QUIET_AFTER || !(repaired & (repaired - 1)))
-            kevent("ev=kernel_repaired what=alarm by=audit proc=%s ep=%d priv=%d due=%u late=%u n=%u",
-                   p ? p->name : "-", p ? p->endpoint : NONE, id, due, ticks + 1 - due, repaired);
+            kevent("ev=kernel_repaired what=alarm by=audit proc=%s ep=%d priv=%d due=%u late=%u "
+                   "n=%u", p ? p->name : "-", p ? p->endpoint : NONE, id, due, ticks + 1 - due,
+                   repaired);
     }
 }
