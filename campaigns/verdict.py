@@ -475,12 +475,18 @@ def classify(exp, trace: Trace) -> Verdict:
                                  f"check passed; state kept, every answer right")
     kr = _find(ev, "kernel_repaired", start or 0)
     if kr is not None:
-        # the kernel found its run queues disagreeing with the process table
-        # (or its scheduler picking a bad process) and rebuilt them from the
-        # table (os/kernel/sched_repair.c): the fault manifested and was
-        # detected by the kernel's own audit, not benign
+        # the kernel found its own data wrong and repaired it from what still
+        # said what is right: run queues disagreeing with the process table
+        # (or its scheduler picking a bad process; os/kernel/sched_repair.c),
+        # a process that lost its IPC block, a bad privilege pointer
+        # (priv_audit.c), an alarm the clock let pass (alarm_audit.c): the
+        # fault manifested and was detected by the kernel's own audit
         e = ev[kr]
+        if e.get("what") in ("run_queues", "sched_pick"):
+            found = (f"{e.get('missing')} runnable missing, {e.get('stray')} stray, "
+                     f"{e.get('links')} bad links")
+        else:
+            found = f"of {e.get('proc')}"
         return done("recovered", f"kernel repaired {e.get('what')} (found by {e.get('by')}: "
-                                 f"{e.get('missing')} runnable missing, {e.get('stray')} stray, "
-                                 f"{e.get('links')} bad links); state kept, every answer right")
+                                 f"{found}); state kept, every answer right")
     return done("benign", "fired; no detection, every answer right, state kept", False)

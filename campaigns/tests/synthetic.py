@@ -102,6 +102,20 @@ def kernel_repaired(by="audit", t0=30000, wrong=0) -> List[str]:
     ] + _tail(t0 + 700000)
 
 
+def kernel_repaired_other(what, t0=30000, **fields) -> List[str]:
+    """The kernel's tick audit repaired something other than the run
+    queues (os/kernel/priv_audit.c, alarm_audit.c, sched_repair.c's lost
+    IPC block) and the system serves on."""
+    return _head(t0) + [
+        fired(t0, "kernel", "corrupt_int", "may_send_to#0"),
+        ev(t0 + 1, "kernel", "fi_effect", slot=0, type="corrupt_int", proc="kernel",
+           pc="0x106df4", what="memory", before="0x16035c", after="0x36035c"),
+        ev(t0 + 5000, "kernel", "kernel_repaired", what=what, by="audit", **fields),
+        ev(t0 + 9000, "scenario", "wl_done", target="kv", answered=100, retried=0, wrong=0,
+           stale=0, lost=0, verified=0, rebinds=0),
+    ] + _tail(t0 + 700000)
+
+
 def kernel_unsafe(t0=30000) -> List[str]:
     """The same fault, but the kernel's consistency check finds it broken."""
     return _head(t0) + [

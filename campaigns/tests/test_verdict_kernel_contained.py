@@ -44,6 +44,15 @@ def test_run_queues_repaired_is_recovered_and_manifested():
         assert f"kernel repaired run_queues (found by {by}: 1 runnable missing" in v.why, v.why
 
 
+def test_another_repair_by_the_audit_is_recovered_and_names_the_process():
+    v = _classify(S.kernel_repaired_other("priv", proc="kv", ep=7, fix="pointer",
+                                          was="0x36035c", now="0x16035c"))
+    assert v.outcome == "recovered" and v.manifested, v.why
+    assert "kernel repaired priv (found by audit: of kv)" in v.why, v.why
+    v = _classify(S.kernel_repaired_other("alarm", proc="rs", ep=0, priv=4, due=47, late=1, n=1))
+    assert v.outcome == "recovered" and "kernel repaired alarm (found by audit: of rs)" in v.why
+
+
 def test_run_queues_repaired_with_wrong_answers_is_not_recovered():
     v = _classify(S.kernel_repaired(wrong=2))
     assert v.outcome == "wrong_answers", v.why

@@ -215,8 +215,89 @@ void sched_repair(const char *by)
     report("run_queues", by, &c);
 }
 
+/* The user slots some run queue holds (a walk stops at a bad link). */
+static void mark_queued(uint32_t *seen)
+{
+    for (int q = 0; q < NR_SCHED_QUEUES; q++) {
+        int steps = 0;
+        for (struct proc *p = rdy_head[q]; p && user_slot(p) && ++steps <= NR_PROCS;
+             p = p->next_ready)
+            seen_set(seen, p);
+    }
+}
+
+/* Is p in dst's queue of blocked senders (a bounded walk)? */
+static int in_caller_q(const struct proc *dst, const struct proc *p)
+{
+    int n = 0;
+    for (const struct proc *s = dst->caller_q; s && n++ < NSLOTS; s = s->q_link)
+        if (s == p) return 1;
+    return 0;
+}
+
+/* Would a receiver that waits for src_e take something already waiting:
+ * a sender in its queue, or (unless only a reply may come) a pending
+ * notification? */
+static int something_waits(const struct proc *p)
+{
+    int n = 0;
+    for (const struct proc *s = p->caller_q; s && n++ < NSLOTS; s = s->q_link)
+        if (p->getfrom_e == ANY || s->endpoint == p->getfrom_e) return 1;
+    return !(p->misc & MF_REPLY_PEND) && p->priv && p->priv->notify_pending;
+}
+
+/* The blocked state a runnable process in no queue should be in, or 0 if
+ * none: its IPC fields are set only by a call that blocks it (enqueue and
+ * do_receive's step 3, ipc.c and ipc_fast.c, set them and then call
+ * set_rts) and cleared by every way out of the block (deliver,
+ * release_sender, the deadline, a dead partner, exec), so a runnable
+ * process has sendto_e and getfrom_e NONE. One that has not lost its
+ * block in set_rts after the fields were set (a fault that wrote the
+ * flags elsewhere, or skipped the write): its call took effect but for
+ * that write.
+ *  - sendto_e set and p in that process's queue of senders: RTS_SENDING
+ *    (enqueue links it after set_rts);
+ *  - getfrom_e set, no send pending: RTS_RECEIVING (its buffer msg_uaddr
+ *    was set just before), unless a sender or a notification it would
+ *    take is waiting already: then whether its wakeup was lost cannot be
+ *    told from here, and it is requeued as before. */
+static uint32_t lost_block(const struct proc *p)
+{
+    if (p->sendto_e != NONE) {
+        int err;
+        struct proc *dst = ep_to_proc(p->sendto_e, &err);
+        return dst && in_caller_q(dst, p) ? RTS_SENDING : 0;
+    }
+    if (p->getfrom_e != NONE && !(p->misc & MF_SENDREC) && !something_waits(p))
+        return RTS_RECEIVING;
+    return 0;
+}
+
+/* Before the queues are rebuilt at the audit: a runnable process in no
+ * queue that lost its block goes back to it, not into a queue. Only the
+ * audit's: it runs between two calls, where no call is half-done; the
+ * containment of a fault (contain.c) judges its caller's state itself.
+ * Not `current`: it was running (a call that does not block keeps the
+ * CPU), so whatever its fields say, its call has returned. */
+static void restore_blocks(void)
+{
+    uint32_t seen[SEEN_WORDS] = { 0 };
+    mark_queued(seen);
+    for (int n = 0; n < NR_PROCS; n++) {
+        struct proc *p = proc_addr(n);
+        if (p->rts != 0 || p == current || seen_test(seen, p)) continue;
+        uint32_t f = lost_block(p);
+        if (!f) continue;
+        p->rts = f;
+        kevent("ev=kernel_repaired what=ipc_block by=audit proc=%s ep=%d rts=0x%x sendto=%d "
+               "getfrom=%d", p->name, p->endpoint, f, p->sendto_e, p->getfrom_e);
+    }
+}
+
 void sched_audit(void)
 {
+    if (!sched_queues_check()) return;
+    restore_blocks();
     if (sched_queues_check()) sched_repair("audit");
 }
 

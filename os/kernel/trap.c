@@ -11,6 +11,7 @@
 #include "gcov.h"
 #include "contain.h"
 #include "sched_repair.h"
+#include "kaudit.h"
 #include "../include/signal.h"
 #include "../include/fi.h"
 
@@ -46,17 +47,22 @@ static volatile int idling;
  * in the kernel is an injected hang, fi_auto.c, which spins with
  * interrupts on wherever its site is, in the middle of a call or of this
  * very tick; hence the idle flag rather than "any tick taken while not
- * serving a call".) Only then does the tick audit the run queues against
- * the process table (sched_repair.c): a fault that did not trap may have
- * left a runnable process in no queue, which would never run again.
- * Before clock_tick, whose quantum accounting moves current within its
- * queue and whose alarms queue processes: they would build on a bad
- * queue. */
+ * serving a call".) Only then does the tick audit the kernel's data: the
+ * privilege pointers (priv_audit.c), the run queues against the process
+ * table (sched_repair.c: a fault that did not trap may have left a
+ * runnable process in no queue, which would never run again) and the
+ * alarms the clock let pass (alarm_audit.c). Before clock_tick, whose
+ * quantum accounting moves current within its queue and whose alarms
+ * queue processes: they would build on a bad queue. */
 static void handle_irq(int irq, int quiescent)
 {
     irq_eoi(irq);
     if (irq == 0) {
-        if (quiescent) sched_audit();
+        if (quiescent) {
+            priv_audit();
+            sched_audit();
+            alarm_audit();
+        }
         clock_tick();
     }
     else if (irq == 4 && serial_rx_irq() && serial_reader_ep != NONE) {

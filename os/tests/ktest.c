@@ -123,6 +123,20 @@ static void t_notify(void)
     check("next_is_clock", m.m_source, CLOCK);
 }
 
+/* An alarm so far ahead that the kernel's ticks + it wraps: due at once,
+ * fired by the next tick's clock. Sound, so the kernel's alarm audit
+ * (alarm_audit.c) must not take it for one the clock let pass. */
+static void t_alarmwrap(void)
+{
+    message m;
+    sleep_ticks(2);                    /* ticks > 0: ticks - 1 does not wrap */
+    sys_setalarm(0xffffffffu, 0);      /* due at ticks - 1 */
+    check("wrapped_alarm_fires", ipc_receive(CLOCK, &m), OK);
+    check("wrapped_alarm_from_clock", m.m_source, CLOCK);
+    sleep_ticks(1);                    /* and the next audits after it */
+    sleep_ticks(1);
+}
+
 static void t_dead(void)
 {
     int old = victim;
@@ -555,6 +569,7 @@ int main(int argc, char **argv)
     else if (!strcmp(scen, "fastipc")) t_fastipc();
     else if (!strcmp(scen, "notify")) t_notify();
     else if (!strcmp(scen, "dead")) t_dead();
+    else if (!strcmp(scen, "alarmwrap")) t_alarmwrap();
     else if (!strcmp(scen, "deadlock")) t_deadlock();
     else if (!strcmp(scen, "refused")) t_refused();
     else if (!strcmp(scen, "deadsrc")) t_deadsrc();
