@@ -122,3 +122,19 @@ def test_a_sender_whose_delivery_the_kernel_lost_is_not_excused():
     assert _events(r, "ping_missed", label="ds"), r["events"]
     assert _events(r, "restarted", label="ds"), r["events"]
     assert r["outcome"] == "recovered", (r["outcome"], r["why"])
+
+
+def test_a_put_refused_for_room_is_a_wrong_answer_not_a_wait():
+    """A store skipped in kv's loop lands a PUT on the wrong key: key 51 is
+    gone and kv's table, which holds exactly the workload's keys, is full.
+    Every rewrite of key 51 is then refused with ENOSPC, which the client
+    used to ask again until the experiment's limit (client_hung). A PUT
+    of the workload refused for room is a wrong answer of kv, final: the
+    client counts it and goes on, and the run ends with its verdict."""
+    from tests.one_experiment import run
+    r = run("kv no_store site=main#32 trigger=nth:12 workload=kv", timeout=2.5, seed=1,
+            name="no_client_hung")
+    assert r["activated"], r["id"]
+    assert _events(r, "wl_wrong", key="51", during="refused"), r["events"]
+    assert _events(r, "sc_done"), r["events"]
+    assert r["outcome"] == "wrong_answers", (r["outcome"], r["why"])
