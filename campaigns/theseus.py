@@ -87,28 +87,29 @@ def _rs_acted(events) -> Optional[str]:
     return None
 
 
-def _loss_reported(events) -> Optional[str]:
-    """The kernel reported a lost request or reply after the fault fired
-    (ev=ipc_timeout): who lost what, or None."""
+def _after_fire(events, kind):
+    """The first event of this kind after the fault fired, or None."""
     fired = False
     for e in events:
         if e.kind == "fi_fired":
             fired = True
-        elif fired and e.kind == "ipc_timeout":
-            return f"{e.get('proc')}'s {e.get('lost')} to {e.get('dst')}"
+        elif fired and e.kind == kind:
+            return e
     return None
+
+
+def _loss_reported(events) -> Optional[str]:
+    """The kernel reported a lost request or reply after the fault fired
+    (ev=ipc_timeout): who lost what, or None."""
+    e = _after_fire(events, "ipc_timeout")
+    return f"{e.get('proc')}'s {e.get('lost')} to {e.get('dst')}" if e else None
 
 
 def _garble_reported(events) -> Optional[str]:
     """A receiver's libsys reported a message the kernel garbled, after the
     fault fired (ev=ipc_garbled): who refused whose message, or None."""
-    fired = False
-    for e in events:
-        if e.kind == "fi_fired":
-            fired = True
-        elif fired and e.kind == "ipc_garbled":
-            return f"{e.get('who')} refused a garbled {e.get('sent')} from {e.get('from')}"
-    return None
+    e = _after_fire(events, "ipc_garbled")
+    return f"{e.get('who')} refused a garbled {e.get('sent')} from {e.get('from')}" if e else None
 
 
 def _idle_rs_lost_request(events) -> Optional[str]:
