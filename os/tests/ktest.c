@@ -558,6 +558,45 @@ static void t_fuzz(int n, uint32_t seed)
     check("roundtrip_after_fuzz", ping(peer, 100), 101);
 }
 
+/* libc's memcmp and memset (word compares and stores) against byte loops
+ * written here, over every length to 40 and every alignment of both
+ * buffers, with the first difference at every place: the sign of each
+ * answer and every byte set, nothing past the end touched. */
+static int ref_cmp(const uint8_t *x, const uint8_t *y, size_t n)
+{
+    for (; n; n--, x++, y++) if (*x != *y) return *x < *y ? -1 : 1;
+    return 0;
+}
+static int sign(int v) { return v < 0 ? -1 : v > 0; }
+
+static void t_libc(void)
+{
+    static uint8_t a[64], b[64];
+    int cmp_bad = 0, set_bad = 0, cases = 0;
+    for (size_t n = 0; n <= 40; n++)
+        for (int oa = 0; oa < 4; oa++)
+            for (int ob = 0; ob < 4; ob++)
+                for (int at = -1; at < (int)n; at++)
+                    for (int up = 0; up < 2; up++) {
+                        for (int i = 0; i < 64; i++) a[i] = b[i] = (uint8_t)(i * 7 + 3);
+                        memmove(b + ob, a + oa, n);
+                        if (at >= 0) b[ob + at] = (uint8_t)(a[oa + at] + (up ? 1 : -1));
+                        cases++;
+                        cmp_bad += sign(memcmp(a + oa, b + ob, n)) !=
+                                   ref_cmp(a + oa, b + ob, n);
+                    }
+    for (size_t n = 0; n <= 40; n++)
+        for (int o = 0; o < 4; o++) {
+            for (int i = 0; i < 64; i++) a[i] = 0x11;
+            memset(a + o, 0xa5, n);
+            for (int i = 0; i < 64; i++)
+                set_bad += a[i] != ((i >= o && i < o + (int)n) ? 0xa5 : 0x11);
+        }
+    check("memcmp_cases", cases > 10000, 1);
+    check("memcmp_agrees", cmp_bad, 0);
+    check("memset_exact", set_bad, 0);
+}
+
 int main(int argc, char **argv)
 {
     const char *scen = argc > 1 ? argv[1] : "ipc";
@@ -570,6 +609,7 @@ int main(int argc, char **argv)
     else if (!strcmp(scen, "notify")) t_notify();
     else if (!strcmp(scen, "dead")) t_dead();
     else if (!strcmp(scen, "alarmwrap")) t_alarmwrap();
+    else if (!strcmp(scen, "libc")) t_libc();
     else if (!strcmp(scen, "deadlock")) t_deadlock();
     else if (!strcmp(scen, "refused")) t_refused();
     else if (!strcmp(scen, "deadsrc")) t_deadsrc();
