@@ -177,12 +177,12 @@ void trap_dispatch(struct trapframe *tf)
     }
     if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + 16)
         handle_irq((int)tf->vector - IRQ_BASE, 1);
-    else if (tf->vector == IPC_VECTOR || tf->vector == KERNEL_CALL_VECTOR) {
-        /* the recovery point of a fault in this call's path (contain.c) */
+    else if (tf->vector == KERNEL_CALL_VECTOR) {
+        /* the recovery point of a fault in this call's path (contain.c);
+         * IPC traps have their own entry, ipc_dispatch below */
         if (__builtin_setjmp(contain_ctx) == 0) {
-            contain_arm(p, tf->vector == IPC_VECTOR);
-            if (tf->vector == IPC_VECTOR) ipc_trap(p);
-            else kernel_call_trap(p);
+            contain_arm(p, 0);
+            kernel_call_trap(p);
             contain_disarm();
         } else {
             contain_recover();
@@ -200,8 +200,8 @@ void trap_dispatch(struct trapframe *tf)
 }
 
 /* An IPC trap from ring 3 (trap.S: its own entry), its registers saved in
- * current's regs. As trap_dispatch's IPC case: the call inside its
- * recovery point, then the scheduler. The fast path (ipc_fast.c) first
+ * current's regs. As trap_dispatch's kernel-call case: the call inside
+ * its recovery point, then the scheduler. The fast path (ipc_fast.c) first
  * while no fault is armed: armed hand sites are on the general path only
  * (ipc_entry.c picks the copy with them), which also does whatever the
  * fast path leaves to it, from the call's start. */
