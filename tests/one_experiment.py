@@ -22,3 +22,22 @@ def events(r, kind, **fields):
         if e is not None and e.kind == kind and all(e.get(k) == str(v) for k, v in fields.items()):
             out.append(e)
     return out
+
+
+def served_on(r):
+    """The system served on after a kernel repair or containment: no
+    panic, the scenario ran to its end, and the verdict is recovered (the
+    fault manifested and was detected)."""
+    assert not events(r, "panic"), events(r, "panic")
+    assert events(r, "sc_done"), r["events"][-5:]
+    assert r["outcome"] == "recovered", (r["outcome"], r["why"])
+    assert r["manifested"]
+
+
+def one_repair(r, what, by):
+    """The trace's one kernel_repaired event, which must be of this kind
+    and found this way."""
+    rep = events(r, "kernel_repaired")
+    assert len(rep) == 1, rep
+    assert (rep[0].get("what"), rep[0].get("by")) == (what, by), rep
+    return rep[0]

@@ -11,20 +11,13 @@ import subprocess
 from faultinj import bootimage
 from faultinj.events import parse_text
 from tests.kernel_image import assert_passed, events_of, image
-from tests.one_experiment import events as _events, run
+from tests.one_experiment import events as _events, one_repair, run, served_on
 
 
 def _run(line):
     r = run(line, timeout=2.5, seed=1, name="kaudit")
     assert r["error"] is None, r["error"]
     return r
-
-
-def _served_on(r):
-    assert not _events(r, "panic"), _events(r, "panic")
-    assert _events(r, "sc_done"), r["events"][-5:]
-    assert r["outcome"] == "recovered", (r["outcome"], r["why"])
-    assert r["manifested"]
 
 
 def test_alarms_the_clock_lets_pass_are_delivered_by_the_audit(os_built):
@@ -38,7 +31,7 @@ def test_alarms_the_clock_lets_pass_are_delivered_by_the_audit(os_built):
     assert {e.get("proc") for e in rep} >= {"rs", "scenario"}, rep
     assert all(2 <= int(e.get("late")) <= 3 for e in rep), rep
     assert not _events(r, "rs_died"), _events(r, "rs_died")
-    _served_on(r)
+    served_on(r)
 
 
 def test_an_alarm_due_at_once_is_the_clocks_not_a_repair(boot_os):
@@ -55,14 +48,11 @@ def test_a_corrupted_privilege_pointer_is_set_again_from_the_table(os_built):
     # it points past the privilege table; repaired from the entry that
     # names kv as its owner, so kv's restart finds its id free again
     r = _run("kernel corrupt_int site=may_send_to#0 trigger=nth:496 arg=21 workload=kv")
-    rep = _events(r, "kernel_repaired")
-    assert len(rep) == 1, rep
-    e = rep[0]
-    assert (e.get("what"), e.get("by"), e.get("proc"), e.get("fix")) == \
-        ("priv", "audit", "kv", "pointer"), e
+    e = one_repair(r, "priv", "audit")
+    assert (e.get("proc"), e.get("fix")) == ("kv", "pointer"), e
     assert int(e.get("was"), 16) ^ int(e.get("now"), 16) == 1 << 21, e
     assert not _events(r, "restart_scheduled", cause="restart-failed")
-    _served_on(r)
+    served_on(r)
 
 
 def test_a_process_that_lost_its_block_is_blocked_again_not_requeued(os_built):
@@ -71,13 +61,10 @@ def test_a_process_that_lost_its_block_is_blocked_again_not_requeued(os_built):
     # but runnable; its IPC fields say it waits for kv's reply, so the
     # audit blocks it again instead of running it with no answer
     r = _run("kernel corrupt_ptr site=set_rts#1 trigger=nth:121 arg=21 workload=kv")
-    rep = _events(r, "kernel_repaired")
-    assert len(rep) == 1, rep
-    e = rep[0]
-    assert (e.get("what"), e.get("by"), e.get("proc"), e.get("rts")) == \
-        ("ipc_block", "audit", "scenario", "0x4"), e
+    e = one_repair(r, "ipc_block", "audit")
+    assert (e.get("proc"), e.get("rts")) == ("scenario", "0x4"), e
     assert e.get("getfrom") == "7", e
-    _served_on(r)
+    served_on(r)
 
 
 # The other sides of the privilege link, broken by hand: the experiment

@@ -8,6 +8,8 @@ asked again at once - no deadline waited out, nobody restarted - and no
 answer is wrong. A payload bit flipped and an m_type corrupted, each in a
 reply and in a request. Each runs one campaign experiment."""
 
+import pytest
+
 from campaigns import theseus
 from faultinj import errnos
 from tests.one_experiment import events, run as run_line
@@ -35,43 +37,36 @@ def caught(r, f, by, call, sent):
     return g[0]
 
 
-def test_flipped_payload_bit_in_a_reply_is_caught_and_asked_again(os_built):
+@pytest.mark.parametrize("line, site, victim", [
     # kv's third send after the fault goes live is a GET's reply: bit 5 of
     # its value word flips in the kernel's copy. It used to be a wrong
     # answer; now the client's libsys finds it and the SENDREC fails
-    r = run("kv error site=kernel.ipc.payload trigger=nth:3")
-    f = fired_once(r, "kernel.ipc.payload", "kv")
+    ("kv error site=kernel.ipc.payload trigger=nth:3", "kernel.ipc.payload", "kv"),
+    # kv's second send is a reply to the client: its m_type (the result)
+    # is XOR-masked in the kernel's copy
+    ("kv error site=kernel.ipc.mtype trigger=nth:2", "kernel.ipc.mtype", "kv"),
+])
+def test_a_garbled_reply_is_caught_and_asked_again(os_built, line, site, victim):
+    r = run(line)
+    f = fired_once(r, site, victim)
     caught(r, f, "scenario", "sendrec", "sendnb")
 
 
-def test_flipped_payload_bit_in_a_request_is_refused_and_asked_again(os_built):
+@pytest.mark.parametrize("line, site, victim", [
     # kv's first send is its save to DS: a bit of it flips. DS's libsys
     # refuses it to kv at once; kv's save fails with EGARBLED, kv answers
     # its client so, and the client asks again
-    r = run("kv error site=kernel.ipc.payload trigger=nth:1")
-    f = fired_once(r, "kernel.ipc.payload", "kv")
-    g = caught(r, f, "ds", "receive", "sendrec")
-    assert g.int("answer") == 0, g.raw
-    failed = events(r, "kv_save_failed")
-    assert len(failed) == 1 and failed[0].int("err") == errnos.EGARBLED, [e.raw for e in failed]
-
-
-def test_corrupt_type_of_a_reply_is_caught_and_asked_again(os_built):
-    # kv's second send is a reply to the client: its m_type (the result)
-    # is XOR-masked in the kernel's copy
-    r = run("kv error site=kernel.ipc.mtype trigger=nth:2")
-    f = fired_once(r, "kernel.ipc.mtype", "kv")
-    caught(r, f, "scenario", "sendrec", "sendnb")
-
-
-def test_corrupt_type_of_a_request_is_refused_not_applied(os_built):
+    ("kv error site=kernel.ipc.payload trigger=nth:1", "kernel.ipc.payload", "kv"),
     # echo's save to DS has its type turned into the neighbouring request
     # (arg=1): DS used to apply that one and set echo's counter back, a
     # rollback the client saw. Now DS refuses it unapplied, echo's save
     # fails with EGARBLED and the client asks again
-    r = run("echo error site=kernel.ipc.mtype trigger=nth:1 arg=1")
-    f = fired_once(r, "kernel.ipc.mtype", "echo")
+    ("echo error site=kernel.ipc.mtype trigger=nth:1 arg=1", "kernel.ipc.mtype", "echo"),
+])
+def test_a_garbled_request_is_refused_not_applied(os_built, line, site, victim):
+    r = run(line)
+    f = fired_once(r, site, victim)
     g = caught(r, f, "ds", "receive", "sendrec")
     assert g.int("answer") == 0, g.raw
-    failed = events(r, "echo_save_failed")
+    failed = events(r, f"{victim}_save_failed")
     assert len(failed) == 1 and failed[0].int("err") == errnos.EGARBLED, [e.raw for e in failed]

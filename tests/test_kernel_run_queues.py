@@ -6,18 +6,11 @@ they are its consistency check's only complaint, and a bad process picked
 by the scheduler is refused before the switch to it. Each case ends with
 the workload's every answer right and the event saying what was rebuilt."""
 
-from tests.one_experiment import events as _events, run
+from tests.one_experiment import events as _events, one_repair, run, served_on
 
 
 def _run(line):
     return run(line, timeout=5, name="runq")
-
-
-def _served_on(r):
-    assert not _events(r, "panic"), _events(r, "panic")
-    assert _events(r, "sc_done"), r["events"][-5:]
-    assert r["outcome"] == "recovered", (r["outcome"], r["why"])
-    assert r["manifested"]
 
 
 def test_a_runnable_process_lost_from_its_queue_is_requeued_by_the_tick_audit(os_built):
@@ -27,12 +20,10 @@ def test_a_runnable_process_lost_from_its_queue_is_requeued_by_the_tick_audit(os
     # at the next clock tick finds it
     r = _run("kernel skip_insn site=clear_rts#3 trigger=nth:313 workload=kv")
     assert r["error"] is None, r["error"]
-    rep = _events(r, "kernel_repaired")
-    assert len(rep) == 1, rep
-    assert rep[0].get("what") == "run_queues" and rep[0].get("by") == "audit", rep
-    assert rep[0].get("missing") == "1", rep
+    rep = one_repair(r, "run_queues", "audit")
+    assert rep.get("missing") == "1", rep
     assert not _events(r, "kcall_contained")
-    _served_on(r)
+    served_on(r)
 
 
 def test_a_contained_fault_that_broke_the_queues_repairs_them_instead_of_panicking(os_built):
@@ -41,13 +32,11 @@ def test_a_contained_fault_that_broke_the_queues_repairs_them_instead_of_panicki
     # containment finds a runnable process in no run queue
     r = _run("kernel crash site=proc_unready#10 trigger=nth:297 workload=kv")
     assert r["error"] is None, r["error"]
-    rep = _events(r, "kernel_repaired")
-    assert len(rep) == 1, rep
-    assert rep[0].get("what") == "run_queues" and rep[0].get("by") == "ipc", rep
-    assert rep[0].get("missing") == "1", rep
+    rep = one_repair(r, "run_queues", "ipc")
+    assert rep.get("missing") == "1", rep
     kc = _events(r, "kcall_contained")
     assert len(kc) == 1 and kc[0].get("call") == "ipc:2" and kc[0].get("fate") == "efault", kc
-    _served_on(r)
+    served_on(r)
 
 
 def test_a_bad_pick_is_refused_before_the_switch(os_built):
@@ -56,8 +45,6 @@ def test_a_bad_pick_is_refused_before_the_switch(os_built):
     # a triple fault
     r = _run("kernel skip_insn site=pick_proc#3 trigger=nth:365 workload=kv")
     assert r["error"] is None, r["error"]
-    rep = _events(r, "kernel_repaired")
-    assert len(rep) == 1, rep
-    assert rep[0].get("what") == "sched_pick" and rep[0].get("by") == "sched", rep
-    assert int(rep[0].get("addr"), 16) < 8, rep
-    _served_on(r)
+    rep = one_repair(r, "sched_pick", "sched")
+    assert int(rep.get("addr"), 16) < 8, rep
+    served_on(r)
