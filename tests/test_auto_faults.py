@@ -128,3 +128,22 @@ def test_shell_arms_an_automatic_site_like_the_host(reached, fi_os):
     assert int(eff.get("pc"), 16) == site.targets["skip_insn"][0]
     s.console.wait_event("wl_done", timeout=60)
     assert [e.kind for e in s.events].count("fi_fired") == 1
+
+
+def test_an_armed_site_counts_every_hit_on_a_debug_register(reached):
+    """An armed automatic site is watched by a debug register (kernel/
+    fi_hwbp.c), the code untouched, instead of an int3 taken out and put
+    back at every hit: nth:H, H the golden run's count of a site kv runs
+    many times, fires at that very hit, caught by the debug register;
+    nth:H+1 never fires. Counting one hit off either way fails it."""
+    hits = reached["kv"]
+    site = next(s for s in autosites.sites(bootimage.program_path("kv"))
+                if 100 <= hits.get(s.marker, 0) <= 3000 and "skip_insn" in s.faults())
+    h = hits[site.marker]
+    last = _run(f"kv skip_insn site={site.name} trigger=nth:{h} workload=kv")
+    assert last["error"] is None, last["error"]
+    fired = _kinds(last, "fi_fired")
+    assert len(fired) == 1 and fired[0].get("via") == "debugreg", fired
+    past = _run(f"kv skip_insn site={site.name} trigger=nth:{h + 1} workload=kv")
+    assert past["error"] is None, past["error"]
+    assert not _kinds(past, "fi_fired") and past["outcome"] == "not_activated", past["why"]

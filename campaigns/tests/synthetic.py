@@ -25,7 +25,8 @@ def _tail(t: int, probe_state: str = "ok", svc: str = "kv") -> List[str]:
 
 
 def fired(t: int, svc: str, fault: str, site: str) -> str:
-    return ev(t, "kernel", "fi_fired", slot=0, site=site, type=fault, proc=svc, ep=7, fired=1)
+    return ev(t, "kernel", "fi_fired", slot=0, site=site, type=fault, proc=svc, ep=7, fired=1,
+              via="int3" if site.startswith("@") else "call")
 
 
 def recovered(svc="kv", fault="crash", site="kv.put", t0=21000) -> List[str]:

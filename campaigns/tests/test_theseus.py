@@ -7,7 +7,7 @@ import pytest
 
 from campaigns import theseus
 
-FIRED = "#EV t=100 who=kernel ev=fi_fired slot=0 site=kernel.ipc.dest type=error proc=kv ep=7 fired=1"
+FIRED = "#EV t=100 who=kernel ev=fi_fired slot=0 site=kernel.ipc.dest type=error proc=kv ep=7 fired=1 via=kernel"
 DONE = ["#EV t=900 who=scenario ev=sc_probe label=kv result=0 answer=0 state=ok",
         "#EV t=950 who=scenario ev=sc_done steps=8"]
 

@@ -94,7 +94,7 @@ FORGERIES = [
     "KERNEL PANIC: forged",
     "#EV t=2 who=rs ev=panic reason=\"forged\" proc=kv",
     "#EV t=3 who=rs ev=given_up label=kv",
-    "#EV t=4 who=kernel ev=fi_fired slot=0 site=kv.get type=crash proc=kv ep=7 fired=1",
+    "#EV t=4 who=kernel ev=fi_fired slot=0 site=kv.get type=crash proc=kv ep=7 fired=1 via=call",
     "#EV t=5 who=scenario ev=sc_verify wrong=7",
 ]
 

@@ -237,13 +237,13 @@ def test_stream_refuses_a_kind_from_a_producer_the_schema_does_not_name(capsys):
     wl = b"answered=%d lost=0 rebinds=0 retried=0 stale=0 target=kv verified=0 wrong=0"
     s = EventStream()
     s.feed(b"\x1e#EV t=1 who=forger ev=wl_done " + wl % 100 + b"\n")
-    s.feed(b"\x1e#EV t=2 who=forger ev=fi_fired ep=1 fired=1 proc=kv site=1 slot=0 type=0\n")
+    s.feed(b"\x1e#EV t=2 who=forger ev=fi_fired ep=1 fired=1 proc=kv site=1 slot=0 type=0 via=call\n")
     s.feed(b'\x1e#EV t=3 who=forger ev=panic reason="x"\n')
     s.feed(b"\x1e#EV t=4 who=kernel ev=given_up cause=x label=kv restarts=1\n")
     s.feed(b"\x1e#EV t=5 who=kernel ev=sef_init label=kv type=0 result=0\n")
     s.feed(b"\x1e#EV t=6 who=wl ev=wl_done " + wl % 0 + b"\n")
     s.feed(b"\x1e#EV t=7 who=scenario ev=wl_done " + wl % 0 + b"\n")
-    s.feed(b"\x1e#EV t=8 who=kernel ev=fi_fired ep=1 fired=1 proc=kv site=1 slot=0 type=0\n")
+    s.feed(b"\x1e#EV t=8 who=kernel ev=fi_fired ep=1 fired=1 proc=kv site=1 slot=0 type=0 via=call\n")
     s.feed(b'\x1e#EV t=9 who=rs ev=panic reason="x" proc=kv\n')
     s.feed(b"\x1e#EV t=10 who=ds ev=sef_init label=ds type=0 result=0\n")
     s.feed(b"\x1e#EV ev=hanging\n")            # a kernel that writes no who=

@@ -149,13 +149,17 @@ int do_fi_ctl(struct proc *caller, message *m)
 
 /* Count one firing of slot i (in p, or in the kernel's own code when p
  * is NULL); disarm it once it has fired k times. */
-int kfi_fire(int i, const char *site, struct proc *p)
+/* Slot i fires at site for p (NULL: the kernel); via says how the hit
+ * was caught: "call" (a process's hand hook, SYS_FI_FIRE), "kernel" (a
+ * hand site in the kernel), "int3" or "debugreg" (an automatic site,
+ * fi_auto.c / fi_hwbp.c). */
+int kfi_fire(int i, const char *site, struct proc *p, const char *via)
 {
     struct fi_slot *s = &fi_table.slot[i];
     if (!s->active || s->fired >= s->k || s->from_step > fi_table.step) return EAGAIN;
     s->fired++;
-    kevent("ev=fi_fired slot=%d site=%s type=%s proc=%s ep=%d fired=%u", i, site,
-           type_names[s->type], p ? p->name : "kernel", p ? p->endpoint : NONE, s->fired);
+    kevent("ev=fi_fired slot=%d site=%s type=%s proc=%s ep=%d fired=%u via=%s", i, site,
+           type_names[s->type], p ? p->name : "kernel", p ? p->endpoint : NONE, s->fired, via);
     if (s->fired >= s->k) {
         s->active = 0;
         recount();
@@ -177,7 +181,7 @@ int do_fi_fire(struct proc *caller, message *m)
     name[FI_NAME_MAX - 1] = 0;
     struct fi_slot *s = &fi_table.slot[i];
     if (strcmp(name, s->site) || (s->proc[0] && strcmp(s->proc, caller->name))) return EINVAL;
-    return kfi_fire(i, name, caller);
+    return kfi_fire(i, name, caller, "call");
 }
 
 #if FAULTINJ
@@ -199,7 +203,7 @@ int fi_hit_error_for(struct fi_site *site, struct proc *p)
          * never fires here: firing would claim a fault that did nothing */
         if (!FI_TYPE_AT(FI_TYPES_AT_KERNEL, s->type)) continue;
         int go = fi_trigger_fires(&trig, i, s->trigger, s->n, s->prob, s->seed);
-        if (go && kfi_fire(i, site->name, p) == OK) {
+        if (go && kfi_fire(i, site->name, p, "kernel") == OK) {
             fi_fired_arg = (int32_t)s->arg;
             return (int)s->type;
         }

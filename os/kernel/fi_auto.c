@@ -52,7 +52,7 @@ static uint32_t stepping[NR_PROCS + 1];
 static struct fi_trigger_state ktrig;    /* NTH counts every instance of a binary */
 uint32_t fi_ram_top;                     /* set at boot: mem_bytes() is instrumented */
 
-int kfi_fire(int i, const char *site, struct proc *p);
+int kfi_fire(int i, const char *site, struct proc *p, const char *via);
 
 /* The address an automatic site's name "@HEX" gives, 0 if none. */
 static uint32_t fi_site_addr(const char *s)
@@ -173,6 +173,18 @@ static void unplant(struct proc *p, uint32_t a, uint8_t orig)
     if (code_read(p, a, &b, 1) == OK && b == INT3) code_write(p, a, &orig, 1);
 }
 
+/* Slot i's site watched by a debug register (fi_hwbp.c) rather than an
+ * int3: while it is wanted and one is free, except in the golden run,
+ * whose int3 at every site counts the same addresses. */
+static int hw_watched(int i, const struct fi_slot *s)
+{
+    if (!slot_wanted(s) || fi_golden_nr) {
+        fi_hwbp_release(i);
+        return 0;
+    }
+    return fi_hwbp_take(i, fi_site_addr(s->site));
+}
+
 /* Bring p's int3s in line with the table (p NULL: the kernel's). */
 void fi_auto_sync_proc(struct proc *p)
 {
@@ -181,7 +193,7 @@ void fi_auto_sync_proc(struct proc *p)
         struct fi_slot *s = &fi_table.slot[i];
         if (!is_auto(s) || strcmp(s->proc, name)) continue;
         uint32_t a = fi_site_addr(s->site);
-        if (slot_wanted(s)) plant(p, a, i);
+        if (slot_wanted(s) && !hw_watched(i, s)) plant(p, a, i);
         else if (site_orig[i].known && !golden_find(name, a)) unplant(p, a, site_orig[i].orig);
     }
     if (fi_golden_nr && fi_table.step) {
@@ -216,6 +228,8 @@ static int live_proc(struct proc *p)
 /* After the table changed (plan, arm, disarm, step, a slot used up). */
 void fi_auto_sync(void)
 {
+    for (int i = 0; i < FI_SLOTS; i++)
+        if (!slot_wanted(&fi_table.slot[i])) fi_hwbp_release(i);
     fi_auto_sync_proc(0);
     for (int n = 0; n < NR_PROCS; n++) {
         struct proc *p = proc_addr(n);
@@ -434,7 +448,7 @@ int fi_auto_trap(struct proc *p, struct trapframe *tf)
         int i = match[k];
         struct fi_slot *s = &fi_table.slot[i];
         if (!fi_trigger_fires(&ktrig, i, s->trigger, s->n, s->prob, s->seed)) continue;
-        if (kfi_fire(i, s->site, p) != OK) continue;
+        if (kfi_fire(i, s->site, p, "int3") != OK) continue;
         fire_at_site(i, p, tf, at, orig);
         break;
     }
@@ -444,6 +458,20 @@ int fi_auto_trap(struct proc *p, struct trapframe *tf)
         stepping[p ? p->nr : NR_PROCS] = at;
     }
     return 1;
+}
+
+/* Slot i's debug register caught p (NULL: the kernel) at the site,
+ * tf->eip (fi_hwbp.c): the trigger decides, as for an int3, with the
+ * code untouched. */
+void fi_auto_hw_hit(int i, struct proc *p, struct trapframe *tf)
+{
+    struct fi_slot *s = &fi_table.slot[i];
+    uint32_t at = tf->eip;
+    uint8_t orig;
+    if (!slot_wanted(s) || strcmp(s->proc, name_of(p)) || fi_site_addr(s->site) != at) return;
+    if (!fi_trigger_fires(&ktrig, i, s->trigger, s->n, s->prob, s->seed)) return;
+    if (code_read(p, at, &orig, 1) != OK || kfi_fire(i, s->site, p, "debugreg") != OK) return;
+    fire_at_site(i, p, tf, at, orig);
 }
 
 /* A single-step trap in p (NULL: the kernel). Returns 1 if it was ours. */

@@ -36,6 +36,14 @@ int fi_auto_trap(struct proc *p, struct trapframe *tf);
 int fi_auto_step(struct proc *p, struct trapframe *tf);
 int fi_auto_acts_on_insn(uint32_t type);
 void fi_auto_swap(struct proc *a, struct proc *b);
+void fi_auto_hw_hit(int slot, struct proc *p, struct trapframe *tf);
+/* fi_hwbp.c: armed automatic sites on the debug registers */
+int fi_hwbp_take(int slot, uint32_t addr);
+int fi_hwbp_holds(int slot);
+void fi_hwbp_release(int slot);
+void fi_hwbp_enter(const struct proc *p);
+int fi_hwbp_hit(struct proc *p, struct trapframe *tf);
+void fi_hwbp_settle(void);
 #define FI_AUTO_SYNC() fi_auto_sync()
 #define FI_AUTO_SYNC_PROC(p) fi_auto_sync_proc(p)
 #define FI_AUTO_SWAP(a, b) fi_auto_swap(a, b)

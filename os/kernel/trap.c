@@ -92,6 +92,9 @@ static void user_exception(struct proc *p, struct trapframe *tf)
 static void __attribute__((noreturn)) resume(struct proc *p)
 {
     *tss_esp0 = (uint32_t)(&p->regs + 1);
+#if FAULTINJ
+    fi_hwbp_enter(p);                    /* p's armed sites on the debug registers */
+#endif
     enter_frame(&p->regs);
 }
 
@@ -153,7 +156,7 @@ void trap_dispatch(struct trapframe *tf)
         if (tf->vector == 3 || tf->vector == 1) {
             /* the fault machinery's own output is not the call's effect */
             contain_quiet(1);
-            int ours = tf->vector == 3 ? fi_auto_trap(0, tf) : fi_auto_step(0, tf);
+            int ours = tf->vector == 3 ? fi_auto_trap(0, tf) : (fi_hwbp_hit(0, tf) || fi_auto_step(0, tf));
             contain_quiet(0);
             if (ours) return;
         }
@@ -191,7 +194,7 @@ void trap_dispatch(struct trapframe *tf)
 #if FAULTINJ
     else if (tf->vector == 3 && fi_auto_trap(p, &p->regs))
         resume(p);                /* an automatic site or a planted fault: p goes on */
-    else if (tf->vector == 1 && fi_auto_step(p, &p->regs))
+    else if (tf->vector == 1 && (fi_hwbp_hit(p, &p->regs) || fi_auto_step(p, &p->regs)))
         resume(p);                /* stepped over a site: its int3 is back */
 #endif
     else

@@ -48,6 +48,7 @@
 #include "proc.h"
 #include "protect.h"
 #include "watchdog.h"
+#include "system.h"
 #include "../include/layout.h"
 #include "../include/fi.h"
 
@@ -295,6 +296,9 @@ static void settle(void)
     clock_settle();
     serial_settle(dev.uart);
     lockup_settle();
+#if FAULTINJ
+    fi_hwbp_settle();                    /* the debug registers as dr[] says */
+#endif
 }
 
 void warm_point(void)

@@ -1,0 +1,126 @@
+/* fi_hwbp.c - armed automatic sites watched by the CPU's debug registers.
+ *
+ * An armed site counts its hits until its trigger fires (nth:30000 is
+ * common: the EDFI faultload draws sites by how often they run). With an
+ * int3 each hit costs two code writes (the byte back, a single step, the
+ * int3 again), and QEMU retranslates the block after each write: ~15 us
+ * of host time a hit, half a second for a site in a hot loop. An
+ * instruction breakpoint in DR0-DR3 traps (#DB, before the instruction)
+ * without touching the code: the kernel counts the hit (fi_auto.c,
+ * fi_auto_hw_hit) and returns with EFLAGS.RF set, which lets that one
+ * instruction run. A site that fires is handled as the int3's would be.
+ *
+ * All programs share their link addresses, so a user site's breakpoint is
+ * enabled in DR7 only while a process of its binary runs (fi_hwbp_enter,
+ * on every way back to user mode); a kernel site's is always enabled.
+ * Four sites at most; any further armed site takes an int3. The golden
+ * run's int3 counting of every site does not use them. */
+#include "proc.h"
+#include "system.h"
+#include "../include/fi.h"
+
+#if FAULTINJ
+#define NR_DR    4
+#define DR7_L(i) (1u << (2 * (i)))
+#define EFL_RF   0x10000u
+
+static struct { int slot; uint32_t addr; } dr[NR_DR] = { { -1, 0 }, { -1, 0 }, { -1, 0 }, { -1, 0 } };
+static uint32_t dr7_loaded;              /* what DR7 holds */
+
+static void dr_addr_set(int i, uint32_t a)
+{
+    switch (i) {
+    case 0: __asm__ volatile("mov %0, %%dr0" :: "r"(a)); break;
+    case 1: __asm__ volatile("mov %0, %%dr1" :: "r"(a)); break;
+    case 2: __asm__ volatile("mov %0, %%dr2" :: "r"(a)); break;
+    default: __asm__ volatile("mov %0, %%dr3" :: "r"(a)); break;
+    }
+}
+
+static void dr7_load(uint32_t v)
+{
+    if (v == dr7_loaded) return;
+    dr7_loaded = v;
+    __asm__ volatile("mov %0, %%dr7" :: "r"(v));
+}
+
+/* DR7 for a return to p (NULL: the kernel, idle): the kernel's sites and
+ * those of p's binary. */
+static uint32_t dr7_for(const struct proc *p)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < NR_DR; i++) {
+        if (dr[i].slot < 0) continue;
+        const char *proc = fi_table.slot[dr[i].slot].proc;
+        if (!strcmp(proc, "kernel") || (p && !strcmp(proc, p->name))) v |= DR7_L(i);
+    }
+    return v;
+}
+
+int fi_hwbp_holds(int slot)
+{
+    for (int i = 0; i < NR_DR; i++)
+        if (dr[i].slot == slot) return 1;
+    return 0;
+}
+
+/* Watch slot's site at addr with a debug register; 0 if none is free. */
+int fi_hwbp_take(int slot, uint32_t addr)
+{
+    if (fi_hwbp_holds(slot)) return 1;
+    for (int i = 0; i < NR_DR; i++) {
+        if (dr[i].slot >= 0) continue;
+        dr[i].slot = slot;
+        dr[i].addr = addr;
+        dr_addr_set(i, addr);
+        dr7_load(dr7_for(current));
+        return 1;
+    }
+    return 0;
+}
+
+void fi_hwbp_release(int slot)
+{
+    for (int i = 0; i < NR_DR; i++) {
+        if (dr[i].slot != slot) continue;
+        dr[i].slot = -1;
+        dr7_load(dr7_for(current));
+    }
+}
+
+/* On the way back to user mode in p. */
+void fi_hwbp_enter(const struct proc *p)
+{
+    dr7_load(dr7_for(p));
+}
+
+/* A #DB in p (NULL: the kernel) with frame tf. Returns 1 if one of ours
+ * raised it: handled, tf ready to go on. */
+int fi_hwbp_hit(struct proc *p, struct trapframe *tf)
+{
+    uint32_t dr6;
+    __asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+    int hit = -1;
+    for (int i = 0; i < NR_DR; i++)
+        if ((dr6 & (1u << i)) && dr[i].slot >= 0 && dr[i].addr == tf->eip) hit = i;
+    if (hit < 0) return 0;
+    __asm__ volatile("mov %0, %%dr6" :: "r"(0u));
+    uint32_t at = tf->eip;
+    fi_auto_hw_hit(dr[hit].slot, p, tf);
+    /* the instruction at the site runs once, without this trap again */
+    if (tf->eip == at) tf->eflags |= EFL_RF;
+    return 1;
+}
+
+/* After the plan point's save and after a warm reset: the registers as
+ * this kernel's memory says (a reset brings back dr[] of the plan point,
+ * not the registers of the run before). */
+void fi_hwbp_settle(void)
+{
+    uint32_t v = dr7_for(current);
+    dr7_loaded = v;
+    __asm__ volatile("mov %0, %%dr7" :: "r"(v));
+    for (int i = 0; i < NR_DR; i++)
+        if (dr[i].slot >= 0) dr_addr_set(i, dr[i].addr);
+}
+#endif /* FAULTINJ */
