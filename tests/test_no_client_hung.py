@@ -24,6 +24,7 @@ seed 1
 timeout 2.5
 ds hang site=entry_sum#0 trigger=nth:40 workload=kv
 ds hang site=entry_sum#3 trigger=nth:3203 workload=kv
+ds hang site=entry_sum#3 trigger=nth:25165 workload=kv
 vm flip_branch site=main#1 trigger=nth:3 workload=kv
 vm flip_branch site=main#1 trigger=nth:4 workload=kv
 """
@@ -88,6 +89,23 @@ def test_a_ds_hung_under_a_request_is_restarted_and_the_caller_retries():
     assert complaint and int(complaint[0].split(" waited=")[1].split()[0]) >= 40, complaint
     assert _events(r, "restart_scheduled", label="ds", cause="complaint"), r["events"]
     assert _events(r, "ds_rebuilt", lost="1"), r["events"]
+
+
+def test_a_complaint_about_the_instance_before_a_restart_is_refused():
+    """DS hangs under kv's request. In one tick kv's deadline passes and
+    RS, its pings unanswered, restarts DS; kv's complaint of the lost
+    reply reaches RS after the restart. The wait began on the instance
+    before, so it is no evidence against this one: RS refuses it
+    (complain.c takes the wait from its start), kv asks the new DS again
+    and is answered. RS used to restart the fresh DS on it, and kv, which
+    waited on DS meanwhile, missed its pings and lost its state
+    (client_hung). A reproducer found by the EDFI campaign: if the first
+    assertion fails, the timing moved and the line needs another nth."""
+    r = _run("ds-hang-site=entry_sum#3-nth:25165-workload=kv")
+    assert _events(r, "ipc_timeout", proc="kv", dst="ds", lost="reply"), r["events"]
+    assert not _events(r, "complaint", label="ds"), _events(r, "complaint")
+    assert len(_events(r, "restarted", label="ds")) == 1, _events(r, "restarted")
+    _only_ds_restarted(r)
 
 
 def test_a_vm_that_drops_requests_but_answers_pings_is_restarted_on_complaint():

@@ -76,8 +76,12 @@ int do_complain(struct rproc *caller, message *m)
     const struct proc_info *p = excuse_proc(src, 1);
     int why = m->COMPLAIN_WHY, ok = 0;
     if (p && why == COMPLAIN_LOST_REPLY)
+        /* the whole wait, from its start: a wait begun on the instance
+         * before (RS restarted it while the client waited) is about a
+         * service already restarted, not about this one */
         ok = p->lost_reply_ep == ep && p->lost_reply_waited >= hang_ticks(t) &&
-             p->lost_reply_at >= t->up_since && now - p->lost_reply_at <= COMPLAIN_FRESH;
+             p->lost_reply_at - p->lost_reply_waited >= t->up_since &&
+             now - p->lost_reply_at <= COMPLAIN_FRESH;
     else if (p && why == COMPLAIN_REFUSED)
         ok = p->refused_ep == ep && p->refused_n >= COMPLAIN_REFUSALS &&
              serves(t, p->refused_type) && p->refused_since >= t->up_since &&
