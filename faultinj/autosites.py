@@ -266,13 +266,63 @@ def site_addresses(path: str) -> List[int]:
     return sorted(set(struct.unpack(f"<{len(data) // 4}I", data)))
 
 
+# bump when AutoSite or how it is found changes: older stored tables are
+# then made again
+STORE_VERSION = 1
+
+
+def _store_path(path: str) -> str:
+    return os.path.join(os.path.dirname(os.path.abspath(path)), "sites",
+                        os.path.basename(path) + ".pickle")
+
+
 def sites(path: str, root: Optional[str] = None) -> List[AutoSite]:
-    """Every automatic site of the ELF at path, in address order."""
-    import bisect
+    """Every automatic site of the ELF at path, in address order; files
+    relative to root if given."""
     st = os.stat(path)
     key = (os.path.abspath(path), st.st_size, st.st_mtime_ns, root)
     if key in _cache:
         return _cache[key]
+    base = _stored_sites(path, st)
+    if root:
+        base = [s if not os.path.isabs(s.file) else
+                AutoSite(s.binary, s.addr, s.function, os.path.relpath(s.file, root), s.line,
+                         s.insns, s.first, s.targets, s.symbol, s.index) for s in base]
+    _cache[key] = base
+    return base
+
+
+def _stored_sites(path: str, st) -> List[AutoSite]:
+    """The sites of the ELF, found once per build of it: disassembling
+    every binary and asking addr2line for every block took each campaign
+    process (the check, the engine, every worker) ~3 s of CPU. Kept
+    beside the build (BUILD/sites/NAME.elf.pickle) with the ELF's size and
+    mtime; written whole, then renamed, so workers racing to write it
+    read either none or a whole one."""
+    import pickle
+    key = (STORE_VERSION, st.st_size, st.st_mtime_ns)
+    store = _store_path(path)
+    try:
+        with open(store, "rb") as f:
+            got = pickle.load(f)
+        if got[0] == key:
+            return got[1]
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, IndexError, TypeError):
+        pass
+    result = _find_sites(path)
+    try:
+        os.makedirs(os.path.dirname(store), exist_ok=True)
+        tmp = f"{store}.{os.getpid()}"
+        with open(tmp, "wb") as f:
+            pickle.dump((key, result), f)
+        os.replace(tmp, store)
+    except OSError:
+        pass                         # a read-only build: found again next time
+    return result
+
+
+def _find_sites(path: str) -> List[AutoSite]:
+    import bisect
     binary = os.path.basename(path)[:-4] if path.endswith(".elf") else os.path.basename(path)
     addrs = site_addresses(path)
     result: List[AutoSite] = []
@@ -296,8 +346,6 @@ def sites(path: str, root: Optional[str] = None) -> List[AutoSite]:
                 block.append(insns[n])
                 n += 1
             f, ln = lines[k]
-            if root and os.path.isabs(f):
-                f = os.path.relpath(f, root)
             fstart = starts[fidx] if fidx >= 0 else -1
             index = count.get(fstart, 0)
             count[fstart] = index + 1
@@ -305,7 +353,6 @@ def sites(path: str, root: Optional[str] = None) -> List[AutoSite]:
                                    len(block), insns[where[a]].raw[0],
                                    block_targets(block, kernel),
                                    symbol.get(fstart, "?"), index))
-    _cache[key] = result
     return result
 
 
