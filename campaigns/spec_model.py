@@ -253,11 +253,22 @@ class Campaign:
         return [e.id for e in self.experiments]
 
     def get(self, exp_id: str) -> Experiment:
-        """The experiment with this id; KeyError if there is none."""
-        for e in self.experiments:
-            if e.id == exp_id:
-                return e
-        raise KeyError(exp_id)
+        """The experiment with this id; KeyError if there is none. Every
+        experiment is looked up by id (the engine hands ids to workers):
+        a scan per look-up made a 2,000-line campaign compute two million
+        ids. The index is rebuilt when the list is no longer the one it
+        was built from (same object, same length)."""
+        ix = self.__dict__.get("_by_id")
+        if ix is None or ix[0] is not self.experiments or ix[1] != len(self.experiments):
+            by_id: Dict[str, Experiment] = {}
+            for e in self.experiments:
+                by_id.setdefault(e.id, e)          # the first, as the scan found
+            ix = (self.experiments, len(self.experiments), by_id)
+            self.__dict__["_by_id"] = ix
+        e = ix[2].get(exp_id)
+        if e is None:
+            raise KeyError(exp_id)
+        return e
 
     def select(self, patterns: Union[str, Iterable[str]]) -> "Campaign":
         """A copy keeping experiments whose id matches a glob pattern."""
