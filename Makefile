@@ -236,7 +236,7 @@ N ?= 2000
 SEED ?= 1
 WEIGHT ?= count
 edfi: all ## golden run, N sampled faults at automatic sites, the campaign (N=, SEED=)
-	@$(PYENV) $(PYTHON) -m campaigns golden -o $(BUILD)/golden.json
+	@$(PYENV) $(PYTHON) -m campaigns golden -o $(BUILD)/golden.json --jobs $(JOBS_N)
 	@$(PYENV) $(PYTHON) -m campaigns generate --golden $(BUILD)/golden.json --auto \
 		--sample $(N) --seed $(SEED) --weight $(WEIGHT) -o $(BUILD)/edfi.spec
 	@$(MAKE) --no-print-directory campaign SPEC=$(BUILD)/edfi.spec || \
@@ -269,7 +269,7 @@ gate: all ## the regression gate: quick and EDFI-sample campaigns compared with 
 	done; exit $$rc
 
 baseline: all ## refresh the EDFI sample and the gate's baselines from this build
-	@$(PYENV) $(PYTHON) -m campaigns golden -o $(BUILD)/golden.json
+	@$(PYENV) $(PYTHON) -m campaigns golden -o $(BUILD)/golden.json --jobs $(JOBS_N)
 	@$(PYENV) $(PYTHON) -m campaigns generate --golden $(BUILD)/golden.json --auto \
 		--sample $(GATE_N) --seed $(GATE_SEED) --name edfi-ci -o campaigns/specs/edfi-ci.spec
 	@for s in quick edfi-ci; do \

@@ -1,4 +1,4 @@
-"""python3 -m campaigns golden [-o FILE]
+"""python3 -m campaigns golden [-o FILE] [--jobs N]
 python3 -m campaigns run SPEC [--jobs N] [--only IDS] [--out DIR] [--fresh] [--coverage]
 python3 -m campaigns generate [--sample N] [--seed S] [--name NAME] [--golden FILE] [-o FILE]
 python3 -m campaigns generate --golden FILE --auto --sample N [--seed S] [--weight uniform|count]
@@ -136,6 +136,8 @@ def main(argv=None):
     g.add_argument("--faults", help="with --auto: comma-separated fault types")
     gr = sub.add_parser("golden", help="count how often each fault site runs, fault-free")
     gr.add_argument("-o", "--output", help="file to write (default: standard output)")
+    gr.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                    help="counting runs side by side (machines at once)")
     k = sub.add_parser("check", help="check a spec (and ONLY=) against the built system")
     k.add_argument("spec", help="campaign spec file")
     k.add_argument("--only", default="", help="comma-separated experiment ids or globs")
@@ -214,7 +216,7 @@ def main(argv=None):
         return replay.main(a.exp, a.spec, services, gdb_args, console_log=a.console_log)
     if a.cmd == "golden":
         from . import golden
-        return golden.main(a.output or "")
+        return golden.main(a.output or "", jobs=max(1, a.jobs))
     gold = None
     if a.golden:
         import json
