@@ -211,16 +211,15 @@ test: all ## the test suite (pytest, boots the OS in QEMU)
 # The main job: run a fault campaign and write its report.
 #   make campaign [SPEC=campaigns/specs/quick.spec] [ONLY=<experiment id>] [JOBS=2] [FRESH=1]
 #                 [BASELINE=campaigns/baseline/quick.json]   (a comparison in the report)
-# The spec and ONLY are checked against the build first (campaigns/check.py):
-# bad input stops here with one message, before any machine starts. Then the
-# campaign engine (campaigns/engine.py) runs it: a line per experiment, and
-# the report's path at the end. (pytest runs the same engine:
+# The campaign engine (campaigns/engine.py) checks the spec and ONLY against
+# the build first (campaigns/check.py): bad input stops there with one
+# message, before any machine starts. Then it runs the campaign: a line per
+# experiment, and the report's path at the end. (pytest runs the same engine:
 # python3 -m pytest campaigns/test_campaign.py -n 2, with CAMPAIGN_SPEC=...)
 SPEC ?= campaigns/specs/default.spec
 JOBS ?= auto
 JOBS_N = $(if $(filter auto,$(JOBS)),$(shell nproc),$(JOBS))
 campaign: all ## run a fault campaign and write its report (SPEC=, ONLY=, JOBS=, FRESH=1)
-	@$(PYENV) $(PYTHON) -m campaigns check '$(SPEC)' --only '$(ONLY)' --build $(abspath $(BUILD)) -q
 	@$(PYENV) $(PYTHON) -m campaigns run '$(SPEC)' --only '$(ONLY)' --jobs $(JOBS_N) \
 		$(if $(filter 1,$(FRESH)),--fresh) $(if $(filter 1,$(COVERAGE)),--coverage) \
 		$(if $(CAMPAIGN_OUT),--out '$(CAMPAIGN_OUT)') $(if $(BASELINE),--baseline '$(BASELINE)')
