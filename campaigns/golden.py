@@ -125,7 +125,9 @@ def run_one(workload: str, deadline_ms: int = 60_000, runs=None) -> Dict[str, Di
     return out
 
 
-def _run_counting(workload: str, names, deadline_ms: int, arm=()) -> Dict[str, Dict[str, int]]:
+def _run_counting(workload: str, names, deadline_ms: int, arm=(),
+                  events=None) -> Dict[str, Dict[str, int]]:
+    """One counting run; events: a list the run's events are added to."""
     plan = scenario.Plan(steps(workload), list(arm), scenario.DEFAULT_PERIOD, deadline_ms)
     mods, append, boot_arm, plan_arm = runner.boot_config(plan)
     bins, entries = site_table(names)
@@ -138,6 +140,8 @@ def _run_counting(workload: str, names, deadline_ms: int, arm=()) -> Dict[str, D
             raise RuntimeError(f"golden run did not end cleanly: {r.end} {r.error}")
         if any(e.kind == "fi_fired" for e in r.events):
             raise RuntimeError("golden run: a fault fired")
+        if events is not None:
+            events.extend(r.events)
         view = KernelView(m.gdb, kernel)
         out: Dict[str, Dict[str, int]] = {
             "kernel": {s.name: m.gdb.read_u32(s.hits_addr) for s in kernel.fault_sites()}}

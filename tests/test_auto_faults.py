@@ -130,6 +130,28 @@ def test_shell_arms_an_automatic_site_like_the_host(reached, fi_os):
     assert [e.kind for e in s.events].count("fi_fired") == 1
 
 
+@pytest.fixture(scope="module")
+def hot_kv_sites(os_built):
+    """{marker: golden hits} of kv's sites that its golden run moved to a
+    debug register (fi_golden_hot: hit FI_HOT_HITS times by int3)."""
+    from faultinj.events import parse_recorded
+    programs = [m if isinstance(m, str) else m[0] for m in bootimage.SYSTEM]
+    evs = []
+    counts = golden._run_counting("kv", programs, 60_000, events=evs)
+    hot = [e for e in evs if e.kind == "fi_golden_hot" and e.get("proc") == "kv"]
+    return {e.get("site"): counts["kv"][e.get("site")] for e in hot}
+
+
+def _counted_exactly(site, h):
+    last = _run(f"kv skip_insn site={site.name} trigger=nth:{h} workload=kv")
+    assert last["error"] is None, last["error"]
+    fired = _kinds(last, "fi_fired")
+    assert len(fired) == 1 and fired[0].get("via") == "debugreg", fired
+    past = _run(f"kv skip_insn site={site.name} trigger=nth:{h + 1} workload=kv")
+    assert past["error"] is None, past["error"]
+    assert not _kinds(past, "fi_fired") and past["outcome"] == "not_activated", past["why"]
+
+
 def test_an_armed_site_counts_every_hit_on_a_debug_register(reached):
     """An armed automatic site is watched by a debug register (kernel/
     fi_hwbp.c), the code untouched, instead of an int3 taken out and put
@@ -139,11 +161,15 @@ def test_an_armed_site_counts_every_hit_on_a_debug_register(reached):
     hits = reached["kv"]
     site = next(s for s in autosites.sites(bootimage.program_path("kv"))
                 if 100 <= hits.get(s.marker, 0) <= 3000 and "skip_insn" in s.faults())
-    h = hits[site.marker]
-    last = _run(f"kv skip_insn site={site.name} trigger=nth:{h} workload=kv")
-    assert last["error"] is None, last["error"]
-    fired = _kinds(last, "fi_fired")
-    assert len(fired) == 1 and fired[0].get("via") == "debugreg", fired
-    past = _run(f"kv skip_insn site={site.name} trigger=nth:{h + 1} workload=kv")
-    assert past["error"] is None, past["error"]
-    assert not _kinds(past, "fi_fired") and past["outcome"] == "not_activated", past["why"]
+    _counted_exactly(site, hits[site.marker])
+
+
+def test_a_hot_golden_site_is_counted_on_to_its_last_hit(hot_kv_sites):
+    """The golden run counts a site by int3 until it is hot (FI_HOT_HITS
+    hits), then on a debug register (kernel/fi_auto.c): its count is still
+    every hit, the one an armed fault at nth:H fires at (a hit counted
+    twice or lost at the hand-over fails it)."""
+    assert hot_kv_sites, "no kv site went hot in its golden run"
+    by_marker = {s.marker: s for s in autosites.sites(bootimage.program_path("kv"))}
+    site = next(by_marker[m] for m in sorted(hot_kv_sites) if "skip_insn" in by_marker[m].faults())
+    _counted_exactly(site, hot_kv_sites[site.marker])

@@ -33,6 +33,9 @@
 #if FAULTINJ
 #define INT3     0xCC
 #define EFL_TF   0x100
+#define EFL_RF   0x10000
+/* a golden site hit this often moves to a debug register (fi_hwbp.c) */
+#define FI_HOT_HITS 4096
 
 extern char __kernel_text_start[], __kernel_text_end[];
 static const char *type_names[FI_NR_TYPES] = FI_TYPE_NAMES;
@@ -200,7 +203,9 @@ void fi_auto_sync_proc(struct proc *p)
         uint32_t n = fi_golden_nr < FI_GOLDEN_MAX ? fi_golden_nr : FI_GOLDEN_MAX;
         for (uint32_t k = 0; k < n; k++) {
             struct fi_golden_site *g = &fi_golden_sites[k];
-            if (g->bin < FI_GOLDEN_BINS && !strcmp(fi_golden_bins[g->bin], name)) plant(p, g->addr, -1);
+            if (g->bin < FI_GOLDEN_BINS && !strcmp(fi_golden_bins[g->bin], name) &&
+                !fi_hwbp_counts(name, g->addr))
+                plant(p, g->addr, -1);
         }
     }
 }
@@ -444,6 +449,18 @@ int fi_auto_trap(struct proc *p, struct trapframe *tf)
     code_write(p, at, &orig, 1);
     tf->eip = at;
     if (g) g->hits++;
+    if (g && !nm && g->hits == FI_HOT_HITS && fi_hwbp_take_golden(g, fi_golden_bins[g->bin])) {
+        /* a hot site: a debug register counts it from here, the int3 out
+         * (put back above in p, and in any other instance of the binary);
+         * RF: this execution is counted already */
+        for (int n = 0; p && n < NR_PROCS; n++) {
+            struct proc *q = proc_addr(n);
+            if (q != p && live_proc(q) && !strcmp(q->name, name)) unplant(q, at, orig);
+        }
+        kevent("ev=fi_golden_hot proc=%s site=@%x hits=%u", name, at, g->hits);
+        tf->eflags |= EFL_RF;
+        return 1;
+    }
     for (int k = 0; k < nm; k++) {
         int i = match[k];
         struct fi_slot *s = &fi_table.slot[i];
@@ -482,7 +499,7 @@ int fi_auto_step(struct proc *p, struct trapframe *tf)
     uint32_t at = stepping[k];
     stepping[k] = 0;
     tf->eflags &= ~EFL_TF;
-    if (site_wanted(name_of(p), at)) plant(p, at, -1);
+    if (site_wanted(name_of(p), at) && !fi_hwbp_counts(name_of(p), at)) plant(p, at, -1);
     return 1;
 }
 #endif /* FAULTINJ */

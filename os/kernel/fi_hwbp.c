@@ -14,7 +14,10 @@
  * enabled in DR7 only while a process of its binary runs (fi_hwbp_enter,
  * on every way back to user mode); a kernel site's is always enabled.
  * Four sites at most; any further armed site takes an int3. The golden
- * run's int3 counting of every site does not use them. */
+ * run counts every site with an int3, and moves a site here once it has
+ * been hit FI_HOT_HITS times (fi_auto.c): a hot loop's block (DS's
+ * checksum of a saved blob ran 237,872 times in the kv profile, half the
+ * profile's hits) then costs a trap a hit, not a retranslation. */
 #include "proc.h"
 #include "system.h"
 #include "../include/fi.h"
@@ -24,7 +27,15 @@
 #define DR7_L(i) (1u << (2 * (i)))
 #define EFL_RF   0x10000u
 
-static struct { int slot; uint32_t addr; } dr[NR_DR] = { { -1, 0 }, { -1, 0 }, { -1, 0 }, { -1, 0 } };
+/* a slot's site, or (slot -1, g set) a golden site of binary bin */
+static struct {
+    int slot;
+    uint32_t addr;
+    struct fi_golden_site *g;
+    const char *bin;
+} dr[NR_DR] = { { -1, 0, 0, 0 }, { -1, 0, 0, 0 }, { -1, 0, 0, 0 }, { -1, 0, 0, 0 } };
+
+static int dr_free(int i) { return dr[i].slot < 0 && !dr[i].g; }
 static uint32_t dr7_loaded;              /* what DR7 holds */
 
 static void dr_addr_set(int i, uint32_t a)
@@ -50,8 +61,8 @@ static uint32_t dr7_for(const struct proc *p)
 {
     uint32_t v = 0;
     for (int i = 0; i < NR_DR; i++) {
-        if (dr[i].slot < 0) continue;
-        const char *proc = fi_table.slot[dr[i].slot].proc;
+        if (dr_free(i)) continue;
+        const char *proc = dr[i].g ? dr[i].bin : fi_table.slot[dr[i].slot].proc;
         if (!strcmp(proc, "kernel") || (p && !strcmp(proc, p->name))) v |= DR7_L(i);
     }
     return v;
@@ -69,13 +80,37 @@ int fi_hwbp_take(int slot, uint32_t addr)
 {
     if (fi_hwbp_holds(slot)) return 1;
     for (int i = 0; i < NR_DR; i++) {
-        if (dr[i].slot >= 0) continue;
+        if (!dr_free(i)) continue;
         dr[i].slot = slot;
         dr[i].addr = addr;
         dr_addr_set(i, addr);
         dr7_load(dr7_for(current));
         return 1;
     }
+    return 0;
+}
+
+/* Count golden site g, of binary bin, with a debug register from now on;
+ * 0 if none is free. */
+int fi_hwbp_take_golden(struct fi_golden_site *g, const char *bin)
+{
+    for (int i = 0; i < NR_DR; i++) {
+        if (!dr_free(i)) continue;
+        dr[i].g = g;
+        dr[i].bin = bin;
+        dr[i].addr = g->addr;
+        dr_addr_set(i, g->addr);
+        dr7_load(dr7_for(current));
+        return 1;
+    }
+    return 0;
+}
+
+/* Is the site at addr of binary bin a golden site counted here? */
+int fi_hwbp_counts(const char *bin, uint32_t addr)
+{
+    for (int i = 0; i < NR_DR; i++)
+        if (dr[i].g && dr[i].addr == addr && !strcmp(dr[i].bin, bin)) return 1;
     return 0;
 }
 
@@ -102,11 +137,12 @@ int fi_hwbp_hit(struct proc *p, struct trapframe *tf)
     __asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
     int hit = -1;
     for (int i = 0; i < NR_DR; i++)
-        if ((dr6 & (1u << i)) && dr[i].slot >= 0 && dr[i].addr == tf->eip) hit = i;
+        if ((dr6 & (1u << i)) && !dr_free(i) && dr[i].addr == tf->eip) hit = i;
     if (hit < 0) return 0;
     __asm__ volatile("mov %0, %%dr6" :: "r"(0u));
     uint32_t at = tf->eip;
-    fi_auto_hw_hit(dr[hit].slot, p, tf);
+    if (dr[hit].g) dr[hit].g->hits++;
+    else fi_auto_hw_hit(dr[hit].slot, p, tf);
     /* the instruction at the site runs once, without this trap again */
     if (tf->eip == at) tf->eflags |= EFL_RF;
     return 1;
@@ -121,6 +157,6 @@ void fi_hwbp_settle(void)
     dr7_loaded = v;
     __asm__ volatile("mov %0, %%dr7" :: "r"(v));
     for (int i = 0; i < NR_DR; i++)
-        if (dr[i].slot >= 0) dr_addr_set(i, dr[i].addr);
+        if (!dr_free(i)) dr_addr_set(i, dr[i].addr);
 }
 #endif /* FAULTINJ */
