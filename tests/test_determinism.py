@@ -22,6 +22,9 @@ echo  init_fail   mode=dynamic
 ds    crash       trigger=nth:5
 kv    crash       trigger=prob:0.05
 kv    hang        site=sef.init.cb mode=update expect=rolled_back
+ds    skip_insn   site=entry_sum#3 trigger=nth:22101 workload=kv
+kernel flip_branch site=ipc_fast#3 trigger=nth:262 workload=kv
+kernel flip_branch site=ipc_fast#3 trigger=nth:100000000 workload=kv expect=not_activated
 """
 
 
@@ -43,7 +46,14 @@ def _burn(stop):
 @pytest.mark.parametrize("exp_id", ["kv-hang-site=kv.get-nth:10-period=5", "kv-lu_ok-nth:1",
                                     "echo-init_fail-nth:1-mode=dynamic",
                                     "kv-crash-prob:0.05",
-                                    "kv-hang-site=sef.init.cb-nth:1-mode=update"])
+                                    "kv-hang-site=sef.init.cb-nth:1-mode=update",
+                                    # automatic sites counted on a debug register
+                                    # (kernel/fi_hwbp.c): its state too is reset
+                                    "ds-skip_insn-site=entry_sum#3-nth:22101-workload=kv",
+                                    "kernel-flip_branch-site=ipc_fast#3-nth:262-workload=kv",
+                                    # armed to the end, its register on in the
+                                    # kernel: the next run must not find it
+                                    "kernel-flip_branch-site=ipc_fast#3-nth:100000000-workload=kv"])
 def test_same_trace_fresh_restored_and_under_load(os_built, exp_id, reset, monkeypatch):
     monkeypatch.setattr(pool, "RESET", reset)
     a = _run(exp_id, reuse=False)        # a QEMU of its own, booted for it
