@@ -36,6 +36,18 @@ static struct {
 } dr[NR_DR] = { { -1, 0, 0, 0 }, { -1, 0, 0, 0 }, { -1, 0, 0, 0 }, { -1, 0, 0, 0 } };
 
 static int dr_free(int i) { return dr[i].slot < 0 && !dr[i].g; }
+
+/* registers in use: while none is, DR7 is 0 and every way back to user
+ * mode skips fi_hwbp_enter (trap.c resume: an IPC round trip passes there
+ * three times) */
+int fi_hwbp_busy;
+
+static void busy_count(void)
+{
+    int n = 0;
+    for (int i = 0; i < NR_DR; i++) n += !dr_free(i);
+    fi_hwbp_busy = n;
+}
 static uint32_t dr7_loaded;              /* what DR7 holds */
 
 static void dr_addr_set(int i, uint32_t a)
@@ -84,6 +96,7 @@ int fi_hwbp_take(int slot, uint32_t addr)
         dr[i].slot = slot;
         dr[i].addr = addr;
         dr_addr_set(i, addr);
+        busy_count();
         dr7_load(dr7_for(current));
         return 1;
     }
@@ -100,6 +113,7 @@ int fi_hwbp_take_golden(struct fi_golden_site *g, const char *bin)
         dr[i].bin = bin;
         dr[i].addr = g->addr;
         dr_addr_set(i, g->addr);
+        busy_count();
         dr7_load(dr7_for(current));
         return 1;
     }
@@ -119,6 +133,7 @@ void fi_hwbp_release(int slot)
     for (int i = 0; i < NR_DR; i++) {
         if (dr[i].slot != slot) continue;
         dr[i].slot = -1;
+        busy_count();
         dr7_load(dr7_for(current));
     }
 }
@@ -153,6 +168,7 @@ int fi_hwbp_hit(struct proc *p, struct trapframe *tf)
  * not the registers of the run before). */
 void fi_hwbp_settle(void)
 {
+    busy_count();
     uint32_t v = dr7_for(current);
     dr7_loaded = v;
     __asm__ volatile("mov %0, %%dr7" :: "r"(v));

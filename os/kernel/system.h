@@ -45,6 +45,7 @@ int fi_hwbp_counts(const char *bin, uint32_t addr);
 int fi_hwbp_holds(int slot);
 void fi_hwbp_release(int slot);
 void fi_hwbp_enter(const struct proc *p);
+extern int fi_hwbp_busy;
 int fi_hwbp_hit(struct proc *p, struct trapframe *tf);
 void fi_hwbp_settle(void);
 #define FI_AUTO_SYNC() fi_auto_sync()

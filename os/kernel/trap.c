@@ -93,7 +93,7 @@ static void __attribute__((noreturn)) resume(struct proc *p)
 {
     *tss_esp0 = (uint32_t)(&p->regs + 1);
 #if FAULTINJ
-    fi_hwbp_enter(p);                    /* p's armed sites on the debug registers */
+    if (fi_hwbp_busy) fi_hwbp_enter(p);  /* p's armed sites on the debug registers */
 #endif
     enter_frame(&p->regs);
 }
