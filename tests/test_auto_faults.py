@@ -130,11 +130,34 @@ def test_shell_arms_an_automatic_site_like_the_host(reached, fi_os):
     assert [e.kind for e in s.events].count("fi_fired") == 1
 
 
+def test_a_fifth_armed_site_takes_an_int3(reached, fi_os):
+    """Four debug registers (kernel/fi_hwbp.c): with four sites armed
+    first and holding them, a fifth is armed with an int3 and still fires,
+    at its hit, with its effect, said so (via=int3)."""
+    from faultinj.bootimage import system
+    hits = reached["kv"]
+    cands = [s for s in autosites.sites(bootimage.program_path("kv"))
+             if hits.get(s.marker, 0) >= 20 and "skip_insn" in s.faults()]
+    assert len(cands) >= 5, "fewer than five kv sites the workload runs"
+    s = fi_os(system(init="wl kv 5"))
+    s.console.wait_event("wl_done", timeout=60)
+    for site in cands[:4]:                          # never reached their count
+        s.console.run(site.shell_command("skip_insn") + " nth=100000000")
+        s.console.wait_event("fi_arm", timeout=30)
+    fifth = cands[4]
+    s.console.run(fifth.shell_command("skip_insn") + " nth=1")
+    s.console.wait_event("fi_arm", timeout=30)
+    s.console.run("run wl kv 20")
+    fired = s.console.wait_event("fi_fired", timeout=60)
+    assert fired.get("site") == fifth.marker and fired.get("via") == "int3", fired
+    eff = s.console.wait_event("fi_effect", timeout=60)
+    assert int(eff.get("pc"), 16) == fifth.targets["skip_insn"][0] and eff.get("what") == "skipped"
+
+
 @pytest.fixture(scope="module")
 def hot_kv_sites(os_built):
     """{marker: golden hits} of kv's sites that its golden run moved to a
     debug register (fi_golden_hot: hit FI_HOT_HITS times by int3)."""
-    from faultinj.events import parse_recorded
     programs = [m if isinstance(m, str) else m[0] for m in bootimage.SYSTEM]
     evs = []
     counts = golden._run_counting("kv", programs, 60_000, events=evs)
