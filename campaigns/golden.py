@@ -96,18 +96,21 @@ def table_writes(kernel, bins, entries):
 # what each counting run of a profile counts: the kernel's automatic
 # sites, the programs', the hand sites (as run_one says why)
 KINDS = ("kernel", "programs", "hand")
+DEADLINE_MS = 60_000            # a counting run's virtual-time limit
 
 
-def _counting(workload: str, kind: str, deadline_ms: int) -> Dict[str, Dict[str, int]]:
+def _counting(workload: str, kind: str, deadline_ms: int = DEADLINE_MS,
+              events=None) -> Dict[str, Dict[str, int]]:
+    """One counting run of this kind (events: as _run_counting)."""
     if kind == "kernel":
-        return _run_counting(workload, ["kernel"], deadline_ms)
+        return _run_counting(workload, ["kernel"], deadline_ms, events=events)
     if kind == "programs":
         programs = [m if isinstance(m, str) else m[0] for m in bootimage.SYSTEM]
-        return _run_counting(workload, programs, deadline_ms)
-    return _run_counting(workload, [], deadline_ms, arm=[COUNTER])
+        return _run_counting(workload, programs, deadline_ms, events=events)
+    return _run_counting(workload, [], deadline_ms, arm=[COUNTER], events=events)
 
 
-def run_one(workload: str, deadline_ms: int = 60_000, runs=None) -> Dict[str, Dict[str, int]]:
+def run_one(workload: str, deadline_ms: int = DEADLINE_MS, runs=None) -> Dict[str, Dict[str, int]]:
     """{binary: {site: hits}} of the fault-free runs with this client: one
     counting the kernel's automatic sites, one the programs', one the hand
     sites. Counting the first two in one run would trap in the kernel's
@@ -177,7 +180,7 @@ def run_all(workloads=WORKLOADS, jobs: int = 1) -> Dict:
     from concurrent.futures import ThreadPoolExecutor
     todo = [(w, k) for w in workloads for k in KINDS]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
-        done = dict(zip(todo, ex.map(lambda wk: _counting(wk[0], wk[1], 60_000), todo)))
+        done = dict(zip(todo, ex.map(lambda wk: _counting(*wk), todo)))
     per = {w: run_one(w, runs={k: done[(w, k)] for k in KINDS}) for w in workloads}
     return {"workloads": per, "binaries": merge(per.values())}
 

@@ -28,6 +28,7 @@ addr2line: binutils; pyelftools for the section). Results are cached per
 ELF (path, size, mtime).
 """
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -285,9 +286,8 @@ def sites(path: str, root: Optional[str] = None) -> List[AutoSite]:
         return _cache[key]
     base = _stored_sites(path, st)
     if root:
-        base = [s if not os.path.isabs(s.file) else
-                AutoSite(s.binary, s.addr, s.function, os.path.relpath(s.file, root), s.line,
-                         s.insns, s.first, s.targets, s.symbol, s.index) for s in base]
+        base = [dataclasses.replace(s, file=os.path.relpath(s.file, root))
+                if os.path.isabs(s.file) else s for s in base]
     _cache[key] = base
     return base
 

@@ -158,9 +158,8 @@ def test_a_fifth_armed_site_takes_an_int3(reached, fi_os):
 def hot_kv_sites(os_built):
     """{marker: golden hits} of kv's sites that its golden run moved to a
     debug register (fi_golden_hot: hit FI_HOT_HITS times by int3)."""
-    programs = [m if isinstance(m, str) else m[0] for m in bootimage.SYSTEM]
     evs = []
-    counts = golden._run_counting("kv", programs, 60_000, events=evs)
+    counts = golden._counting("kv", "programs", events=evs)
     hot = [e for e in evs if e.kind == "fi_golden_hot" and e.get("proc") == "kv"]
     return {e.get("site"): counts["kv"][e.get("site")] for e in hot}
 

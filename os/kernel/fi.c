@@ -147,10 +147,9 @@ int do_fi_ctl(struct proc *caller, message *m)
     return ENOSPC;
 }
 
-/* Count one firing of slot i (in p, or in the kernel's own code when p
- * is NULL); disarm it once it has fired k times. */
-/* Slot i fires at site for p (NULL: the kernel); via says how the hit
- * was caught: "call" (a process's hand hook, SYS_FI_FIRE), "kernel" (a
+/* Count one firing of slot i at site (in p, or in the kernel's own code
+ * when p is NULL); disarm it once it has fired k times. via says how the
+ * hit was caught: "call" (a process's hand hook, SYS_FI_FIRE), "kernel" (a
  * hand site in the kernel), "int3" or "debugreg" (an automatic site,
  * fi_auto.c / fi_hwbp.c). */
 int kfi_fire(int i, const char *site, struct proc *p, const char *via)

@@ -33,7 +33,6 @@
 #if FAULTINJ
 #define INT3     0xCC
 #define EFL_TF   0x100
-#define EFL_RF   0x10000
 /* a golden site hit this often moves to a debug register (fi_hwbp.c) */
 #define FI_HOT_HITS 4096
 
@@ -176,12 +175,12 @@ static void unplant(struct proc *p, uint32_t a, uint8_t orig)
     if (code_read(p, a, &b, 1) == OK && b == INT3) code_write(p, a, &orig, 1);
 }
 
-/* Slot i's site watched by a debug register (fi_hwbp.c) rather than an
- * int3: while it is wanted and one is free, except in the golden run,
- * whose int3 at every site counts the same addresses. */
+/* Wanted slot i's site watched by a debug register (fi_hwbp.c) rather
+ * than an int3: while one is free, except in the golden run, whose int3
+ * at every site counts the same addresses. */
 static int hw_watched(int i, const struct fi_slot *s)
 {
-    if (!slot_wanted(s) || fi_golden_nr) {
+    if (fi_golden_nr) {
         fi_hwbp_release(i);
         return 0;
     }

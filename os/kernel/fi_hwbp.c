@@ -25,7 +25,6 @@
 #if FAULTINJ
 #define NR_DR    4
 #define DR7_L(i) (1u << (2 * (i)))
-#define EFL_RF   0x10000u
 
 /* a slot's site, or (slot -1, g set) a golden site of binary bin */
 static struct {
@@ -48,6 +47,7 @@ static void busy_count(void)
     for (int i = 0; i < NR_DR; i++) n += !dr_free(i);
     fi_hwbp_busy = n;
 }
+
 static uint32_t dr7_loaded;              /* what DR7 holds */
 
 static void dr_addr_set(int i, uint32_t a)
@@ -80,20 +80,15 @@ static uint32_t dr7_for(const struct proc *p)
     return v;
 }
 
-int fi_hwbp_holds(int slot)
+/* A free register for slot's site, or golden site g of binary bin, at
+ * addr; 0 if none is free. */
+static int claim(int slot, struct fi_golden_site *g, const char *bin, uint32_t addr)
 {
-    for (int i = 0; i < NR_DR; i++)
-        if (dr[i].slot == slot) return 1;
-    return 0;
-}
-
-/* Watch slot's site at addr with a debug register; 0 if none is free. */
-int fi_hwbp_take(int slot, uint32_t addr)
-{
-    if (fi_hwbp_holds(slot)) return 1;
     for (int i = 0; i < NR_DR; i++) {
         if (!dr_free(i)) continue;
         dr[i].slot = slot;
+        dr[i].g = g;
+        dr[i].bin = bin;
         dr[i].addr = addr;
         dr_addr_set(i, addr);
         busy_count();
@@ -103,21 +98,19 @@ int fi_hwbp_take(int slot, uint32_t addr)
     return 0;
 }
 
+/* Watch slot's site at addr with a debug register; 0 if none is free. */
+int fi_hwbp_take(int slot, uint32_t addr)
+{
+    for (int i = 0; i < NR_DR; i++)
+        if (dr[i].slot == slot) return 1;
+    return claim(slot, 0, 0, addr);
+}
+
 /* Count golden site g, of binary bin, with a debug register from now on;
  * 0 if none is free. */
 int fi_hwbp_take_golden(struct fi_golden_site *g, const char *bin)
 {
-    for (int i = 0; i < NR_DR; i++) {
-        if (!dr_free(i)) continue;
-        dr[i].g = g;
-        dr[i].bin = bin;
-        dr[i].addr = g->addr;
-        dr_addr_set(i, g->addr);
-        busy_count();
-        dr7_load(dr7_for(current));
-        return 1;
-    }
-    return 0;
+    return claim(-1, g, bin, g->addr);
 }
 
 /* Is the site at addr of binary bin a golden site counted here? */

@@ -37,12 +37,14 @@ int fi_auto_step(struct proc *p, struct trapframe *tf);
 int fi_auto_acts_on_insn(uint32_t type);
 void fi_auto_swap(struct proc *a, struct proc *b);
 void fi_auto_hw_hit(int slot, struct proc *p, struct trapframe *tf);
-/* fi_hwbp.c: armed automatic sites on the debug registers */
+/* fi_hwbp.c: armed automatic sites on the debug registers. EFLAGS.RF in
+ * a trap frame: the instruction at its eip runs once without its
+ * instruction breakpoint. */
+#define EFL_RF 0x10000u
 int fi_hwbp_take(int slot, uint32_t addr);
 struct fi_golden_site;
 int fi_hwbp_take_golden(struct fi_golden_site *g, const char *bin);
 int fi_hwbp_counts(const char *bin, uint32_t addr);
-int fi_hwbp_holds(int slot);
 void fi_hwbp_release(int slot);
 void fi_hwbp_enter(const struct proc *p);
 extern int fi_hwbp_busy;
