@@ -92,9 +92,13 @@ def write_trees(files: Dict[Tuple[str, str], bytes], dest: Path) -> List[Path]:
 def merge_into(acc: Path, tree: Path) -> None:
     """Add the counters of tree into acc (created if need be); safe for
     several campaign workers at once."""
-    acc.mkdir(parents=True, exist_ok=True)
+    # acc itself is touched only under the lock: a merge replaces it whole
+    # (rmtree, then copytree), and a worker that made it in between, before
+    # taking the lock, made that copy fail with EEXIST
+    acc.parent.mkdir(parents=True, exist_ok=True)
     with open(acc.parent / (acc.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        acc.mkdir(exist_ok=True)
         if not any(acc.rglob("*.gcda")):
             shutil.copytree(tree, acc, dirs_exist_ok=True)
             return

@@ -71,3 +71,38 @@ def test_a_file_not_of_this_build_is_left_out_with_its_reason(tmp_path, monkeypa
     assert not list((tmp_path / "acc").rglob("*.gcda")) if (tmp_path / "acc").exists() else True
     n, problems = coverage.add_run("\n".join(stream("kv.3", path, good)), tmp_path / "acc")
     assert (n, problems) == (1, []) and len(list((tmp_path / "acc").rglob("*.gcda"))) == 1
+
+
+def _merge(acc, tree, started):
+    from faultinj.coverage import merge_into
+    started.touch()
+    merge_into(acc, tree)
+
+
+def test_a_merge_waiting_for_the_lock_leaves_the_counters_alone(tmp_path):
+    """Campaign workers merge into one tree, each replacing it whole under
+    the lock; a worker still waiting must not touch it (it once made the
+    tree between another's rmtree and copytree: EEXIST, counters lost).
+    Spawned, not forked: a forked child would hold the lock itself."""
+    import fcntl
+    import multiprocessing
+    import time
+    tree = tmp_path / "run" / "kv"
+    (tree / "os").mkdir(parents=True)
+    (tree / "os" / "a.gcda").write_bytes(b"adcg")
+    acc = tmp_path / "out" / "gcda"
+    acc.parent.mkdir()
+    with open(acc.parent / "gcda.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        started = tmp_path / "started"
+        p = multiprocessing.get_context("spawn").Process(target=_merge, args=(acc, tree, started))
+        p.start()
+        for _ in range(300):
+            if started.exists() or not p.is_alive():
+                break
+            time.sleep(0.1)
+        p.join(0.5)
+        assert p.is_alive() and not acc.exists()
+    p.join(10)
+    assert p.exitcode == 0
+    assert (acc / "os" / "a.gcda").read_bytes() == b"adcg"
