@@ -114,7 +114,7 @@ def with_steps(exp: Experiment, words: List[str]) -> Experiment:
 
 def planned_words(exp: Experiment, campaign: Optional[Campaign]) -> List[str]:
     """The steps exp runs: its own, or the ones planned from its fault."""
-    return list(scenario.plan(exp, campaign).steps)
+    return scenario.plan(exp, campaign).own_steps
 
 
 def shrink_trigger(s: Search, exp: Experiment) -> Experiment:

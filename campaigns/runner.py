@@ -44,7 +44,7 @@ def replay_command(exp: Experiment, spec_path: str) -> str:
 
 
 def modules_for(plan: scenario.Plan):
-    rs = f"period={plan.period}"
+    rs = f"period={plan.boot_period}"
     if plan.policy:
         rs += f" policy={plan.policy[0]}:{plan.policy[1]}"   # RS runs it with that policy
     mods = bootimage.system(rs=rs)

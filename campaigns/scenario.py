@@ -40,10 +40,21 @@ class Plan:
     # the kernel dumps gcov counters at every instance's and the machine's
     # end (os/kernel/gcov.c): the coverage build's campaign
     coverage: bool = False
+    # the period RS boots with (its `period=`): the plan's own, when a
+    # fault is armed at the boot hook (the boot runs on it); otherwise the
+    # default, and the first step sets the plan's (period:N), so machines
+    # booted for one period serve every period
+    boot_period: int = DEFAULT_PERIOD
 
     @property
     def scenario_args(self) -> str:
         return " ".join(self.steps)
+
+    @property
+    def own_steps(self) -> List[str]:
+        """The steps without the period:N put first (what a spec line's
+        steps= holds: the period is its period=)."""
+        return self.steps[1:] if self.period != self.boot_period else list(self.steps)
 
 
 def site_for(exp: Experiment) -> Optional[str]:
@@ -147,6 +158,9 @@ def plan(exp: Experiment, campaign: Optional[Campaign] = None,
         # the line's own steps (a minimised reproducer's): the fault, its
         # arming and the limit stay as planned, the guest runs these
         steps = stepsmod.parse(exp.steps)
+    boot_period = period if any(not a.get("from_step") for a in arm) else DEFAULT_PERIOD
+    if period != boot_period:
+        steps.insert(0, f"period:{period}")
     limit = exp.timeout if exp.timeout is not None else (campaign.timeout if campaign and campaign.timeout else 30.0)
     policy = (exp.service, exp.policy) if exp.policy else None
-    return Plan(steps, arm, period, int(limit * 1000), policy, coverage)
+    return Plan(steps, arm, period, int(limit * 1000), policy, coverage, boot_period)

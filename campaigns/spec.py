@@ -89,6 +89,7 @@ from .verdict import OUTCOMES  # noqa: E402
 ALL_OUTCOMES = OUTCOMES
 
 from . import steps as stepsmod  # noqa: E402
+from .steps import PERIOD_MAX  # noqa: E402
 
 # the model, the expectations and the writer live beside this grammar;
 # their names are this module's too, for every caller of campaigns.spec
@@ -147,8 +148,9 @@ def _build_experiment(service: str, fault: str, keys: Mapping[str, str],
                 kw["expect"] = val
             elif key == "period":
                 n = _parse_int(val, "period")
-                if not 1 <= n <= 1000:
-                    raise ValueError(f"bad number {val!r} for period (heartbeat ticks, 1..1000)")
+                if not 1 <= n <= PERIOD_MAX:
+                    raise ValueError(f"bad number {val!r} for period (heartbeat ticks, "
+                                     f"1..{PERIOD_MAX})")
                 kw["period"] = n
             elif key == "mode":
                 if val not in MODES:

@@ -8,6 +8,9 @@ keeps a shorter load and fewer steps in an ordinary spec line."""
 
 from typing import List, Optional, Tuple
 
+from faultinj import contract
+
+PERIOD_MAX = contract.CONSTS["RS_PERIOD_MAX"]     # RS refuses a longer period
 # step word -> what follows its colon: a count (requests, ticks, the fault
 # step's number), a service label, an optional victim, or nothing
 COUNT, LABEL, TARGET, NONE = "count", "label", "target", "none"
@@ -15,6 +18,7 @@ WORDS = {
     "kv": COUNT, "echo": COUNT,          # N workload requests to that victim
     "step": COUNT,                       # faults armed from step N go live
     "watch": COUNT,                      # sleep N ticks (RS may notice meanwhile)
+    "period": COUNT,                     # RS's default heartbeat period := N ticks
     "gcov": COUNT,                       # dump coverage, then wait N ticks
     "verify": TARGET,                    # read back every acknowledged item
     "probe": NONE,                       # ask every service it is whole
@@ -54,8 +58,9 @@ def check_word(word: str) -> None:
         raise ValueError(f"step {word!r} needs a value ({name}:"
                          f"{'N' if kind == COUNT else 'LABEL'})")
     if kind == COUNT:
-        if not arg.isdigit() or int(arg) > COUNT_MAX:
-            raise ValueError(f"bad count in step {word!r} (0..{COUNT_MAX})")
+        low, high = (1, PERIOD_MAX) if name == "period" else (0, COUNT_MAX)
+        if not arg.isdigit() or not low <= int(arg) <= high:
+            raise ValueError(f"bad count in step {word!r} ({low}..{high})")
     if kind == TARGET and arg is not None and arg not in ("kv", "echo"):
         raise ValueError(f"step {word!r}: verify takes kv or echo")
 

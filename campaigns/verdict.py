@@ -62,7 +62,8 @@ END_HALT, END_PANIC, END_DEADLINE = "halt", "panic", "deadline"
 # a step that began and ended without it did not report
 STEP_REPORT = {"kv": "wl_done", "echo": "wl_done", "verify": "sc_verify", "probe": "sc_probe",
                "gcov": "sc_gcov", "update": "sc_service", "down": "sc_service",
-               "up": "sc_service", "restart": "sc_service", "refresh": "sc_service"}
+               "up": "sc_service", "restart": "sc_service", "refresh": "sc_service",
+               "period": "sc_service"}
 # an update aborted because the old version itself died or hung while it
 # prepared: that is a failure recovered (the old version restarted), not an
 # update undone

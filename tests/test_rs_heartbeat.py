@@ -61,3 +61,35 @@ def test_thresholds_are_per_service(live_os):
     for kind in ("ping_missed", "killed", "restarted"):
         assert not con.events(kind, since=m, label="kv"), kind
     serves(con, "kv")
+
+
+def test_the_default_period_is_set_at_run_time(live_os):
+    """`service sysctl period N` (a campaign's period:N step at the plan
+    point): every service on the default period is pinged every N ticks
+    from then on, so its thresholds are N and 2N; a service up later takes
+    it too, one started with its own -period keeps that. Out of range is
+    refused and changes nothing."""
+    con = live_os()
+    con.run("service down echo")
+    con.run("service up echo -period 30")
+    m = con.mark()
+    for bad in ("0", "1001"):
+        ev = con.run(f"service sysctl period {bad}", expect=None)
+        assert ev.int("result") != 0, ev.raw
+    assert not con.events("rs_period", since=m)
+    ev = con.run("service sysctl period 5", expect=None)
+    assert ev.int("result") == 0, ev.raw
+    set_ = con.wait_event("rs_period", since=m)
+    assert set_.int("period") == 5 and set_.int("services") >= 6, set_.raw
+    assert con.service_row("kv").int("period") == 5
+    assert con.service_row("echo").int("period") == 30
+    con.run("service down kv")
+    con.run("service up kv")
+    assert con.service_row("kv").int("period") == 5
+    # the delay that was a warning under 20 ticks is a hang under 5
+    m = con.mark()
+    con.run(f"service fi kv sef.ping delay nth=1 arg={LATE}")
+    missed = con.wait_event("ping_missed", timeout=60, since=m, label="kv")
+    assert 10 <= missed.int("since") < 20, missed.raw
+    con.wait_event("restarted", since=m, label="kv")
+    serves(con, "kv")

@@ -90,6 +90,8 @@
 #define     RS_SYSCTL_UPD_RUN    1    /*   run the queued updates as one batch */
 #define     RS_SYSCTL_UPD_STOP   2    /*   discard the queue */
 #define     RS_SYSCTL_UPD_STATUS 3    /*   report the queue (an event) */
+#define     RS_SYSCTL_PERIOD     4    /*   default heartbeat period := SYSCTL_ARG ticks */
+#define   SYSCTL_ARG        m.i[1]
 #define   SRV_LABEL         m.l0.label   /* words 0..3 */
 #define   SRV_PERIOD        m.i[4]    /* ticks, 0 = default, -1 = none */
 #define   SRV_LU_FLAGS      m.i[4]    /* update: RS_LU_* (an update has no period) */

@@ -25,6 +25,7 @@
  *   down:L up:L restart:L refresh:L    the same requests `service` makes
  *   step:N            fault-table step N: faults armed "from N" go live
  *   watch:T           sleep T ticks (late detections, heartbeats)
+ *   period:T          RS's default heartbeat period is T ticks from now on
  *   probe             ask every service something and check its state
  *   gcov:T            coverage dump of every binary, then T ticks to finish
  */
@@ -149,6 +150,17 @@ static void run_step(char *w)
         }
     if ((!strcmp(w, "queue") || !strcmp(w, "qhold")) && arg) {
         event("ev=sc_service op=%s label=%s result=%d", w, arg, rs_queue(arg, w[1] == 'h'));
+        return;
+    }
+    if (!strcmp(w, "period") && arg) {
+        message m = { .m_type = RS_SYSCTL };
+        m.SYSCTL_OP = RS_SYSCTL_PERIOD;
+        m.SYSCTL_ARG = n;
+        int r = ipc_sendrec(RS_PROC_EP, &m);
+        if (r == OK) r = m.m_type;
+        /* a run on some other period is not the experiment planned */
+        if (r != OK) event("ev=sc_error reason=period result=%d", r);
+        else event("ev=sc_service op=period label=- result=%d", r);
         return;
     }
     if (!strcmp(w, "runhold")) {

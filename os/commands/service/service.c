@@ -28,14 +28,15 @@ static const struct cmd {
     { "refresh", RS_REFRESH, C_REFRESH, "LABEL", "restart it clean (no state)" },
     { "update",  RS_UPDATE,  C_UPDATE,  "LABEL", "live-update it" },
     { "list",    RS_LIST,    C_LIST,    "",      "RS's table, one event a service" },
-    { "sysctl",  RS_SYSCTL,  C_SYSCTL,  "upd_run|upd_stop|upd_status",
-      "run the queued updates as one transaction, discard the queue, or report it" },
+    { "sysctl",  RS_SYSCTL,  C_SYSCTL,  "upd_run|upd_stop|upd_status|period TICKS",
+      "run the queued updates as one transaction, discard the queue, report it, "
+      "or set the default heartbeat period" },
 };
 
 /* `service sysctl OP`: the operations, in the usage line above */
 static const struct { const char *name; int op; } sysctls[] = {
     { "upd_run", RS_SYSCTL_UPD_RUN }, { "upd_stop", RS_SYSCTL_UPD_STOP },
-    { "upd_status", RS_SYSCTL_UPD_STATUS },
+    { "upd_status", RS_SYSCTL_UPD_STATUS }, { "period", RS_SYSCTL_PERIOD },
 };
 #define NR_CMDS (int)(sizeof cmds / sizeof cmds[0])
 
@@ -347,11 +348,15 @@ int service_main(int argc, char **argv)
     if (c->type == RS_SYSCTL) {
         for (unsigned i = 0; argc >= 3 && i < sizeof sysctls / sizeof sysctls[0]; i++)
             if (!strcmp(argv[2], sysctls[i].name)) m.SYSCTL_OP = sysctls[i].op;
+        if (m.SYSCTL_OP == RS_SYSCTL_PERIOD) {
+            m.SYSCTL_ARG = argc >= 4 ? atoi(argv[3]) : 0;
+            if (m.SYSCTL_ARG <= 0) m.SYSCTL_OP = 0;
+        }
         if (!m.SYSCTL_OP) {
             printf("usage: service sysctl %s (see help)\n", c->args);
             return EINVAL;
         }
-        first = 3;
+        first = m.SYSCTL_OP == RS_SYSCTL_PERIOD ? 4 : 3;
     } else if (c->type != RS_LIST) {
         if (argc < 3 || argv[2][0] == '-' || strlen(argv[2]) >= LABEL_MAX) {
             printf("usage: service %s LABEL [options] (see help)\n", c->name);

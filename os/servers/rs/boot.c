@@ -31,6 +31,7 @@ static void prepare(const struct boot_image_entry *b, const struct rs_priv_entry
     rp->pub.flags |= RSF_BOOT;
     rp->pub.policy = e->policy;
     rp->pub.period = e->period == 0 ? def_period : e->period < 0 ? 0 : e->period;
+    rp->period_dflt = e->period == 0;
     rp->dbg_flags = dbg_flags_from(b->args);
     pm_expect(rp);
     strlcpy(rp->args, b->args, sizeof rp->args);
@@ -139,6 +140,7 @@ void boot_read_args(void)
     if (sys_getinfo(GET_IMAGE, image, sizeof image, 0, &nr_image) != OK)
         rs_panic("cannot read boot image", "kernel");
     own_args();
+    if (period_set > 0) def_period = period_set;     /* set since the boot: still in force */
 }
 
 void boot_services(void)

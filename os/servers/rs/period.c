@@ -2,6 +2,35 @@
  * init deadlines, scheduled restarts, live-update deadlines, and the end
  * of an escalation once a service has been quiet for its window. */
 #include "rs.h"
+#include "contract.h"
+
+/* kept across RS's own restart (recover.c): a period set at run time
+ * outlives the RS that set it */
+int period_set __attribute__((section(".keep")));
+
+/* `service sysctl period N` (RS_SYSCTL_PERIOD), as MINIX's `service edit
+ * -period` for every service at once: the default heartbeat period is N
+ * ticks from now on, for services started later and for every service
+ * whose period is the default (its own in the sys table, or one given to
+ * `service up`, stays). Each of those is next pinged N ticks from now: a
+ * ping in flight is judged by the new period. A campaign sets an
+ * experiment's period this way at the plan point, so one booted machine
+ * serves every period (the boot's `period=` is the same for the boot). */
+int set_default_period(int ticks)
+{
+    if (ticks <= 0 || ticks > RS_PERIOD_MAX) return EINVAL;
+    def_period = period_set = ticks;
+    int n = 0;
+    for (int i = 0; i < NR_SERVICES; i++) {
+        struct rproc *rp = &rproc[i];
+        if (!(rp->pub.flags & RSF_IN_USE) || !rp->period_dflt) continue;
+        rp->pub.period = ticks;
+        rp->next_ping = now + (uint32_t)ticks;
+        n++;
+    }
+    event("ev=rs_period period=%d services=%d", ticks, n);
+    return OK;
+}
 
 void do_period(void)
 {

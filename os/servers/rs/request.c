@@ -111,6 +111,7 @@ static int do_up(message *m)
     rp->flags |= RP_DYNAMIC;
     rp->pub.policy = m->SRV_POLICY >= 0 ? m->SRV_POLICY : e->policy;
     rp->pub.period = m->SRV_PERIOD > 0 ? m->SRV_PERIOD : m->SRV_PERIOD < 0 ? 0 : def_period;
+    rp->period_dflt = m->SRV_PERIOD == 0;
     rp->dbg_flags = m->SRV_DBG;
     m->SRV_ARGS[SRV_ARGS_MAX - 1] = 0;
     strlcpy(rp->args, m->SRV_ARGS, sizeof rp->args);
@@ -312,6 +313,7 @@ void do_request(message *m)
         case RS_SYSCTL_UPD_RUN: r = lu_batch_run(src); break;
         case RS_SYSCTL_UPD_STOP: r = lu_batch_stop(); break;
         case RS_SYSCTL_UPD_STATUS: lu_batch_status(); r = OK; break;
+        case RS_SYSCTL_PERIOD: r = set_default_period(m->SYSCTL_ARG); break;
         default: r = EINVAL;
         }
         if (r != EDONTREPLY) reply(src, m, r);

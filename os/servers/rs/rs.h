@@ -60,6 +60,7 @@ struct rproc {
     int      not_run_excused;    /* the last excuse was "not run": not twice in a row */
     uint32_t complained_at;      /* complain.c: its last complaint RS acted on */
     int      complained;
+    int      period_dflt;        /* its period is the default one (follows RS_SYSCTL_PERIOD) */
 };
 
 extern struct rproc rproc[NR_SERVICES];
@@ -119,6 +120,8 @@ void rs_loop_once(void);
 
 /* period.c */
 void do_period(void);
+int  set_default_period(int ticks);         /* RS_SYSCTL_PERIOD */
+extern int period_set;                      /* kept: the last one set, 0 = the boot's */
 int rs_refusal_shown(void);    /* 0: a refusal to count, not print (evlimit.h) */
 void rs_refusals_flush(void);   /* the summary of a flood of refusals, once a second */
 
