@@ -110,19 +110,26 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
                   armed_slots=plan.arm, period=plan.period, deadline_ms=plan.deadline_ms,
                   host=socket.gethostname(), coverage=None, **site_info(exp))
     mods, append, boot_arm, plan_arm = boot_config(plan)
-    pooled = (REUSE if reuse is None else reuse) and not boot_arm and not coverage_dir
+    # a machine kept for more runs: at the plan point, or at the boot hook
+    # when the boot is part of the experiment (faultinj/bootsaved.py)
+    pooled = (REUSE if reuse is None else reuse) and not coverage_dir
+    at = "boot_hook" if boot_arm else "plan"
     t0 = time.monotonic()
     phases = {"start": None, "restore": None, "arm": None, "run": None, "verdict": None}
     m = None
     harness_error, end, events, run_t0, forged, malformed = None, None, [], t0, [], []
     notes = []
     try:
-        if pooled:
-            m = pool.machine(mods, "", host_limit)
+        left = lambda: max(1.0, host_limit - (time.monotonic() - t0))    # noqa: E731
+        if pooled and boot_arm:
+            m = pool.boot_machine(mods, append, host_limit)
+            r = m.run(boot_arm, plan.scenario_args, plan.deadline_ms, plan_arm, limit=left())
         else:
-            m = PlannedMachine(mods, append=append, boot_arm=boot_arm, limit=host_limit)
-        r = m.run(plan.scenario_args, plan.deadline_ms, plan_arm,
-                  limit=max(1.0, host_limit - (time.monotonic() - t0)))
+            if pooled:
+                m = pool.machine(mods, "", host_limit)
+            else:
+                m = PlannedMachine(mods, append=append, boot_arm=boot_arm, limit=host_limit)
+            r = m.run(plan.scenario_args, plan.deadline_ms, plan_arm, limit=left())
         phases.update(r.timing)
         end, harness_error, events, forged = r.end, r.error, r.events, r.forged
         malformed, notes = r.malformed, r.notes
@@ -148,7 +155,7 @@ def run(exp: Experiment, *, campaign: Optional[Campaign] = None, spec_path: str 
             # a reset or a harness fault: the kernel never reached its dump
             result["coverage"] = f"no dump: the run ended {end or harness_error}"
         if pooled:
-            pool.release(mods, "", m)
+            pool.release(mods, append if boot_arm else "", m, at)
         else:
             m.close()
     result.update(verdict.as_dict())

@@ -507,6 +507,18 @@ class EventStream:
                             f"last output:\n{self._tail_locked()}")
                     self._cond.wait(remaining)
 
+    def wait_for_text(self, needle: str, timeout: float) -> bool:
+        """Whether the text read so far holds needle, waiting up to timeout
+        for it (what the guest printed before a stop with no event)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while needle not in "".join(self._chunks):
+                remaining = deadline - time.monotonic()
+                if self._closed or remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            return True
+
     def wait_kind(self, kind: str, timeout: Optional[float] = None, *,
                   since: int = 0, **fields) -> Event:
         """wait_for an event of this kind whose fields equal the given ones."""

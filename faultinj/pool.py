@@ -2,6 +2,8 @@
 configuration (modules and command line), each brought back there for
 every experiment that shares its configuration: by the kernel's warm
 reset (os/kernel/warm.c), or with CAMPAIGN_RESET=loadvm by QEMU's loadvm.
+Experiments whose faults are armed at the boot hook share machines saved
+there instead (boot_machine, faultinj/bootsaved.py).
 
 A machine that failed in any way (host limit, QEMU gone, a stop we did
 not expect) is closed and dropped; the next experiment boots a new one.
@@ -13,6 +15,7 @@ from typing import Sequence, Tuple
 
 import os
 
+from .bootsaved import BootSavedMachine
 from .planned import RESETS, PlannedMachine
 
 MAX_MACHINES = 3            # boot configurations kept at once, per process
@@ -23,13 +26,24 @@ if RESET not in RESETS:
 _machines: "OrderedDict[Tuple, PlannedMachine]" = OrderedDict()
 
 
-def _key(modules: Sequence, append: str) -> Tuple:
-    return (tuple(m if isinstance(m, str) else tuple(m) for m in modules), append, RESET)
+def _key(modules: Sequence, append: str, at: str = "plan") -> Tuple:
+    return (tuple(m if isinstance(m, str) else tuple(m) for m in modules), append,
+            RESET if at == "plan" else at)
 
 
 def machine(modules: Sequence, append: str = "", limit: float = 120.0) -> PlannedMachine:
     """A machine at the plan point for this configuration, saved there."""
-    key = _key(modules, append)
+    return _get(_key(modules, append), lambda: PlannedMachine(
+        modules, append=append, snapshot=True, limit=limit, reset=RESET))
+
+
+def boot_machine(modules: Sequence, append: str = "", limit: float = 120.0) -> BootSavedMachine:
+    """A machine saved at the boot hook for this configuration."""
+    return _get(_key(modules, append, "boot_hook"),
+                lambda: BootSavedMachine(modules, append=append, limit=limit))
+
+
+def _get(key, new):
     m = _machines.get(key)
     if m is not None and m.broken:
         drop(key)
@@ -38,17 +52,17 @@ def machine(modules: Sequence, append: str = "", limit: float = 120.0) -> Planne
         while len(_machines) >= MAX_MACHINES:
             _, old = _machines.popitem(last=False)
             old.close()
-        m = PlannedMachine(modules, append=append, snapshot=True, limit=limit, reset=RESET)
+        m = new()
         _machines[key] = m
     else:
         _machines.move_to_end(key)
     return m
 
 
-def release(modules: Sequence, append: str, m: PlannedMachine):
+def release(modules: Sequence, append: str, m, at: str = "plan"):
     """After a run: a machine that can run no more is closed."""
     if m.broken:
-        drop(_key(modules, append))
+        drop(_key(modules, append, at))
 
 
 def drop(key):

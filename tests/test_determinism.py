@@ -1,7 +1,7 @@
 """One experiment is one deterministic guest run: run on a freshly booted
 machine, on a machine brought back to the plan point (by the kernel's warm
-reset, os/kernel/warm.c, or by QEMU's loadvm), and brought back again under
-a loaded host, it leaves byte-identical event traces, virtual times
+reset, os/kernel/warm.c, or by QEMU's loadvm), or to the boot hook for a
+fault armed there, and brought back again under a loaded host, it leaves byte-identical event traces, virtual times
 included, and the same verdict. Also: a state loss is never
 scored as recovered."""
 
@@ -25,6 +25,8 @@ kv    hang        site=sef.init.cb mode=update expect=rolled_back
 ds    skip_insn   site=entry_sum#3 trigger=nth:22101 workload=kv
 kernel flip_branch site=ipc_fast#3 trigger=nth:262 workload=kv
 kernel flip_branch site=ipc_fast#3 trigger=nth:100000000 workload=kv expect=not_activated
+kv    init_fail
+kv    init_fail   trigger=nth:2 period=5 expect=not_activated
 """
 
 
@@ -53,7 +55,13 @@ def _burn(stop):
                                     "kernel-flip_branch-site=ipc_fast#3-nth:262-workload=kv",
                                     # armed to the end, its register on in the
                                     # kernel: the next run must not find it
-                                    "kernel-flip_branch-site=ipc_fast#3-nth:100000000-workload=kv"])
+                                    "kernel-flip_branch-site=ipc_fast#3-nth:100000000-workload=kv",
+                                    # armed at the boot hook: a machine saved
+                                    # there (faultinj/bootsaved.py), the run
+                                    # ending in the boot or going on from the
+                                    # plan point
+                                    "kv-init_fail-nth:1",
+                                    "kv-init_fail-nth:2-period=5"])
 def test_same_trace_fresh_restored_and_under_load(os_built, exp_id, reset, monkeypatch):
     monkeypatch.setattr(pool, "RESET", reset)
     a = _run(exp_id, reuse=False)        # a QEMU of its own, booted for it
