@@ -121,15 +121,18 @@ $(BUILD_STAMP):
 	@mkdir -p $(@D) && echo "$(BUILD_FLAGS)" > $@
 
 .PHONY: all run qemu-gdb gdb test bench deps clean campaign coverage edfi help gate baseline minimize
-all: $(ELFS) pyc ## build the kernel and every program (build/, or BUILD=...)
+all: $(ELFS) $(BUILD)/pyc.stamp ## build the kernel and every program (build/, or BUILD=...)
 
 # The host code byte-compiled once (__pycache__, git-ignored): with
 # PYTHONDONTWRITEBYTECODE set, as some environments do, every process
 # compiled every module it imported, ~0.1 s per report and per engine start.
 # compileall writes them all the same, and only what changed since.
-pyc:
-	@$(PYTHON) -m compileall -q faultinj campaigns reports contract bench tests >/dev/null
-.PHONY: pyc
+HOST_PY := $(wildcard *.py faultinj/*.py faultinj/tests/*.py campaigns/*.py campaigns/tests/*.py \
+                      reports/*.py reports/tests/*.py contract/*.py bench/*.py tests/*.py)
+$(BUILD)/pyc.stamp: $(HOST_PY)
+	@mkdir -p $(BUILD)
+	@$(PYTHON) -m compileall -q -l $(sort $(dir $(HOST_PY))) >/dev/null
+	@touch $@
 
 # make help: every target with its `## ` line (targets declared as
 # `name: ... ## what it does`), so the list cannot miss one that has it
