@@ -145,3 +145,24 @@ def test_truncated_section_data(built, tmp_path):
     p.write_bytes(bytes(blob))
     with pytest.raises(ElfFormatError, match=r"cut\.elf.*fi_sites is truncated"):
         ElfImage(str(p))
+
+
+def test_struct_symbol_reader_agrees_with_pyelftools(tmp_path):
+    """The i386 fast path (_load_symbols32) reads the same table as
+    pyelftools does, a local and a global of one name included (the
+    global wins), and so does it for the object before linking."""
+    import io
+    from elftools.elf.elffile import ELFFile
+    src = SITES_C + "static int twice = 1;\nint *tp = &twice;\n"
+    _, obj = _compile(tmp_path, src, "one")
+    _, obj2 = _compile(tmp_path, "int twice = 2;\n", "two")
+    elf = tmp_path / "both.elf"
+    subprocess.run(["ld", "-m", "elf_i386", "-e", "_start", "-Ttext=0x100000",
+                    "--build-id=none", str(obj), str(obj2), "-o", str(elf)], check=True)
+    for path in (elf, obj):
+        img = ElfImage(str(path))
+        with open(path, "rb") as f:
+            slow = ElfImage._load_symbols(ELFFile(io.BytesIO(f.read())))
+        assert img._symbols == slow and "fi_global_counter" in slow
+    with open(elf, "rb") as f:       # the fast path read it, not the fallback
+        assert ElfImage(str(elf))._load_symbols32(ELFFile(io.BytesIO(f.read()))) is not None
