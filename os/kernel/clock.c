@@ -11,6 +11,10 @@
 
 volatile uint32_t ticks;
 static uint64_t last_usec;
+/* tickless.c: while the PIT runs a one-shot over several ticks, how many
+ * it covers past the current one, what it was loaded with and the counts
+ * left of the current tick then; 0: the PIT is periodic */
+static uint32_t skip, oneshot_count, oneshot_first;
 
 static void pit_program(void)
 {
@@ -30,7 +34,70 @@ void clock_init(void)
  * booted or came back here. */
 void clock_settle(void)
 {
+    skip = 0;
     pit_program();
+}
+
+static uint32_t pit_read(void)
+{
+    outb(0x43, 0x00);                 /* latch channel 0 */
+    uint32_t lo = inb(0x40), hi = inb(0x40);
+    return (hi << 8) | lo;
+}
+
+/* Idle until the start of tick ticks+k with one interrupt instead of k
+ * (tickless.c): the PIT counts down once (mode 0) from what is left of
+ * the current tick plus k-1 whole ones, at most what its 16 bits hold
+ * (about 5 ticks). Returns the ticks it covers, 0 if fewer than 2. */
+uint32_t clock_skip(uint32_t k)
+{
+    uint32_t c = pit_read();
+    if (c == 0 || c > LATCH) return 0;
+    uint32_t most = (0xFFFFu - c) / LATCH + 1;
+    if (k > most) k = most;
+    if (k < 2) return 0;
+    uint32_t n = c + (k - 1) * LATCH;
+    outb(0x43, 0x30);                 /* channel 0, lo/hi, interrupt on terminal count */
+    outb(0x40, n & 0xff);
+    outb(0x40, n >> 8);
+    skip = k - 1;
+    oneshot_count = n;
+    oneshot_first = c;
+    return k;
+}
+
+int clock_skipping(void)
+{
+    return skip != 0;
+}
+
+/* An interrupt ended the one-shot: the ticks it covered are counted (all
+ * but the last, which is clock_tick's, at its end; at another interrupt,
+ * those gone by) and the PIT is periodic again, from now. */
+void clock_unskip(int irq)
+{
+    if (!skip) return;
+    uint32_t passed = skip;
+    if (irq != 0) {
+        uint32_t now = pit_read();
+        uint32_t gone = now <= oneshot_count ? oneshot_count - now : oneshot_count;
+        passed = gone < oneshot_first ? 0 : 1 + (gone - oneshot_first) / LATCH;
+        if (passed > skip) passed = skip;
+    }
+    ticks += passed;
+    skip = 0;
+    pit_program();
+}
+
+/* the earliest tick a process's alarm fires at, 0: none */
+uint32_t alarms_due(void)
+{
+    uint32_t due = 0;
+    for (int id = 0; id < NR_PRIV_IDS; id++) {
+        struct priv *pv = &priv_table[id];
+        if (pv->in_use && pv->alarm_at && (!due || pv->alarm_at < due)) due = pv->alarm_at;
+    }
+    return due;
 }
 
 /* Virtual microseconds since boot: ticks plus the PIT's progress in the

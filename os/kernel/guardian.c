@@ -120,6 +120,17 @@ void guardian_rs_alarm(void)
 }
 
 /* Every clock tick: RS hung, or its supervision stale? */
+/* The first tick guardian_tick may act at (tickless.c), 0: never while
+ * RS stays blocked. A blocked RS only refreshes last_blocked, which the
+ * tick after the idle does as well; its stale alarm is due at a tick. */
+uint32_t guardian_due(void)
+{
+    struct proc *rs = proc_addr(RS_PROC_NR);
+    if ((rs->rts & RTS_SLOT_FREE) || !rs->priv || !(rs->priv->flags & PF_ROOT_SYS)) return 0;
+    if (rs->rts == 0 || rs_blocks) return ticks + 1;
+    return last_alarm ? last_alarm + RS_HANG_TICKS + 1 : 0;
+}
+
 void guardian_tick(void)
 {
     static uint32_t last_blocked;

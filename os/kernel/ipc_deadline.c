@@ -59,6 +59,20 @@ static void expire(struct proc *p)
     clear_rts(p, RTS_SENDING | RTS_RECEIVING);
 }
 
+/* the earliest deadline of a SENDREC still waiting, 0: none (tickless.c);
+ * the others are only forgotten at a tick, which nothing sees */
+uint32_t ipc_deadline_due(void)
+{
+    uint32_t due = 0;
+    for (int i = 0; i < NR_TASKS + NR_PROCS; i++) {
+        struct proc *p = &proc_table[i];
+        int waiting = p->ipc_deadline && !(p->rts & RTS_SLOT_FREE) && (p->misc & MF_REPLY_PEND) &&
+                      (p->rts & (RTS_SENDING | RTS_RECEIVING));
+        if (waiting && (!due || p->ipc_deadline < due)) due = p->ipc_deadline;
+    }
+    return due;
+}
+
 void ipc_deadline_tick(void)
 {
     for (int i = 0; i < NR_TASKS + NR_PROCS; i++) {

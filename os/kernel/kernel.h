@@ -72,6 +72,16 @@ void     clock_init(void);
 void     clock_settle(void);     /* warm.c: the PIT starts a period afresh */
 uint64_t uptime_usec(void);
 void     clock_tick(void);
+uint32_t clock_skip(uint32_t k);     /* tickless.c: one interrupt at tick ticks+k */
+int      clock_skipping(void);
+void     clock_unskip(int irq);      /* the one-shot is over: periodic again */
+uint32_t alarms_due(void);
+/* tickless.c: idle ticks at which nothing is due are skipped */
+void     tickless_init(const char *cmdline);   /* "tickless=0": every tick taken */
+void     tickless_idle(void);        /* run_next, before it halts */
+void     tickless_wake(int irq);     /* every interrupt, first */
+void     tickless_audited(void);     /* a tick's audits ran while idle */
+void     tickless_busy(void);        /* a process is dispatched */
 
 #define KASSERT(c) do { if (!(c)) panic("assertion failed: %s at %s:%d", #c, __FILE__, __LINE__); } while (0)
 

@@ -123,6 +123,19 @@ void lockup_settle(void)
     armed = 1;
 }
 
+/* While the idle kernel skips ticks (tickless.c) the HPET stops, so its
+ * NMIs do not wake the machine every period for nothing: interrupts are
+ * on and no kernel code runs, there is no lockup to see. Its counter
+ * stands still meanwhile and goes on where it stopped: the next NMI comes
+ * what was left of its period after the idle. */
+void lockup_idle(int on)
+{
+    if (!armed) return;
+    uint32_t old = kpdir_borrow();
+    *reg(HPET_CONFIG) = on ? 0 : 1;
+    kpdir_return(old);
+}
+
 /* The coverage dump at an instance's or the machine's end (gcov.c) runs
  * with interrupts off for longer than a period: each file it writes, with
  * a bound on its length, is progress, not a lockup, and no tick is due. */

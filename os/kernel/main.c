@@ -200,6 +200,7 @@ void kmain(uint32_t magic, struct mb_info *mbi)
     setup_user_priv(FI_USER_PRIV_ID, KC_BIT(SYS_FI_CTL));
 
     watchdog_init((mbi->flags & 4) ? (const char *)mbi->cmdline : 0);
+    tickless_init((mbi->flags & 4) ? (const char *)mbi->cmdline : 0);
     gcov_init((mbi->flags & 4) ? (const char *)mbi->cmdline : 0);
     clock_init();
     lockup_init();

@@ -96,6 +96,7 @@ extern struct proc *current;
 /* ipc_deadline.c */
 void ipc_deadline_set(struct proc *p, uint32_t timeout);
 void ipc_deadline_tick(void);
+uint32_t ipc_deadline_due(void);
 
 /* proc.c */
 void proc_init(void);

@@ -64,5 +64,6 @@ struct proc *arg_proc(struct proc *caller, int ep, int *err);
 struct proc *ctl_proc(struct proc *caller, int ep, const char *call, int *err);
 int denial_shown(void);      /* print this denial? (a flood is summarised) */
 void denials_flush(void);    /* every tick: the summary of a period that is over */
+uint32_t denials_due(void);
 void proc_exit(struct proc *p, const char *why);
 #endif

@@ -57,6 +57,7 @@ static volatile int idling;
 static void handle_irq(int irq, int quiescent)
 {
     irq_eoi(irq);
+    tickless_wake(irq);                  /* the ticks an idle skip covered */
     if (irq == 0) {
         if (quiescent) {
             priv_audit();
@@ -64,6 +65,7 @@ static void handle_irq(int irq, int quiescent)
             alarm_audit();
         }
         clock_tick();
+        if (idling) tickless_audited();  /* the tick found the kernel idle */
     }
     else if (irq == 4 && serial_rx_irq() && serial_reader_ep != NONE) {
         int err;
@@ -121,11 +123,13 @@ static void __attribute__((noreturn)) run_next(void)
         if (p) break;
         current = proc_addr(IDLE);
         contain_sched(0);                /* idling is not picking */
+        tickless_idle();
         idling = 1;
         __asm__ volatile("sti; hlt; cli" ::: "memory");
         idling = 0;
         contain_sched(1);
     }
+    tickless_busy();
     if (p != current || p->dispatches == 0)
         p->dispatches++;
     current = p;

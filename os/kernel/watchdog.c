@@ -48,6 +48,12 @@ static void report(void)
     }
 }
 
+/* the tick the limit ends the run at, 0: none (tickless.c) */
+uint32_t watchdog_due(void)
+{
+    return deadline_ticks;
+}
+
 void watchdog_tick(void)
 {
     if (deadline_ticks && ticks >= deadline_ticks) {

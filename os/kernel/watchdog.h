@@ -4,6 +4,8 @@
 void watchdog_init(const char *cmdline);
 void watchdog_set(uint32_t ms);
 void watchdog_tick(void);
+uint32_t watchdog_due(void);
+void lockup_idle(int on);       /* tickless.c: no NMI while the idle kernel skips ticks */
 /* lockup.c: the HPET's periodic NMI, for a kernel stuck with interrupts off */
 struct trapframe;
 void lockup_init(void);
