@@ -59,3 +59,20 @@ def test_skipped_ticks_change_nothing_but_the_times(os_built, exp_id):
     assert _untimed(skip.events) == _untimed(every.events)
     assert skip.end == every.end
     assert (v_skip.outcome, v_skip.why) == (v_every.outcome, v_every.why)
+
+
+def test_a_one_shot_the_pit_does_not_confirm_is_no_skip(os_built):
+    """The HPET stands still only while a one-shot the PIT confirmed runs
+    (clock.c reads its mode back, and checks the PIC lets IRQ0 through):
+    with that check failing every time (its branch flipped), every skip is
+    refused, the PIT is periodic again at once, and the run is an ordinary
+    run with every tick taken. Seen failing (the clock stopped, a panic)
+    with the refusal not restarting the PIT, and with the idle loop trying
+    again after each NMI (each try began the PIT's period anew)."""
+    c = spec.parse("campaign t\nseed 1\ntimeout 30\n"
+                   "kernel flip_branch site=clock_skip#2 trigger=times:1000000 workload=kv\n", "t.spec")
+    exp = c.experiments[0]
+    r, v, ticks, irqs = _run(exp, c, "")
+    fired = [e for e in r.events if e.kind == "fi_fired"]
+    assert fired and irqs == ticks and ticks > 40, (len(fired), irqs, ticks)
+    assert r.end == "halt" and v.outcome == "benign", (r.end, v.outcome, v.why)

@@ -60,6 +60,16 @@ uint32_t clock_skip(uint32_t k)
     outb(0x43, 0x30);                 /* channel 0, lo/hi, interrupt on terminal count */
     outb(0x40, n & 0xff);
     outb(0x40, n >> 8);
+    /* The lockup detector stands still while this runs (tickless.c), so
+     * its interrupt must come: the PIT says mode 0 (read-back of channel
+     * 0's status) and the PIC lets IRQ0 through. If not (a fault broke
+     * either), no skip: the tick stays periodic and the detector on. */
+    outb(0x43, 0xE2);
+    uint32_t status = inb(0x40);
+    if ((status & 0x3e) != 0x30 || (inb(0x21) & 1)) {
+        pit_program();
+        return 0;
+    }
     skip = k - 1;
     oneshot_count = n;
     oneshot_first = c;

@@ -48,6 +48,7 @@
 extern volatile uint32_t kernel_exits;
 static uint32_t last_exits, stuck, last_ticks, still;
 static int armed;
+static int idle_stopped;             /* lockup_idle(1): the HPET stands still */
 static uint64_t hpet_ticks;          /* the period in HPET ticks, 0 = detector off */
 static void hpet_program(void);
 
@@ -121,6 +122,7 @@ void lockup_settle(void)
     hpet_program();
     kpdir_return(old);
     armed = 1;
+    idle_stopped = 0;
 }
 
 /* While the idle kernel skips ticks (tickless.c) the HPET stops, so its
@@ -130,10 +132,11 @@ void lockup_settle(void)
  * what was left of its period after the idle. */
 void lockup_idle(int on)
 {
-    if (!armed) return;
+    if (!armed || idle_stopped == on) return;
     uint32_t old = kpdir_borrow();
     *reg(HPET_CONFIG) = on ? 0 : 1;
     kpdir_return(old);
+    idle_stopped = on;
 }
 
 /* The coverage dump at an instance's or the machine's end (gcov.c) runs

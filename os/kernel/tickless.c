@@ -56,12 +56,15 @@ void tickless_idle(void)
     if (!due) due = ticks + 1000;    /* nothing at all: as far as the PIT goes */
     if (due <= ticks + 1) return;
     if (clock_skip(due - ticks)) lockup_idle(1);
+    /* refused (the PIT did not take the one-shot and began its period
+     * again): not again before a tick, or each NMI that wakes the idle
+     * loop would begin the period anew and no tick would ever come */
+    else audited = 0;
 }
 
 void tickless_wake(int irq)
 {
     if (irq == 0) clock_irqs++;
-    if (!clock_skipping()) return;
+    lockup_idle(0);                  /* first, and whatever the clock's state */
     clock_unskip(irq);
-    lockup_idle(0);
 }
