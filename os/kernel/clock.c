@@ -1,5 +1,7 @@
 /* clock.c - the PIT tick: time keeping, quantum accounting and the
- * per-process alarms, which CLOCK delivers as notifications. */
+ * per-process alarms, which CLOCK delivers as notifications. The PIT is
+ * periodic, except while the idle kernel skips ticks (tickless.c): then
+ * one count down (mode 0) ends at the tick that is due. */
 #include "proc.h"
 #include "protect.h"
 #include "watchdog.h"

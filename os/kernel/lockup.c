@@ -16,7 +16,9 @@
  * The other way a run can outlive its watchdog: the clock stops (the PIC
  * never acknowledged, the timer reprogrammed by a corrupted write) while
  * the kernel idles with interrupts on. CLOCK_NMIS NMIs without one clock
- * tick (the clock ticks every 10 ms, as the NMIs come) are a dead clock. *
+ * tick (the clock ticks every 10 ms, as the NMIs come) are a dead clock;
+ * while the idle kernel skips ticks the HPET stands still too (tickless.c,
+ * lockup_idle). *
  *
  * The HPET's counter runs on QEMU's virtual clock, so the NMIs come at the
  * same instructions on every run: the detector is part of the guest, and
