@@ -309,7 +309,7 @@ bench: all ## the benchmarks (bench/)
 # systemd starts it on install: systemctl disable --now ssh)
 deps: ## install the Debian packages (as root)
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 gcc gcc-multilib \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 qemu-utils gcc gcc-multilib \
 		binutils make gdb lcov python3 python3-pytest python3-pytest-xdist \
 		python3-pytest-timeout python3-pyelftools python3-jinja2 chromium openssh-server \
 		g++ gcc-12-plugin-dev
