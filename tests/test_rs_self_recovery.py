@@ -98,3 +98,17 @@ def test_rs_whose_supervision_goes_stale_is_recovered(live_os):
     assert died.get("why") == "stale"
     assert con.wait_event("rs_recovered", since=m, timeout=30).int("gone") == 0
     still_supervises(con)
+
+
+def test_a_period_set_at_run_time_outlives_an_rs_crash(live_os):
+    """`service sysctl period 5` is kept across RS's own restart (period.c,
+    in RS's keep region): the services keep it, and one started after the
+    new RS took over gets it too, not the boot's default."""
+    con = live_os()
+    ev = con.run("service sysctl period 5", expect=None)
+    assert ev.int("result") == 0, ev.raw
+    _crash_rs(con)
+    assert con.service_row("kv").int("period") == 5
+    con.run("service down echo")
+    con.run("service up echo")
+    assert con.service_row("echo").int("period") == 5
