@@ -19,7 +19,8 @@ from typing import Iterable, List, Mapping, Optional, Sequence
 
 from .arming import FaultTable
 from .gdbstub import GdbError, GdbTimeout
-from .planned import DRAIN_S, PlanError, PlannedMachine, PlannedRun, _Monitor, plan_writes
+from .planned import (DRAIN_S, PlanError, PlannedMachine, PlannedRun, _Monitor, give_plan,
+                      host_limit_error)
 
 SNAPSHOT = "boot"
 # the last thing the kernel prints before the hook (os/kernel/main.c): once
@@ -83,9 +84,7 @@ class BootSavedMachine:
             if where == "plan":
                 # as a freshly booted machine does at its plan point
                 m.gdb.remove_watchpoint(m.plan_mark, 4, "w")
-                for addr, data in plan_writes(m.kernel, steps, deadline_ms):
-                    m.gdb.write_memory(addr, data)
-                FaultTable(m.gdb, m.kernel).arm_many(list(plan_arm))
+                give_plan(m.gdb, m.kernel, steps, deadline_ms, plan_arm)
                 m.gdb.cont()
                 where, end = m._wait_stop(limit, since)
                 if where == "plan":
@@ -97,8 +96,7 @@ class BootSavedMachine:
             else:
                 m.gdb.remove_breakpoint(m.exit_at, hw=True)
         except GdbTimeout:
-            error = (f"host limit of {limit:.0f} s passed before the guest ended "
-                     f"(virtual limit {deadline_ms} ms): harness fault")
+            error = host_limit_error(limit, deadline_ms)
             self.broken = error
         except (PlanError, GdbError, TimeoutError) as e:
             error = f"{type(e).__name__}: {e}"

@@ -61,6 +61,13 @@ class PlanError(RuntimeError):
     """The machine could not be brought to, or back to, the plan point."""
 
 
+def host_limit_error(limit: float, deadline_ms: int) -> str:
+    """A run the host's wall clock ended: the harness's fault, never the
+    system's (the guest ends every run itself, in virtual time)."""
+    return (f"host limit of {limit:.0f} s passed before the guest ended "
+            f"(virtual limit {deadline_ms} ms): harness fault")
+
+
 @dataclass
 class PlannedRun:
     events: List[Event]              # the whole trace, boot included
@@ -144,6 +151,19 @@ def plan_writes(kernel, steps: str, deadline_ms: int) -> List[Tuple[int, bytes]]
     return [(addr, data + b"\0"),
             (kernel.address("plan_deadline_ms"), struct.pack("<I", deadline_ms)),
             (kernel.address("warm_go"), struct.pack("<I", 1))]
+
+
+def give_plan(gdb, kernel, steps: str, deadline_ms: int, arm: Iterable[Mapping] = (),
+              writes: Iterable[Tuple[int, bytes]] = ()) -> FaultTable:
+    """At the plan point: the plan (plan_writes), more writes, and the
+    faults armed there. Returns the fault table."""
+    for addr, data in list(plan_writes(kernel, steps, deadline_ms)) + list(writes):
+        gdb.write_memory(addr, data)
+    table = FaultTable(gdb, kernel)
+    arm = list(arm)
+    if arm:
+        table.arm_many(arm)
+    return table
 
 
 class PlannedMachine:
@@ -340,8 +360,7 @@ class PlannedMachine:
                 end = _outcome_of_code(off.int("code"))
                 self.broken = "warm reset failed: no stop at the plan point after the run"
             else:
-                error = (f"host limit of {limit or self.limit:.0f} s passed before the guest "
-                         f"ended (virtual limit {deadline_ms} ms): harness fault")
+                error = host_limit_error(limit or self.limit, deadline_ms)
                 self.broken = error
         except (PlanError, TimeoutError) as e:
             error = f"{type(e).__name__}: {e}"
@@ -371,12 +390,7 @@ class PlannedMachine:
         elif self.runs == 0:
             timing["start"] = self.boot_s
         t1 = time.monotonic()
-        for addr, data in list(plan_writes(self.kernel, steps, deadline_ms)) + list(writes):
-            self.gdb.write_memory(addr, data)
-        self.table = FaultTable(self.gdb, self.kernel)
-        arm = list(arm)
-        if arm:
-            self.table.arm_many(arm)
+        self.table = give_plan(self.gdb, self.kernel, steps, deadline_ms, arm, writes)
         self.at_plan = False
         self.runs += 1
         timing["arm"] = time.monotonic() - t1

@@ -119,23 +119,31 @@ void guardian_rs_alarm(void)
     last_alarm = ticks ? ticks : 1;
 }
 
-/* Every clock tick: RS hung, or its supervision stale? */
+/* RS, if it is there as the root system process the guardian watches */
+static struct proc *watched_rs(void)
+{
+    struct proc *rs = proc_addr(RS_PROC_NR);
+    if ((rs->rts & RTS_SLOT_FREE) || !rs->priv || !(rs->priv->flags & PF_ROOT_SYS)) return 0;
+    return rs;
+}
+
 /* The first tick guardian_tick may act at (tickless.c), 0: never while
  * RS stays blocked. A blocked RS only refreshes last_blocked, which the
  * tick after the idle does as well; its stale alarm is due at a tick. */
 uint32_t guardian_due(void)
 {
-    struct proc *rs = proc_addr(RS_PROC_NR);
-    if ((rs->rts & RTS_SLOT_FREE) || !rs->priv || !(rs->priv->flags & PF_ROOT_SYS)) return 0;
+    struct proc *rs = watched_rs();
+    if (!rs) return 0;
     if (rs->rts == 0 || rs_blocks) return ticks + 1;
     return last_alarm ? last_alarm + RS_HANG_TICKS + 1 : 0;
 }
 
+/* Every clock tick: RS hung, or its supervision stale? */
 void guardian_tick(void)
 {
     static uint32_t last_blocked;
-    struct proc *rs = proc_addr(RS_PROC_NR);
-    if ((rs->rts & RTS_SLOT_FREE) || !rs->priv || !(rs->priv->flags & PF_ROOT_SYS)) return;
+    struct proc *rs = watched_rs();
+    if (!rs) return;
     if (rs->rts != 0 && last_alarm && ticks - last_alarm > RS_HANG_TICKS) {
         last_alarm = 0;                  /* the new RS sets it again */
         last_blocked = ticks;

@@ -59,6 +59,14 @@ static void expire(struct proc *p)
     clear_rts(p, RTS_SENDING | RTS_RECEIVING);
 }
 
+/* only a SENDREC still waiting on either half expires; one that ended
+ * (answered, or its partner died) just forgets its deadline */
+static int waiting(const struct proc *p)
+{
+    return !(p->rts & RTS_SLOT_FREE) && (p->misc & MF_REPLY_PEND) &&
+           (p->rts & (RTS_SENDING | RTS_RECEIVING));
+}
+
 /* the earliest deadline of a SENDREC still waiting, 0: none (tickless.c);
  * the others are only forgotten at a tick, which nothing sees */
 uint32_t ipc_deadline_due(void)
@@ -66,9 +74,7 @@ uint32_t ipc_deadline_due(void)
     uint32_t due = 0;
     for (int i = 0; i < NR_TASKS + NR_PROCS; i++) {
         struct proc *p = &proc_table[i];
-        int waiting = p->ipc_deadline && !(p->rts & RTS_SLOT_FREE) && (p->misc & MF_REPLY_PEND) &&
-                      (p->rts & (RTS_SENDING | RTS_RECEIVING));
-        if (waiting && (!due || p->ipc_deadline < due)) due = p->ipc_deadline;
+        if (p->ipc_deadline && waiting(p) && (!due || p->ipc_deadline < due)) due = p->ipc_deadline;
     }
     return due;
 }
@@ -78,11 +84,7 @@ void ipc_deadline_tick(void)
     for (int i = 0; i < NR_TASKS + NR_PROCS; i++) {
         struct proc *p = &proc_table[i];
         if (!p->ipc_deadline) continue;
-        /* only a SENDREC still waiting on either half expires; one that
-         * ended (answered, or its partner died) just forgets its deadline */
-        int waiting = !(p->rts & RTS_SLOT_FREE) && (p->misc & MF_REPLY_PEND) &&
-                      (p->rts & (RTS_SENDING | RTS_RECEIVING));
-        if (!waiting) { p->ipc_deadline = 0; continue; }
+        if (!waiting(p)) { p->ipc_deadline = 0; continue; }
         if (ticks >= p->ipc_deadline) expire(p);
     }
 }

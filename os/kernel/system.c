@@ -54,13 +54,13 @@ int denial_shown(void)
     return show;
 }
 
-/* Every tick: the summary of a period that is over. */
 /* the tick the denials' period ends at (it begins again there) */
 uint32_t denials_due(void)
 {
     return denials.start + EVLIMIT_PERIOD;
 }
 
+/* Every tick: the summary of a period that is over. */
 void denials_flush(void)
 {
     unsigned int summary = evlimit_flush(&denials, ticks);
