@@ -81,6 +81,7 @@ class BootSavedMachine:
         try:
             m.gdb.cont()
             where, end = m._wait_stop(limit, since)
+            watched = where != "plan"          # the watchpoint is still set
             if where == "plan":
                 # as a freshly booted machine does at its plan point
                 m.gdb.remove_watchpoint(m.plan_mark, 4, "w")
@@ -89,11 +90,14 @@ class BootSavedMachine:
                 where, end = m._wait_stop(limit, since)
                 if where == "plan":
                     raise PlanError("the plan point was reached twice in one run")
-            else:
-                m.gdb.remove_watchpoint(m.plan_mark, 4, "w")
             if where == "gone":
+                # QEMU ended (a reset under -no-reboot): the run's end, as
+                # on a fresh machine; nothing more to ask of its stub
                 self.broken = f"QEMU ended ({end})"
             else:
+                # the next run sets them again
+                if watched:
+                    m.gdb.remove_watchpoint(m.plan_mark, 4, "w")
                 m.gdb.remove_breakpoint(m.exit_at, hw=True)
         except GdbTimeout:
             error = host_limit_error(limit, deadline_ms)

@@ -99,3 +99,29 @@ def test_ds_crash_then_kv_restart_keeps_the_state(os_built):
     assert r["outcome"] == "recovered", (r["outcome"], r["why"])
     assert r["counts"]["stale"] == 0 and r["counts"]["lost"] == 0
     assert r["counts"]["verified"] > 0
+
+
+def test_a_machine_saved_at_the_boot_hook_whose_qemu_ends_is_no_harness_error(os_built):
+    """QEMU ending during a run from the boot hook (a boot fault that
+    resets the machine, under -no-reboot) is the run's end, as on a fresh
+    machine, not a harness fault: nothing is asked of the gone stub, and
+    the machine is dropped. Seen failing (a GdbError from removing the
+    watchpoint of a dead QEMU) before."""
+    from campaigns import scenario
+    from faultinj.bootsaved import BootSavedMachine
+    c = _campaign()
+    plan = scenario.plan(c.get("kv-init_fail-nth:1"), c)
+    mods, append, boot_arm, plan_arm = runner.boot_config(plan)
+    m = BootSavedMachine(mods, append=append)
+    try:
+        real = m.m._wait_stop
+
+        def dies(limit, since):          # QEMU gone while the guest runs
+            m.m.q.proc.kill()
+            return real(limit, since)
+        m.m._wait_stop = dies
+        r = m.run(boot_arm, plan.scenario_args, plan.deadline_ms, plan_arm)
+        assert r.error is None, r.error
+        assert m.broken and m.broken.startswith("QEMU ended"), m.broken
+    finally:
+        m.close()
