@@ -41,6 +41,7 @@ class FaultType:
 @dataclass
 class Contract:
     consts: Dict[str, int] = field(default_factory=dict)
+    texts: Dict[str, str] = field(default_factory=dict)                      # name -> text
     sitekinds: Dict[str, str] = field(default_factory=dict)                  # name -> text
     types: List[FaultType] = field(default_factory=list)
     triggers: List[Tuple[str, int, str]] = field(default_factory=list)
@@ -65,6 +66,11 @@ def parse(text: str, name: str = str(DEF)) -> Contract:
         kind, args = words[0], words[1:]
         if kind == "const" and len(args) == 2:
             c.consts[args[0]] = _int(args[1], where)
+        elif kind == "text" and len(args) >= 2:
+            text = " ".join(args[1:])
+            if '"' in text or "\\" in text:
+                raise ContractError(f"{where}: a text holds no quote or backslash")
+            c.texts[args[0]] = text
         elif kind == "sitekind" and len(args) >= 2:
             c.sitekinds[args[0]] = " ".join(args[1:])
         elif kind == "type" and len(args) >= 5:

@@ -24,6 +24,8 @@ def header(c: contract.Contract) -> str:
            "#ifndef OS_CONTRACT_H", "#define OS_CONTRACT_H", ""]
     for name, value in c.consts.items():
         out.append(f"#define {name} {value:#x}u" if value > 0xffff else f"#define {name} {value}")
+    for name, text in c.texts.items():
+        out.append(f'#define {name} "{text}"')
     out.append("")
     for t in c.types:
         out.append(f"#define {t.cname} {t.number}   /* {t.name}: {t.text} */")

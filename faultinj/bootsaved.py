@@ -17,6 +17,7 @@ events after it).
 import time
 from typing import Iterable, List, Mapping, Optional, Sequence
 
+from . import contract
 from .arming import FaultTable
 from .gdbstub import GdbError, GdbTimeout
 from .planned import (DRAIN_S, PlanError, PlannedMachine, PlannedRun, _Monitor, give_plan,
@@ -25,7 +26,7 @@ from .planned import (DRAIN_S, PlanError, PlannedMachine, PlannedRun, _Monitor, 
 SNAPSHOT = "boot"
 # the last thing the kernel prints before the hook (os/kernel/main.c): once
 # the serial reader has it, it has everything printed before the stop
-BANNER = "reincarnation testbed kernel booting"
+BANNER = contract.TEXTS["KERNEL_BANNER"]
 
 
 class BootSavedMachine:

@@ -21,6 +21,7 @@ parse = _mod.parse                       # parse(text) -> a Contract, for checki
 DEF_TEXT: str = _mod.DEF.read_text(encoding="utf-8")
 
 CONSTS: Dict[str, int] = dict(C.consts)
+TEXTS: Dict[str, str] = dict(C.texts)
 FAULT_TYPES: List[str] = [t.name for t in C.types]                 # index = number
 FAULT_TEXT: Dict[str, str] = {t.name: t.text for t in C.types}
 # the kinds of fault site (point, error, kernel, auto) and what each is

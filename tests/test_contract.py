@@ -85,3 +85,17 @@ def test_host_struct_layouts_come_from_the_contract():
     assert elfsyms.HITS_OFFSET == contract.offset("fi_site", "hits")
     assert inspect.KDEBUG.size == contract.size("kdebug_info")
     assert golden.SITE.size == contract.size("fi_golden_site")
+
+
+def test_texts_reach_the_guest_header_and_a_quote_is_refused(os_built):
+    """A `text` line (the kernel's banner, which a machine saved at the
+    boot hook waits for) is a string in the guest's header and in the
+    kernel's image, the one the host reads; one that would break out of
+    its C string is refused."""
+    import pytest
+    banner = contract.TEXTS["KERNEL_BANNER"]
+    assert f'#define KERNEL_BANNER "{banner}"' in (os_built / "gen" / "contract.h").read_text()
+    assert ("\n" + banner + "\n").encode() in ElfImage(bootimage.kernel_path()).read_bytes(
+        *_rodata(ElfImage(bootimage.kernel_path())))
+    with pytest.raises(contract.ContractError, match="no quote"):
+        contract.parse('text BAD say "hi"\n')

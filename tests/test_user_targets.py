@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from faultinj import bootimage
+from faultinj import bootimage, contract
 
 ROOT = bootimage.ROOT
 
@@ -76,7 +76,7 @@ def test_make_run_console_is_quiet_events_go_to_the_log(tmp_path, os_built):
     out, err = run_console([], log)
     assert f"events: {log}" in err and "EVENTS=1" in err, err
     assert "qemu exit status 33 (clean halt)" in err, err
-    assert "reincarnation testbed kernel booting" in out and "commands:" in out, out
+    assert contract.TEXTS["KERNEL_BANNER"] in out and "commands:" in out, out
     assert "#EV" not in out and "\x1e" not in out, out[:3000]
     lines = log.read_text().splitlines()
     assert lines and all(line.startswith("#EV ") for line in lines), lines[:5]

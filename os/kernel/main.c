@@ -147,7 +147,7 @@ static void load_boot_process(int idx, int slot)
 void kmain(uint32_t magic, struct mb_info *mbi)
 {
     serial_init();
-    kprintf("\nreincarnation testbed kernel booting\n");
+    kprintf("\n" KERNEL_BANNER "\n");
     if (magic != 0x2BADB002) panic("not loaded by a Multiboot loader (magic 0x%x)", magic);
     protect_init();
 
