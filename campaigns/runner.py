@@ -54,8 +54,8 @@ def boot_config(plan: scenario.Plan):
     """How the machine of this plan boots: (modules, kernel command line,
     faults armed at the boot hook, faults armed at the plan point). The
     campaign and a replay under gdb (campaigns/replay.py) both use it."""
-    boot_arm = [a for a in plan.arm if not a.get("from_step")]
-    plan_arm = [a for a in plan.arm if a.get("from_step")]
+    boot_arm = [a for a in plan.arm if scenario.at_boot_hook(a)]
+    plan_arm = [a for a in plan.arm if not scenario.at_boot_hook(a)]
     # a boot fault may stop the system before the plan point: bound the
     # boot in virtual time too
     append = [f"deadline={plan.deadline_ms}"] if boot_arm else []

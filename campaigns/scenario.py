@@ -57,6 +57,12 @@ class Plan:
         return self.steps[1:] if self.period != self.boot_period else list(self.steps)
 
 
+def at_boot_hook(a: Dict) -> bool:
+    """An armed slot the host writes at the boot hook (no from_step: live
+    as the system boots), not at the plan point."""
+    return not a.get("from_step")
+
+
 def site_for(exp: Experiment) -> Optional[str]:
     if exp.fault == "lu_ok":
         return None
@@ -158,7 +164,7 @@ def plan(exp: Experiment, campaign: Optional[Campaign] = None,
         # the line's own steps (a minimised reproducer's): the fault, its
         # arming and the limit stay as planned, the guest runs these
         steps = stepsmod.parse(exp.steps)
-    boot_period = period if any(not a.get("from_step") for a in arm) else DEFAULT_PERIOD
+    boot_period = period if any(at_boot_hook(a) for a in arm) else DEFAULT_PERIOD
     if period != boot_period:
         steps.insert(0, f"period:{period}")
     limit = exp.timeout if exp.timeout is not None else (campaign.timeout if campaign and campaign.timeout else 30.0)
