@@ -22,7 +22,7 @@ echo  init_fail   mode=dynamic
 ds    crash       trigger=nth:5
 kv    crash       trigger=prob:0.05
 kv    hang        site=sef.init.cb mode=update expect=rolled_back
-ds    skip_insn   site=entry_sum#3 trigger=nth:22101 workload=kv
+ds    skip_insn   site=entry_sum#5 trigger=nth:1301 workload=kv
 kernel flip_branch site=ipc_fast#3 trigger=nth:262 workload=kv
 kernel flip_branch site=ipc_fast#3 trigger=nth:100000000 workload=kv expect=not_activated
 kv    init_fail
@@ -51,7 +51,7 @@ def _burn(stop):
                                     "kv-hang-site=sef.init.cb-nth:1-mode=update",
                                     # automatic sites counted on a debug register
                                     # (kernel/fi_hwbp.c): its state too is reset
-                                    "ds-skip_insn-site=entry_sum#3-nth:22101-workload=kv",
+                                    "ds-skip_insn-site=entry_sum#5-nth:1301-workload=kv",
                                     "kernel-flip_branch-site=ipc_fast#3-nth:262-workload=kv",
                                     # armed to the end, its register on in the
                                     # kernel: the next run must not find it

@@ -23,7 +23,7 @@ SPEC = """campaign no_client_hung
 seed 1
 timeout 2.5
 ds hang site=entry_sum#0 trigger=nth:40 workload=kv
-ds hang site=entry_sum#3 trigger=nth:3203 workload=kv
+ds hang site=entry_sum#5 trigger=nth:200 workload=kv
 vm flip_branch site=main#1 trigger=nth:3 workload=kv
 vm flip_branch site=main#1 trigger=nth:4 workload=kv
 """
@@ -81,7 +81,7 @@ def test_a_ds_hung_under_a_request_is_restarted_and_the_caller_retries():
     gets no reply; PM complains, RS restarts DS (which drops the entry it
     was writing), PM asks again, and its state is back in DS: no service
     but DS restarted, none lost its state."""
-    r = _run("ds-hang-site=entry_sum#3-nth:3203-workload=kv")
+    r = _run("ds-hang-site=entry_sum#5-nth:200-workload=kv")
     _only_ds_restarted(r)
     assert _events(r, "ipc_timeout", proc="pm", dst="ds", lost="reply"), r["events"]
     complaint = _events(r, "complaint", label="ds", by="pm")
