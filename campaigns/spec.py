@@ -44,7 +44,8 @@ Experiment keys:
                      service (default), a dynamic one started with `service
                      up`, or one live-updated or restarted as the fault goes
                      live
-    arg=INT          fault parameter (delay in us, bit to flip, error code)
+    arg=INT          fault parameter (delay: busy for arg x 6 us of virtual
+                     time; bitflip: the bit; error: the code)
     workload=NAME    workload to run against the service
     policy=reset|restart  recovery policy the experiment checks
     seed=N           seed of this experiment's probability trigger

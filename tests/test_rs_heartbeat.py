@@ -3,7 +3,7 @@ one period by default) is a warning event and nothing more; only one still
 unanswered at the second (hang_after, two periods) is a hang, and the
 service is restarted. Both are per service (`service up -ping L/H`, in
 periods). The late answers are made with a `delay` fault at the ping
-(os/lib/fi/fi.c: arg thousands of busy iterations, about 6 us each)."""
+(os/lib/fi/fi.c: busy for arg x 6 us, 6,000 instructions each)."""
 
 # about 300 ms: past one period (200 ms), within two
 LATE = 50000

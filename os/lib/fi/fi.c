@@ -67,6 +67,21 @@ void __attribute__((noreturn, used, noinline)) fi_spin(void)
     for (;;) __asm__ volatile(".rept 255\n\tnop\n\t.endr");
 }
 
+/* Busy for `units` of 6,000 guest instructions (6 us of virtual time
+ * under -icount shift=0): the contract's delay (contract/guest_host.def),
+ * the time a loop of a thousand iterations of six instructions took, as
+ * it was written before. Run as straight lines of nops, like fi_spin, so
+ * a long delay costs the host a hundredth of what the loop did (a delay
+ * of 100,000 units took 0.4 s of a campaign's host time). Each round is
+ * exactly 1,000 instructions: 998 nops, dec and jnz. */
+static void fi_busy(uint32_t units)
+{
+    uint32_t rounds = units * 6;
+    if (!rounds) return;
+    __asm__ volatile("1:\n\t.rept 998\n\tnop\n\t.endr\n\tdec %0\n\tjnz 1b"
+                     : "+r"(rounds) :: "cc");
+}
+
 static void flip_bit(uint32_t arg)
 {
     uint32_t words = (uint32_t)(__data_end - __data_start) / 4;
@@ -96,11 +111,7 @@ int fi_hit_point(struct fi_site *s)
         for (;;) ipc_receive(IDLE, &m);
     }
     case FI_STALE_PING: sef_setcb_ping_reply(sef_cb_ping_reply_null); break;
-    case FI_DELAY: {
-        uint32_t n = (arg ? arg : 100) * 1000;
-        for (volatile uint32_t i = 0; i < n; i++) ;
-        break;
-    }
+    case FI_DELAY: fi_busy(arg ? arg : 100); break;
     case FI_BITFLIP: flip_bit(arg); break;
     default: break;
     }
