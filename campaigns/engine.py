@@ -90,21 +90,37 @@ def load(settings: Settings) -> specmod.Campaign:
 
 
 _qemu_version: Optional[str] = None
+_qemu_version_asked: Optional[threading.Thread] = None
+
+
+def _ask_qemu_version() -> None:
+    global _qemu_version
+    from faultinj import qemu
+    try:
+        p = subprocess.run([qemu.QEMU_BINARY, "--version"], capture_output=True,
+                           text=True, timeout=30)
+        _qemu_version = (p.stdout.splitlines() or ["?"])[0].strip()
+    except (OSError, subprocess.SubprocessError) as e:
+        _qemu_version = f"unknown ({e})"
+
+
+def ask_qemu_version() -> None:
+    """Start asking QEMU its version beside the build (prepare): QEMU
+    takes ~50 ms to start, which each campaign waited for in turn."""
+    global _qemu_version_asked
+    if _qemu_version is None and _qemu_version_asked is None:
+        _qemu_version_asked = threading.Thread(target=_ask_qemu_version, daemon=True)
+        _qemu_version_asked.start()
 
 
 def qemu_version() -> str:
     """`qemu-system-i386 --version`'s first line: another QEMU may run the
     same guest to other traces (TCG, icount), so its results are not
     resumed."""
-    global _qemu_version
+    if _qemu_version is None and _qemu_version_asked is not None:
+        _qemu_version_asked.join()
     if _qemu_version is None:
-        from faultinj import qemu
-        try:
-            p = subprocess.run([qemu.QEMU_BINARY, "--version"], capture_output=True,
-                               text=True, timeout=30)
-            _qemu_version = (p.stdout.splitlines() or ["?"])[0].strip()
-        except (OSError, subprocess.SubprocessError) as e:
-            _qemu_version = f"unknown ({e})"
+        _ask_qemu_version()
     return _qemu_version
 
 
@@ -175,6 +191,7 @@ def prepare(settings: Settings, check: bool = True, spec_var: str = "SPEC",
     against the built system (messages name spec_var/only_var), temp dirs
     of killed runs cleaned, the journal resumed or set aside."""
     from faultinj import bootimage, qemu
+    ask_qemu_version()
     bootimage.build()
     if check:
         from . import check as checkmod

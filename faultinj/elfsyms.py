@@ -12,12 +12,7 @@ import struct
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-from elftools.elf.constants import SH_FLAGS
-
 from . import contract
-from elftools.elf.elffile import ELFFile
-from elftools.elf.relocation import RelocationSection
-from elftools.elf.sections import SymbolTableSection
 
 SITES_SECTION = "fi_sites"
 # struct fi_site, laid out as the contract says (os/include/fi.h)
@@ -79,19 +74,62 @@ class _Section:
         return self.data[offset:offset + size]
 
 
+_EHDR = struct.Struct("<16sHHIIIIIHHHHHH")     # Elf32_Ehdr
+_SHDR = struct.Struct("<IIIIIIIIII")           # Elf32_Shdr
+_SHT_SYMTAB, _SHT_NOBITS, _SHF_ALLOC, _ET_EXEC = 2, 8, 2, 2
+
+
+def _linked32(blob: bytes):
+    """(sections, their (sh_type, sh_link, sh_entsize)) of a linked
+    little-endian ELF32 file (every binary of ours), read with struct; None
+    for any other file, or one whose headers are not all inside it, which
+    pyelftools reads instead and says what is wrong with. Importing and
+    running pyelftools cost each campaign process ~0.1 s."""
+    if len(blob) < _EHDR.size or blob[:4] != b"\x7fELF" or blob[4:6] != b"\x01\x01":
+        return None
+    (_, e_type, _, _, _, _, shoff, _, _, _, _, shentsize, shnum, shstrndx) = _EHDR.unpack_from(blob)
+    if e_type != _ET_EXEC or shentsize != _SHDR.size or not 0 < shnum or shstrndx >= shnum \
+            or shoff + shnum * shentsize > len(blob):
+        return None
+    heads = [_SHDR.unpack_from(blob, shoff + i * shentsize) for i in range(shnum)]
+    noff, nsize = heads[shstrndx][4], heads[shstrndx][5]
+    if noff + nsize > len(blob):
+        return None
+    names = blob[noff:noff + nsize]
+    sections, kinds = [], []
+    for i, (sh_name, sh_type, flags, addr, off, size, link, _info, _align, entsize) in \
+            enumerate(heads):
+        end = names.find(b"\0", sh_name)
+        if sh_name > len(names) or end < 0:
+            return None
+        nobits = sh_type in (0, _SHT_NOBITS)           # SHT_NULL, SHT_NOBITS
+        if not nobits and off + size > len(blob):
+            return None
+        sections.append(_Section(index=i, name=names[sh_name:end].decode("utf-8", "replace"),
+                                 addr=addr, size=size, alloc=bool(flags & _SHF_ALLOC),
+                                 nobits=nobits, data=b"" if nobits else blob[off:off + size]))
+        kinds.append((sh_type, link, entsize))
+    return sections, kinds
+
+
 class ElfImage:
     def __init__(self, path: str):
         self.path = str(path)
         try:
             with open(self.path, "rb") as f:
                 blob = f.read()
-            elf = ELFFile(io.BytesIO(blob))
-            self.relocatable = elf["e_type"] == "ET_REL"
-            self.little_endian = elf.little_endian
-            self.elfclass = elf.elfclass
-            self._sections = self._load_sections(elf)
-            self._symbols = self._load_symbols32(elf) or self._load_symbols(elf)
-            self._site_relocs = self._load_site_relocs(elf)
+            fast = _linked32(blob)
+            symbols = None
+            if fast is not None:
+                sections, kinds = fast
+                symtab = next((s.index for s in sections if s.name == ".symtab"), None)
+                self._sections = sections
+                symbols = symtab is not None and self._symbols32(symtab, *kinds[symtab])
+            if symbols:
+                self.relocatable, self.little_endian, self.elfclass = False, True, 32
+                self._symbols, self._site_relocs = symbols, {}
+            else:
+                self._load_any(blob)
         except OSError:
             raise
         except ElfFormatError as e:
@@ -102,8 +140,21 @@ class ElfImage:
         self._sites: Optional[List[FaultSite]] = None
 
     # -- loading -----------------------------------------------------------
+    def _load_any(self, blob: bytes) -> None:
+        """Any other ELF file (an object before linking, a foreign one), by
+        pyelftools."""
+        from elftools.elf.elffile import ELFFile
+        elf = ELFFile(io.BytesIO(blob))
+        self.relocatable = elf["e_type"] == "ET_REL"
+        self.little_endian = elf.little_endian
+        self.elfclass = elf.elfclass
+        self._sections = self._load_sections(elf)
+        self._symbols = self._load_symbols32(elf) or self._load_symbols(elf)
+        self._site_relocs = self._load_site_relocs(elf)
+
     @staticmethod
     def _load_sections(elf) -> List[_Section]:
+        from elftools.elf.constants import SH_FLAGS
         out = []
         for i, sec in enumerate(elf.iter_sections()):
             nobits = sec["sh_type"] in ("SHT_NOBITS", "SHT_NULL")
@@ -119,19 +170,24 @@ class ElfImage:
         return out
 
     def _load_symbols32(self, elf) -> Optional[Dict[str, Tuple[int, int]]]:
+        """_symbols32 for a file pyelftools opened; None: not an i386 one."""
+        symtab = elf.get_section_by_name(".symtab")
+        if self.elfclass != 32 or not self.little_endian or symtab is None:
+            return None
+        index = next(s.index for s in self._sections if s.name == ".symtab")
+        return self._symbols32(index, 2 if symtab["sh_type"] == "SHT_SYMTAB" else -1,
+                               symtab["sh_link"], symtab["sh_entsize"])
+
+    def _symbols32(self, index: int, sh_type: int, link: int, entsize: int
+                   ) -> Optional[Dict[str, Tuple[int, int]]]:
         """_load_symbols for an i386 ELF (all of ours), reading the table
         with struct: pyelftools parses each symbol with its construct
         library, ~10 ms a binary, which every campaign process paid for
-        every binary. None: not such a file, _load_symbols reads it."""
-        symtab = elf.get_section_by_name(".symtab")
-        if self.elfclass != 32 or not self.little_endian or symtab is None \
-                or symtab["sh_entsize"] != 16 or symtab["sh_type"] != "SHT_SYMTAB":
-            return None
-        link = symtab["sh_link"]
-        if not 0 < link < len(self._sections):
+        every binary. None: not such a table, _load_symbols reads it."""
+        if sh_type != _SHT_SYMTAB or entsize != 16 or not 0 < link < len(self._sections):
             return None
         strtab = self._sections[link].data
-        data = self._sections[next(s.index for s in self._sections if s.name == ".symtab")].data
+        data = self._sections[index].data
         table: Dict[str, Tuple[int, int]] = {}
         local: Dict[str, bool] = {}
         for st_name, value, size, info, _other, shndx in struct.iter_unpack("<IIIBBH", data):
@@ -152,6 +208,7 @@ class ElfImage:
     @staticmethod
     def _load_symbols(elf):
         """name -> (addr, size); globals win over locals of the same name."""
+        from elftools.elf.sections import SymbolTableSection
         table: Dict[str, Tuple[int, int]] = {}
         binding: Dict[str, str] = {}
         symtab = elf.get_section_by_name(".symtab") or elf.get_section_by_name(".dynsym")
@@ -173,6 +230,7 @@ class ElfImage:
     @staticmethod
     def _load_site_relocs(elf) -> Dict[int, Tuple[object, Optional[int], int]]:
         """For relocatable files: offset in fi_sites -> (symbol, addend, type)."""
+        from elftools.elf.relocation import RelocationSection
         if elf["e_type"] != "ET_REL":
             return {}
         target = None

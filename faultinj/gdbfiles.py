@@ -14,14 +14,16 @@ import os
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-from elftools.elf.constants import SH_FLAGS
-from elftools.elf.elffile import ELFFile
 
 HELPERS = Path(__file__).resolve().parent / "gdb_helpers.py"
 
 
 def load_sections(elf_path: str) -> List[Tuple[str, int]]:
     """(name, address) of every section the program loads, .text first."""
+    # imported here: every campaign command imports this module (through
+    # replay), and only a gdb session needs pyelftools
+    from elftools.elf.constants import SH_FLAGS
+    from elftools.elf.elffile import ELFFile
     with open(elf_path, "rb") as f:
         elf = ELFFile(f)
         secs = [(s.name, s["sh_addr"]) for s in elf.iter_sections()

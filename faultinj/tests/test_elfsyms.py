@@ -1,11 +1,13 @@
 """Unit tests for faultinj.elfsyms on tiny ELF files compiled by the test."""
 
+import os
 import shutil
 import struct
 import subprocess
 
 import pytest
 
+from faultinj import elfsyms
 from faultinj.elfsyms import ElfFormatError, ElfImage
 
 pytestmark = pytest.mark.skipif(
@@ -166,3 +168,32 @@ def test_struct_symbol_reader_agrees_with_pyelftools(tmp_path):
         assert img._symbols == slow and "fi_global_counter" in slow
     with open(elf, "rb") as f:       # the fast path read it, not the fallback
         assert ElfImage(str(elf))._load_symbols32(ELFFile(io.BytesIO(f.read()))) is not None
+
+
+def test_struct_section_reader_agrees_with_pyelftools(tmp_path):
+    """A linked i386 file's sections and symbols, read with struct
+    (_linked32), are pyelftools': every field of every section of every
+    binary the build made, and of one linked here; an object file before
+    linking is left to pyelftools."""
+    import glob
+    from faultinj import bootimage
+    src = SITES_C + "static int twice = 1;\nint *tp = &twice;\n"
+    _, obj = _compile(tmp_path, src, "one")
+    elf = _link(tmp_path, obj, "one")
+    paths = [str(elf)] + sorted(glob.glob(os.path.join(bootimage.BUILD, "*.elf")))
+    assert len(paths) > 10
+    for path in paths:
+        fast = ElfImage(path)
+        with open(path, "rb") as f:
+            blob = f.read()
+        assert elfsyms._linked32(blob) is not None, path
+        slow = object.__new__(ElfImage)
+        slow.path = path
+        slow._load_any(blob)
+        field = lambda img: [(x.index, x.name, x.addr, x.size, x.alloc, x.nobits, x.data)
+                             for x in img._sections]
+        assert field(fast) == field(slow), path
+        assert fast._symbols == slow._symbols and fast._site_relocs == slow._site_relocs == {}
+        assert (fast.relocatable, fast.little_endian, fast.elfclass) == (False, True, 32)
+    with open(obj, "rb") as f:
+        assert elfsyms._linked32(f.read()) is None
