@@ -95,8 +95,42 @@ class Event:
         return key in self.fields
 
 
+# one well-formed field, after any blanks: key=bare or key="quoted", the
+# quoted value's only escapes \" and \\, each value ending at a blank or
+# the end of the line
+_FIELD = re.compile(r'[ \t]*([^ \t="]+)=(?:"((?:[^"\\]|\\["\\])*)"|([^ \t"]*))(?=[ \t]|\Z)')
+_UNESCAPE = re.compile(r'\\(["\\])')
+_BLANKS = re.compile(r"[ \t]*\Z")
+
+
 def _tokenize(body: str) -> Dict[str, str]:
-    """Split `k=v k="q v"` into a dict; EventParseError on bad syntax."""
+    """Split `k=v k="q v"` into a dict; EventParseError on bad syntax.
+    Every event of every run and report goes through here: a line is taken
+    field by field with one regular expression, and one that does not
+    match all the way (bad syntax) is left to _tokenize_slow, which says
+    where and why."""
+    fields: Dict[str, str] = {}
+    i, n = 0, len(body)
+    match = _FIELD.match
+    while i < n:
+        m = match(body, i)
+        if m is None:
+            if _BLANKS.match(body, i):
+                break
+            return _tokenize_slow(body)
+        key, quoted, bare = m.groups()
+        if key in RESERVED and key in fields:
+            return _tokenize_slow(body)
+        if quoted is None:
+            fields[key] = bare
+        else:
+            fields[key] = _UNESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted
+        i = m.end()
+    return fields
+
+
+def _tokenize_slow(body: str) -> Dict[str, str]:
+    """_tokenize, a character at a time, with the error of a bad line."""
     fields: Dict[str, str] = {}
     i, n = 0, len(body)
     while True:

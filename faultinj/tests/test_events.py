@@ -304,3 +304,35 @@ def test_each_run_on_a_pooled_stream_has_its_own_caps_and_notes(monkeypatch):
     assert s.notes_since(mark) == []
     s.feed(line)
     assert s.notes_since(mark) == ["dropped 1 ready events over the cap of 3 a kind"]
+
+
+def test_fast_tokenizer_is_the_slow_one():
+    """_tokenize (a regular expression) takes every line as _tokenize_slow
+    (a character at a time) does: the same fields, or an error for the
+    same lines, over random lines of the characters the syntax turns on,
+    and the events of a recorded run."""
+    import random
+    from faultinj.events import EventParseError, _tokenize, _tokenize_slow
+
+    def both(body):
+        out = []
+        for f in (_tokenize, _tokenize_slow):
+            try:
+                out.append(f(body))
+            except EventParseError as e:
+                out.append(("error", str(e)))
+        return out
+
+    rng = random.Random(7)
+    alphabet = ['a', 'b', 't', 'who', ' ', '\t', '=', '"', '\\', 'x y', '\n', '=""', '="a\\"b"']
+    errors = 0
+    for _ in range(20000):
+        body = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
+        fast, slow = both(body)
+        assert fast == slow, body
+        errors += isinstance(slow, tuple)
+    assert 1000 < errors < 19000          # both kinds of line were tried
+    for body in ('t=1 who=kernel ev=x a="q \\"v\\" \\\\" b= c=d', ' ev=a  ', 'ev=a t=1 t=2',
+                 'ev=a a="x"y', 'ev=a a=x"y', 'ev=a a="x\\y"', 'ev=a =x', 'ev=a "x"=1'):
+        fast, slow = both(body)
+        assert fast == slow, body
