@@ -376,6 +376,21 @@ def _worker_one(exp_id: str, causes: List[str]) -> Dict:
     return run_one(_worker_run, _worker_run.campaign.get(exp_id), causes)
 
 
+def _grouper(run: Run) -> Callable[[str], object]:
+    """The machine each experiment runs on (runner.machine_group), for
+    workers.run to keep experiments on the worker that has it."""
+    seen: Dict[str, object] = {}
+
+    def group(exp_id: str) -> object:
+        if exp_id not in seen:
+            try:
+                seen[exp_id] = runner.machine_group(run.campaign.get(exp_id), run.campaign)
+            except Exception as e:       # the worker's run records the problem
+                seen[exp_id] = ("unplanned", str(e))
+        return seen[exp_id]
+    return group
+
+
 def _sigterm_exits(signum, frame):
     # a terminated campaign unwinds like Ctrl-C: its workers are ended and
     # their machines closed (workers.run's finally), its lock released
@@ -404,7 +419,7 @@ def run_campaign(settings: Settings, jobs: int = 1,
                     show(run_one(run, run.campaign.get(i)))
             else:
                 workers.run(ids, jobs, init=lambda: _worker_init(settings), one=_worker_one,
-                            on_result=show,
+                            on_result=show, group=_grouper(run),
                             on_death=lambda i, cause, causes: dead_worker_result(run, i, cause,
                                                                                  causes),
                             close_fds=[run.lock.fd],

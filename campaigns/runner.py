@@ -23,7 +23,7 @@ import os
 import socket
 import time
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from faultinj import autosites, bootimage
 
@@ -64,6 +64,15 @@ def boot_config(plan: scenario.Plan):
         append.append("gcov=ends")
     append = " ".join(append)
     return modules_for(plan), append, boot_arm, plan_arm
+
+
+def machine_group(exp: Experiment, campaign: Optional[Campaign] = None) -> Tuple:
+    """Which pooled machine a run of exp uses (faultinj/pool.py keeps one
+    per boot configuration, at the plan point or at the boot hook):
+    experiments of one group share a machine, and campaigns/workers.py
+    gives them to the worker that has booted it."""
+    mods, append, boot_arm, _ = boot_config(scenario.plan(exp, campaign))
+    return (repr(mods), append, "boot_hook") if boot_arm else (repr(mods), "plan")
 
 
 def _coverage(serial_text: str, events, acc: Path) -> Dict:
