@@ -2,6 +2,12 @@
 # Guest code is freestanding i386 C built with the system GCC; host code is
 # Python run with Debian's /usr/bin/python3 (its packages live there).
 
+# Every rule is written here: make's built-in implicit rules, tried for
+# every file, made an up-to-date `make` (which each campaign runs first)
+# take 90 ms instead of 35
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
+
 PYTHON    ?= /usr/bin/python3
 CC        := gcc
 LD        := ld
