@@ -349,9 +349,13 @@ def classify(exp, trace: Trace) -> Verdict:
     if trace.end == exitcodes.RESET:
         # QEMU runs with -no-reboot: the CPU reset itself (a triple fault)
         return done("kernel_panic", "the machine reset itself (triple fault): the kernel crashed")
+    if trace.end == exitcodes.WATCHDOG:
+        return done("system_hang", f"the machine's watchdog stopped it: the kernel took no clock "
+                                   f"tick for {exitcodes.DEADMAN_S} s of virtual time")
     if trace.end == exitcodes.FATAL:
-        return done("kernel_panic", "QEMU stopped the CPU in a fatal state (e.g. code run "
-                                    "outside RAM): the kernel crashed")
+        return done("kernel_panic", "QEMU stopped the CPU in a fatal state (code run outside "
+                                    "RAM, a device driven where its model asserts): the kernel "
+                                    "crashed")
     if trace.end not in (END_HALT, END_PANIC, END_DEADLINE):
         return done("harness_error", f"QEMU ended with {trace.end!r}, not by the guest", False)
     kpanic = _find(ev, "panic", who="kernel")

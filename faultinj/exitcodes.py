@@ -43,6 +43,10 @@ RESET = "reset"
 FATAL = "fatal"
 TIMEOUT = "timeout"
 KILLED = "killed"    # the host killed QEMU on purpose (Qemu.kill())
+# the machine's own watchdog stopped it: the kernel took no clock tick for
+# DEADMAN_S seconds of virtual time (os/kernel/deadman.c)
+WATCHDOG = "watchdog"
+DEADMAN_S = contract.CONSTS["DEADMAN_S"]
 ERROR = "error"
 
 _BY_STATUS = {

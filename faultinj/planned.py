@@ -302,6 +302,8 @@ class PlannedMachine:
         if reply.startswith(("W", "X")):
             r = self.q.wait(10)
             return "gone", r.outcome
+        if reply[:3] in ("T0e", "S0e"):  # SIGALRM: the machine's watchdog stopped it
+            return "watchdog", exitcodes.WATCHDOG
         if "watch:" in reply:            # only plan_mark is watched
             return "plan", None
         eip = self.gdb.read_registers().get("eip")
@@ -346,6 +348,9 @@ class PlannedMachine:
                 self.warm_resets += 1
             elif where == "plan":
                 raise PlanError("the plan point was reached twice in one run")
+            if where == "watchdog":
+                # the kernel is past running its own reset
+                self.broken = "the machine's watchdog stopped it"
             if where == "gone":
                 self.broken = f"QEMU ended ({end})"      # nothing left to restore
                 off = self._ended(since)

@@ -8,6 +8,7 @@ EventStream, and is killed by close(), by atexit, or on SIGTERM.
 import atexit
 import ctypes
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -27,6 +28,18 @@ QBOOT_ROM = "/usr/share/qemu/qboot.rom"
 _MAX_SOCK_PATH = 100
 # the serial reader naps this long after a short read (_read_serial)
 BATCH_S = 0.002
+
+
+# an assertion of one of QEMU's device models: a guest's access it does
+# not expect (an outl to the UART, from a kernel running garbage) aborts
+_DEVICE_ASSERT = re.compile(r"^qemu-system-\w+: \S*\bhw/\S+:\d+: \w+: Assertion `", re.M)
+
+
+def guest_fatal(stderr: str) -> bool:
+    """QEMU ended on the guest's doing: TCG gave up on the guest's CPU state
+    ("qemu: fatal:": code outside RAM, an access it cannot replay), or a
+    device model asserted on what the guest did to it."""
+    return "qemu: fatal:" in stderr or bool(_DEVICE_ASSERT.search(stderr))
 
 
 class QemuError(RuntimeError):
@@ -219,6 +232,9 @@ class Qemu:
             # user program cannot read the kernel's table addresses
             cmd += ["-accel", "tcg", "-cpu", "qemu32,+umip"]
         if self.gdb:
+            # the machine's own watchdog (os/kernel/deadman.c): fired, it
+            # stops the machine, and the stub reports the stop (SIGALRM)
+            cmd += ["-device", "ib700", "-action", "watchdog=pause"]
             cmd += ["-S",
                     "-chardev", f"socket,id=gdb0,path={self.gdb_socket},server=on,wait=off",
                     "-gdb", "chardev:gdb0"]
@@ -362,9 +378,7 @@ class Qemu:
             events=self.serial.events,
             host_seconds=(self._t_end or time.monotonic()) - self._t_start,
             stderr=self.stderr_text())
-        if result.outcome == exitcodes.ERROR and "qemu: fatal:" in result.stderr:
-            # TCG gave up on the guest's CPU state (code outside RAM, an
-            # access it cannot replay): the guest's doing
+        if result.outcome == exitcodes.ERROR and guest_fatal(result.stderr):
             result.outcome = exitcodes.FATAL
         self._result = result
         return result

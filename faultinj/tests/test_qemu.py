@@ -44,7 +44,7 @@ def test_command_defaults():
     cmd = q.command()
     assert cmd[0] == "qemu-system-i386"
     assert cmd[1:5] == ["-nodefaults", "-no-reboot", "-display", "none"]
-    assert ["-machine", "pc"] == cmd[5:7] and ["-m", "128"] == cmd[7:9]
+    assert ["-machine", "pc,acpi=off"] == cmd[5:7] and ["-m", "128"] == cmd[7:9]
     assert cmd[cmd.index("-kernel") + 1] == "/k.elf"
     assert cmd[cmd.index("-append") + 1] == "x=1 y"
     assert cmd[cmd.index("-initrd") + 1] == "/m1 a b,/m2"
@@ -54,6 +54,7 @@ def test_command_defaults():
     assert cmd[cmd.index("-icount") + 1] == "shift=0,sleep=off"
     assert cmd[cmd.index("-accel") + 1] == "tcg"
     assert "-S" not in cmd and "-gdb" not in cmd
+    assert "ib700" not in cmd        # the watchdog's stop is the harness's to read
     if os.path.exists(qemu_mod.QBOOT_ROM):
         assert cmd[cmd.index("-bios") + 1] == qemu_mod.QBOOT_ROM
     assert q.gdb_socket is None
@@ -72,6 +73,9 @@ def test_command_options(monkeypatch):
         assert cmd[cmd.index("-accel") + 1] == "kvm"
         assert cmd[cmd.index("-cpu") + 1] == "host"
         assert "-S" in cmd and cmd[cmd.index("-gdb") + 1] == "chardev:gdb0"
+        # the machine's own watchdog (os/kernel/deadman.c), stopping it for the stub
+        assert cmd[cmd.index("ib700") - 1] == "-device"
+        assert cmd[cmd.index("-action") + 1] == "watchdog=pause"
         assert (f"socket,id=gdb0,path={q.gdb_socket},server=on,wait=off"
                 in cmd)
         assert cmd[-2:] == ["-smp", "1"]
@@ -107,6 +111,17 @@ def test_exit_codes():
     assert exitcodes.outcome_for(0) == "reset"
     assert exitcodes.outcome_for(1) == "error"
     assert exitcodes.outcome_for(-9, timed_out=True) == "timeout"
+
+
+def test_guest_fatal():
+    """QEMU ending on the guest's doing: TCG's fatal state, or a device
+    model's assertion; not QEMU's other failures."""
+    assert qemu_mod.guest_fatal("qemu: fatal: Trying to execute code outside RAM or ROM at 0x0")
+    assert qemu_mod.guest_fatal("qemu-system-i386: ../../hw/char/serial.c:337: "
+                                "serial_ioport_write: Assertion `size == 1 && addr < 8' failed.\n")
+    assert not qemu_mod.guest_fatal("qemu-system-i386: -kernel /k: cannot open: No such file\n")
+    assert not qemu_mod.guest_fatal("qemu-system-i386: ../../gdbstub/gdbstub.c:12: "
+                                    "gdb_x: Assertion `x' failed.\n")
 
 
 # -- real QEMU ---------------------------------------------------------------

@@ -203,6 +203,7 @@ void kmain(uint32_t magic, struct mb_info *mbi)
     tickless_init((mbi->flags & 4) ? (const char *)mbi->cmdline : 0);
     gcov_init((mbi->flags & 4) ? (const char *)mbi->cmdline : 0);
     clock_init();
+    deadman_pet();                       /* from the first tick's time on */
     lockup_init();
     warm_init();
     kevent("ev=boot modules=%d mem_kb=%u free_frames=%u", nr_boot_modules,

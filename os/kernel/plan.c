@@ -42,6 +42,8 @@ int plan_take(struct proc *caller, uint32_t uaddr, uint32_t len)
     kevent("ev=plan_point by=%s", caller->name);
     warm_point();                    /* saved here; a reset comes back here */
     plan_point();
+    /* every run's machine watchdog starts from here, restored or fresh */
+    deadman_pet();
     FI_AUTO_SYNC();                  /* the host may have armed automatic sites */
     plan_steps[FI_PLAN_MAX - 1] = 0;
     uint32_t n = (uint32_t)strlen(plan_steps);

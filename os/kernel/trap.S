@@ -14,6 +14,9 @@
  * these stubs, on the way in or out): its frame lands in the slack below
  * the regs (proc.trap_slack) and is handled on the kernel stack (nmi_off). */
 #define KDATA_SEL 0x10
+/* the lowest bytes of the kernel stack (boot.S: 16 KB) no kernel frame may
+ * be built in: a trap that would is nested without end (trap_storm) */
+#define KSTACK_GUARD 1024
 
 .macro TRAP_NOERR n
     .globl trap_\n
@@ -108,6 +111,8 @@ kernel_frame:
     jae nmi_off
     cmp $kstack_bottom, %esp
     jb nmi_off
+    cmp $kstack_bottom + KSTACK_GUARD, %esp
+    jb trap_storm
     push %esp
     call trap_dispatch
     add $4, %esp
@@ -150,6 +155,21 @@ nmi_off:
     .align 4
 nmi_frame: .long 0
     .text
+
+/* Kernel traps nested until the kernel stack is nearly used up: the
+ * kernel's own trap handling faults (its code unmapped under a wild page
+ * directory, for one), each fault entering here again, one frame deeper;
+ * the lockup detector's NMI only nests once more. Nothing of the kernel can
+ * be trusted to run, not even panic(), and the guest would crawl on for
+ * ever in host time with no tick to end the run. The machine stops at once
+ * with a triple fault, which uses nothing but this page and the stack: an
+ * empty IDT, then an exception that cannot be delivered. QEMU runs with
+ * -no-reboot, so the run ends there (the verdict: the kernel crashed). */
+trap_storm:
+    push $0
+    push $0
+    lidt (%esp)
+    ud2
 
 /* enter_frame(frame): switch to a prepared frame and leave the kernel. */
     .globl enter_frame

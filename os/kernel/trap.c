@@ -65,6 +65,7 @@ static void handle_irq(int irq, int quiescent)
             alarm_audit();
         }
         clock_tick();
+        deadman_pet();                   /* a tick taken: the kernel is alive */
         if (idling) tickless_audited();  /* the tick found the kernel idle */
     }
     else if (irq == 4 && serial_rx_irq() && serial_reader_ep != NONE) {

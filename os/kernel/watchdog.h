@@ -3,6 +3,8 @@
 #define KERNEL_WATCHDOG_H
 void watchdog_init(const char *cmdline);
 void watchdog_set(uint32_t ms);
+/* deadman.c: the machine's own watchdog, put ahead at each clock tick taken */
+void deadman_pet(void);
 void watchdog_tick(void);
 uint32_t watchdog_due(void);   /* tickless.c: the tick the limit is due at */
 /* lockup.c: the HPET's periodic NMI, for a kernel stuck with interrupts off */
