@@ -95,13 +95,9 @@ class BootSavedMachine:
                 # QEMU ended (a reset under -no-reboot): the run's end, as
                 # on a fresh machine; nothing more to ask of its stub
                 self.broken = f"QEMU ended ({end})"
-            elif where == "watchdog":
-                # stopped by its own watchdog (os/kernel/deadman.c): the
-                # run's end; the next loadvm brings the machine back
-                m.gdb.remove_watchpoint(m.plan_mark, 4, "w") if watched else None
-                m.gdb.remove_breakpoint(m.exit_at, hw=True)
             else:
-                # the next run sets them again
+                # the next run sets them again (after its loadvm, also when
+                # the machine's own watchdog stopped this one: deadman.c)
                 if watched:
                     m.gdb.remove_watchpoint(m.plan_mark, 4, "w")
                 m.gdb.remove_breakpoint(m.exit_at, hw=True)

@@ -55,3 +55,22 @@ def test_kernel_traps_nested_without_end_stop_the_machine():
     r, host_s, _ = _run(lambda k: [(k.address("trap_dispatch"), UD2)])
     assert r.error is None, r.error
     assert r.end == exitcodes.RESET and host_s < 20, (r.end, host_s)
+
+
+def test_a_machine_saved_at_the_boot_hook_comes_back_after_its_watchdog():
+    """On a machine saved at the boot hook (faultinj/bootsaved.py), a run
+    the machine's watchdog stopped is that run's end, and the next run's
+    loadvm brings the machine back: it runs to its own end."""
+    from faultinj import bootsaved
+    b = bootsaved.BootSavedMachine(bootimage.system(rs="period=20") + [("scenario", "plan")],
+                                   append="deadline=30000")
+    try:
+        k = b.m.kernel
+        b.m.gdb.write_memory(k.address("clock_tick"), SPIN)
+        b.m.gdb.write_memory(k.address("lockup_nmi"), RET)
+        first = b.run([], "kv:10 probe", 30000)
+        assert first.error is None and first.end == exitcodes.WATCHDOG and not b.broken
+        again = b.run([], "kv:10 probe", 30000)
+        assert again.error is None and again.end == exitcodes.HALT and again.restored
+    finally:
+        b.close()
