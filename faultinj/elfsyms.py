@@ -175,7 +175,7 @@ class ElfImage:
         if self.elfclass != 32 or not self.little_endian or symtab is None:
             return None
         index = next(s.index for s in self._sections if s.name == ".symtab")
-        return self._symbols32(index, 2 if symtab["sh_type"] == "SHT_SYMTAB" else -1,
+        return self._symbols32(index, _SHT_SYMTAB if symtab["sh_type"] == "SHT_SYMTAB" else -1,
                                symtab["sh_link"], symtab["sh_entsize"])
 
     def _symbols32(self, index: int, sh_type: int, link: int, entsize: int
