@@ -7,6 +7,7 @@ EventStream, and is killed by close(), by atexit, or on SIGTERM.
 
 import atexit
 import ctypes
+import fcntl
 import os
 import re
 import shlex
@@ -40,6 +41,22 @@ def guest_fatal(stderr: str) -> bool:
     ("qemu: fatal:": code outside RAM, an access it cannot replay), or a
     device model asserted on what the guest did to it."""
     return "qemu: fatal:" in stderr or bool(_DEVICE_ASSERT.search(stderr))
+
+
+def _widen_pipe(f) -> None:
+    """Give the console's pipe the most room the host allows (1 MiB by
+    default, not 64 KiB). When the pipe is full, QEMU's UART holds the byte
+    and the guest's kernel polls the line status until there is room: in
+    virtual time, so a reader the host did not schedule for a while (a
+    loaded CI machine) changed the run, and 30 ms of it was once a lockup
+    panic in the middle of a test. A larger pipe makes that much rarer;
+    it does not make it impossible."""
+    try:
+        with open("/proc/sys/fs/pipe-max-size") as m:
+            size = int(m.read())
+        fcntl.fcntl(f.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), min(size, 1 << 20))
+    except (OSError, ValueError):
+        pass
 
 
 class QemuError(RuntimeError):
@@ -272,6 +289,7 @@ class Qemu:
             except OSError as e:
                 self._stderr_file.close()
                 raise QemuError(f"cannot start {cmd[0]}: {e}") from e
+            _widen_pipe(self.proc.stdout)
             self._reader = threading.Thread(
                 target=self._read_serial, name=f"qemu-serial-{self.proc.pid}",
                 daemon=True)

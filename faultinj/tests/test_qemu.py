@@ -170,6 +170,19 @@ def test_timeout_kills(kernel):
 
 
 @needs_qemu
+def test_console_pipe_is_widened(kernel):
+    """The console's pipe holds as much as the host allows (up to 1 MiB,
+    not 64 KiB): a full one makes the guest poll its UART in virtual time
+    until the reader runs (qemu._widen_pipe)."""
+    import fcntl
+    with open("/proc/sys/fs/pipe-max-size") as f:
+        want = min(int(f.read()), 1 << 20)
+    with Qemu(kernel, [], append="@w", timeout=30) as q:
+        assert fcntl.fcntl(q.proc.stdout.fileno(), getattr(fcntl, "F_GETPIPE_SZ", 1032)) >= want
+        q.kill()
+
+
+@needs_qemu
 def test_close_kills_frozen_qemu(kernel):
     q = Qemu(kernel, [], gdb=True, timeout=60)
     q.start()
