@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from . import bootimage, exitcodes, gdbfiles, stubhold
-from .qemu import Qemu
+from .qemu import Qemu, wait_for_stub_socket
 
 GDB = os.environ.get("FAULTINJ_GDB", "gdb")     # which gdb to run
 
@@ -176,13 +176,8 @@ def boot_stopped(modules=None, append: str = "") -> Qemu:
     q = Qemu(bootimage.kernel_path(), bootimage.modules(mods), gdb=True, append=append,
              timeout=10 ** 7)
     q.start()
-    # QEMU creates the stub's socket a moment after it starts: gdb must
-    # not try before (it would fail with "No such file or directory")
-    deadline = time.monotonic() + 30
-    while not os.path.exists(q.gdb_socket):
-        if not q.alive() or time.monotonic() > deadline:
-            raise SystemExit(f"faultinj gdb: QEMU made no stub socket ({q.stderr_text()[-300:]})")
-        time.sleep(0.01)
+    if not wait_for_stub_socket(q.gdb_socket, q.alive):
+        raise SystemExit(f"faultinj gdb: QEMU made no stub socket ({q.stderr_text()[-300:]})")
     return q
 
 

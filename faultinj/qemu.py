@@ -59,6 +59,19 @@ def _widen_pipe(f) -> None:
         pass
 
 
+def wait_for_stub_socket(path: str, alive, timeout: float = 30.0) -> bool:
+    """True once QEMU's GDB stub socket exists at path. QEMU makes it a
+    moment after it starts (~0.1 s, more on a loaded host), and a gdb
+    that tries before fails with "No such file or directory". False if
+    QEMU ended (alive() false) or the timeout passed first."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if not alive() or time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 class QemuError(RuntimeError):
     """QEMU could not be started as asked."""
 

@@ -26,7 +26,7 @@ from typing import Optional
 
 from . import bootimage, exitcodes
 from .events import FRAME, PREFIX
-from .qemu import Qemu
+from .qemu import Qemu, wait_for_stub_socket
 
 MEANING = {exitcodes.HOST_HALT: "clean halt", exitcodes.HOST_PANIC: "panic",
            exitcodes.HOST_TEST_FAIL: "in-guest test failed",
@@ -104,12 +104,20 @@ def main(print_only: bool = False, append: str = "", events_log: Optional[str] =
     log_path = os.path.abspath(events_log or os.path.join(bootimage.BUILD, "run-events.log"))
     say = sys.stderr
     print(f"events: {log_path}  (tail -f it; make run EVENTS=1 shows them here too)", file=say)
+    say.flush()
+    p = subprocess.Popen(q.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
     if gdb:
+        # said once the stub is there: a `make gdb` run at once finds it
+        if not wait_for_stub_socket(q.gdb_socket, lambda: p.poll() is None):
+            p.kill()
+            p.wait()
+            q.close()
+            print("QEMU made no GDB stub socket", file=say)
+            return 1
         print(f"waiting for gdb at the first instruction; in another terminal:\n"
               f"  make gdb ATTACH={q.gdb_socket}\n"
               f"or: gdb -ex 'target remote {q.gdb_socket}' {bootimage.kernel_path()}", file=say)
-    say.flush()
-    p = subprocess.Popen(q.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+        say.flush()
     raw = sys.stdin.isatty()
     saved = termios.tcgetattr(sys.stdin.fileno()) if raw else None
     # Ctrl-C arrives as a byte in raw mode; a signal (make's, kill) ends QEMU

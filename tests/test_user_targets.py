@@ -104,6 +104,8 @@ def test_make_qemu_gdb_waits_for_gdb(tmp_path, os_built):
         m = re.search(r"make gdb ATTACH=(\S+)", said)
         assert m and "waiting for gdb" in said, said
         sock = m.group(1)
+        # said once the stub is there: a make gdb at once finds it
+        assert os.path.exists(sock), sock
         # stopped: nothing printed until gdb lets it go
         g = subprocess.run(["make", "-s", "-C", str(ROOT), f"BUILD={os_built}", "gdb",
                             f"ATTACH={sock}",
