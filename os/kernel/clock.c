@@ -116,9 +116,7 @@ uint32_t alarms_due(void)
  * current tick. Under -icount this is deterministic. */
 uint64_t uptime_usec(void)
 {
-    outb(0x43, 0x00);
-    uint32_t lo = inb(0x40), hi = inb(0x40);
-    uint32_t count = (hi << 8) | lo;
+    uint32_t count = pit_read();
     if (count > LATCH) count = LATCH;
     uint64_t us = (uint64_t)ticks * (1000000u / HZ) +
                   (uint64_t)(LATCH - count) * 1000000u / PIT_HZ;
