@@ -15,7 +15,8 @@ import contract  # noqa: E402
 import events  # noqa: E402
 
 HEADERS = {"fi_slot": "fi.h", "fi_table": "fi.h", "fi_golden_site": "fi.h", "fi_site": "fi.h",
-           "kdebug_info": "kdebug.h", "rprocpub": "rspub.h"}
+           "kdebug_info": "kdebug.h", "rprocpub": "rspub.h",
+           "conring_hdr": "conring.h"}
 
 
 def header(c: contract.Contract) -> str:

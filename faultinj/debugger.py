@@ -135,6 +135,7 @@ class ConsoleFiles:
         with open(self.log, "a") as f:
             while True:
                 stopping = self._stop.is_set()
+                self.q.follow()              # a harness machine's console ring
                 text = self.q.serial.text
                 if len(text) > done:
                     f.write(text[done:])

@@ -189,7 +189,7 @@ class PlannedMachine:
             warm = "warm=1" if self.reset == "warm" else "warm=layout"
         append = " ".join(a for a in (append, warm) if a)
         self.q = Qemu(bootimage.kernel_path(), bootimage.modules(modules), gdb=True,
-                      timeout=limit, append=append, memory_mb=memory_mb)
+                      timeout=limit, append=append, memory_mb=memory_mb, console_ring=True)
         self.warm_resets = 0
         if snapshot and reset == "loadvm":
             # internal snapshots live in a qcow2 image; the guest never sees
@@ -219,6 +219,7 @@ class PlannedMachine:
         self.plan_mark = k.address("plan_mark")
         self.exit_at = k.address("machine_off_point")
         self.warm_go_at = k.address("warm_go")
+        self.ring_mark = k.address("conring_mark")
         try:
             if self._img:
                 subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", self._img, "1M"],
@@ -226,9 +227,12 @@ class PlannedMachine:
             self.q.start()
             self.gdb = GdbClient(self.q.gdb_socket, timeout=30).connect()
             hook = k.address("fi_boot_hook")
+            # where the kernel's console ring is taken when a chunk of it
+            # has come (os/kernel/conring.c), on every machine, for good
+            self.gdb.set_watchpoint(self.ring_mark, 4, "w")
             self.gdb.set_breakpoint(hook, hw=True)
             self.gdb.cont()
-            self.gdb.wait_stop(60)
+            self._stop(60)
             self.gdb.remove_breakpoint(hook, hw=True)
             self.table = FaultTable(self.gdb, k)
             if boot_arm:
@@ -287,6 +291,28 @@ class PlannedMachine:
                 return ev
         return None
 
+    def _stop(self, limit: float) -> str:
+        """Wait for the stub's next stop that is not the console ring's
+        (those are taken and the machine goes on); every stop takes the
+        ring's bytes into the event stream. The stop's reply."""
+        deadline = time.monotonic() + limit
+        while True:
+            reply = self.gdb.wait_stop(max(0.0, deadline - time.monotonic()))
+            if reply.startswith(("W", "X")):
+                return reply                # QEMU ends: Qemu.wait takes the rest
+            self.q.drain()
+            if self._watched(reply) != self.ring_mark:
+                return reply
+            self.gdb.cont()
+
+    @staticmethod
+    def _watched(reply: str) -> Optional[int]:
+        """The address a watchpoint stop names ("T05watch:ADDR;..."), else None."""
+        at = reply.find("watch:")
+        if at < 0:
+            return None
+        return int(reply[at + 6:].split(";", 1)[0], 16)
+
     def _wait_stop(self, limit: float, since: int):
         """Run until a breakpoint or QEMU's exit: ("plan"|"exit"|"gone", outcome).
         The guest ends every run itself: at its virtual-time limit
@@ -294,7 +320,7 @@ class PlannedMachine:
         off, by its lockup detector's NMI (kernel/lockup.c); the host limit
         only catches a harness fault."""
         try:
-            reply = self.gdb.wait_stop(limit)
+            reply = self._stop(limit)
         except GdbTimeout:
             raise
         except (GdbConnectionError, GdbError, OSError):
@@ -304,7 +330,7 @@ class PlannedMachine:
             return "gone", r.outcome
         if reply[:3] in ("T0e", "S0e"):  # SIGALRM: the machine's watchdog stopped it
             return "watchdog", exitcodes.WATCHDOG
-        if "watch:" in reply:            # only plan_mark is watched
+        if self._watched(reply) == self.plan_mark:
             return "plan", None
         eip = self.gdb.read_registers().get("eip")
         if eip == self.exit_at:
@@ -360,6 +386,7 @@ class PlannedMachine:
                     end = _outcome_of_code(off.int("code"))
                     self.broken = "warm reset failed: QEMU ended after the run"
         except GdbTimeout:
+            self.q.follow()              # what it printed so far, for the record
             off = self._ended(since) if self.reset == "warm" else None
             if off is not None:
                 end = _outcome_of_code(off.int("code"))
@@ -418,6 +445,8 @@ class PlannedMachine:
             self.gdb.remove_breakpoint(self.exit_at, hw=True)
         except GdbError:
             pass                         # was not set (stopped at the boot hook)
+        # the console ring is followed from here (debugger.ConsoleFiles)
+        self.gdb.remove_watchpoint(self.ring_mark, 4, "w")
         try:
             self.gdb.remove_watchpoint(self.plan_mark, 4, "w")
         except GdbError:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
 from . import exitcodes, leftovers
+from .conring import ConsoleRing
 from .events import Event, EventStream
 
 QEMU_BINARY = "qemu-system-i386"
@@ -175,7 +176,7 @@ class Qemu:
                  append: str = "", memory_mb: int = 128, icount: bool = True,
                  kvm: bool = False, gdb: bool = False, timeout: float = 60.0,
                  extra_args: Sequence[str] = (), qemu_binary: str = QEMU_BINARY,
-                 interactive: bool = False):
+                 interactive: bool = False, console_ring: bool = False):
         for m in modules:
             if "," in m:
                 # QEMU splits -initrd on commas; a comma would split a module.
@@ -194,6 +195,10 @@ class Qemu:
         self.timeout = timeout
         self.extra_args = list(extra_args)
         self.qemu_binary = qemu_binary
+        # the kernel's console in a ring the host maps (faultinj/conring.py),
+        # taken at the machine's stops (drain()): the harness's machines
+        self.console_ring = console_ring
+        self.ring: Optional[ConsoleRing] = None
 
         self.serial = EventStream()
         self.proc: Optional[subprocess.Popen] = None
@@ -245,7 +250,12 @@ class Qemu:
         if os.path.exists(QBOOT_ROM):
             # qboot boots a multiboot kernel about twice as fast as SeaBIOS.
             cmd += ["-bios", QBOOT_ROM]
-        cmd += ["-kernel", self.kernel, "-append", self.append]
+        append = self.append
+        if self.console_ring:
+            if self.ring is None:
+                self.ring = ConsoleRing(self.tmpdir)
+            append = " ".join(a for a in (append, "console=ring") if a)
+        cmd += ["-kernel", self.kernel, "-append", append]
         if self.modules:
             cmd += ["-initrd", ",".join(self.modules)]
         cmd += ["-device", f"isa-debug-exit,iobase={exitcodes.DEBUG_EXIT_PORT:#x},iosize=0x04",
@@ -261,6 +271,8 @@ class Qemu:
             # umip: the kernel sets CR4.UMIP (os/kernel/protect.c), so a
             # user program cannot read the kernel's table addresses
             cmd += ["-accel", "tcg", "-cpu", "qemu32,+umip"]
+        if self.ring is not None:
+            cmd += self.ring.qemu_args()
         if self.gdb:
             # the machine's own watchdog (os/kernel/deadman.c): fired, it
             # stops the machine, and the stub reports the stop (SIGALRM)
@@ -328,7 +340,26 @@ class Qemu:
                 if len(data) < 4096:
                     time.sleep(BATCH_S)
         finally:
-            self.serial.close()
+            if self.ring is None:
+                self.serial.close()      # else _finish, once it took the ring's last bytes
+
+    def drain(self) -> None:
+        """Take what the kernel put in the console ring since the last
+        drain into the event stream. Only with the machine stopped (at a
+        stop of its stub) or gone: the ring's next byte then goes to its
+        start."""
+        self._take_ring(reset=True)
+
+    def follow(self) -> None:
+        """Take what the kernel put in the console ring so far while it
+        runs on (a console shown to a person: faultinj/debugger.py)."""
+        self._take_ring(reset=False)
+
+    def _take_ring(self, reset: bool) -> None:
+        if self.ring is not None:
+            data = self.ring.take(reset)
+            if data:
+                self.serial.feed(data)
 
     @property
     def pid(self) -> Optional[int]:
@@ -400,6 +431,9 @@ class Qemu:
         # The reader sees EOF once QEMU is gone; join so serial is complete.
         if self._reader is not None:
             self._reader.join(timeout=join_timeout)
+        if self.ring is not None:
+            self.drain()
+            self.serial.close()
         status = self.proc.returncode
         result = RunResult(
             exit_status=status,
@@ -452,6 +486,8 @@ class Qemu:
                         self._finish(join_timeout=min(5.0, reap_timeout))
                     except Exception:
                         pass
+            if self.ring is not None:
+                self.ring.close()
             if self._stderr_file is not None:
                 self._stderr_file.close()
             if self._tmpdir is not None:

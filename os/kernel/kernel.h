@@ -28,6 +28,13 @@ void serial_newline_if_needed(void);
 int  serial_rx_irq(void);
 size_t serial_read(char *buf, size_t max);
 
+/* conring.c: the console in the memory of QEMU's ivshmem device
+ * (console=ring, the harness's machines); else serial.c's UART */
+void conring_init(const char *cmdline);
+void conring_map(uint32_t *pdir);
+int  conring_on(void);
+void conring_putc(char c);
+
 /* kprintf.c; formatting is the shared fmt_snprintf / fmt_vsnprintf */
 #include "../lib/common/format.h"
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -146,6 +146,7 @@ static void load_boot_process(int idx, int slot)
 
 void kmain(uint32_t magic, struct mb_info *mbi)
 {
+    conring_init((magic == 0x2BADB002 && (mbi->flags & 4)) ? (const char *)mbi->cmdline : 0);
     serial_init();
     kprintf("\n" KERNEL_BANNER "\n");
     if (magic != 0x2BADB002) panic("not loaded by a Multiboot loader (magic 0x%x)", magic);

@@ -48,6 +48,7 @@ void mem_init(uint32_t ram_end, uint32_t free_start)
             pt[j] = (va + j * PAGE_SIZE) | PTE_P | PTE_W;
         kernel_pdir[va >> 22] = (uint32_t)pt | PTE_P | PTE_W;
     }
+    conring_map(kernel_pdir);
     uint32_t cr4;
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
     __asm__ volatile("mov %0, %%cr4" :: "r"(cr4 | 0x10));      /* PSE */

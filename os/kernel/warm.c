@@ -91,6 +91,7 @@ static struct { uint8_t pic[2], uart[3]; } dev;
 
 extern char plan_steps[];
 extern volatile uint32_t plan_mark[];
+extern volatile uint32_t conring_mark[];
 extern volatile uint32_t plan_deadline_ms;
 #if FAULTINJ
 extern struct fi_golden_site fi_golden_sites[FI_GOLDEN_MAX];
@@ -231,6 +232,7 @@ static void save_work(struct warm_area *a)
 static void restore_work(struct warm_area *a)
 {
     uint32_t nf = a->os_end / PAGE_SIZE;
+    const uint32_t marks[2] = {(uint32_t)plan_mark / PAGE_SIZE, (uint32_t)conring_mark / PAGE_SIZE};
     /* the run's page tables, read before anything is copied back: kernel
      * tables from the copy's directory, never from a directory the run
      * may have damaged */
@@ -262,12 +264,15 @@ static void restore_work(struct warm_area *a)
     }
     for (uint32_t w = 0; w < BITMAP_WORDS; w++)
         a->dirty[w] |= a->always[w];
-    /* plan_mark's page is the host's watchpoint (plan.c): a write there
-     * would stop the machine in the middle of the copy. It holds nothing
-     * but the word plan_point writes before anything reads it. */
-    uint32_t mark = (uint32_t)plan_mark / PAGE_SIZE;
-    a->dirty[mark / 32] &= ~(1u << (mark % 32));
-    a->check[mark / 32] &= ~(1u << (mark % 32));
+    /* plan_mark's and conring_mark's pages are the host's watchpoints
+     * (plan.c, conring.c): a write there would stop the machine in the
+     * middle of the copy. Each holds nothing but the word its point
+     * writes, which nothing reads. */
+    for (int i = 0; i < 2; i++) {
+        uint32_t m = marks[i];
+        a->dirty[m / 32] &= ~(1u << (m % 32));
+        a->check[m / 32] &= ~(1u << (m % 32));
+    }
     uint32_t frames = 0, missed = 0;
     for (uint32_t f = 0; f < nf; f++) {
         if ((a->check[f / 32] & (1u << (f % 32))) && !(a->dirty[f / 32] & (1u << (f % 32)))) {
@@ -278,7 +283,7 @@ static void restore_work(struct warm_area *a)
         } else if (a->dirty[f / 32] & (1u << (f % 32))) {
             frame_back(f, a);
             frames++;
-        } else if (a->verify && f != mark && frame_differs(f, a)) {
+        } else if (a->verify && f != marks[0] && f != marks[1] && frame_differs(f, a)) {
             frame_back(f, a);
             missed++;
         }

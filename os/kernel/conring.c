@@ -1,0 +1,115 @@
+/* conring.c - the console as a ring in memory the host maps, for the
+ * harness's machines (console=ring on the command line).
+ *
+ * On the UART every byte the kernel prints is two port accesses in the
+ * guest and a system call in QEMU, and QEMU holds the byte while the
+ * host's pipe is full: the kernel then polls the line status in virtual
+ * time, so a host that was slow to read changed the run. Here the bytes
+ * go to the memory of QEMU's ivshmem device, a file the host maps and
+ * reads when the machine is stopped, or after QEMU has ended. The kernel
+ * never waits for the host: what it does is the same whether the host
+ * reads at once, later, or not at all.
+ *
+ * The layout (contract/guest_host.def, CONRING_*): a header with pos, the
+ * number of the next byte, then the ring. One atomic add takes pos and
+ * advances it, so an NMI that prints in the middle of a line puts its
+ * bytes after, never over, the interrupted ones. The host sets pos to 0
+ * when it has taken the bytes; the kernel reads pos only to place a byte,
+ * so nothing it decides depends on the host. Every CONRING_CHUNK bytes it
+ * passes conring_drain_point(), counted in its own memory: where the
+ * harness's watchpoint takes what came, so the ring never wraps over
+ * bytes the host has not read. */
+#include "kernel.h"
+#include "memory.h"
+#include "contract.h"
+#include "../include/conring.h"
+
+#define PCI_ADDR      0xCF8
+#define PCI_DATA      0xCFC
+#define IVSHMEM_ID    0x11101af4u       /* device 0x1110, vendor 0x1af4 (Red Hat) */
+#define BAR2          0x18              /* ivshmem's shared memory: a 64-bit BAR */
+#define BAR_DEFAULT   0xE0000000u       /* in the PCI hole, if the firmware left it unset */
+/* the ring's 4 MiB page, in the last slot of the kernel's part of every
+ * address space (supervisor only) */
+#define CONRING_VA    (USER_BASE - 0x400000u)
+
+_Static_assert(CONRING_DATA >= sizeof(struct conring_hdr), "header before the ring");
+_Static_assert(CONRING_DATA + CONRING_RING <= CONRING_SHM, "ring inside the device");
+_Static_assert((CONRING_RING & (CONRING_RING - 1)) == 0, "a power of two");
+_Static_assert((CONRING_CHUNK & (CONRING_CHUNK - 1)) == 0 && 2 * CONRING_CHUNK <= CONRING_RING,
+               "a chunk, twice over, fits the ring");
+
+static uint32_t phys;                   /* the device memory's address; 0: the UART */
+static volatile uint8_t *shm;           /* where the kernel reaches it */
+static uint32_t count;                  /* bytes printed since the boot */
+
+static uint32_t pci_read(uint32_t dev, uint32_t off)
+{
+    outl(PCI_ADDR, 0x80000000u | dev << 11 | off);
+    uint32_t v;
+    __asm__ volatile("inl %1,%0" : "=a"(v) : "Nd"((uint16_t)PCI_DATA));
+    return v;
+}
+
+static void pci_write(uint32_t dev, uint32_t off, uint32_t v)
+{
+    outl(PCI_ADDR, 0x80000000u | dev << 11 | off);
+    outl(PCI_DATA, v);
+}
+
+/* At the start of the boot, paging off: with console=ring, find the device
+ * on bus 0 and print to its memory from the first byte on. Without the
+ * word, or without the device, the console stays the UART. */
+void conring_init(const char *cmdline)
+{
+    const char *p = cmdline ? strstr(cmdline, "console=ring") : 0;
+    if (!p || (p != cmdline && p[-1] != ' ')) return;
+    for (uint32_t dev = 0; dev < 32; dev++) {
+        if (pci_read(dev, 0) != IVSHMEM_ID) continue;
+        uint32_t bar = pci_read(dev, BAR2) & ~0xfu;
+        if (!bar || pci_read(dev, BAR2 + 4)) {
+            bar = BAR_DEFAULT;
+            pci_write(dev, BAR2, bar);
+            pci_write(dev, BAR2 + 4, 0);
+        }
+        pci_write(dev, 4, pci_read(dev, 4) | 2);     /* decode memory accesses */
+        phys = bar;
+        shm = (volatile uint8_t *)bar;
+        ((volatile struct conring_hdr *)shm)->magic = CONRING_MAGIC;
+        return;
+    }
+}
+
+/* memory.c, building the kernel's page directory: the ring's page, so the
+ * kernel reaches it once paging is on, from every address space. */
+void conring_map(uint32_t *pdir)
+{
+    if (!phys) return;
+    KASSERT(!pdir[CONRING_VA >> 22]);
+    pdir[CONRING_VA >> 22] = (phys & 0xFFC00000u) | PTE_P | PTE_W | PTE_PS;
+    shm = (volatile uint8_t *)(CONRING_VA + (phys & 0x3FFFFFu));
+}
+
+int conring_on(void) { return phys != 0; }
+
+/* The word conring_drain_point writes, alone on its page: the harness
+ * stops on a write watchpoint here, takes the ring's bytes and sets pos
+ * to 0. Not a breakpoint: under QEMU 7.2's TCG a breakpoint makes every
+ * block of its page one instruction long, and going on from one throws
+ * away every translated block (plan.c says the same of plan_mark).
+ * Without a harness (a replay under gdb) nothing stops here. */
+volatile uint32_t conring_mark[PAGE_SIZE / 4] __attribute__((aligned(PAGE_SIZE)));
+
+void __attribute__((noinline, used)) conring_drain_point(void)
+{
+    conring_mark[0] = 1;
+    __asm__ volatile("" ::: "memory");
+}
+
+void conring_putc(char c)
+{
+    volatile struct conring_hdr *h = (volatile struct conring_hdr *)shm;
+    uint32_t at = __atomic_fetch_add(&h->pos, 1, __ATOMIC_RELAXED);
+    shm[CONRING_DATA + (at & (CONRING_RING - 1))] = (uint8_t)c;
+    if ((++count & (CONRING_CHUNK - 1)) == 0) conring_drain_point();
+}
