@@ -75,7 +75,7 @@ class BootSavedMachine:
         t1 = time.monotonic()
         FaultTable(m.gdb, m.kernel).arm_many(list(boot_arm))
         m.gdb.set_watchpoint(m.plan_mark, 4, "w")
-        m.gdb.set_breakpoint(m.exit_at, hw=True)
+        m.gdb.set_watchpoint(m.off_mark, 4, "w")
         timing["arm"] = time.monotonic() - t1
         t2 = time.monotonic()
         end, error = None, None
@@ -100,7 +100,7 @@ class BootSavedMachine:
                 # the machine's own watchdog stopped this one: deadman.c)
                 if watched:
                     m.gdb.remove_watchpoint(m.plan_mark, 4, "w")
-                m.gdb.remove_breakpoint(m.exit_at, hw=True)
+                m.gdb.remove_watchpoint(m.off_mark, 4, "w")
         except GdbTimeout:
             error = host_limit_error(limit, deadline_ms)
             self.broken = error

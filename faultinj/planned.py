@@ -2,19 +2,23 @@
 begins, and able to come back there for the next one.
 
 The scenario driver asks the kernel for its plan (os/kernel/plan.c); the
-kernel passes plan_point(), where the host holds a hardware breakpoint.
-Stopped there, the host writes the experiment's steps, its virtual-time
+kernel passes plan_point(), where the host holds a write watchpoint on the
+word it writes (plan_mark). Stopped there, the host writes the experiment's steps, its virtual-time
 limit and its faults, and lets the guest run until the function every end
-of a run passes (a second breakpoint, on machine_off_point, right after the
-run's last line `ev=off`). Both stops are at
-instructions the guest chose, so nothing depends on host timing.
+of a run passes (a second watchpoint, on the word machine_off_point writes,
+right after the run's last line `ev=off`). Both stops are at
+instructions the guest chose, so nothing depends on host timing. The
+console is a ring in memory the host maps (os/kernel/conring.c): the
+host takes what it holds at every stop, and at a third watchpoint the
+kernel passes after every chunk of output.
 
 With snapshot=True the machine comes back to the plan point for the next
 experiment instead of a new QEMU and a new boot:
   - reset="warm" (the default): the kernel saved its RAM at the plan point
     (os/kernel/warm.c) and, at the end of each run, copies back what the
     run changed and stops at the plan point again by itself; the host has
-    no stop at the run's end, and QEMU keeps the code it translated;
+    no stop at the run's end (but with split_restore), and QEMU keeps the
+    code it translated;
   - reset="loadvm": QEMU saves the machine there (`savevm`, an internal
     qcow2 snapshot) and every later experiment starts with `loadvm`, which
     throws away every translated block.
@@ -173,16 +177,20 @@ class PlannedMachine:
 
     def __init__(self, modules: Sequence, *, append: str = "", snapshot: bool = False,
                  boot_arm: Iterable[Mapping] = (), limit: float = 120.0, memory_mb: int = MEMORY_MB,
-                 stop_at: str = "plan", reset: str = "warm", warm: Optional[str] = None):
+                 stop_at: str = "plan", reset: str = "warm", warm: Optional[str] = None,
+                 split_restore: bool = False):
         """snapshot: come back to the plan point for more runs, by `reset`
         (RESETS). warm: the kernel's warm= argument: warm=1 on a machine
         that resets warm, warm=layout (the same memory, no copy) on the
-        others; "warm=verify" also counts what a reset missed."""
+        others; "warm=verify" also counts what a reset missed. split_restore:
+        a warm machine stops at each run's end too, so its timing has the
+        reset apart from the run (make bench); the stop costs ~1 ms a run."""
         if reset not in RESETS:
             raise ValueError(f"reset must be one of {', '.join(RESETS)}, not {reset!r}")
         self.kernel = kernel_image()
         self.snapshot = snapshot
         self.reset = reset if snapshot else None
+        self.split_restore = split_restore
         self.limit = limit
         self._img = None
         if warm is None:
@@ -217,9 +225,10 @@ class PlannedMachine:
         t0 = time.monotonic()
         k = self.kernel
         self.plan_mark = k.address("plan_mark")
-        self.exit_at = k.address("machine_off_point")
+        self.off_mark = k.address("off_mark")
         self.warm_go_at = k.address("warm_go")
         self.ring_mark = k.address("conring_mark")
+        self.ring_stops = 0              # stops to take a chunk of the console
         try:
             if self._img:
                 subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", self._img, "1M"],
@@ -246,17 +255,19 @@ class PlannedMachine:
             # (os/kernel/plan.c says why), and a stop by breakpoint is one
             # instruction off in QEMU's instruction count, which shifted an
             # event by 1 us against a warm machine's run
+            # the run's end (machine_off_point) is a write watchpoint too,
+            # on off_mark, for the same reasons
             self.gdb.set_watchpoint(self.plan_mark, 4, "w")
-            self.gdb.set_breakpoint(self.exit_at, hw=True)
+            self.gdb.set_watchpoint(self.off_mark, 4, "w")
             self.gdb.cont()
             where, end = self._wait_stop(self.limit, since=0)
             if where == "plan":
-                if self.reset == "warm":
+                if self.reset != "warm":
+                    self.gdb.remove_watchpoint(self.plan_mark, 4, "w")
+                elif not self.split_restore:
                     # the kernel ends each run by coming back here itself
                     # (warm_go): no stop at a run's end
-                    self.gdb.remove_breakpoint(self.exit_at, hw=True)
-                else:
-                    self.gdb.remove_watchpoint(self.plan_mark, 4, "w")
+                    self.gdb.remove_watchpoint(self.off_mark, 4, "w")
                 self.prefix = self._through("plan_point", since=0)
                 self.prefix_forged = self.q.serial.forged
                 if self.reset == "loadvm":
@@ -303,6 +314,7 @@ class PlannedMachine:
             self.q.drain()
             if self._watched(reply) != self.ring_mark:
                 return reply
+            self.ring_stops += 1
             self.gdb.cont()
 
     @staticmethod
@@ -330,12 +342,13 @@ class PlannedMachine:
             return "gone", r.outcome
         if reply[:3] in ("T0e", "S0e"):  # SIGALRM: the machine's watchdog stopped it
             return "watchdog", exitcodes.WATCHDOG
-        if self._watched(reply) == self.plan_mark:
+        watched = self._watched(reply)
+        if watched == self.plan_mark:
             return "plan", None
-        eip = self.gdb.read_registers().get("eip")
-        if eip == self.exit_at:
+        if watched == self.off_mark:
             off = self._through("off", since)[-1]
             return "exit", _outcome_of_code(off.int("code"))
+        eip = self.gdb.read_registers().get("eip")
         raise PlanError(f"stopped at an unexpected address {eip:#x} ({reply})")
 
     # -- one experiment --------------------------------------------------------
@@ -363,17 +376,31 @@ class PlannedMachine:
         end, error = None, None
         try:
             where, end = self._wait_stop(limit or self.limit, since)
-            if where == "plan" and self.reset == "warm":
+            if where == "plan" and self.reset == "warm" and not self.split_restore:
                 # the run ended and the kernel reset itself: the run's end is
                 # its last line, the rest was the reset
                 off = self._through("off", since)[-1]
                 end = _outcome_of_code(off.int("code"))
-                if off.host_t:
-                    timing["restore"] = max(0.0, time.monotonic() - off.host_t)
                 self.at_plan = True
                 self.warm_resets += 1
             elif where == "plan":
                 raise PlanError("the plan point was reached twice in one run")
+            if where == "exit" and self.reset == "warm":
+                # the run ended: the kernel resets itself (warm_go) and
+                # stops at the plan point again
+                t_off = time.monotonic()
+                self.gdb.cont()
+                where, _ = self._wait_stop(limit or self.limit, since)
+                if where == "plan":
+                    timing["restore"] = time.monotonic() - t_off
+                    self.at_plan = True
+                    self.warm_resets += 1
+                elif where == "exit":
+                    raise PlanError("the run ended twice")
+                else:
+                    # the run's end is its own, not the reset's
+                    self.broken = f"warm reset failed: {where} after the run"
+                    where = "exit"
             if where == "watchdog":
                 # the kernel is past running its own reset
                 self.broken = "the machine's watchdog stopped it"
@@ -389,6 +416,7 @@ class PlannedMachine:
             self.q.follow()              # what it printed so far, for the record
             off = self._ended(since) if self.reset == "warm" else None
             if off is not None:
+                # the reset after the run's end did not come back
                 end = _outcome_of_code(off.int("code"))
                 self.broken = "warm reset failed: no stop at the plan point after the run"
             else:
@@ -442,7 +470,7 @@ class PlannedMachine:
         stopped, and QEMU stops it again for the next client anyway).
         Returns the stub's socket path; this machine runs no more here."""
         try:
-            self.gdb.remove_breakpoint(self.exit_at, hw=True)
+            self.gdb.remove_watchpoint(self.off_mark, 4, "w")
         except GdbError:
             pass                         # was not set (stopped at the boot hook)
         # the console ring is followed from here (debugger.ConsoleFiles)

@@ -2,6 +2,9 @@
 configuration (modules and command line), each brought back there for
 every experiment that shares its configuration: by the kernel's warm
 reset (os/kernel/warm.c), or with CAMPAIGN_RESET=loadvm by QEMU's loadvm.
+CAMPAIGN_SPLIT_RESTORE=1 (make bench) has a warm machine stop at each
+run's end as well, so an experiment's timing has the reset apart from the
+run (planned.PlannedMachine, split_restore).
 Experiments whose faults are armed at the boot hook share machines saved
 there instead (boot_machine, faultinj/bootsaved.py).
 
@@ -22,6 +25,7 @@ MAX_MACHINES = 3            # boot configurations kept at once, per process
 RESET = os.environ.get("CAMPAIGN_RESET", "warm")
 if RESET not in RESETS:
     raise SystemExit(f"CAMPAIGN_RESET must be one of {', '.join(RESETS)}, not {RESET!r}")
+SPLIT_RESTORE = os.environ.get("CAMPAIGN_SPLIT_RESTORE", "0") == "1"
 
 _machines: "OrderedDict[Tuple, PlannedMachine]" = OrderedDict()
 
@@ -34,7 +38,8 @@ def _key(modules: Sequence, append: str, at: str = "plan") -> Tuple:
 def machine(modules: Sequence, append: str = "", limit: float = 120.0) -> PlannedMachine:
     """A machine at the plan point for this configuration, saved there."""
     return _get(_key(modules, append), lambda: PlannedMachine(
-        modules, append=append, snapshot=True, limit=limit, reset=RESET))
+        modules, append=append, snapshot=True, limit=limit, reset=RESET,
+        split_restore=SPLIT_RESTORE))
 
 
 def boot_machine(modules: Sequence, append: str = "", limit: float = 120.0) -> BootSavedMachine:

@@ -199,6 +199,7 @@ class Qemu:
         # taken at the machine's stops (drain()): the harness's machines
         self.console_ring = console_ring
         self.ring: Optional[ConsoleRing] = None
+        self.uart_bytes = 0              # what came on the UART
 
         self.serial = EventStream()
         self.proc: Optional[subprocess.Popen] = None
@@ -331,6 +332,7 @@ class Qemu:
                     break
                 if not data:
                     break
+                self.uart_bytes += len(data)
                 self.serial.feed(data)
                 # QEMU's UART writes each byte with its own syscall: read
                 # at once, this thread woke (and took the GIL from the

@@ -11,13 +11,16 @@
  * reads at once, later, or not at all.
  *
  * The layout (contract/guest_host.def, CONRING_*): a header with pos, the
- * number of the next byte, then the ring. One atomic add takes pos and
- * advances it, so an NMI that prints in the middle of a line puts its
- * bytes after, never over, the interrupted ones. The host sets pos to 0
- * when it has taken the bytes; the kernel reads pos only to place a byte,
- * so nothing it decides depends on the host. Every CONRING_CHUNK bytes it
- * passes conring_drain_point(), counted in its own memory: where the
- * harness's watchpoint takes what came, so the ring never wraps over
+ * number of the next byte, then the ring. A byte is written at pos, then
+ * pos advanced by a compare-and-swap: an NMI that prints in between has
+ * moved pos, and the byte is written again at the new place. So a byte
+ * is in the ring before pos counts it (a host following a running
+ * machine reads no byte not yet written), and an NMI's line goes after,
+ * never over, the interrupted one. The host sets pos to 0 when it has
+ * taken the bytes; the kernel reads pos only to place a byte, so nothing
+ * it decides depends on the host. Every CONRING_CHUNK bytes it passes
+ * conring_drain_point(), counted in its own memory: where the harness's
+ * watchpoint takes what came, so the ring never wraps over
  * bytes the host has not read. */
 #include "kernel.h"
 #include "memory.h"
@@ -29,19 +32,22 @@
 #define IVSHMEM_ID    0x11101af4u       /* device 0x1110, vendor 0x1af4 (Red Hat) */
 #define BAR2          0x18              /* ivshmem's shared memory: a 64-bit BAR */
 #define BAR_DEFAULT   0xE0000000u       /* in the PCI hole, if the firmware left it unset */
-/* the ring's 4 MiB page, in the last slot of the kernel's part of every
- * address space (supervisor only) */
-#define CONRING_VA    (USER_BASE - 0x400000u)
+/* the device's memory in 4 MiB pages, at the top of the kernel's part of
+ * every address space (supervisor only) */
+#define CONRING_VA    (USER_BASE - CONRING_SHM)
+#define PAGES_4M      (CONRING_SHM >> 22)
 
 _Static_assert(CONRING_DATA >= sizeof(struct conring_hdr), "header before the ring");
 _Static_assert(CONRING_DATA + CONRING_RING <= CONRING_SHM, "ring inside the device");
+_Static_assert((CONRING_SHM & (CONRING_SHM - 1)) == 0 && CONRING_SHM >= (4u << 20),
+               "a BAR's size, in whole 4 MiB pages (it is aligned to its size)");
 _Static_assert((CONRING_RING & (CONRING_RING - 1)) == 0, "a power of two");
 _Static_assert((CONRING_CHUNK & (CONRING_CHUNK - 1)) == 0 && 2 * CONRING_CHUNK <= CONRING_RING,
                "a chunk, twice over, fits the ring");
 
 static uint32_t phys;                   /* the device memory's address; 0: the UART */
 static volatile uint8_t *shm;           /* where the kernel reaches it */
-static uint32_t count;                  /* bytes printed since the boot */
+uint32_t conring_count;                 /* bytes printed since the boot (a test moves it) */
 
 static uint32_t pci_read(uint32_t dev, uint32_t off)
 {
@@ -85,9 +91,12 @@ void conring_init(const char *cmdline)
 void conring_map(uint32_t *pdir)
 {
     if (!phys) return;
-    KASSERT(!pdir[CONRING_VA >> 22]);
-    pdir[CONRING_VA >> 22] = (phys & 0xFFC00000u) | PTE_P | PTE_W | PTE_PS;
-    shm = (volatile uint8_t *)(CONRING_VA + (phys & 0x3FFFFFu));
+    KASSERT(phys % CONRING_SHM == 0);
+    for (uint32_t i = 0; i < PAGES_4M; i++) {
+        KASSERT(!pdir[(CONRING_VA >> 22) + i]);
+        pdir[(CONRING_VA >> 22) + i] = (phys + (i << 22)) | PTE_P | PTE_W | PTE_PS;
+    }
+    shm = (volatile uint8_t *)CONRING_VA;
 }
 
 int conring_on(void) { return phys != 0; }
@@ -109,7 +118,10 @@ void __attribute__((noinline, used)) conring_drain_point(void)
 void conring_putc(char c)
 {
     volatile struct conring_hdr *h = (volatile struct conring_hdr *)shm;
-    uint32_t at = __atomic_fetch_add(&h->pos, 1, __ATOMIC_RELAXED);
-    shm[CONRING_DATA + (at & (CONRING_RING - 1))] = (uint8_t)c;
-    if ((++count & (CONRING_CHUNK - 1)) == 0) conring_drain_point();
+    uint32_t at = h->pos;
+    do
+        shm[CONRING_DATA + (at & (CONRING_RING - 1))] = (uint8_t)c;
+    while (!__atomic_compare_exchange_n(&h->pos, &at, at + 1, 0,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+    if ((++conring_count & (CONRING_CHUNK - 1)) == 0) conring_drain_point();
 }

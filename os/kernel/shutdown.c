@@ -3,14 +3,21 @@
 #include "kernel.h"
 #include "gcov.h"
 #include "warm.h"
+#include "../include/layout.h"
 
 /* Every end of a run passes here, after its last line (`ev=off`): the
- * host's machine pool holds a breakpoint on it and, instead of letting
- * QEMU exit, either restores the machine (loadvm) or sets warm_go for the
- * kernel to reset itself to the plan point (warm.c). */
+ * harness's machines stop on a write watchpoint on off_mark, take the
+ * run's output and then let the kernel reset itself to the plan point
+ * (warm_go, warm.c), restore the machine (loadvm) or end it. The word is
+ * alone on its page, as plan_mark is (plan.c): under QEMU 7.2's TCG a
+ * breakpoint makes every block of its page one instruction long, and
+ * going on from one throws away every translated block. */
+volatile uint32_t off_mark[PAGE_SIZE / 4] __attribute__((aligned(PAGE_SIZE)));
+
 void __attribute__((noinline, used)) machine_off_point(int guest_code)
 {
-    __asm__ volatile("" :: "r"(guest_code) : "memory");
+    off_mark[0] = (uint32_t)guest_code;
+    __asm__ volatile("" ::: "memory");
 }
 
 void machine_exit(int guest_code)

@@ -92,6 +92,7 @@ static struct { uint8_t pic[2], uart[3]; } dev;
 extern char plan_steps[];
 extern volatile uint32_t plan_mark[];
 extern volatile uint32_t conring_mark[];
+extern volatile uint32_t off_mark[];
 extern volatile uint32_t plan_deadline_ms;
 #if FAULTINJ
 extern struct fi_golden_site fi_golden_sites[FI_GOLDEN_MAX];
@@ -229,10 +230,20 @@ static void save_work(struct warm_area *a)
     a->magic = WARM_MAGIC;
 }
 
+#define NMARKS 3
+static int is_mark(uint32_t f, const uint32_t *marks)
+{
+    for (int i = 0; i < NMARKS; i++)
+        if (f == marks[i]) return 1;
+    return 0;
+}
+
 static void restore_work(struct warm_area *a)
 {
     uint32_t nf = a->os_end / PAGE_SIZE;
-    const uint32_t marks[2] = {(uint32_t)plan_mark / PAGE_SIZE, (uint32_t)conring_mark / PAGE_SIZE};
+    const uint32_t marks[NMARKS] = {(uint32_t)plan_mark / PAGE_SIZE,
+                                    (uint32_t)conring_mark / PAGE_SIZE,
+                                    (uint32_t)off_mark / PAGE_SIZE};
     /* the run's page tables, read before anything is copied back: kernel
      * tables from the copy's directory, never from a directory the run
      * may have damaged */
@@ -264,11 +275,11 @@ static void restore_work(struct warm_area *a)
     }
     for (uint32_t w = 0; w < BITMAP_WORDS; w++)
         a->dirty[w] |= a->always[w];
-    /* plan_mark's and conring_mark's pages are the host's watchpoints
-     * (plan.c, conring.c): a write there would stop the machine in the
-     * middle of the copy. Each holds nothing but the word its point
-     * writes, which nothing reads. */
-    for (int i = 0; i < 2; i++) {
+    /* the pages of plan_mark, conring_mark and off_mark are the host's
+     * watchpoints (plan.c, conring.c, shutdown.c): a write there would
+     * stop the machine in the middle of the copy. Each holds nothing but
+     * the word its point writes, which nothing reads. */
+    for (int i = 0; i < NMARKS; i++) {
         uint32_t m = marks[i];
         a->dirty[m / 32] &= ~(1u << (m % 32));
         a->check[m / 32] &= ~(1u << (m % 32));
@@ -283,7 +294,7 @@ static void restore_work(struct warm_area *a)
         } else if (a->dirty[f / 32] & (1u << (f % 32))) {
             frame_back(f, a);
             frames++;
-        } else if (a->verify && f != marks[0] && f != marks[1] && frame_differs(f, a)) {
+        } else if (a->verify && !is_mark(f, marks) && frame_differs(f, a)) {
             frame_back(f, a);
             missed++;
         }
