@@ -1,4 +1,4 @@
-"""The user C library's memcmp and memset (word compares and word stores,
+"""The user C library's memcmp, memset and memcpy (word compares and stores,
 os/lib/libc/string.c) give what byte loops give: ktest's `libc` scenario
 checks every length to 40 bytes at every alignment of both buffers, with
 the first difference at every place, and that memset touches exactly its

@@ -558,10 +558,12 @@ static void t_fuzz(int n, uint32_t seed)
     check("roundtrip_after_fuzz", ping(peer, 100), 101);
 }
 
-/* libc's memcmp and memset (word compares and stores) against byte loops
- * written here, over every length to 40 and every alignment of both
- * buffers, with the first difference at every place: the sign of each
- * answer and every byte set, nothing past the end touched. */
+/* libc's memcmp, memset and memcpy (word compares and stores; past 64
+ * bytes eight words a step) against byte loops written here, over every
+ * length to 40 and lengths either side of each step past it, at every
+ * alignment of both buffers, with the first difference at every place:
+ * the sign of each answer and every byte set or copied, nothing past the
+ * end touched. */
 static int ref_cmp(const uint8_t *x, const uint8_t *y, size_t n)
 {
     for (; n; n--, x++, y++) if (*x != *y) return *x < *y ? -1 : 1;
@@ -569,32 +571,45 @@ static int ref_cmp(const uint8_t *x, const uint8_t *y, size_t n)
 }
 static int sign(int v) { return v < 0 ? -1 : v > 0; }
 
+#define LIBC_BUF 224
+static const size_t libc_long[] = {63, 64, 65, 95, 96, 97, 100, 127, 128, 131, 160, 199, 200};
+#define LIBC_LENGTHS (41 + sizeof libc_long / sizeof libc_long[0])
+static size_t libc_len(size_t i) { return i <= 40 ? i : libc_long[i - 41]; }
+
 static void t_libc(void)
 {
-    static uint8_t a[64], b[64];
-    int cmp_bad = 0, set_bad = 0, cases = 0;
-    for (size_t n = 0; n <= 40; n++)
+    static uint8_t a[LIBC_BUF], b[LIBC_BUF];
+    int cmp_bad = 0, set_bad = 0, cpy_bad = 0, cases = 0;
+    for (size_t li = 0; li < LIBC_LENGTHS; li++)
         for (int oa = 0; oa < 4; oa++)
-            for (int ob = 0; ob < 4; ob++)
+            for (int ob = 0; ob < 4; ob++) {
+                size_t n = libc_len(li);
                 for (int at = -1; at < (int)n; at++)
                     for (int up = 0; up < 2; up++) {
-                        for (int i = 0; i < 64; i++) a[i] = b[i] = (uint8_t)(i * 7 + 3);
+                        for (int i = 0; i < LIBC_BUF; i++) a[i] = b[i] = (uint8_t)(i * 7 + 3);
                         memmove(b + ob, a + oa, n);
                         if (at >= 0) b[ob + at] = (uint8_t)(a[oa + at] + (up ? 1 : -1));
                         cases++;
                         cmp_bad += sign(memcmp(a + oa, b + ob, n)) !=
                                    ref_cmp(a + oa, b + ob, n);
                     }
-    for (size_t n = 0; n <= 40; n++)
+                for (int i = 0; i < LIBC_BUF; i++) { a[i] = (uint8_t)(i * 13 + 1); b[i] = 0x5a; }
+                memcpy(b + ob, a + oa, n);
+                for (int i = 0; i < LIBC_BUF; i++)
+                    cpy_bad += b[i] != ((i >= ob && i < ob + (int)n) ? a[oa + i - ob] : 0x5a);
+            }
+    for (size_t li = 0; li < LIBC_LENGTHS; li++)
         for (int o = 0; o < 4; o++) {
-            for (int i = 0; i < 64; i++) a[i] = 0x11;
+            size_t n = libc_len(li);
+            for (int i = 0; i < LIBC_BUF; i++) a[i] = 0x11;
             memset(a + o, 0xa5, n);
-            for (int i = 0; i < 64; i++)
+            for (int i = 0; i < LIBC_BUF; i++)
                 set_bad += a[i] != ((i >= o && i < o + (int)n) ? 0xa5 : 0x11);
         }
-    check("memcmp_cases", cases > 10000, 1);
+    check("memcmp_cases", cases > 50000, 1);
     check("memcmp_agrees", cmp_bad, 0);
     check("memset_exact", set_bad, 0);
+    check("memcpy_exact", cpy_bad, 0);
 }
 
 int main(int argc, char **argv)
