@@ -20,7 +20,7 @@ from typing import Iterable, List, Mapping, Optional, Sequence
 from . import contract
 from .arming import FaultTable
 from .gdbstub import GdbError, GdbTimeout
-from .planned import (DRAIN_S, PlanError, PlannedMachine, PlannedRun, _Monitor, give_plan,
+from .planned import (PlanError, PlannedMachine, PlannedRun, _Monitor, give_plan,
                       host_limit_error)
 
 SNAPSHOT = "boot"
@@ -38,7 +38,7 @@ class BootSavedMachine:
                                 limit=limit, stop_at="boot_hook", warm="warm=layout")
         m = self.m
         try:
-            if not m.q.serial.wait_for_text(BANNER + "\r\n", DRAIN_S):
+            if not m.q.serial.wait_for_text(BANNER + "\r\n", m.drain_s):
                 raise PlanError("the kernel's banner never came before its boot hook")
             if m.q.serial.events:
                 raise PlanError(f"the kernel printed events before its boot hook "

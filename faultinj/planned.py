@@ -59,6 +59,7 @@ MEMORY_MB = 66
 #   loadvm - QEMU's loadvm of a snapshot taken there (flushes TCG's cache)
 RESETS = ("warm", "loadvm")
 DRAIN_S = 10.0        # host seconds for the serial reader to catch up at a stop
+                      # (only on the UART: the console ring is taken at the stop)
 
 
 class PlanError(RuntimeError):
@@ -143,9 +144,10 @@ class _Monitor:
 
 def plan_writes(kernel, steps: str, deadline_ms: int) -> List[Tuple[int, bytes]]:
     """The guest memory writes that give the kernel its plan at plan_point:
-    (address, bytes) of the steps (NUL-terminated), of the time limit and
-    of warm_go: at the run's end the kernel resets itself to the plan point
-    if it saved it there (warm=1), else ends the machine as always. Every
+    (address, bytes) of the steps (NUL-terminated), of the time limit, of
+    off_mark (0: the run has not ended) and of warm_go: at the run's end
+    the kernel resets itself to the plan point if it saved it there
+    (warm=1), else ends the machine as always. Every
     machine gets the same writes, so every run starts from the same memory.
     The harness makes them through its stub; a gdb replay makes the same."""
     addr, size = kernel.symbol("plan_steps")
@@ -154,7 +156,9 @@ def plan_writes(kernel, steps: str, deadline_ms: int) -> List[Tuple[int, bytes]]
         raise PlanError(f"plan of {len(data)} bytes does not fit plan_steps[{size}]")
     return [(addr, data + b"\0"),
             (kernel.address("plan_deadline_ms"), struct.pack("<I", deadline_ms)),
-            (kernel.address("warm_go"), struct.pack("<I", 1))]
+            (kernel.address("warm_go"), struct.pack("<I", 1)),
+            # no end yet: machine_off_point writes the run's code here
+            (kernel.address("off_mark"), struct.pack("<I", 0))]
 
 
 def give_plan(gdb, kernel, steps: str, deadline_ms: int, arm: Iterable[Mapping] = (),
@@ -286,13 +290,31 @@ class PlannedMachine:
             raise
         self.boot_s = time.monotonic() - t0
 
+    @property
+    def drain_s(self) -> float:
+        """How long a stop waits for a line printed before it: nothing
+        when the console is the ring (taken at the stop, all of it), the
+        serial reader's time to catch up when it is the UART."""
+        return 0.0 if self.q.ring is not None and self.q.ring.in_use() else DRAIN_S
+
     def _through(self, kind: str, since: int) -> List[Event]:
-        """The events from `since` up to the first of this kind (kernel's),
-        waiting for the serial reader: the line was written before the stop."""
+        """The events from `since` up to the first of this kind (kernel's):
+        the line was written before the stop."""
         ev = self.q.serial.wait_for(lambda e: e.kind == kind and e.get("who") == "kernel",
-                                    DRAIN_S, since=since)
+                                    self.drain_s, since=since)
         evs = self.q.serial.events
         return evs[since:evs.index(ev, since) + 1]
+
+    def _end_code(self) -> int:
+        """The code the run's machine_off_point wrote in off_mark (its
+        page is kept out of the warm reset, so it is there after one too;
+        plan_writes clears it for each run). Read from memory, not from
+        the run's `off` line: a fault may have garbled the console and
+        not the end."""
+        code = struct.unpack("<I", self.gdb.read_memory(self.off_mark, 4))[0]
+        if not code:
+            raise PlanError("the run passed no machine_off_point")
+        return code
 
     def _ended(self, since: int) -> Optional[Event]:
         """The kernel's `off` line of the run begun at event `since`, if it
@@ -346,8 +368,7 @@ class PlannedMachine:
         if watched == self.plan_mark:
             return "plan", None
         if watched == self.off_mark:
-            off = self._through("off", since)[-1]
-            return "exit", _outcome_of_code(off.int("code"))
+            return "exit", _outcome_of_code(self._end_code())
         eip = self.gdb.read_registers().get("eip")
         raise PlanError(f"stopped at an unexpected address {eip:#x} ({reply})")
 
@@ -378,9 +399,8 @@ class PlannedMachine:
             where, end = self._wait_stop(limit or self.limit, since)
             if where == "plan" and self.reset == "warm" and not self.split_restore:
                 # the run ended and the kernel reset itself: the run's end is
-                # its last line, the rest was the reset
-                off = self._through("off", since)[-1]
-                end = _outcome_of_code(off.int("code"))
+                # the code machine_off_point wrote, the rest was the reset
+                end = _outcome_of_code(self._end_code())
                 self.at_plan = True
                 self.warm_resets += 1
             elif where == "plan":
