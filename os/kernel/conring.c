@@ -36,6 +36,7 @@
  * every address space (supervisor only) */
 #define CONRING_VA    (USER_BASE - CONRING_SHM)
 #define PAGES_4M      (CONRING_SHM >> 22)
+#define PDE_AD        0x60u             /* accessed, dirty */
 
 _Static_assert(CONRING_DATA >= sizeof(struct conring_hdr), "header before the ring");
 _Static_assert(CONRING_DATA + CONRING_RING <= CONRING_SHM, "ring inside the device");
@@ -47,6 +48,7 @@ _Static_assert((CONRING_CHUNK & (CONRING_CHUNK - 1)) == 0 && 2 * CONRING_CHUNK <
 
 static uint32_t phys;                   /* the device memory's address; 0: the UART */
 static volatile uint8_t *shm;           /* where the kernel reaches it */
+static int paging_on;                   /* shm is CONRING_VA, through CR3 */
 uint32_t conring_count;                 /* bytes printed since the boot (a test moves it) */
 
 static uint32_t pci_read(uint32_t dev, uint32_t off)
@@ -97,9 +99,28 @@ void conring_map(uint32_t *pdir)
         pdir[(CONRING_VA >> 22) + i] = (phys + (i << 22)) | PTE_P | PTE_W | PTE_PS;
     }
     shm = (volatile uint8_t *)CONRING_VA;
+    paging_on = 1;
 }
 
 int conring_on(void) { return phys != 0; }
+
+/* The ring's bytes go through the page directory CR3 names, and a fault
+ * can leave CR3 naming garbage (a process's directory read through a
+ * null pointer): its entries for the ring would send every byte to some
+ * frame of its choosing, the warm reset's saved copy of the OS included.
+ * So a byte goes to the ring only through the entry the kernel put there
+ * (read through the same directory: garbage reads as garbage, and a
+ * fault ends in the trap guard like any fault of a broken kernel's);
+ * else to the UART, which writes no memory, as before there was a ring. */
+static int mapped_here(uint32_t off)
+{
+    uint32_t cr3;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+    uint32_t i = off >> 22;
+    const volatile uint32_t *pd = (const volatile uint32_t *)(cr3 & ~0xfffu);
+    /* the CPU sets the accessed and dirty bits of the entry it uses */
+    return (pd[(CONRING_VA >> 22) + i] & ~PDE_AD) == ((phys + (i << 22)) | PTE_P | PTE_W | PTE_PS);
+}
 
 /* The word conring_drain_point writes, alone on its page: the harness
  * stops on a write watchpoint here, takes the ring's bytes and sets pos
@@ -115,13 +136,16 @@ void __attribute__((noinline, used)) conring_drain_point(void)
     __asm__ volatile("" ::: "memory");
 }
 
-void conring_putc(char c)
+int conring_putc(char c)
 {
     volatile struct conring_hdr *h = (volatile struct conring_hdr *)shm;
+    if (paging_on && !mapped_here(0)) return 0;
     uint32_t at = h->pos;
+    if (paging_on && !mapped_here(CONRING_DATA + (at & (CONRING_RING - 1)))) return 0;
     do
         shm[CONRING_DATA + (at & (CONRING_RING - 1))] = (uint8_t)c;
     while (!__atomic_compare_exchange_n(&h->pos, &at, at + 1, 0,
                                         __ATOMIC_RELEASE, __ATOMIC_RELAXED));
     if ((++conring_count & (CONRING_CHUNK - 1)) == 0) conring_drain_point();
+    return 1;
 }

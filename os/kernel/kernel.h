@@ -33,7 +33,7 @@ size_t serial_read(char *buf, size_t max);
 void conring_init(const char *cmdline);
 void conring_map(uint32_t *pdir);
 int  conring_on(void);
-void conring_putc(char c);
+int  conring_putc(char c);             /* 0: not here, print on the UART */
 
 /* kprintf.c; formatting is the shared fmt_snprintf / fmt_vsnprintf */
 #include "../lib/common/format.h"

@@ -82,10 +82,8 @@ void serial_putc(char c)
 {
     contain_commit();            /* output is an effect: a call that printed is not restarted */
     last_out = c == '\r' ? last_out : c;
-    if (conring_on()) {
-        conring_putc(c);
+    if (conring_on() && conring_putc(c))
         return;
-    }
     while ((inb(COM1 + 5) & 0x20) == 0)
         ;
     outb(COM1, (uint8_t)c);
