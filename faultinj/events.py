@@ -333,10 +333,13 @@ class EventStream:
         self._cut_line = ""            # an event line the end of the run cut
 
     # -- producer side --------------------------------------------------
-    def feed(self, data: bytes) -> List[Event]:
-        """Add bytes; returns the events completed by them."""
+    def feed(self, data: bytes, timed: bool = True) -> List[Event]:
+        """Add bytes; returns the events completed by them. timed: the
+        bytes arrive as the guest prints them (the UART), so each event's
+        host_t is when it came; bytes taken at a stop all at once (the
+        console ring) say nothing of when each was printed: host_t None."""
         text = self._decoder.decode(data)
-        return self._add_text(text)
+        return self._add_text(text, timed)
 
     def close(self) -> List[Event]:
         """End of stream: flush the decoder and the last unterminated line."""
@@ -358,7 +361,7 @@ class EventStream:
             self._cond.notify_all()
         return new
 
-    def _add_text(self, text: str) -> List[Event]:
+    def _add_text(self, text: str, timed: bool = True) -> List[Event]:
         new: List[Event] = []
         with self._cond:
             if not text:
@@ -374,7 +377,7 @@ class EventStream:
                 self._text_len = keep
             lines = (self._partial + text).split("\n")
             self._partial = lines.pop()
-            now = time.monotonic()
+            now = time.monotonic() if timed else None
             for line in lines:
                 ev = self._take_line(line)
                 if ev is not None:

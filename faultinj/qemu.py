@@ -361,7 +361,7 @@ class Qemu:
         if self.ring is not None:
             data = self.ring.take(reset)
             if data:
-                self.serial.feed(data)
+                self.serial.feed(data, timed=False)
 
     @property
     def pid(self) -> Optional[int]:
