@@ -13,7 +13,9 @@ run's end too, to time its reset apart, ~1 ms an experiment that the
 other warm runs do not pay), the experiments over
 0.5 s of host time with their virtual time, how many traces are
 byte-identical across the five runs, and per fault type the median virtual
-and host time from the fault firing to the service serving again."""
+time from the fault firing to the service serving again (and host time
+where there is one: a campaign machine's console is a ring taken whole at
+each stop, so its events carry no host arrival time)."""
 
 import json
 import os
