@@ -12,11 +12,12 @@ Layout and constants: contract/guest_host.def (CONRING_*, conring_hdr).
 
 import mmap
 import os
+import shutil
 import struct
 import threading
 from typing import List
 
-from . import contract
+from . import contract, leftovers
 
 SHM = contract.CONSTS["CONRING_SHM"]
 DATA = contract.CONSTS["CONRING_DATA"]
@@ -26,16 +27,22 @@ MAGIC = contract.CONSTS["CONRING_MAGIC"]
 _POS = contract.offset("conring_hdr", "pos")
 _MAGIC = contract.offset("conring_hdr", "magic")
 # tmpfs when there is one: the file is memory QEMU and the host share
-_SHM_DIR = "/dev/shm"
+# (on a disk the guest's writes would be written back to it)
+SHM_DIR = "/dev/shm"
+PREFIX = "faultinj-ring-"
 
 
 class ConsoleRing:
     """One machine's ring: its file (removed by close) and the map."""
 
-    def __init__(self, tmpdir: str, name: str = "conring"):
-        base = _SHM_DIR if os.path.isdir(_SHM_DIR) and os.access(_SHM_DIR, os.W_OK) else tmpdir
-        # named after the machine's private dir, so leftovers are findable
-        self.path = os.path.join(base, f"{os.path.basename(tmpdir)}.{name}")
+    def __init__(self, tmpdir: str):
+        # a dir of its own that names its owner, so that a run killed before
+        # close() leaves nothing a later one does not remove
+        # (qemu.clean_stale_tmpdirs)
+        self._dir = None
+        if os.path.isdir(SHM_DIR) and os.access(SHM_DIR, os.W_OK):
+            self._dir = leftovers.owned_dir(PREFIX, SHM_DIR)
+        self.path = os.path.join(self._dir or tmpdir, "conring")
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             os.ftruncate(fd, SHM)
@@ -96,3 +103,5 @@ class ConsoleRing:
             os.unlink(self.path)
         except OSError:
             pass
+        if self._dir:
+            shutil.rmtree(self._dir, ignore_errors=True)

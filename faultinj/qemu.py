@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from . import exitcodes, leftovers
+from . import conring, exitcodes, leftovers
 from .conring import ConsoleRing
 from .events import Event, EventStream
 
@@ -158,8 +158,9 @@ def clean_stale_tmpdirs(base: Optional[str] = None, max_age_s: float = 600.0) ->
     """Remove temp dirs of runs whose owner process is gone (killed before
     close() could run); dirs without an owner file only once old. Returns
     the paths removed, for the caller to say so."""
-    return leftovers.clean_stale(("faultinj-qemu-", "fiq-"),
-                                 {base or tempfile.gettempdir(), "/tmp"}, max_age_s)
+    return leftovers.clean_stale(("faultinj-qemu-", "fiq-", conring.PREFIX),
+                                 {base or tempfile.gettempdir(), "/tmp", conring.SHM_DIR},
+                                 max_age_s)
 
 
 def kvm_usable() -> bool:

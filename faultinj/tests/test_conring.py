@@ -10,7 +10,7 @@ import pytest
 from faultinj import conring
 from faultinj.conring import ConsoleRing
 
-POS = 4          # conring_hdr.pos (the contract; checked below)
+POS = conring._POS                # conring_hdr.pos, from the contract
 
 
 def put(ring: ConsoleRing, data: bytes) -> None:
@@ -79,3 +79,24 @@ def test_close_removes_the_file(tmp_path):
     assert os.path.getsize(r.path) == conring.SHM
     r.close()
     assert not os.path.exists(r.path)
+
+
+def test_a_ring_whose_owner_died_is_removed():
+    """A run killed before close() leaves its ring's dir in /dev/shm; the
+    next run's clean-up removes it (a live owner's stays)."""
+    import subprocess
+    from faultinj import qemu
+    live = ConsoleRing("/nonexistent")
+    dead = ConsoleRing("/nonexistent")
+    assert os.path.dirname(dead.path).startswith(conring.SHM_DIR)
+    child = subprocess.Popen(["true"])
+    child.wait()
+    with open(os.path.join(os.path.dirname(dead.path), "owner.pid"), "w") as f:
+        f.write(str(child.pid))
+    try:
+        removed = qemu.clean_stale_tmpdirs()
+        assert os.path.dirname(dead.path) in removed and not os.path.exists(dead.path)
+        assert os.path.exists(live.path)
+    finally:
+        live.close()
+        dead.close()
