@@ -6,8 +6,11 @@ The experiment is booted exactly as the campaign boots it: the same plan
 PlannedMachine), which stops at the kernel's plan_point, writes the steps
 and the virtual-time limit and arms the faults there. Then, instead of
 letting it run, the harness hands the stopped machine to gdb
-(PlannedMachine.hand_over). Under -icount, gdb's stops cost no virtual
-time, so the run gdb watches is the campaign's run, event for event.
+(PlannedMachine.hand_over). Stopped where the campaign's machine stopped,
+`continue` runs the campaign's run, event for event. A stop further on
+is not free in virtual time (QEMU's icount moves the clock to its next
+timer at every debug stop), so a run stopped on the way may go on
+differently.
 
 An experiment whose fault is armed at the boot hook (a boot service's
 init failure) is handed over there instead, right after the arming: its
