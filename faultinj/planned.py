@@ -3,10 +3,11 @@ begins, and able to come back there for the next one.
 
 The scenario driver asks the kernel for its plan (os/kernel/plan.c); the
 kernel passes plan_point(), where the host holds a write watchpoint on the
-word it writes (plan_mark). Stopped there, the host writes the experiment's steps, its virtual-time
-limit and its faults, and lets the guest run until the function every end
-of a run passes (a second watchpoint, on the word machine_off_point writes,
-right after the run's last line `ev=off`). Both stops are at
+word it writes (plan_mark). Stopped there, the host writes the
+experiment's steps, its virtual-time limit and its faults, and lets the
+guest run until the function every end of a run passes (a second
+watchpoint, on the word machine_off_point writes, right after the run's
+last line `ev=off`). Both stops are at
 instructions the guest chose, so nothing depends on host timing. The
 console is a ring in memory the host maps (os/kernel/conring.c): the
 host takes what it holds at every stop, and at a third watchpoint the
