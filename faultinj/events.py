@@ -16,6 +16,7 @@ particular event.
 """
 
 import codecs
+import functools
 import sys
 import re
 import threading
@@ -187,27 +188,38 @@ def _tokenize_slow(body: str) -> Dict[str, str]:
         fields[key] = value
 
 
+@functools.lru_cache(maxsize=16384)
+def _parsed(raw: str) -> Tuple[str, Optional[int], Dict[str, str]]:
+    """kind, t and fields of `#EV ...`; EventParseError if malformed.
+    Cached: the traces of one campaign share most of their lines (every
+    run on a machine brought back repeats its boot, ~70% of its trace),
+    and a report derives every verdict from them again. Callers get a
+    copy of the fields."""
+    fields = _tokenize(raw[len(PREFIX):])
+    if "ev" not in fields:
+        raise EventParseError("no ev= field")
+    if not fields["ev"]:
+        raise EventParseError("empty ev= field")
+    t = None
+    if "t" in fields:
+        try:
+            t = parse_int(fields["t"])
+        except ValueError:
+            raise EventParseError(f"bad time t={fields['t']!r}") from None
+    return fields["ev"], t, fields
+
+
 def _parse_event(raw: str, strict: bool) -> Optional[Event]:
     """raw is `#EV ...` (no frame, no line end)."""
     if not raw.startswith(PREFIX):
         return None
     try:
-        fields = _tokenize(raw[len(PREFIX):])
-        if "ev" not in fields:
-            raise EventParseError("no ev= field")
-        if not fields["ev"]:
-            raise EventParseError("empty ev= field")
-        t = None
-        if "t" in fields:
-            try:
-                t = parse_int(fields["t"])
-            except ValueError:
-                raise EventParseError(f"bad time t={fields['t']!r}") from None
+        kind, t, fields = _parsed(raw)
     except EventParseError as e:
         if strict:
             raise EventParseError(f"{e}: {raw!r}") from None
         return None
-    return Event(kind=fields["ev"], t=t, fields=fields, raw=raw)
+    return Event(kind=kind, t=t, fields=dict(fields), raw=raw)
 
 
 def _strip(line: str) -> str:
