@@ -47,8 +47,11 @@ static int deliver_fast(struct proc *caller, uint32_t src_pa, struct proc *dst)
     *(uint32_t *)dst_pa = (uint32_t)caller->endpoint;
     uint32_t *d = (uint32_t *)dst_pa + 1;
     const uint32_t *s = (const uint32_t *)src_pa + 1;
-    uint32_t n = MSG_WORDS - 1;
-    __asm__ volatile("rep movsl" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+    /* fifteen movsl in a row, not a rep movsl: no count register to
+     * load, so fewer guest instructions (the round trip's 1,551 -> 1,546;
+     * host time the same, measured) */
+    _Static_assert(MSG_WORDS - 1 == 15, "the row below moves 15 words");
+    __asm__ volatile(".rept 15\n\tmovsl\n\t.endr" : "+D"(d), "+S"(s) : : "memory");
     dst->regs.eax = OK;
     ipc_hand_check(dst, caller);
     dst->getfrom_e = NONE;
