@@ -102,50 +102,18 @@ extern char fi_golden_bins[FI_GOLDEN_BINS][FI_GOLDEN_NAME];
 
 static inline void bit_set(uint32_t *bm, uint32_t f) { bm[f / 32] |= 1u << (f % 32); }
 
-/* Copies and compares of whole frames, eight words a step. Under TCG a
- * rep-prefixed string instruction runs one iteration per dispatch of its
- * block: a frame's rep movsl was 1,024 of them, and a reset's copies and
- * compares (~100 frames back, the host's frames compared) took ~5 ms of
- * host time. A block of eight loads and eight stores is one dispatch.
- * (No loop-to-memcpy rewriting: the kernel's memcpy is such a rep.) */
-#define FAST __attribute__((optimize("no-tree-loop-distribute-patterns")))
-
-static FAST void words_copy(void *dst, const void *src, uint32_t words)
+/* Frames are copied, cleared and compared with the kernel's memcpy,
+ * memset and memcmp (os/lib/libc/string.c), which go eight words a step
+ * past 64 bytes: under TCG each iteration of a rep-prefixed instruction
+ * is a dispatch of its block, and a reset's ~100 frames back and the
+ * host's frames compared took ~5 ms of host time that way. A frame saved
+ * as zeros has no copy to compare with: nonzero() looks at it eight words
+ * a step too. */
+static int nonzero(const uint32_t *p, uint32_t words)
 {
-    uint32_t *d = dst;
-    const uint32_t *s = src;
-    uint32_t i = 0;
-    for (; i + 8 <= words; i += 8) {
-        uint32_t a = s[i], b = s[i + 1], c = s[i + 2], e = s[i + 3];
-        uint32_t f = s[i + 4], g = s[i + 5], h = s[i + 6], k = s[i + 7];
-        d[i] = a; d[i + 1] = b; d[i + 2] = c; d[i + 3] = e;
-        d[i + 4] = f; d[i + 5] = g; d[i + 6] = h; d[i + 7] = k;
-    }
-    for (; i < words; i++) d[i] = s[i];
-}
-
-static FAST void words_zero(uint32_t *bm, uint32_t words)
-{
-    uint32_t i = 0;
-    for (; i + 8 <= words; i += 8) {
-        bm[i] = 0; bm[i + 1] = 0; bm[i + 2] = 0; bm[i + 3] = 0;
-        bm[i + 4] = 0; bm[i + 5] = 0; bm[i + 6] = 0; bm[i + 7] = 0;
-    }
-    for (; i < words; i++) bm[i] = 0;
-}
-
-/* 1 if the frame's words differ from q's (q null: from zeros) */
-static FAST int words_differ(const uint32_t *p, const uint32_t *q, uint32_t words)
-{
-    for (uint32_t i = 0; i < words; i += 8) {
-        uint32_t x;
-        if (q)
-            x = (p[i] ^ q[i]) | (p[i + 1] ^ q[i + 1]) | (p[i + 2] ^ q[i + 2]) | (p[i + 3] ^ q[i + 3]) |
-                (p[i + 4] ^ q[i + 4]) | (p[i + 5] ^ q[i + 5]) | (p[i + 6] ^ q[i + 6]) | (p[i + 7] ^ q[i + 7]);
-        else
-            x = p[i] | p[i + 1] | p[i + 2] | p[i + 3] | p[i + 4] | p[i + 5] | p[i + 6] | p[i + 7];
-        if (x) return 1;
-    }
+    for (uint32_t i = 0; i < words; i += 8)
+        if (p[i] | p[i + 1] | p[i + 2] | p[i + 3] | p[i + 4] | p[i + 5] | p[i + 6] | p[i + 7])
+            return 1;
     return 0;
 }
 
@@ -153,17 +121,17 @@ static int frame_differs(uint32_t f, const struct warm_area *a)
 {
     const uint32_t *p = (const uint32_t *)(f * PAGE_SIZE);
     if (f * PAGE_SIZE >= a->used)                /* saved as zeros */
-        return words_differ(p, 0, PAGE_SIZE / 4);
-    return words_differ(p, (const uint32_t *)(a->copy + f * PAGE_SIZE), PAGE_SIZE / 4);
+        return nonzero(p, PAGE_SIZE / 4);
+    return memcmp(p, (const void *)(a->copy + f * PAGE_SIZE), PAGE_SIZE) != 0;
 }
 
 /* Frame f as the save had it. */
 static void frame_back(uint32_t f, const struct warm_area *a)
 {
     if (f * PAGE_SIZE >= a->used)
-        words_zero((uint32_t *)(f * PAGE_SIZE), PAGE_SIZE / 4);
+        memset((void *)(f * PAGE_SIZE), 0, PAGE_SIZE);
     else
-        words_copy((void *)(f * PAGE_SIZE), (const void *)(a->copy + f * PAGE_SIZE), PAGE_SIZE / 4);
+        memcpy((void *)(f * PAGE_SIZE), (const void *)(a->copy + f * PAGE_SIZE), PAGE_SIZE);
 }
 
 uint32_t warm_reserve(const char *cmdline, uint32_t ram_end)
@@ -222,9 +190,9 @@ static void mark_host_writes(uint32_t *bm)
 static void mark_always(struct warm_area *a)
 {
     uint32_t nf = a->os_end / PAGE_SIZE;
-    words_zero(a->always, BITMAP_WORDS);
-    words_zero(a->tables, BITMAP_WORDS);
-    words_zero(a->check, BITMAP_WORDS);
+    memset(a->always, 0, sizeof a->always);
+    memset(a->tables, 0, sizeof a->tables);
+    memset(a->check, 0, sizeof a->check);
     mark_host_writes(a->check);
     bit_set(a->always, (uint32_t)kernel_pdir / PAGE_SIZE);
     for (uint32_t i = 0; i < a->os_end >> 22; i++)
@@ -257,7 +225,7 @@ static void save_work(struct warm_area *a)
     /* frames never handed out hold the zeros QEMU started with: only
      * those below are copied (a fifth of the OS's RAM at the plan point) */
     a->used = mem_watermark();
-    words_copy((void *)a->copy, (const void *)0, a->used / 4);
+    memcpy((void *)a->copy, (const void *)0, a->used);
     a->magic = WARM_MAGIC;
 }
 
@@ -286,7 +254,7 @@ static void restore_work(struct warm_area *a)
      * tables from the copy's directory, never from a directory the run
      * may have damaged */
     const uint32_t *kpd = (const uint32_t *)(a->copy + (uint32_t)kernel_pdir);
-    words_zero(a->dirty, BITMAP_WORDS);
+    memset(a->dirty, 0, sizeof a->dirty);
     for (uint32_t i = 0; i < a->os_end >> 22; i++) {
         const uint32_t *pt = (const uint32_t *)(kpd[i] & ~0xfffu);
         for (uint32_t j = 0; j < 1024; j += 8)
