@@ -112,14 +112,19 @@ int conring_on(void) { return phys != 0; }
  * (read through the same directory: garbage reads as garbage, and a
  * fault ends in the trap guard like any fault of a broken kernel's);
  * else to the UART, which writes no memory, as before there was a ring. */
-static int mapped_here(uint32_t off)
+static int mapped_here(const volatile uint32_t *pd, uint32_t off)
+{
+    uint32_t i = off >> 22;
+    /* the CPU sets the accessed and dirty bits of the entry it uses */
+    return (pd[(CONRING_VA >> 22) + i] & ~PDE_AD) == ((phys + (i << 22)) | PTE_P | PTE_W | PTE_PS);
+}
+
+/* the page directory CR3 names, reached through itself */
+static const volatile uint32_t *directory_here(void)
 {
     uint32_t cr3;
     __asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
-    uint32_t i = off >> 22;
-    const volatile uint32_t *pd = (const volatile uint32_t *)(cr3 & ~0xfffu);
-    /* the CPU sets the accessed and dirty bits of the entry it uses */
-    return (pd[(CONRING_VA >> 22) + i] & ~PDE_AD) == ((phys + (i << 22)) | PTE_P | PTE_W | PTE_PS);
+    return (const volatile uint32_t *)(cr3 & ~0xfffu);
 }
 
 /* The word conring_drain_point writes, alone on its page: the harness
@@ -139,9 +144,10 @@ void __attribute__((noinline, used)) conring_drain_point(void)
 int conring_putc(char c)
 {
     volatile struct conring_hdr *h = (volatile struct conring_hdr *)shm;
-    if (paging_on && !mapped_here(0)) return 0;
+    const volatile uint32_t *pd = paging_on ? directory_here() : 0;
+    if (paging_on && !mapped_here(pd, 0)) return 0;
     uint32_t at = h->pos;
-    if (paging_on && !mapped_here(CONRING_DATA + (at & (CONRING_RING - 1)))) return 0;
+    if (paging_on && !mapped_here(pd, CONRING_DATA + (at & (CONRING_RING - 1)))) return 0;
     do
         shm[CONRING_DATA + (at & (CONRING_RING - 1))] = (uint8_t)c;
     while (!__atomic_compare_exchange_n(&h->pos, &at, at + 1, 0,
