@@ -52,7 +52,6 @@ class ConsoleRing:
         self._seen = 0                   # pos at the last take
         self._lock = threading.Lock()    # a console follower and the end's drain
         self.lost = 0                    # bytes overwritten before they were taken
-        self.notes: List[str] = []
 
     def qemu_args(self) -> List[str]:
         """The device. master=on: QEMU may save and load the machine
@@ -71,7 +70,7 @@ class ConsoleRing:
         next take goes on from here. More than the ring holds since the
         last take cannot happen with the harness's breakpoint at
         conring_drain_point; if it did, the oldest are gone, counted in
-        lost and said in notes."""
+        lost (Qemu says so in the run's notes)."""
         with self._lock:
             return self._take(reset)
 
@@ -80,7 +79,6 @@ class ConsoleRing:
         n = (pos - self._seen) & 0xFFFFFFFF
         if n > RING:
             self.lost += n - RING
-            self.notes.append(f"the console ring lost {n - RING} bytes nobody took in time")
             n = RING
         start = (pos - n) % RING
         first = min(n, RING - start)

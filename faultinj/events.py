@@ -319,6 +319,10 @@ FORGED_MAX = 1000
 DROPPED = Event(kind="dropped", t=None, fields={"ev": "dropped"}, raw="")
 
 
+def _lost_note(n: int) -> str:
+    return f"the console ring lost {n} bytes of output the host did not take in time"
+
+
 class EventStream:
     """Accumulates serial bytes, keeps the text and the parsed events.
 
@@ -342,6 +346,7 @@ class EventStream:
         self._dropped: Dict[str, int] = {}
         self._text_dropped = 0
         self._forged_dropped = 0
+        self._lost = 0                 # bytes the console ring overwrote untaken
         self._cut_line = ""            # an event line the end of the run cut
 
     # -- producer side --------------------------------------------------
@@ -487,22 +492,30 @@ class EventStream:
                            f"(kept the last {TEXT_MAX})")
             if self._forged_dropped:
                 out.append(f"dropped {self._forged_dropped} forged lines over {FORGED_MAX}")
+            if self._lost:
+                out.append(_lost_note(self._lost))
             if self._cut_line:
                 out.append(f"the run ended inside an event line, not taken: {self._cut_line[:200]!r}")
             return out
 
-    def new_run(self) -> Tuple[Dict[str, int], int, int]:
+    def note_lost(self, n: int) -> None:
+        """n bytes of output never reached the stream (the console ring
+        wrapped over them before the host took them): said in notes."""
+        with self._cond:
+            self._lost += n
+
+    def new_run(self) -> Tuple[Dict[str, int], int, int, int]:
         """A new run begins on this stream (a pooled machine restored for
         its next experiment): the per-kind caps count afresh, so the
         events of earlier runs never crowd out this one's. Returns a mark
         for notes_since."""
         with self._cond:
             self._per_kind = {}
-            return dict(self._dropped), self._text_dropped, self._forged_dropped
+            return dict(self._dropped), self._text_dropped, self._forged_dropped, self._lost
 
-    def notes_since(self, mark: Tuple[Dict[str, int], int, int]) -> List[str]:
+    def notes_since(self, mark: Tuple[Dict[str, int], int, int, int]) -> List[str]:
         """What the stream did not keep since new_run() gave mark, in words."""
-        dropped0, text0, forged0 = mark
+        dropped0, text0, forged0, lost0 = mark
         with self._cond:
             out = [f"dropped {n - dropped0.get(kind, 0)} {kind} events over the cap of "
                    f"{EVENTS_PER_KIND} a kind" for kind, n in sorted(self._dropped.items())
@@ -512,6 +525,8 @@ class EventStream:
                            f"(kept the last {TEXT_MAX})")
             if self._forged_dropped > forged0:
                 out.append(f"dropped {self._forged_dropped - forged0} forged lines over {FORGED_MAX}")
+            if self._lost > lost0:
+                out.append(_lost_note(self._lost - lost0))
             if self._cut_line:
                 out.append(f"the run ended inside an event line, not taken: {self._cut_line[:200]!r}")
             return out

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
 from . import conring, exitcodes, leftovers
-from .conring import ConsoleRing
 from .events import Event, EventStream
 
 QEMU_BINARY = "qemu-system-i386"
@@ -199,7 +198,7 @@ class Qemu:
         # the kernel's console in a ring the host maps (faultinj/conring.py),
         # taken at the machine's stops (drain()): the harness's machines
         self.console_ring = console_ring
-        self.ring: Optional[ConsoleRing] = None
+        self.ring: Optional[conring.ConsoleRing] = None
         self.uart_bytes = 0              # what came on the UART
 
         self.serial = EventStream()
@@ -255,7 +254,7 @@ class Qemu:
         append = self.append
         if self.console_ring:
             if self.ring is None:
-                self.ring = ConsoleRing(self.tmpdir)
+                self.ring = conring.ConsoleRing(self.tmpdir)
             append = " ".join(a for a in (append, "console=ring") if a)
         cmd += ["-kernel", self.kernel, "-append", append]
         if self.modules:
@@ -360,9 +359,12 @@ class Qemu:
 
     def _take_ring(self, reset: bool) -> None:
         if self.ring is not None:
+            lost = self.ring.lost
             data = self.ring.take(reset)
             if data:
                 self.serial.feed(data, timed=False)
+            if self.ring.lost > lost:
+                self.serial.note_lost(self.ring.lost - lost)
 
     @property
     def pid(self) -> Optional[int]:
