@@ -63,7 +63,7 @@ PLUGIN := $(BUILD)/fi_blocks.so
 ifeq ($(FAULTINJ)$(AUTOSITES),11)
 AUTO_CFLAGS := -fplugin=$(PLUGIN)
 AUTO_DEP := $(PLUGIN)
-AUTO_KERNEL_SKIP := os/kernel/fi.c os/kernel/fi_auto.c os/kernel/fi_hwbp.c os/kernel/gcov.c os/kernel/kprintf.c \
+AUTO_KERNEL_SKIP := os/kernel/fi.c os/kernel/fi_auto.c os/kernel/fi_hwbp.c os/kernel/fi_quiet.c os/kernel/gcov.c os/kernel/kprintf.c \
 	os/kernel/serial.c os/kernel/conring.c os/kernel/event.c os/kernel/evcheck.c os/kernel/trap.c os/kernel/lockup.c \
 	os/kernel/contain.c os/kernel/kcheck.c os/kernel/sched_repair.c os/kernel/priv_audit.c os/kernel/alarm_audit.c os/kernel/main.c os/kernel/warm.c os/lib/common/format.c os/lib/libc/string.c os/lib/gcov/gcov_dump.c
 auto_kflags = $(if $(filter $(AUTO_KERNEL_SKIP),$(1)),,$(AUTO_CFLAGS))

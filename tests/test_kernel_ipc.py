@@ -3,6 +3,8 @@ deadlock refusal, and the privilege checks on IPC and kernel calls."""
 
 import pytest
 
+from faultinj import autosites, bootimage
+
 from tests.kernel_image import assert_passed, checks, events_of, image
 
 
@@ -120,3 +122,37 @@ def test_fast_path_is_taken_and_keeps_semantics(boot_os):
     assert c["told_of_death"].int("got") == -106              # EDEADSRCDST
     assert events_of(r, "exit", proc="victim")
     assert not events_of(r, "ipc_timeout")
+    # no fault armed anywhere: the round trip's three calls went the lean
+    # way, without a recovery point (os/kernel/fi_quiet.c)
+    paths = events_of(r, "ipc_paths")[0]
+    assert paths.int("fast") >= 3 and paths.int("lean") == paths.int("fast"), paths.raw
+
+
+# a fault that can act in the kernel (armed, never firing here) keeps
+# every IPC on the contained path; one that can act only in a process
+# does not. (A kernel.ipc.* site takes the IPC off the fast path as a
+# whole: test_kernel_ipc_faults.py.)
+def _armed(kind):
+    if kind == "kernel hand site":
+        return dict(site="kernel.call", fault="error", proc="nobody")
+    if kind == "kernel automatic site":
+        # a block of live update's kernel call, which this test never makes
+        site = next(a for a in autosites.sites(bootimage.kernel_path()) if a.function == "do_update")
+        return dict(site=site.marker, fault=site.faults()[0], proc="kernel")
+    return dict(site="sef.ping", fault="error", proc="nobody")
+
+
+@pytest.mark.parametrize("kind, lean", [("kernel hand site", False),
+                                        ("kernel automatic site", False),
+                                        ("process hand site", True)])
+def test_lean_ipc_only_while_no_fault_can_act_in_the_kernel(fi_os, kind, lean):
+    s = fi_os(image("fastipc", victim="muteexit"), wait_ready=False,
+              arm_at_boot=[dict(_armed(kind), trigger="nth", n=1000000)])
+    done = s.console.wait_event("test_done", timeout=60)
+    failed = [f"{e.get('name')}: got {e.get('got')}" for e in s.events
+              if e.kind == "check" and e.get("ok") != "1"]
+    assert not failed and done.int("failures") == 0, failed
+    assert not [e for e in s.events if e.kind == "fi_fired"]
+    paths = [e for e in s.events if e.kind == "ipc_paths"][0]
+    assert paths.int("fast") >= 3, paths.raw
+    assert paths.int("lean") == (paths.int("fast") if lean else 0), paths.raw

@@ -72,6 +72,7 @@ struct kinfo {
     uint32_t nr_boot;
     uint32_t nr_modules;
     uint32_t ipc_fast;          /* IPC calls done by the kernel's fast path (ipc_fast.c) */
+    uint32_t ipc_lean;          /* of those, done without a recovery point (trap.c, fi_quiet.c) */
 };
 
 #endif

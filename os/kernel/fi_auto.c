@@ -239,6 +239,7 @@ void fi_auto_sync(void)
         struct proc *p = proc_addr(n);
         if (live_proc(p)) fi_auto_sync_proc(p);
     }
+    fi_quiet_update();               /* the golden run's sites come without a new generation */
 }
 
 /* ---- applying a fault ---- */

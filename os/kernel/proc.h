@@ -129,6 +129,7 @@ static inline int ipc_receiving_from(const struct proc *dst, const struct proc *
 /* ipc_fast.c: 1 if it did the call, 0 if the general path must */
 int  ipc_fast(struct proc *caller);
 extern int ipc_fast_calls;
+extern int ipc_lean_calls;     /* trap.c: those done on the lean path */
 
 /* ipc.c */
 void ipc_trap(struct proc *caller);

@@ -184,7 +184,7 @@ int do_getinfo(struct proc *caller, message *m)
     case GET_KINFO: {
         struct kinfo k = { HZ, mem_bytes(), frames_free(), NR_PROCS,
                            (uint32_t)nr_boot_image, (uint32_t)nr_boot_modules,
-                           (uint32_t)ipc_fast_calls };
+                           (uint32_t)ipc_fast_calls, (uint32_t)ipc_lean_calls };
         return copy_records(caller, m, &k, 1, sizeof k);
     }
     default:

@@ -37,6 +37,9 @@ int fi_auto_step(struct proc *p, struct trapframe *tf);
 int fi_auto_acts_on_insn(uint32_t type);
 void fi_auto_swap(struct proc *a, struct proc *b);
 void fi_auto_hw_hit(int slot, struct proc *p, struct trapframe *tf);
+/* fi_quiet.c: no fault can act in the kernel this run (trap.c's lean IPC) */
+int fi_kernel_quiet(void);
+void fi_quiet_update(void);
 /* fi_hwbp.c: armed automatic sites on the debug registers. EFLAGS.RF in
  * a trap frame: the instruction at its eip runs once without its
  * instruction breakpoint. */
@@ -51,10 +54,12 @@ extern int fi_hwbp_busy;
 int fi_hwbp_hit(struct proc *p, struct trapframe *tf);
 void fi_hwbp_settle(void);
 #define FI_AUTO_SYNC() fi_auto_sync()
+#define FI_KERNEL_QUIET() fi_kernel_quiet()
 #define FI_AUTO_SYNC_PROC(p) fi_auto_sync_proc(p)
 #define FI_AUTO_SWAP(a, b) fi_auto_swap(a, b)
 #else
 #define FI_AUTO_SYNC() ((void)0)
+#define FI_KERNEL_QUIET() 1
 #define FI_AUTO_SYNC_PROC(p) ((void)(p))
 #define FI_AUTO_SWAP(a, b) ((void)(a), (void)(b))
 #endif

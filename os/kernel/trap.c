@@ -36,6 +36,7 @@ static int exc_signal(int vec)
 
 int serial_reader_ep = NONE;     /* who SYS_SERIAL(REGISTER) named */
 volatile uint32_t kernel_exits;  /* trap.S counts every return from the kernel */
+int ipc_lean_calls;              /* IPC calls done on the lean path (ipc_dispatch) */
 
 /* In run_next's hlt: the kernel has nothing half-done (see handle_irq). */
 static volatile int idling;
@@ -101,6 +102,16 @@ static void __attribute__((noreturn)) resume(struct proc *p)
     enter_frame(&p->regs);
 }
 
+/* p, just picked, becomes the running process, its directory loaded. */
+static void dispatch(struct proc *p)
+{
+    tickless_busy();
+    if (p != current || p->dispatches == 0)
+        p->dispatches++;
+    current = p;
+    pdir_activate(p->pdir);
+}
+
 /* Run the chosen process: never returns. Idles with interrupts on when
  * nothing is ready; interrupts taken while idle arrive with a kernel frame
  * and only do their interrupt work. */
@@ -130,11 +141,7 @@ static void __attribute__((noreturn)) run_next(void)
         idling = 0;
         contain_sched(1);
     }
-    tickless_busy();
-    if (p != current || p->dispatches == 0)
-        p->dispatches++;
-    current = p;
-    pdir_activate(p->pdir);
+    dispatch(p);
     sched_pick_taken();
     contain_sched_done();
     resume(p);
@@ -207,19 +214,44 @@ void trap_dispatch(struct trapframe *tf)
     run_next();
 }
 
+/* After an IPC the lean path did: run_next's choice, switched to without
+ * its recovery window and its look at the pick (sched_pick_sound), which
+ * are there for faults the kernel takes: none can act in it now
+ * (fi_quiet.c), and only such a fault corrupts the queues. Nothing ready:
+ * run_next idles. */
+static void __attribute__((noreturn)) lean_next(void)
+{
+    struct proc *p = pick_proc();
+    if (!p) run_next();
+    dispatch(p);
+    resume(p);
+}
+
 /* An IPC trap from ring 3 (trap.S: its own entry), its registers saved in
  * current's regs. As trap_dispatch's kernel-call case: the call inside
  * its recovery point, then the scheduler. The fast path (ipc_fast.c) first
  * while no fault is armed: armed hand sites are on the general path only
  * (ipc_entry.c picks the copy with them), which also does whatever the
- * fast path leaves to it, from the call's start. */
+ * fast path leaves to it, from the call's start.
+ *
+ * While no fault can act in the kernel at all (fi_quiet.c), the fast path
+ * runs without the recovery point and the next process is switched to
+ * directly (lean_next): the round trip's containment and scheduler
+ * windows cost more guest instructions than its copy and checks. A call
+ * the fast path leaves goes the contained way as always. */
 void __attribute__((noreturn)) ipc_dispatch(struct trapframe *tf)
 {
     struct proc *p = current;
     KASSERT(p && !is_task(p) && tf == &p->regs);
+    int quiet = FI_KERNEL_QUIET();
+    if (quiet && ipc_fast(p)) {
+        ipc_lean_calls++;
+        lean_next();
+    }
     if (__builtin_setjmp(contain_ctx) == 0) {
         contain_arm(p, 1);
-        if (FI_ANY_ARMED() || !ipc_fast(p)) ipc_trap(p);
+        /* quiet: the fast path has already said no */
+        if (quiet || FI_ANY_ARMED() || !ipc_fast(p)) ipc_trap(p);
         contain_disarm();
     } else {
         contain_recover();
