@@ -75,14 +75,16 @@ def producers(kinds) -> str:
     """ev_producers.h: per event kind (contract/events.def), who may emit
     it and its required fields. The kernel refuses a process's event of a
     kind it may not emit (os/kernel/evcheck.c); the forger test program
-    tries every reserved kind with its fields. One table, read by both."""
+    tries every reserved kind with its fields. One table, read by both,
+    sorted by kind as strcmp orders bytes: the kernel finds a kind in it by
+    binary search."""
     out = ["/* ev_producers.h - GENERATED from contract/events.def by contract/gen.py:",
            " * do not edit; change the .def. producers: comma-separated process",
            " * names, \"sys\" (a process with its own privilege) or \"*\" (any). */",
            "#ifndef OS_EV_PRODUCERS_H", "#define OS_EV_PRODUCERS_H", "",
            "struct ev_rule { const char *kind, *producers, *fields; };",
            "static const struct ev_rule ev_rules[] = {"]
-    for k in kinds.values():
+    for k in sorted(kinds.values(), key=lambda k: k.name.encode()):
         out.append(f'    {{ "{k.name}", "{",".join(k.producers)}", "{" ".join(sorted(k.required))}" }},')
     out += ["};", f"#define EV_NR_RULES {len(kinds)}", "", "#endif", ""]
     return "\n".join(out)
