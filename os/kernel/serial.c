@@ -91,6 +91,15 @@ void serial_putc(char c)
 
 void serial_write(const char *s, size_t n)
 {
+    /* the ring takes the piece whole (conring_write) */
+    if (n && conring_on()) {
+        contain_commit();
+        if (conring_write(s, n)) {
+            for (size_t i = n; i--;)
+                if (s[i] != '\r') { last_out = s[i]; break; }
+            return;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\n')
             serial_putc('\r');
