@@ -28,8 +28,8 @@
 extern uint32_t fi_golden_nr;
 extern char fi_golden_bins[FI_GOLDEN_BINS][FI_GOLDEN_NAME];
 
-static uint32_t seen_generation = ~0u;
-static int touched;                  /* a fault could act in the kernel this run */
+uint32_t fi_quiet_generation = ~0u;  /* the table's generation last looked at */
+int fi_quiet_touched;                /* a fault could act in the kernel this run */
 
 static int slot_in_kernel(const struct fi_slot *s)
 {
@@ -48,15 +48,10 @@ static int golden_in_kernel(void)
 
 void fi_quiet_update(void)
 {
-    seen_generation = fi_table.generation;
-    if (touched) return;
-    touched = golden_in_kernel();
-    for (int i = 0; i < FI_SLOTS && !touched; i++) touched = slot_in_kernel(&fi_table.slot[i]);
-}
-
-int fi_kernel_quiet(void)
-{
-    if (fi_table.generation != seen_generation) fi_quiet_update();
-    return !touched;
+    fi_quiet_generation = fi_table.generation;
+    if (fi_quiet_touched) return;
+    fi_quiet_touched = golden_in_kernel();
+    for (int i = 0; i < FI_SLOTS && !fi_quiet_touched; i++)
+        fi_quiet_touched = slot_in_kernel(&fi_table.slot[i]);
 }
 #endif /* FAULTINJ */

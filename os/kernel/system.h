@@ -3,6 +3,7 @@
 #define SYSTEM_H
 #include "proc.h"
 #include "../include/kcall.h"
+#include "../include/fi.h"
 
 typedef int (*kcall_handler)(struct proc *caller, message *m);
 int do_privctl(struct proc *caller, message *m);
@@ -37,9 +38,17 @@ int fi_auto_step(struct proc *p, struct trapframe *tf);
 int fi_auto_acts_on_insn(uint32_t type);
 void fi_auto_swap(struct proc *a, struct proc *b);
 void fi_auto_hw_hit(int slot, struct proc *p, struct trapframe *tf);
-/* fi_quiet.c: no fault can act in the kernel this run (trap.c's lean IPC) */
-int fi_kernel_quiet(void);
+/* fi_quiet.c: no fault can act in the kernel this run (trap.c's lean
+ * IPC); looked at on every IPC, so the common case is inline: the table
+ * unchanged since the last look */
 void fi_quiet_update(void);
+extern uint32_t fi_quiet_generation;
+extern int fi_quiet_touched;
+static inline int fi_kernel_quiet(void)
+{
+    if (fi_table.generation != fi_quiet_generation) fi_quiet_update();
+    return !fi_quiet_touched;
+}
 /* fi_hwbp.c: armed automatic sites on the debug registers. EFLAGS.RF in
  * a trap frame: the instruction at its eip runs once without its
  * instruction breakpoint. */
