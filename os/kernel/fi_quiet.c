@@ -21,7 +21,7 @@
  * which follows the host's writes of the golden run's sites. */
 #include "proc.h"
 #include "system.h"
-#include "../include/fi.h"
+#include "fi_quiet.h"
 
 #if FAULTINJ
 

@@ -3,7 +3,6 @@
 #define SYSTEM_H
 #include "proc.h"
 #include "../include/kcall.h"
-#include "../include/fi.h"
 
 typedef int (*kcall_handler)(struct proc *caller, message *m);
 int do_privctl(struct proc *caller, message *m);
@@ -38,17 +37,8 @@ int fi_auto_step(struct proc *p, struct trapframe *tf);
 int fi_auto_acts_on_insn(uint32_t type);
 void fi_auto_swap(struct proc *a, struct proc *b);
 void fi_auto_hw_hit(int slot, struct proc *p, struct trapframe *tf);
-/* fi_quiet.c: no fault can act in the kernel this run (trap.c's lean
- * IPC); looked at on every IPC, so the common case is inline: the table
- * unchanged since the last look */
+/* fi_quiet.c (fi_quiet.h: whether it may take the lean IPC path) */
 void fi_quiet_update(void);
-extern uint32_t fi_quiet_generation;
-extern int fi_quiet_touched;
-static inline int fi_kernel_quiet(void)
-{
-    if (fi_table.generation != fi_quiet_generation) fi_quiet_update();
-    return !fi_quiet_touched;
-}
 /* fi_hwbp.c: armed automatic sites on the debug registers. EFLAGS.RF in
  * a trap frame: the instruction at its eip runs once without its
  * instruction breakpoint. */
@@ -63,12 +53,10 @@ extern int fi_hwbp_busy;
 int fi_hwbp_hit(struct proc *p, struct trapframe *tf);
 void fi_hwbp_settle(void);
 #define FI_AUTO_SYNC() fi_auto_sync()
-#define FI_KERNEL_QUIET() fi_kernel_quiet()
 #define FI_AUTO_SYNC_PROC(p) fi_auto_sync_proc(p)
 #define FI_AUTO_SWAP(a, b) fi_auto_swap(a, b)
 #else
 #define FI_AUTO_SYNC() ((void)0)
-#define FI_KERNEL_QUIET() 1
 #define FI_AUTO_SYNC_PROC(p) ((void)(p))
 #define FI_AUTO_SWAP(a, b) ((void)(a), (void)(b))
 #endif

@@ -14,6 +14,7 @@
 #include "kaudit.h"
 #include "../include/signal.h"
 #include "../include/fi.h"
+#include "fi_quiet.h"
 
 extern uint32_t *const tss_esp0;       /* protect.c */
 void enter_frame(struct trapframe *tf) __attribute__((noreturn));
@@ -243,7 +244,7 @@ void __attribute__((noreturn)) ipc_dispatch(struct trapframe *tf)
 {
     struct proc *p = current;
     KASSERT(p && !is_task(p) && tf == &p->regs);
-    int quiet = FI_KERNEL_QUIET();
+    int quiet = fi_kernel_quiet();
     if (quiet && ipc_fast(p)) {
         ipc_lean_calls++;
         lean_next();
