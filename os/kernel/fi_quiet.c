@@ -3,13 +3,14 @@
  * The IPC path's lean form (trap.c, ipc_dispatch) does a call without the
  * recovery point of contain.c and switches straight to the process the
  * scheduler picks, without run_next's recovery window and its look at the
- * pick. Those exist for faults the kernel takes, and the kernel takes one
- * only from a fault armed in its own code (ipc_fast.c's blocks among
- * them): a hand site of the kernel's ("kernel.*", and the groups and "*"
- * that cover them), one of its automatic sites (proc "kernel"), or the
- * golden run's counting of its automatic sites, which must count the hits
- * of the path a run armed there takes. So the lean form is taken only
- * while none of these is in the table.
+ * pick. Those are there for the faults injected into the kernel, and such
+ * a fault comes only from a slot armed in the kernel's own code
+ * (ipc_fast.c's blocks among them): a hand site of the kernel's
+ * ("kernel.*", and the groups and "*" that cover them) or one of its
+ * automatic sites (proc "kernel"). The golden run's counting of the
+ * kernel's automatic sites keeps it off too: it must count the hits of
+ * the path a run armed there takes. So the lean form is taken only while
+ * none of these is in the table.
  *
  * Once one has been, the rest of the run keeps to the contained path,
  * also after the slot is used up or disarmed: what the fault did to the
