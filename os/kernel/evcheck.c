@@ -92,12 +92,6 @@ static int in_list(const char *list, const char *name)
     return 0;
 }
 
-/* The producer is the process's name, which its user cannot choose: PM
- * names a user process after its program file (never a boot service's),
- * RS a service after its label in RS's own table. "sys" also asks for a
- * privilege of its own, which user processes never have (they share
- * INIT's or the fault-injection tools'). A kind the schema does not know
- * passes: the host refuses it as malformed, and it can pass for nothing. */
 /* The kind's rule, by binary search: contract/gen.py sorts ev_rules by
  * kind in strcmp's order. (Looked for one by one, the ~190 kinds cost
  * ~1,500 guest instructions for each event a process prints.) */
@@ -113,6 +107,12 @@ static const struct ev_rule *rule_of(const char *kind)
     return 0;
 }
 
+/* The producer is the process's name, which its user cannot choose: PM
+ * names a user process after its program file (never a boot service's),
+ * RS a service after its label in RS's own table. "sys" also asks for a
+ * privilege of its own, which user processes never have (they share
+ * INIT's or the fault-injection tools'). A kind the schema does not know
+ * passes: the host refuses it as malformed, and it can pass for nothing. */
 int event_producer_check(const struct proc *p, const char *kind)
 {
     const struct ev_rule *r = rule_of(kind);
