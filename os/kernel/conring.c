@@ -11,12 +11,12 @@
  * reads at once, later, or not at all.
  *
  * The layout (contract/guest_host.def, CONRING_*): a header with pos, the
- * number of the next byte, then the ring. A byte is written at pos, then
- * pos advanced by a compare-and-swap: an NMI that prints in between has
- * moved pos, and the byte is written again at the new place. So a byte
- * is in the ring before pos counts it (a host following a running
- * machine reads no byte not yet written), and an NMI's line goes after,
- * never over, the interrupted one. The host sets pos to 0 when it has
+ * number of the next byte, then the ring. A piece (a byte, an event line)
+ * is written at pos, then pos advanced past it by a compare-and-swap: an
+ * NMI that prints in between has moved pos, and the piece is written
+ * again at the new place. So a byte is in the ring before pos counts it
+ * (a host following a running machine reads no byte not yet written),
+ * and an NMI's line goes after, never over, the interrupted one. The host sets pos to 0 when it has
  * taken the bytes; the kernel reads pos only to place a byte, so nothing
  * it decides depends on the host. Every CONRING_CHUNK bytes it passes
  * conring_drain_point(), counted in its own memory: where the harness's
@@ -151,21 +151,20 @@ static volatile uint8_t *ring_byte(const volatile uint32_t *pd, uint32_t at)
     return shm + off;
 }
 
-/* The console's bytes s[0..n), each '\n' after a '\r' as on the UART, as
- * one piece: its room reserved by one compare-and-swap of pos, so one
- * look at the page entries and one atomic step for a whole event line
- * rather than for each of its bytes (the per-byte way cost ~40 guest
- * instructions a byte, 5% of a run that restarts a service). An NMI that
- * prints in between moves pos, and the piece is written again at the new
- * place, as a byte is. 0 if the ring cannot be reached here: the caller
- * prints the piece on the UART. */
-int conring_write(const char *s, size_t n)
+/* The console's bytes s[0..n) as one piece (with crlf, each '\n' after a
+ * '\r', as on the UART): its room reserved by one compare-and-swap of
+ * pos, so one look at the page entries and one atomic step for a whole
+ * event line rather than for each of its bytes (byte by byte it cost ~40
+ * guest instructions a byte, 5% of a run that restarts a service). 0 if
+ * the ring cannot be reached here: the caller prints on the UART. */
+int conring_write(const char *s, size_t n, int crlf)
 {
     volatile struct conring_hdr *h = (volatile struct conring_hdr *)shm;
     const volatile uint32_t *pd = paging_on ? directory_here() : 0;
     if (pd && !mapped_here(pd, 0)) return 0;
     uint32_t k = (uint32_t)n;
-    for (size_t i = 0; i < n; i++) k += s[i] == '\n';
+    if (crlf)
+        for (size_t i = 0; i < n; i++) k += s[i] == '\n';
     if (!k) return 1;
     uint32_t at = h->pos;
     do {
@@ -174,7 +173,7 @@ int conring_write(const char *s, size_t n)
         if (!ring_byte(pd, at) || !ring_byte(pd, at + k - 1)) return 0;
         uint32_t o = at;
         for (size_t i = 0; i < n; i++) {
-            if (s[i] == '\n') shm[CONRING_DATA + (o++ & (CONRING_RING - 1))] = '\r';
+            if (crlf && s[i] == '\n') shm[CONRING_DATA + (o++ & (CONRING_RING - 1))] = '\r';
             shm[CONRING_DATA + (o++ & (CONRING_RING - 1))] = (uint8_t)s[i];
         }
     } while (!__atomic_compare_exchange_n(&h->pos, &at, at + k, 0,
@@ -183,20 +182,5 @@ int conring_write(const char *s, size_t n)
     uint32_t before = conring_count;
     conring_count += k;
     if ((before ^ conring_count) & ~(CONRING_CHUNK - 1)) conring_drain_point();
-    return 1;
-}
-
-int conring_putc(char c)
-{
-    volatile struct conring_hdr *h = (volatile struct conring_hdr *)shm;
-    const volatile uint32_t *pd = paging_on ? directory_here() : 0;
-    if (paging_on && !mapped_here(pd, 0)) return 0;
-    uint32_t at = h->pos;
-    if (paging_on && !mapped_here(pd, CONRING_DATA + (at & (CONRING_RING - 1)))) return 0;
-    do
-        shm[CONRING_DATA + (at & (CONRING_RING - 1))] = (uint8_t)c;
-    while (!__atomic_compare_exchange_n(&h->pos, &at, at + 1, 0,
-                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED));
-    if ((++conring_count & (CONRING_CHUNK - 1)) == 0) conring_drain_point();
     return 1;
 }

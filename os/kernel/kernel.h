@@ -33,8 +33,8 @@ size_t serial_read(char *buf, size_t max);
 void conring_init(const char *cmdline);
 void conring_map(uint32_t *pdir);
 int  conring_on(void);
-int  conring_putc(char c);             /* 0: not here, print on the UART */
-int  conring_write(const char *s, size_t n);   /* the same for a piece, '\n' as "\r\n" */
+/* a piece of output (crlf: '\n' as "\r\n"); 0: not here, print on the UART */
+int  conring_write(const char *s, size_t n, int crlf);
 
 /* kprintf.c; formatting is the shared fmt_snprintf / fmt_vsnprintf */
 #include "../lib/common/format.h"

@@ -82,7 +82,7 @@ void serial_putc(char c)
 {
     contain_commit();            /* output is an effect: a call that printed is not restarted */
     last_out = c == '\r' ? last_out : c;
-    if (conring_on() && conring_putc(c))
+    if (conring_on() && conring_write(&c, 1, 0))
         return;
     while ((inb(COM1 + 5) & 0x20) == 0)
         ;
@@ -94,7 +94,7 @@ void serial_write(const char *s, size_t n)
     /* the ring takes the piece whole (conring_write) */
     if (n && conring_on()) {
         contain_commit();
-        if (conring_write(s, n)) {
+        if (conring_write(s, n, 1)) {
             for (size_t i = n; i--;)
                 if (s[i] != '\r') { last_out = s[i]; break; }
             return;
