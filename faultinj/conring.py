@@ -68,7 +68,7 @@ class ConsoleRing:
         the machine stopped or gone): the next byte goes to the ring's
         start; without it (a reader following a running machine) the
         next take goes on from here. More than the ring holds since the
-        last take cannot happen with the harness's breakpoint at
+        last take cannot happen with the harness's watchpoint at
         conring_drain_point; if it did, the oldest are gone, counted in
         lost (Qemu says so in the run's notes)."""
         with self._lock:
