@@ -27,8 +27,11 @@ COMMANDS = ["up", "down", "restart", "refresh", "update", "list", "fi"]
 
 
 def _printed(con, command, expect=0):
-    """What the command printed on the console."""
-    before = len(con.q.serial.text)
+    """What the command printed on the console. From the start of the line
+    the console was in: the serial reader may hold part of a line (an
+    event another process printed just before), whose rest, without its
+    #EV, would pass for the command's output."""
+    before = con.q.serial.text.rfind("\n") + 1
     con.run(command, expect=expect)
     return "\n".join(line for line in con.q.serial.text[before:].splitlines()
                      if "#EV" not in line)
